@@ -1,0 +1,3 @@
+DROP TABLE idempotency_keys;
+DROP TABLE petition_timeline;
+DROP TABLE petitions;

@@ -1,0 +1,511 @@
+//! A submission as the API receives it, checked against Decree 20 Art. 7 and our limits, and
+//! turned into a [`Submission`] or a list of [`FieldError`]s — never half of both.
+//!
+//! The body is read as a JSON value and checked field by field, so every violation names its
+//! field (`submitter.phone`), including wrong types, and all of them come back at once.
+//!
+//! Limits (also in the README and the OpenAPI document): title 250 characters, content 10,000,
+//! name 150, organization 250, address 500, email 254, procedure code 64, phone 32.
+
+use super::complaint::NotPakn;
+use super::email::EmailAddress;
+use super::phone::PhoneNumber;
+use super::reference::Reference;
+use super::text::{TextError, clean};
+use chrono::{DateTime, Utc};
+use doithoai_contracts::{Channel, PetitionKind};
+use doithoai_web::{FieldError, Lang};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+pub const MAX_TITLE: usize = 250;
+pub const MAX_CONTENT: usize = 10_000;
+pub const MAX_NAME: usize = 150;
+pub const MAX_ORGANIZATION: usize = 250;
+pub const MAX_ADDRESS: usize = 500;
+pub const MAX_EMAIL: usize = 254;
+pub const MAX_PROCEDURE_CODE: usize = 64;
+pub const MAX_PHONE: usize = 32;
+/// How far back a clerk may date a submission received by another channel.
+pub const MAX_BACKDATE_DAYS: i64 = 366;
+
+/// What the submission is, once classified.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Classified {
+    Pakn(PetitionKind),
+    NotAccepted(NotPakn),
+}
+
+impl Classified {
+    pub fn kind_str(self) -> &'static str {
+        match self {
+            Classified::Pakn(k) => k.as_str(),
+            Classified::NotAccepted(n) => n.code(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitter {
+    /// `individual` or `organization`.
+    pub kind: String,
+    pub name: String,
+    pub organization: Option<String>,
+    pub address: String,
+    pub phone: Option<PhoneNumber>,
+    pub email: Option<EmailAddress>,
+}
+
+/// A valid submission.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub unit: String,
+    pub class: Classified,
+    pub field: String,
+    pub procedure_code: Option<String>,
+    pub content_type: Option<i16>,
+    pub title: Option<String>,
+    pub content: String,
+    pub submitter: Submitter,
+    pub consent_to_publish_identity: bool,
+    pub conference_id: Option<Uuid>,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Whether the submission came through the public form or a clerk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Public,
+    /// A clerk recording what arrived by phone, in person, by post or email: `channel` and the
+    /// real `received_at` are required.
+    Staff,
+}
+
+struct Checker<'a> {
+    lang: Lang,
+    errors: Vec<FieldError>,
+    reference: &'a Reference,
+}
+
+impl Checker<'_> {
+    fn err(&mut self, field: &str, code: &str, vi: &str, en: &str) {
+        self.errors.push(FieldError::new(field, code, self.lang.pick(vi, en)));
+    }
+
+    fn wrong_type(&mut self, field: &str, expected_vi: &str, expected_en: &str) {
+        let (vi, en) = (
+            format!("Sai kiểu dữ liệu: cần {expected_vi}"),
+            format!("Wrong type: expected {expected_en}"),
+        );
+        self.err(field, "wrong_type", &vi, &en);
+    }
+
+    fn required(&mut self, field: &str) {
+        self.err(field, "required", "Bắt buộc phải có", "This field is required");
+    }
+
+    /// A string value at `key`: `None` when absent or null (reporting `required` if so);
+    /// a wrong type is reported.
+    fn string(&mut self, obj: &Map<String, Value>, key: &str, path: &str, required: bool) -> Option<String> {
+        match obj.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.required(path);
+                }
+                None
+            }
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                self.wrong_type(path, "chuỗi ký tự", "a string");
+                None
+            }
+        }
+    }
+
+    /// A cleaned text value (NFC, trimmed, no control characters, within `max`).
+    fn text(&mut self, obj: &Map<String, Value>, key: &str, path: &str, required: bool, max: usize, multiline: bool) -> Option<String> {
+        let raw = self.string(obj, key, path, required)?;
+        match clean(&raw, max, multiline) {
+            Ok(t) => Some(t),
+            Err(TextError::Empty) => {
+                if required {
+                    self.err(path, "required", "Không được để trống", "Must not be empty");
+                }
+                None
+            }
+            Err(TextError::TooLong { max }) => {
+                let (vi, en) = (format!("Tối đa {max} ký tự"), format!("At most {max} characters"));
+                self.err(path, "too_long", &vi, &en);
+                None
+            }
+            Err(TextError::ControlCharacter) => {
+                self.err(path, "control_character", "Chứa ký tự điều khiển không được phép", "Contains a control character that is not allowed");
+                None
+            }
+        }
+    }
+
+    fn unknown_fields(&mut self, obj: &Map<String, Value>, allowed: &[&str], prefix: &str) {
+        for k in obj.keys() {
+            if !allowed.contains(&k.as_str()) {
+                let path = format!("{prefix}{k}");
+                self.err(&path, "unknown_field", "Trường không được hỗ trợ", "Unknown field");
+            }
+        }
+    }
+}
+
+const TOP_FIELDS: &[&str] = &[
+    "unit", "kind", "field", "procedure_code", "content_type", "title", "content", "submitter",
+    "consent_to_publish_identity", "conference_id", "channel", "received_at",
+];
+const SUBMITTER_FIELDS: &[&str] = &["kind", "name", "organization", "address", "phone", "email"];
+
+/// Checks a request body. `now` is the server's clock (the receipt time of a public
+/// submission).
+///
+/// `unit_scope` limits which unit may be named (a ward clerk's own): any other is answered
+/// exactly as a unit that does not exist, so a token cannot learn which units exist.
+pub fn parse(
+    body: &Value,
+    origin: Origin,
+    reference: &Reference,
+    unit_scope: Option<&str>,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> Result<Submission, Vec<FieldError>> {
+    let mut c = Checker { lang, errors: Vec::new(), reference };
+    let Some(obj) = body.as_object() else {
+        c.wrong_type("body", "một đối tượng JSON", "a JSON object");
+        return Err(c.errors);
+    };
+    c.unknown_fields(obj, TOP_FIELDS, "");
+
+    let unit = c.string(obj, "unit", "unit", true).and_then(|u| {
+        if c.reference.units.contains_key(&u) && unit_scope.is_none_or(|scope| scope == u) {
+            Some(u)
+        } else {
+            c.err("unit", "unknown_unit", "Không có phường, xã nào với mã này", "No ward or commune has this code");
+            None
+        }
+    });
+
+    let class = c.string(obj, "kind", "kind", true).and_then(|k| {
+        if let Some(kind) = PetitionKind::parse(&k) {
+            Some(Classified::Pakn(kind))
+        } else if let Some(n) = NotPakn::from_kind(&k) {
+            Some(Classified::NotAccepted(n))
+        } else {
+            c.err("kind", "unknown_value", "Phải là feedback (phản ánh), recommendation (kiến nghị) hoặc dialogue_question (câu hỏi đối thoại)", "Must be feedback, recommendation or dialogue_question");
+            None
+        }
+    });
+
+    let field = c.string(obj, "field", "field", true).and_then(|f| {
+        if c.reference.fields.contains_key(&f) {
+            Some(f)
+        } else {
+            c.err("field", "unknown_field_code", "Không có lĩnh vực nào với mã này", "No procedure field has this code");
+            None
+        }
+    });
+
+    let procedure_code = c
+        .text(obj, "procedure_code", "procedure_code", false, MAX_PROCEDURE_CODE, false)
+        .and_then(|p| {
+            if p.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_')) {
+                Some(p)
+            } else {
+                c.err("procedure_code", "invalid_format", "Mã thủ tục chỉ gồm chữ, số, dấu chấm, gạch ngang", "A procedure code holds only letters, digits, dots and dashes");
+                None
+            }
+        });
+
+    let content_type = match obj.get("content_type") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(v) if (1..=8).contains(&v) => Some(v as i16),
+            _ => {
+                c.err("content_type", "out_of_range", "Loại nội dung là số nguyên từ 1 đến 8 (Nghị định 20, Điều 5)", "The content type is a whole number from 1 to 8 (Decree 20, Art. 5)");
+                None
+            }
+        },
+        Some(_) => {
+            c.wrong_type("content_type", "số nguyên từ 1 đến 8", "a whole number from 1 to 8");
+            None
+        }
+    };
+
+    let title = c.text(obj, "title", "title", false, MAX_TITLE, false);
+    let content = c.text(obj, "content", "content", true, MAX_CONTENT, true);
+    let submitter = parse_submitter(&mut c, obj);
+
+    let consent = match obj.get("consent_to_publish_identity") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            c.wrong_type("consent_to_publish_identity", "true hoặc false", "true or false");
+            false
+        }
+    };
+
+    let conference_id = c.string(obj, "conference_id", "conference_id", false).and_then(|s| {
+        match Uuid::parse_str(&s) {
+            Ok(u) => Some(u),
+            Err(_) => {
+                c.err("conference_id", "invalid_format", "Mã hội nghị không hợp lệ", "Not a valid conference id");
+                None
+            }
+        }
+    });
+    if conference_id.is_some() && class != Some(Classified::Pakn(PetitionKind::DialogueQuestion)) && class.is_some() {
+        c.err("conference_id", "not_allowed", "Chỉ câu hỏi đối thoại (dialogue_question) mới gắn với hội nghị", "Only a dialogue_question names a conference");
+    }
+
+    let (channel, received_at) = match origin {
+        Origin::Public => {
+            for k in ["channel", "received_at"] {
+                if obj.contains_key(k) {
+                    c.err(k, "not_allowed", "Chỉ cán bộ tiếp nhận mới ghi trường này", "Only staff entries carry this field");
+                }
+            }
+            (Some(Channel::Web), Some(now))
+        }
+        Origin::Staff => (parse_channel(&mut c, obj), parse_received_at(&mut c, obj, now)),
+    };
+
+    // A complaint or denunciation that arrived labelled as feedback is still one.
+    let class = class.map(|k| match k {
+        Classified::Pakn(_) => match content.as_deref().and_then(|ct| NotPakn::detect(title.as_deref(), ct)) {
+            Some(n) => Classified::NotAccepted(n),
+            None => k,
+        },
+        other => other,
+    });
+
+    match (unit, class, field, content, submitter, channel, received_at) {
+        (Some(unit), Some(class), Some(field), Some(content), Some(submitter), Some(channel), Some(received_at))
+            if c.errors.is_empty() =>
+        {
+            Ok(Submission {
+                unit,
+                class,
+                field,
+                procedure_code,
+                content_type,
+                title,
+                content,
+                submitter,
+                consent_to_publish_identity: consent,
+                conference_id,
+                channel,
+                received_at,
+            })
+        }
+        _ => {
+            if c.errors.is_empty() {
+                c.err("body", "invalid", "Dữ liệu không hợp lệ", "Invalid data");
+            }
+            Err(c.errors)
+        }
+    }
+}
+
+fn parse_submitter(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Submitter> {
+    let s = match obj.get("submitter") {
+        None | Some(Value::Null) => {
+            c.err("submitter", "required", "Cần họ tên, địa chỉ và số điện thoại hoặc email của người gửi (Nghị định 20, Điều 7)", "The submitter's name, address and a phone or email are required (Decree 20, Art. 7)");
+            return None;
+        }
+        Some(Value::Object(s)) => s,
+        Some(_) => {
+            c.wrong_type("submitter", "một đối tượng", "an object");
+            return None;
+        }
+    };
+    c.unknown_fields(s, SUBMITTER_FIELDS, "submitter.");
+    let kind = c.string(s, "kind", "submitter.kind", false).unwrap_or_else(|| "individual".to_owned());
+    let kind_ok = matches!(kind.as_str(), "individual" | "organization");
+    if !kind_ok {
+        c.err("submitter.kind", "unknown_value", "Phải là individual (cá nhân) hoặc organization (tổ chức)", "Must be individual or organization");
+    }
+    let name = c.text(s, "name", "submitter.name", true, MAX_NAME, false);
+    let organization = c.text(s, "organization", "submitter.organization", kind == "organization", MAX_ORGANIZATION, false);
+    let address = c.text(s, "address", "submitter.address", true, MAX_ADDRESS, false);
+
+    let phone_raw = c.text(s, "phone", "submitter.phone", false, MAX_PHONE, false);
+    let phone = phone_raw.as_deref().and_then(|p| {
+        let parsed = PhoneNumber::parse(p);
+        if parsed.is_none() {
+            c.err("submitter.phone", "invalid_phone", "Số điện thoại Việt Nam không hợp lệ (ví dụ 0912 345 678 hoặc +84 912 345 678)", "Not a valid Vietnamese phone number (e.g. 0912 345 678 or +84 912 345 678)");
+        }
+        parsed
+    });
+    let email_raw = c.text(s, "email", "submitter.email", false, MAX_EMAIL, false);
+    let email = email_raw.as_deref().and_then(|e| {
+        let parsed = EmailAddress::parse(e);
+        if parsed.is_none() {
+            c.err("submitter.email", "invalid_email", "Địa chỉ email không hợp lệ", "Not a valid email address");
+        }
+        parsed
+    });
+    if phone_raw.is_none() && email_raw.is_none() {
+        c.err("submitter.phone", "contact_required", "Cần ít nhất số điện thoại hoặc email để liên hệ (Nghị định 20, Điều 7)", "At least a phone number or an email is required (Decree 20, Art. 7)");
+    }
+    match (name, address, kind_ok) {
+        (Some(name), Some(address), true) if phone.is_some() || email.is_some() => Some(Submitter {
+            kind,
+            name,
+            organization,
+            address,
+            phone,
+            email,
+        }),
+        _ => None,
+    }
+}
+
+fn parse_channel(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Channel> {
+    let raw = c.string(obj, "channel", "channel", true)?;
+    match Channel::parse(&raw) {
+        Some(Channel::Web) | None => {
+            c.err("channel", "unknown_value", "Phải là phone, in_person, post, email hoặc dialogue_floor", "Must be phone, in_person, post, email or dialogue_floor");
+            None
+        }
+        Some(ch) => Some(ch),
+    }
+}
+
+fn parse_received_at(c: &mut Checker<'_>, obj: &Map<String, Value>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let raw = c.string(obj, "received_at", "received_at", true)?;
+    let Ok(t) = DateTime::parse_from_rfc3339(raw.trim()) else {
+        c.err("received_at", "invalid_time", "Thời điểm theo RFC 3339, có múi giờ (ví dụ 2026-02-13T09:30:00+07:00)", "An RFC 3339 time with its offset (e.g. 2026-02-13T09:30:00+07:00)");
+        return None;
+    };
+    let t = t.with_timezone(&Utc);
+    if t > now + chrono::Duration::minutes(5) {
+        c.err("received_at", "in_future", "Thời điểm tiếp nhận không được ở tương lai", "The time of receipt cannot be in the future");
+        return None;
+    }
+    if t < now - chrono::Duration::days(MAX_BACKDATE_DAYS) {
+        c.err("received_at", "too_old", "Thời điểm tiếp nhận quá một năm trước", "The time of receipt is more than a year ago");
+        return None;
+    }
+    Some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reference() -> Reference {
+        Reference::load().unwrap()
+    }
+
+    fn valid() -> Value {
+        json!({
+            "unit": "phuong-lang",
+            "kind": "feedback",
+            "field": "ho-tich",
+            "content": "Thủ tục đăng ký khai sinh phải nộp giấy tờ trùng lặp.",
+            "submitter": {"name": "Nguyễn Văn An", "address": "12 Láng, Đống Đa", "phone": "0912 345 678"}
+        })
+    }
+
+    fn codes(v: Value, origin: Origin) -> Vec<(String, String)> {
+        match parse(&v, origin, &reference(), None, Lang::Vi, Utc::now()) {
+            Ok(_) => vec![],
+            Err(e) => e.into_iter().map(|e| (e.field, e.code)).collect(),
+        }
+    }
+
+    #[test]
+    fn valid_submission_is_accepted_with_normalised_phone() {
+        let s = parse(&valid(), Origin::Public, &reference(), None, Lang::Vi, Utc::now()).unwrap();
+        assert_eq!(s.submitter.phone.unwrap().as_str(), "+84912345678");
+        assert_eq!(s.channel, Channel::Web);
+        assert_eq!(s.class, Classified::Pakn(PetitionKind::Feedback));
+    }
+
+    #[test]
+    fn anonymous_submission_is_refused_naming_each_missing_field() {
+        let mut v = valid();
+        v["submitter"] = json!({"name": " ", "address": ""});
+        let got = codes(v, Origin::Public);
+        assert!(got.contains(&("submitter.name".into(), "required".into())));
+        assert!(got.contains(&("submitter.address".into(), "required".into())));
+        assert!(got.contains(&("submitter.phone".into(), "contact_required".into())));
+    }
+
+    #[test]
+    fn wrong_types_name_their_field() {
+        let mut v = valid();
+        v["content"] = json!(42);
+        v["content_type"] = json!("2");
+        v["submitter"]["phone"] = json!(912345678);
+        let got = codes(v, Origin::Public);
+        assert!(got.contains(&("content".into(), "wrong_type".into())));
+        assert!(got.contains(&("content_type".into(), "wrong_type".into())));
+        assert!(got.contains(&("submitter.phone".into(), "wrong_type".into())));
+    }
+
+    #[test]
+    fn unknown_unit_and_field_are_refused() {
+        let mut v = valid();
+        v["unit"] = json!("phuong-khong-co");
+        v["field"] = json!("khong-co");
+        let got = codes(v, Origin::Public);
+        assert!(got.contains(&("unit".into(), "unknown_unit".into())));
+        assert!(got.contains(&("field".into(), "unknown_field_code".into())));
+    }
+
+    #[test]
+    fn public_submission_cannot_set_its_own_receipt_time() {
+        let mut v = valid();
+        v["received_at"] = json!("2026-01-01T00:00:00Z");
+        assert!(codes(v, Origin::Public).contains(&("received_at".into(), "not_allowed".into())));
+    }
+
+    #[test]
+    fn staff_entry_needs_channel_and_real_receipt_time() {
+        let got = codes(valid(), Origin::Staff);
+        assert!(got.contains(&("channel".into(), "required".into())));
+        assert!(got.contains(&("received_at".into(), "required".into())));
+        let mut v = valid();
+        v["channel"] = json!("phone");
+        v["received_at"] = json!("2026-11-20T08:15:00+07:00");
+        assert_eq!(codes(v, Origin::Staff), vec![]);
+    }
+
+    #[test]
+    fn complaint_labelled_as_feedback_is_classified_as_not_accepted() {
+        let mut v = valid();
+        v["content"] = json!("Đơn khiếu nại quyết định thu hồi đất số 15/QĐ-UBND");
+        let s = parse(&v, Origin::Public, &reference(), None, Lang::Vi, Utc::now()).unwrap();
+        assert_eq!(s.class, Classified::NotAccepted(NotPakn::Complaint));
+    }
+
+    #[test]
+    fn unit_outside_the_scope_is_answered_as_unknown() {
+        let mut v = valid();
+        v["unit"] = json!("phuong-ba-dinh");
+        let scoped = parse(&v, Origin::Public, &reference(), Some("phuong-lang"), Lang::Vi, Utc::now()).unwrap_err();
+        v["unit"] = json!("phuong-khong-co");
+        let unknown = parse(&v, Origin::Public, &reference(), Some("phuong-lang"), Lang::Vi, Utc::now()).unwrap_err();
+        assert_eq!(scoped, unknown);
+    }
+
+    #[test]
+    fn content_type_outside_one_to_eight_is_refused() {
+        let mut v = valid();
+        v["content_type"] = json!(9);
+        assert!(codes(v, Origin::Public).contains(&("content_type".into(), "out_of_range".into())));
+    }
+
+    #[test]
+    fn body_that_is_not_an_object_is_refused() {
+        assert_eq!(codes(json!([1, 2]), Origin::Public), vec![("body".into(), "wrong_type".into())]);
+    }
+}

@@ -1,0 +1,398 @@
+//! Accepting a checked submission: build its row, timeline entry, event and idempotency record,
+//! hand them to the batching writer, and answer with what was stored.
+
+use crate::config::IntakeConfig;
+use crate::domain::reference::Reference;
+use crate::domain::submission::{Classified, Submission};
+use crate::domain::tracking_code::TrackingCode;
+use crate::error::IntakeError;
+use crate::http::RateLimiter;
+use crate::store::petitions::{NewIdempotencyKey, NewPetition, NewTimelineEntry};
+use crate::store::writer::{PendingWrite, WriteResult, Writer};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{SecondsFormat, Utc};
+use doithoai_bus::outbox::NewMessage;
+use doithoai_contracts::subjects::{self, INTAKE, PETITION_NOT_ACCEPTED, PETITION_RECEIVED};
+use doithoai_contracts::{Envelope, PetitionNotAcceptedV1, PetitionReceivedV1, SubmitterV1};
+use doithoai_web::{Core, FieldError, Lang, Problem};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use std::sync::Arc;
+use uuid::Uuid;
+
+/// Longest accepted `Idempotency-Key`.
+pub const MAX_IDEMPOTENCY_KEY: usize = 128;
+
+/// Intake's handler state.
+#[derive(Clone)]
+pub struct IntakeState {
+    pub config: IntakeConfig,
+    pub reference: Arc<Reference>,
+    pub writer: Writer,
+    pub limiter: Arc<RateLimiter>,
+}
+
+impl IntakeState {
+    /// Applies the per-client limit of `bucket`, or a 429.
+    pub fn limit(&self, req: &HttpRequest, bucket: &'static str, per_minute: u32, lang: Lang) -> Result<(), IntakeError> {
+        let ip = client_ip(req, self.config.trust_forwarded_for);
+        self.limiter
+            .check(ip, bucket, per_minute)
+            .map_err(|wait| Problem::too_many_requests(lang, wait).into())
+    }
+}
+
+fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = trust_forwarded_for
+        .then(|| {
+            req.headers()
+                .get("x-forwarded-for")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse().ok())
+        })
+        .flatten();
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip()))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}
+
+/// The `Idempotency-Key` header: absent, or 1–128 visible ASCII characters.
+pub fn idempotency_key(req: &HttpRequest, lang: Lang) -> Result<Option<String>, IntakeError> {
+    let Some(v) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = v.to_str().ok().map(str::trim).unwrap_or("");
+    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Problem::bad_request(
+            lang,
+            "Idempotency-Key",
+            "invalid_idempotency_key",
+            lang.pick(
+                "Idempotency-Key gồm 1 đến 128 ký tự ASCII nhìn thấy được",
+                "Idempotency-Key must be 1 to 128 visible ASCII characters",
+            )
+            .to_owned(),
+        )
+        .into());
+    }
+    Ok(Some(key.to_owned()))
+}
+
+/// Stable hash of a request body (keys sorted), to tell a retry from a different request.
+pub fn request_hash(origin: &str, body: &Value) -> String {
+    let mut h = Sha256::new();
+    h.update(origin.as_bytes());
+    h.update(b"\n");
+    h.update(canonical(body).as_bytes());
+    hex::encode(h.finalize())
+}
+
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Object(m) => {
+            let mut keys: Vec<&String> = m.keys().collect();
+            keys.sort();
+            let inner: Vec<String> = keys
+                .into_iter()
+                .map(|k| format!("{}:{}", Value::String(k.clone()), canonical(&m[k])))
+                .collect();
+            format!("{{{}}}", inner.join(","))
+        }
+        Value::Array(a) => format!("[{}]", a.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        other => other.to_string(),
+    }
+}
+
+pub fn status_label(status: &str, lang: Lang) -> &'static str {
+    match status {
+        "received" => lang.pick("Đã tiếp nhận", "Received"),
+        "not_accepted" => lang.pick("Không tiếp nhận", "Not accepted"),
+        "routed" => lang.pick("Đã chuyển phòng chuyên môn xử lý", "Assigned to a department"),
+        "transferred" => lang.pick("Đã chuyển cơ quan có thẩm quyền", "Transferred to the competent body"),
+        "answered" => lang.pick("Đã có văn bản trả lời", "Answered"),
+        "published" => lang.pick("Đã công khai kết quả", "Result published"),
+        _ => lang.pick("Đang xử lý", "In progress"),
+    }
+}
+
+fn channel_note(channel: doithoai_contracts::Channel) -> &'static str {
+    use doithoai_contracts::Channel::*;
+    match channel {
+        Web => "Tiếp nhận qua cổng trực tuyến",
+        Phone => "Tiếp nhận qua điện thoại",
+        InPerson => "Tiếp nhận trực tiếp tại bộ phận tiếp nhận",
+        Post => "Tiếp nhận qua đường bưu chính",
+        Email => "Tiếp nhận qua thư điện tử",
+        DialogueFloor => "Tiếp nhận tại hội nghị đối thoại",
+    }
+}
+
+/// Who recorded a submission and how it may be retried.
+pub struct Entry<'a> {
+    pub recorded_by: Option<String>,
+    pub idempotency: Option<(String, String)>,
+    pub trace_id: Option<String>,
+    pub lang: Lang,
+    pub core: &'a Core,
+}
+
+/// Stores `sub` and answers 201 (or the first answer again for a retried Idempotency-Key).
+pub async fn accept(state: &IntakeState, sub: Submission, entry: Entry<'_>) -> Result<HttpResponse, IntakeError> {
+    let lang = entry.lang;
+    for _attempt in 0..3 {
+        let write = build(state, &sub, &entry)?;
+        let response = write
+            .idempotency
+            .as_ref()
+            .map(|k| k.response.clone())
+            .unwrap_or_else(|| response_body(state, &sub, &write.petition, lang).to_string());
+        let code = write.petition.tracking_code.clone();
+        let result = state
+            .writer
+            .submit(write)
+            .await
+            .map_err(|e| IntakeError::Unexpected(anyhow::anyhow!(e)))?;
+        return match result {
+            WriteResult::Created => {
+                tracing::info!(tracking_code = %code, unit = %sub.unit, kind = sub.class.kind_str(),
+                    channel = sub.channel.as_str(), "accepted submission {code} for {}", sub.unit);
+                Ok(created(&code, response))
+            }
+            WriteResult::Replayed { status, response } => {
+                let status = StatusCode::from_u16(status as u16).unwrap_or(StatusCode::CREATED);
+                let code = serde_json::from_str::<Value>(&response)
+                    .ok()
+                    .and_then(|v| v["tracking_code"].as_str().map(str::to_owned))
+                    .unwrap_or_default();
+                let mut res = created(&code, response);
+                *res.status_mut() = status;
+                res.headers_mut().insert(
+                    actix_web::http::header::HeaderName::from_static("idempotent-replayed"),
+                    actix_web::http::header::HeaderValue::from_static("true"),
+                );
+                Ok(res)
+            }
+            WriteResult::KeyReused => Err(Problem::validation(
+                lang,
+                vec![FieldError::new(
+                    "Idempotency-Key",
+                    "idempotency_key_reused",
+                    lang.pick(
+                        "Idempotency-Key này đã được dùng cho một yêu cầu khác",
+                        "This Idempotency-Key was already used for a different request",
+                    ),
+                )],
+            )
+            .into()),
+            WriteResult::CodeCollision => {
+                tracing::warn!(tracking_code = %code, "tracking code collision, drawing another");
+                continue;
+            }
+        };
+    }
+    Err(IntakeError::Unexpected(anyhow::anyhow!("three tracking-code collisions in a row")))
+}
+
+fn created(code: &str, body: String) -> HttpResponse {
+    let display = TrackingCode::from_raw(code.replace('-', "")).to_string();
+    HttpResponse::Created()
+        .insert_header(("Location", format!("/api/v1/petitions/{display}")))
+        .content_type("application/json")
+        .body(body)
+}
+
+fn build(state: &IntakeState, sub: &Submission, entry: &Entry<'_>) -> Result<PendingWrite, IntakeError> {
+    let id = Uuid::now_v7();
+    let code = TrackingCode::generate();
+    let unit_name = state
+        .reference
+        .units
+        .get(&sub.unit)
+        .map(|u| u.name_vi.clone())
+        .unwrap_or_else(|| sub.unit.clone());
+    let (status, reason) = match sub.class {
+        Classified::Pakn(_) => ("received", None),
+        Classified::NotAccepted(n) => ("not_accepted", Some(n.code().to_owned())),
+    };
+    let petition = NewPetition {
+        id,
+        tracking_code: code.as_raw().to_owned(),
+        unit_code: sub.unit.clone(),
+        kind: sub.class.kind_str().to_owned(),
+        field_code: sub.field.clone(),
+        procedure_code: sub.procedure_code.clone(),
+        content_type: sub.content_type,
+        title: sub.title.clone(),
+        content: sub.content.clone(),
+        submitter_kind: sub.submitter.kind.clone(),
+        submitter_name: sub.submitter.name.clone(),
+        submitter_organization: sub.submitter.organization.clone(),
+        submitter_address: sub.submitter.address.clone(),
+        submitter_phone: sub.submitter.phone.as_ref().map(|p| p.as_str().to_owned()),
+        submitter_email: sub.submitter.email.as_ref().map(|e| e.as_str().to_owned()),
+        consent_to_publish_identity: sub.consent_to_publish_identity,
+        conference_id: sub.conference_id,
+        channel: sub.channel.as_str().to_owned(),
+        received_at: sub.received_at,
+        recorded_by: entry.recorded_by.clone(),
+        status: status.to_owned(),
+        not_accepted_reason: reason,
+        holder_code: sub.unit.clone(),
+        holder_name: format!("Bộ phận tiếp nhận – {unit_name}"),
+        due_at: None,
+        trace_id: entry.trace_id.clone(),
+    };
+    let timeline = NewTimelineEntry {
+        petition_id: id,
+        at: sub.received_at,
+        status: status.to_owned(),
+        actor: entry.recorded_by.clone(),
+        note: Some(match sub.class {
+            Classified::Pakn(_) => channel_note(sub.channel).to_owned(),
+            Classified::NotAccepted(n) => n.reason_vi().to_owned(),
+        }),
+    };
+    let submitter = SubmitterV1 {
+        kind: sub.submitter.kind.clone(),
+        name: sub.submitter.name.clone(),
+        organization: sub.submitter.organization.clone(),
+        address: sub.submitter.address.clone(),
+        phone: petition.submitter_phone.clone(),
+        email: petition.submitter_email.clone(),
+    };
+    let ns = &entry.core.bus.namespace;
+    let event = match sub.class {
+        Classified::Pakn(kind) => {
+            let envelope = Envelope::new(
+                PETITION_RECEIVED,
+                &sub.unit,
+                PetitionReceivedV1 {
+                    petition_id: id,
+                    tracking_code: code.to_string(),
+                    unit: sub.unit.clone(),
+                    kind,
+                    field: sub.field.clone(),
+                    procedure_code: sub.procedure_code.clone(),
+                    content_type: sub.content_type,
+                    title: sub.title.clone(),
+                    content: sub.content.clone(),
+                    submitter,
+                    consent_to_publish_identity: sub.consent_to_publish_identity,
+                    channel: sub.channel,
+                    received_at: sub.received_at,
+                    conference_id: sub.conference_id,
+                },
+            );
+            NewMessage::new(subjects::subject(ns, INTAKE, PETITION_RECEIVED, &sub.unit), &envelope, entry.trace_id.clone())
+        }
+        Classified::NotAccepted(n) => {
+            let envelope = Envelope::new(
+                PETITION_NOT_ACCEPTED,
+                &sub.unit,
+                PetitionNotAcceptedV1 {
+                    petition_id: id,
+                    tracking_code: code.to_string(),
+                    unit: sub.unit.clone(),
+                    reason_code: n.code().to_owned(),
+                    reason_vi: n.reason_vi().to_owned(),
+                    where_to_file_vi: n.where_to_file_vi().to_owned(),
+                    submitter,
+                    channel: sub.channel,
+                    received_at: sub.received_at,
+                },
+            );
+            NewMessage::new(subjects::subject(ns, INTAKE, PETITION_NOT_ACCEPTED, &sub.unit), &envelope, entry.trace_id.clone())
+        }
+    }
+    .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let idempotency = entry.idempotency.as_ref().map(|(scope, key)| {
+        let hash = request_hash(scope, &submission_fingerprint(sub));
+        NewIdempotencyKey {
+            scope: scope.clone(),
+            key: key.clone(),
+            request_hash: hash,
+            petition_id: id,
+            status_code: 201,
+            response: response_body(state, sub, &petition, entry.lang).to_string(),
+        }
+    });
+    Ok(PendingWrite {
+        petition,
+        timeline,
+        event,
+        idempotency,
+    })
+}
+
+/// What identifies a request for idempotency: the checked submission, not the receipt time
+/// (a retry of a public submission comes later, but is the same request).
+fn submission_fingerprint(sub: &Submission) -> Value {
+    json!({
+        "unit": sub.unit, "kind": sub.class.kind_str(), "field": sub.field,
+        "procedure_code": sub.procedure_code, "content_type": sub.content_type,
+        "title": sub.title, "content": sub.content,
+        "submitter": {
+            "kind": sub.submitter.kind, "name": sub.submitter.name,
+            "organization": sub.submitter.organization, "address": sub.submitter.address,
+            "phone": sub.submitter.phone.as_ref().map(|p| p.as_str().to_owned()),
+            "email": sub.submitter.email.as_ref().map(|e| e.as_str().to_owned()),
+        },
+        "consent": sub.consent_to_publish_identity,
+        "conference_id": sub.conference_id,
+        "channel": sub.channel.as_str(),
+        "received_at": if sub.channel == doithoai_contracts::Channel::Web { None } else { Some(sub.received_at) },
+    })
+}
+
+fn response_body(state: &IntakeState, sub: &Submission, p: &NewPetition, lang: Lang) -> Value {
+    let code = TrackingCode::from_raw(p.tracking_code.clone()).to_string();
+    let unit_name = state.reference.units.get(&p.unit_code).map(|u| u.name_vi.clone());
+    let mut body = json!({
+        "tracking_code": code,
+        "status": p.status,
+        "status_label": status_label(&p.status, lang),
+        "received_at": p.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "unit": p.unit_code,
+        "unit_name": unit_name,
+        "kind": p.kind,
+        "field": p.field_code,
+        "channel": p.channel,
+        "links": {"self": format!("/api/v1/petitions/{code}")},
+    });
+    match sub.class {
+        Classified::Pakn(_) => {
+            body["message"] = Value::String(match lang {
+                Lang::Vi => format!("Đã tiếp nhận phản ánh, kiến nghị. Mã tra cứu của ông/bà là {code}; xin giữ mã này để theo dõi kết quả."),
+                Lang::En => format!("Your submission was received. Your tracking code is {code}; keep it to follow the result."),
+            });
+        }
+        Classified::NotAccepted(n) => {
+            body["message"] = Value::String(
+                lang.pick(
+                    "Nội dung này không được tiếp nhận là phản ánh, kiến nghị. Xem lý do và nơi gửi đơn dưới đây.",
+                    "This was not accepted as feedback or a recommendation. See the reason and where to file it below.",
+                )
+                .to_owned(),
+            );
+            body["not_accepted"] = json!({
+                "reason_code": n.code(),
+                "reason": lang.pick(n.reason_vi(), n.reason_en()),
+                "where_to_file": lang.pick(n.where_to_file_vi(), n.where_to_file_en()),
+            });
+        }
+    }
+    body
+}
+
+/// Maps write-side failures of the checker into a 422.
+pub fn invalid(lang: Lang, errors: Vec<FieldError>) -> IntakeError {
+    Problem::validation(lang, errors).into()
+}
+
+/// Current UTC time (one place, so receipt times are taken the same way everywhere).
+pub fn now() -> chrono::DateTime<Utc> {
+    Utc::now()
+}

@@ -1,0 +1,91 @@
+//! Public endpoints: submit a PAKN without logging in, and follow it by its tracking code.
+
+use super::accept::{self, Entry, IntakeState, status_label};
+use crate::domain::submission::{self, Origin};
+use crate::domain::tracking_code::TrackingCode;
+use crate::error::IntakeError;
+use crate::store::petitions;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::SecondsFormat;
+use doithoai_web::{Core, Lang, Problem};
+use serde_json::{Value, json};
+
+/// `POST /api/v1/petitions`
+pub async fn submit(
+    req: HttpRequest,
+    body: web::Json<Value>,
+    state: web::Data<IntakeState>,
+    core: web::Data<Core>,
+    lang: Lang,
+) -> Result<HttpResponse, IntakeError> {
+    state.limit(&req, "submit", state.config.submit_per_minute, lang)?;
+    let key = accept::idempotency_key(&req, lang)?;
+    let sub = submission::parse(&body, Origin::Public, &state.reference, None, lang, accept::now())
+        .map_err(|e| accept::invalid(lang, e))?;
+    let entry = Entry {
+        recorded_by: None,
+        idempotency: key.map(|k| ("public".to_owned(), k)),
+        trace_id: Core::trace_id(&req),
+        lang,
+        core: &core,
+    };
+    accept::accept(&state, sub, entry).await
+}
+
+/// `GET /api/v1/petitions/{tracking_code}`: status without personal data. A malformed code, a
+/// wrong check symbol and an unknown code all get the same 404.
+pub async fn track(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<IntakeState>,
+    core: web::Data<Core>,
+    lang: Lang,
+) -> Result<HttpResponse, IntakeError> {
+    state.limit(&req, "lookup", state.config.lookup_per_minute, lang)?;
+    let Some(code) = TrackingCode::parse(&path) else {
+        return Err(Problem::not_found(lang).into());
+    };
+    let mut conn = core.pool.get().await.map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let Some(p) = petitions::by_tracking_code(&mut conn, code.as_raw())
+        .await
+        .map_err(|e| IntakeError::Unexpected(e.into()))?
+    else {
+        return Err(Problem::not_found(lang).into());
+    };
+    let timeline = petitions::timeline(&mut conn, p.id)
+        .await
+        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    drop(conn);
+    let unit_name = state.reference.units.get(&p.unit_code).map(|u| u.name_vi.clone());
+    let field = state.reference.fields.get(&p.field_code);
+    let mut body = json!({
+        "tracking_code": code.to_string(),
+        "status": p.status,
+        "status_label": status_label(&p.status, lang),
+        "kind": p.kind,
+        "unit": {"code": p.unit_code, "name": unit_name},
+        "field": {"code": p.field_code, "name": field.map(|f| lang.pick(&f.name_vi, &f.name_en).to_owned())},
+        "channel": p.channel,
+        "received_at": p.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "holder": {"code": p.holder_code, "name": p.holder_name},
+        "due_at": p.due_at.map(|d| d.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        "timeline": timeline.iter().map(|t| json!({
+            "at": t.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "status": t.status,
+            "status_label": status_label(&t.status, lang),
+            "note": t.note,
+        })).collect::<Vec<_>>(),
+    });
+    if let Some(reason) = p.not_accepted_reason.as_deref() {
+        if let Some(n) = crate::domain::complaint::NotPakn::from_kind(reason) {
+            body["not_accepted"] = json!({
+                "reason_code": n.code(),
+                "reason": lang.pick(n.reason_vi(), n.reason_en()),
+                "where_to_file": lang.pick(n.where_to_file_vi(), n.where_to_file_en()),
+            });
+        }
+    }
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body))
+}

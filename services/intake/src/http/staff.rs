@@ -1,0 +1,174 @@
+//! Staff endpoints (JWT): record what arrived by phone, in person, by post or email; read a
+//! petition with its submitter's data; page through the unit's receipt book.
+//!
+//! Architecture invariant: a token sees only its unit. Another unit's petition is a 404 and
+//! another unit's code in a body is "unknown unit", exactly as if it did not exist.
+
+use super::accept::{self, Entry, IntakeState, status_label};
+use crate::domain::submission::{self, Origin};
+use crate::domain::tracking_code::TrackingCode;
+use crate::error::IntakeError;
+use crate::store::petitions::{self, Petition};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, SecondsFormat, Utc};
+use doithoai_auth::Role;
+use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// `POST /api/v1/staff/petitions` (clerk or leader of the unit).
+pub async fn record(
+    req: HttpRequest,
+    staff: Staff,
+    body: web::Json<Value>,
+    state: web::Data<IntakeState>,
+    core: web::Data<Core>,
+    lang: Lang,
+) -> Result<HttpResponse, IntakeError> {
+    let claims = staff.0;
+    if !matches!(claims.role, Role::Clerk | Role::Leader) {
+        return Err(Problem::forbidden(lang).into());
+    }
+    let key = accept::idempotency_key(&req, lang)?;
+    let sub = submission::parse(&body, Origin::Staff, &state.reference, Some(&claims.unit), lang, accept::now())
+        .map_err(|e| accept::invalid(lang, e))?;
+    let entry = Entry {
+        recorded_by: Some(claims.sub.clone()),
+        idempotency: key.map(|k| (format!("staff:{}", claims.sub), k)),
+        trace_id: Core::trace_id(&req),
+        lang,
+        core: &core,
+    };
+    accept::accept(&state, sub, entry).await
+}
+
+/// `GET /api/v1/staff/petitions/{tracking_code}`: the full record and timeline.
+pub async fn show(
+    staff: Staff,
+    path: web::Path<String>,
+    core: web::Data<Core>,
+    lang: Lang,
+) -> Result<HttpResponse, IntakeError> {
+    let Some(code) = TrackingCode::parse(&path) else {
+        return Err(Problem::not_found(lang).into());
+    };
+    let mut conn = core.pool.get().await.map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let found = petitions::by_tracking_code(&mut conn, code.as_raw())
+        .await
+        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let Some(p) = found.filter(|p| staff.0.can_read(&p.unit_code)) else {
+        return Err(Problem::not_found(lang).into());
+    };
+    let timeline = petitions::timeline(&mut conn, p.id)
+        .await
+        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let mut body = staff_view(&p, lang);
+    body["timeline"] = json!(timeline.iter().map(|t| json!({
+        "at": t.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "status": t.status,
+        "status_label": status_label(&t.status, lang),
+        "actor": t.actor,
+        "note": t.note,
+    })).collect::<Vec<_>>());
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
+}
+
+#[derive(Deserialize)]
+pub struct BookQuery {
+    unit: Option<String>,
+    status: Option<String>,
+    before: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/staff/petitions?unit=&status=&before=&limit=`: the receipt book, newest first.
+/// Ward staff see their unit (naming another is "unknown unit"); city-wide roles name one.
+pub async fn receipt_book(
+    staff: Staff,
+    query: web::Query<BookQuery>,
+    state: web::Data<IntakeState>,
+    core: web::Data<Core>,
+    lang: Lang,
+) -> Result<HttpResponse, IntakeError> {
+    let claims = staff.0;
+    let mut errors = Vec::new();
+    let unit = match query.unit.as_deref() {
+        Some(u) if state.reference.units.contains_key(u) && claims.can_read(u) => Some(u.to_owned()),
+        Some(_) => {
+            errors.push(FieldError::new("unit", "unknown_unit", lang.pick("Không có phường, xã nào với mã này", "No ward or commune has this code")));
+            None
+        }
+        None if claims.role.is_city_wide() => {
+            errors.push(FieldError::new("unit", "required", lang.pick("Cần chọn phường, xã", "Name a ward or commune")));
+            None
+        }
+        None => Some(claims.unit.clone()),
+    };
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        errors.push(FieldError::new("limit", "out_of_range", lang.pick("Từ 1 đến 200", "From 1 to 200")));
+    }
+    let before = match query.before.as_deref() {
+        None => None,
+        Some(b) => match DateTime::parse_from_rfc3339(b) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(_) => {
+                errors.push(FieldError::new("before", "invalid_time", lang.pick("Thời điểm theo RFC 3339", "An RFC 3339 time")));
+                None
+            }
+        },
+    };
+    if let Some(s) = query.status.as_deref() {
+        if !matches!(s, "received" | "not_accepted" | "routed" | "transferred" | "answered" | "published") {
+            errors.push(FieldError::new("status", "unknown_value", lang.pick("Trạng thái không hợp lệ", "Unknown status")));
+        }
+    }
+    let Some(unit) = unit.filter(|_| errors.is_empty()) else {
+        return Err(Problem::validation(lang, errors).into());
+    };
+    let mut conn = core.pool.get().await.map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let rows = petitions::receipt_book(&mut conn, &unit, before, query.status.as_deref(), limit)
+        .await
+        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let next = (rows.len() as i64 == limit)
+        .then(|| rows.last().map(|p| p.received_at.to_rfc3339_opts(SecondsFormat::Micros, true)))
+        .flatten();
+    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({
+        "unit": unit,
+        "items": rows.iter().map(|p| staff_view(p, lang)).collect::<Vec<_>>(),
+        "next_before": next,
+    })))
+}
+
+fn staff_view(p: &Petition, lang: Lang) -> Value {
+    let code = TrackingCode::from_raw(p.tracking_code.clone()).to_string();
+    json!({
+        "tracking_code": code,
+        "status": p.status,
+        "status_label": status_label(&p.status, lang),
+        "not_accepted_reason": p.not_accepted_reason,
+        "unit": p.unit_code,
+        "kind": p.kind,
+        "field": p.field_code,
+        "procedure_code": p.procedure_code,
+        "content_type": p.content_type,
+        "title": p.title,
+        "content": p.content,
+        "submitter": {
+            "kind": p.submitter_kind,
+            "name": p.submitter_name,
+            "organization": p.submitter_organization,
+            "address": p.submitter_address,
+            "phone": p.submitter_phone,
+            "email": p.submitter_email,
+        },
+        "consent_to_publish_identity": p.consent_to_publish_identity,
+        "conference_id": p.conference_id,
+        "channel": p.channel,
+        "received_at": p.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "recorded_at": p.recorded_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "recorded_by": p.recorded_by,
+        "holder": {"code": p.holder_code, "name": p.holder_name},
+        "due_at": p.due_at.map(|d| d.to_rfc3339_opts(SecondsFormat::Millis, true)),
+    })
+}

@@ -1,0 +1,84 @@
+//! Intake: the front desk. Every channel comes in here; a submission it acknowledged is never
+//! lost. Public submission and tracking, staff entry, the receipt book; every accepted
+//! submission is written with its event in one transaction and published from the outbox.
+
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod store;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use doithoai_web::{Core, CoreOptions, RunningServer};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const SERVICE: &str = "intake";
+pub const DEFAULT_PORT: u16 = 8081;
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// The running intake service.
+pub struct Application {
+    core: Core,
+    server: RunningServer,
+}
+
+impl Application {
+    /// Prepares the database, NATS and the HTTP server; `overrides` win over the environment.
+    pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
+        let core = Core::start(CoreOptions {
+            service: SERVICE,
+            default_port: DEFAULT_PORT,
+            migrations: Some(MIGRATIONS),
+            overrides,
+        })
+        .await?;
+        let config = config::IntakeConfig::from_settings(&core.settings)?;
+        let reference = Arc::new(domain::reference::Reference::load()?);
+        let writer = store::writer::Writer::start(core.pool.clone(), core.relay.clone(), config.writers, config.max_batch);
+        let state = http::IntakeState {
+            config: config.clone(),
+            reference,
+            writer,
+            limiter: Arc::new(http::RateLimiter::new()),
+        };
+        core.spawn(expire_keys(core.clone(), config.idempotency_days));
+        let data = actix_web::web::Data::new(state);
+        let server = doithoai_web::serve(core.clone(), config.body_limit, move |cfg| {
+            cfg.app_data(data.clone());
+            http::routes(cfg);
+        })?;
+        Ok(Application { core, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port
+    }
+
+    pub fn core(&self) -> &Core {
+        &self.core
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.run_until_stopped().await
+    }
+}
+
+/// Forgets idempotency keys older than the configured days, hourly.
+async fn expire_keys(core: Core, days: i64) {
+    let mut stop = core.stopping();
+    loop {
+        if let Ok(mut conn) = core.pool.get().await {
+            match store::petitions::expire_idempotency_keys(&mut conn, days).await {
+                Ok(n) if n > 0 => tracing::info!(count = n, "expired {n} idempotency keys"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "expiring idempotency keys failed: {e}"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}

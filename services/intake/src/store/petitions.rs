@@ -1,0 +1,150 @@
+//! Rows and queries of petitions and their timeline.
+
+use super::schema::{idempotency_keys, petition_timeline, petitions};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// A petition row to insert.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = petitions)]
+pub struct NewPetition {
+    pub id: Uuid,
+    pub tracking_code: String,
+    pub unit_code: String,
+    pub kind: String,
+    pub field_code: String,
+    pub procedure_code: Option<String>,
+    pub content_type: Option<i16>,
+    pub title: Option<String>,
+    pub content: String,
+    pub submitter_kind: String,
+    pub submitter_name: String,
+    pub submitter_organization: Option<String>,
+    pub submitter_address: String,
+    pub submitter_phone: Option<String>,
+    pub submitter_email: Option<String>,
+    pub consent_to_publish_identity: bool,
+    pub conference_id: Option<Uuid>,
+    pub channel: String,
+    pub received_at: DateTime<Utc>,
+    pub recorded_by: Option<String>,
+    pub status: String,
+    pub not_accepted_reason: Option<String>,
+    pub holder_code: String,
+    pub holder_name: String,
+    pub due_at: Option<DateTime<Utc>>,
+    pub trace_id: Option<String>,
+}
+
+/// A stored petition, with the submitter's personal data (staff view only).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = petitions)]
+pub struct Petition {
+    pub id: Uuid,
+    pub tracking_code: String,
+    pub unit_code: String,
+    pub kind: String,
+    pub field_code: String,
+    pub procedure_code: Option<String>,
+    pub content_type: Option<i16>,
+    pub title: Option<String>,
+    pub content: String,
+    pub submitter_kind: String,
+    pub submitter_name: String,
+    pub submitter_organization: Option<String>,
+    pub submitter_address: String,
+    pub submitter_phone: Option<String>,
+    pub submitter_email: Option<String>,
+    pub consent_to_publish_identity: bool,
+    pub conference_id: Option<Uuid>,
+    pub channel: String,
+    pub received_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    pub recorded_by: Option<String>,
+    pub status: String,
+    pub not_accepted_reason: Option<String>,
+    pub holder_code: String,
+    pub holder_name: String,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = petition_timeline)]
+pub struct NewTimelineEntry {
+    pub petition_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub status: String,
+    pub actor: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = petition_timeline)]
+pub struct TimelineEntry {
+    pub at: DateTime<Utc>,
+    pub status: String,
+    pub actor: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct NewIdempotencyKey {
+    pub scope: String,
+    pub key: String,
+    pub request_hash: String,
+    pub petition_id: Uuid,
+    pub status_code: i16,
+    pub response: String,
+}
+
+pub async fn by_tracking_code(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<Petition>> {
+    petitions::table
+        .filter(petitions::tracking_code.eq(code))
+        .select(Petition::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn timeline(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryResult<Vec<TimelineEntry>> {
+    petition_timeline::table
+        .filter(petition_timeline::petition_id.eq(petition_id))
+        .order(petition_timeline::seq)
+        .select(TimelineEntry::as_select())
+        .load(conn)
+        .await
+}
+
+/// A page of a unit's receipt book (sổ tiếp nhận), newest first, received before `before`.
+pub async fn receipt_book(
+    conn: &mut AsyncPgConnection,
+    unit: &str,
+    before: Option<DateTime<Utc>>,
+    status: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<Petition>> {
+    let mut q = petitions::table
+        .filter(petitions::unit_code.eq(unit))
+        .select(Petition::as_select())
+        .order((petitions::received_at.desc(), petitions::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some(b) = before {
+        q = q.filter(petitions::received_at.lt(b));
+    }
+    if let Some(s) = status {
+        q = q.filter(petitions::status.eq(s.to_owned()));
+    }
+    q.load(conn).await
+}
+
+/// Deletes idempotency keys older than `days`.
+pub async fn expire_idempotency_keys(conn: &mut AsyncPgConnection, days: i64) -> QueryResult<usize> {
+    let cutoff = Utc::now() - chrono::Duration::days(days);
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff)))
+        .execute(conn)
+        .await
+}

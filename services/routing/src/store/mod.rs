@@ -1,0 +1,4 @@
+//! Routing's tables.
+
+pub mod schema;
+pub mod seed;

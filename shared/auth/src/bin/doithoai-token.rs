@@ -1,0 +1,41 @@
+//! Prints a signed staff token for local use and tests.
+//!
+//! `cargo run -q -p doithoai-auth --bin doithoai-token -- <role> <unit> [hours] [subject]`
+//! uses the same `JWT_SECRET`, `JWT_ISSUER` and `JWT_AUDIENCE` as the services.
+
+use doithoai_auth::{AuthConfig, Role};
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let usage = "usage: doithoai-token <clerk|officer|head|leader|city_admin|auditor> <unit-code|hanoi> [hours=8] [subject]";
+    let (Some(role), Some(unit)) = (args.first(), args.get(1)) else {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    };
+    let Some(role) = Role::parse(role) else {
+        eprintln!("unknown role {role:?}\n{usage}");
+        std::process::exit(2);
+    };
+    let hours: i64 = match args.get(2).map(|h| h.parse()) {
+        None => 8,
+        Some(Ok(h)) if h > 0 => h,
+        Some(_) => {
+            eprintln!("hours must be a positive whole number\n{usage}");
+            std::process::exit(2);
+        }
+    };
+    let subject = args
+        .get(3)
+        .cloned()
+        .unwrap_or_else(|| format!("{}@{}", role.as_str(), unit));
+    let result = AuthConfig::from_env().and_then(|cfg| {
+        cfg.sign(&subject, role, unit, hours * 3600).map_err(anyhow::Error::from)
+    });
+    match result {
+        Ok(token) => println!("{token}"),
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::exit(1);
+        }
+    }
+}

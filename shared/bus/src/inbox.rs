@@ -1,0 +1,20 @@
+//! The idempotent inbox: a consumer records the id of each event it processed in the same
+//! transaction as the effect. A redelivered event finds its id there and is acknowledged
+//! without doing anything again.
+
+use crate::schema::inbox;
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// Records `event_id` for `consumer`. Returns `true` the first time, `false` when it was
+/// already processed (the caller then skips the effect). Call it inside the effect's
+/// transaction.
+pub async fn record(conn: &mut AsyncPgConnection, consumer: &str, event_id: Uuid) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(inbox::table)
+        .values((inbox::consumer.eq(consumer), inbox::event_id.eq(event_id)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}

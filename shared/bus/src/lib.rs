@@ -1,0 +1,101 @@
+//! NATS JetStream plumbing shared by every service.
+//!
+//! - [`connect`]: a client that keeps retrying in the background, so a service starts (and
+//!   keeps accepting work into its outbox) while NATS is away.
+//! - [`ensure_stream`]: streams are declared in code and reconciled at start-up.
+//! - [`outbox`]: write an event in the caller's transaction; [`outbox::Relay`] publishes it with
+//!   `Nats-Msg-Id` = event id, marks it published, and retries with backoff.
+//! - [`inbox`]: record a processed event id in the consumer's transaction.
+//! - [`consumer`]: durable pull consumers with explicit ack, `max_deliver` and backoff.
+//!
+//! Each service runs [`MIGRATIONS`] (the `outbox` and `inbox` tables) before its own.
+
+use async_nats::jetstream;
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use std::time::Duration;
+
+pub mod consumer;
+pub mod inbox;
+pub mod outbox;
+mod schema;
+
+pub use async_nats;
+
+/// The `outbox` and `inbox` tables, run by every service before its own migrations.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// Connection settings.
+#[derive(Debug, Clone)]
+pub struct BusConfig {
+    /// `NATS_URL`, default `nats://127.0.0.1:4222`.
+    pub url: String,
+    /// `NATS_NAMESPACE`, default `dt`: the first token of every subject and the prefix of every
+    /// stream, so deployments (and tests) sharing a server never see each other.
+    pub namespace: String,
+    /// `NATS_REPLICAS`, default 1: stream replicas (3 on a JetStream cluster).
+    pub replicas: usize,
+}
+
+impl BusConfig {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let namespace = std::env::var("NATS_NAMESPACE").unwrap_or_else(|_| "dt".to_owned());
+        anyhow::ensure!(
+            !namespace.is_empty()
+                && namespace.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "NATS_NAMESPACE must be letters, digits and underscores"
+        );
+        let replicas = match std::env::var("NATS_REPLICAS") {
+            Ok(v) => v
+                .parse()
+                .ok()
+                .filter(|n| (1..=5).contains(n))
+                .ok_or_else(|| anyhow::anyhow!("NATS_REPLICAS must be 1 to 5"))?,
+            Err(_) => 1,
+        };
+        Ok(Self {
+            url: std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned()),
+            namespace,
+            replicas,
+        })
+    }
+}
+
+/// Connects to NATS, retrying in the background when the server is not reachable yet.
+pub async fn connect(cfg: &BusConfig, name: &str) -> anyhow::Result<async_nats::Client> {
+    let client = async_nats::ConnectOptions::new()
+        .name(name)
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connection_timeout(Duration::from_secs(2))
+        .event_callback(|event| async move {
+            tracing::info!(event = %event, "nats connection event: {event}");
+        })
+        .connect(cfg.url.as_str())
+        .await?;
+    Ok(client)
+}
+
+/// Whether the client is connected right now: the NATS half of `/readyz`.
+pub fn is_connected(client: &async_nats::Client) -> bool {
+    client.connection_state() == async_nats::connection::State::Connected
+}
+
+/// Declares (creates or updates) the stream a service owns: every subject under
+/// `{ns}.{service}.>`, file storage, a 30-minute duplicate window for `Nats-Msg-Id`.
+pub async fn ensure_stream(
+    js: &jetstream::Context,
+    cfg: &BusConfig,
+    service: &str,
+) -> anyhow::Result<()> {
+    let config = jetstream::stream::Config {
+        name: doithoai_contracts::subjects::stream_name(&cfg.namespace, service),
+        subjects: vec![doithoai_contracts::subjects::service_wildcard(&cfg.namespace, service)],
+        storage: jetstream::stream::StorageType::File,
+        num_replicas: cfg.replicas,
+        max_age: Duration::from_secs(90 * 24 * 3600),
+        duplicate_window: Duration::from_secs(30 * 60),
+        ..Default::default()
+    };
+    js.create_or_update_stream(config).await?;
+    Ok(())
+}

@@ -1,0 +1,193 @@
+//! Event contracts: the payloads that cross service boundaries on NATS.
+//!
+//! Serde types only — no diesel, no actix. Every payload carries a version in its type name
+//! (`PetitionReceivedV1`); a breaking change is a new type and a new subject suffix, never an
+//! edit. `docs/EVENTS.md` is the catalogue of subjects and payloads and is kept in step with
+//! this crate.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub mod subjects;
+
+/// The envelope every event travels in. `id` is also the `Nats-Msg-Id` header, so JetStream
+/// drops a republished duplicate within the stream's duplicate window.
+///
+/// ```
+/// use doithoai_contracts::Envelope;
+/// let e = Envelope::new("petition.received", "phuong-lang", serde_json::json!({"a": 1}));
+/// assert_eq!(e.unit, "phuong-lang");
+/// ```
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Envelope<T> {
+    pub id: Uuid,
+    /// The event's name without namespace or unit, e.g. `petition.received`.
+    pub event: String,
+    pub version: u16,
+    pub unit: String,
+    pub occurred_at: DateTime<Utc>,
+    pub data: T,
+}
+
+impl<T> Envelope<T> {
+    pub fn new(event: &str, unit: &str, data: T) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            event: event.to_owned(),
+            version: 1,
+            unit: unit.to_owned(),
+            occurred_at: Utc::now(),
+            data,
+        }
+    }
+}
+
+/// How a submission reached the platform.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The public web form or app.
+    Web,
+    /// Hotline or phone call, recorded by a clerk.
+    Phone,
+    /// At the reception desk (bộ phận tiếp nhận).
+    InPerson,
+    /// By post.
+    Post,
+    /// By email, recorded by a clerk.
+    Email,
+    /// Asked from the floor at a dialogue conference.
+    DialogueFloor,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 6] = [
+        Channel::Web,
+        Channel::Phone,
+        Channel::InPerson,
+        Channel::Post,
+        Channel::Email,
+        Channel::DialogueFloor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Web => "web",
+            Channel::Phone => "phone",
+            Channel::InPerson => "in_person",
+            Channel::Post => "post",
+            Channel::Email => "email",
+            Channel::DialogueFloor => "dialogue_floor",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// What a submission is.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum PetitionKind {
+    /// Phản ánh: a difficulty with a rule or with how staff applied it.
+    Feedback,
+    /// Kiến nghị: feedback with a proposed solution or a new rule.
+    Recommendation,
+    /// A question registered for a dialogue conference.
+    DialogueQuestion,
+}
+
+impl PetitionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PetitionKind::Feedback => "feedback",
+            PetitionKind::Recommendation => "recommendation",
+            PetitionKind::DialogueQuestion => "dialogue_question",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "feedback" => Some(Self::Feedback),
+            "recommendation" => Some(Self::Recommendation),
+            "dialogue_question" => Some(Self::DialogueQuestion),
+            _ => None,
+        }
+    }
+}
+
+/// `petition.received`: intake accepted a submission. Carries the submitter's contact because
+/// notification must reach them; consumers that publish anything must redact it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PetitionReceivedV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub unit: String,
+    pub kind: PetitionKind,
+    pub field: String,
+    pub procedure_code: Option<String>,
+    pub content_type: Option<i16>,
+    pub title: Option<String>,
+    pub content: String,
+    pub submitter: SubmitterV1,
+    pub consent_to_publish_identity: bool,
+    pub channel: Channel,
+    /// When the unit received it; deadlines count from here.
+    pub received_at: DateTime<Utc>,
+    pub conference_id: Option<Uuid>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SubmitterV1 {
+    /// `individual` or `organization`.
+    pub kind: String,
+    pub name: String,
+    pub organization: Option<String>,
+    pub address: String,
+    /// E.164, e.g. `+84912345678`.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// `petition.not_accepted`: intake recorded a submission it may not take as a PAKN (a complaint
+/// or a denunciation, Decree 20 and seed 002 "Lưu ý"), with the reason and where to file it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PetitionNotAcceptedV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub unit: String,
+    /// `complaint` or `denunciation`.
+    pub reason_code: String,
+    pub reason_vi: String,
+    pub where_to_file_vi: String,
+    pub submitter: SubmitterV1,
+    pub channel: Channel,
+    pub received_at: DateTime<Utc>,
+}
+
+/// The time-ordered id used for events.
+pub fn new_event_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_round_trips_through_its_wire_name() {
+        for c in Channel::ALL {
+            assert_eq!(Channel::parse(c.as_str()), Some(c));
+            let json = serde_json::to_string(&c).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", c.as_str()));
+        }
+    }
+
+    #[test]
+    fn petition_kind_rejects_complaints() {
+        assert_eq!(PetitionKind::parse("complaint"), None);
+        assert_eq!(PetitionKind::parse("feedback"), Some(PetitionKind::Feedback));
+    }
+}

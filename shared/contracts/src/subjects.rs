@@ -1,0 +1,32 @@
+//! NATS subject and stream names.
+//!
+//! Subjects read as sentences and end with the unit, so a consumer can take one ward or all:
+//! `{ns}.intake.petition.received.{unit}`. `ns` is the deployment's namespace (`dt` by
+//! default); tests use a fresh one each so they never see each other's messages.
+
+/// Subject for an event published by `service`, e.g.
+/// `subject("dt", "intake", "petition.received", "phuong-lang")`.
+///
+/// ```
+/// assert_eq!(
+///     doithoai_contracts::subjects::subject("dt", "intake", "petition.received", "phuong-lang"),
+///     "dt.intake.petition.received.phuong-lang"
+/// );
+/// ```
+pub fn subject(ns: &str, service: &str, event: &str, unit: &str) -> String {
+    format!("{ns}.{service}.{event}.{unit}")
+}
+
+/// Wildcard covering every subject a service publishes.
+pub fn service_wildcard(ns: &str, service: &str) -> String {
+    format!("{ns}.{service}.>")
+}
+
+/// The JetStream stream a service owns, e.g. `DT_INTAKE`.
+pub fn stream_name(ns: &str, service: &str) -> String {
+    format!("{}_{}", ns, service).to_uppercase().replace(['.', '-'], "_")
+}
+
+pub const INTAKE: &str = "intake";
+pub const PETITION_RECEIVED: &str = "petition.received";
+pub const PETITION_NOT_ACCEPTED: &str = "petition.not_accepted";

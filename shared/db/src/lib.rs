@@ -1,0 +1,152 @@
+//! PostgreSQL plumbing shared by every service: a diesel-async connection pool, creation of the
+//! service's own database when it is missing, and embedded migrations run at start-up.
+//!
+//! Architecture invariant: each service owns its database; nothing here lets one service name
+//! another's tables.
+
+use anyhow::Context;
+use diesel::sql_types::Text;
+use diesel::{QueryableByName, sql_query};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+use std::time::Duration;
+
+pub use diesel_async;
+
+/// A pool of async PostgreSQL connections.
+pub type PgPool = Pool<AsyncPgConnection>;
+/// A connection checked out of [`PgPool`].
+pub type PooledConn = Object<AsyncPgConnection>;
+
+/// Builds a pool for `url` with at most `max_size` connections. Connections are opened lazily.
+pub fn pool(url: &str, max_size: usize) -> anyhow::Result<PgPool> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(Duration::from_secs(10)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .runtime(deadpool_runtime())
+        .build()
+        .context("building the PostgreSQL pool (check DATABASE_URL)")
+}
+
+fn deadpool_runtime() -> deadpool::Runtime {
+    deadpool::Runtime::Tokio1
+}
+
+#[derive(QueryableByName)]
+struct Exists {
+    #[diesel(sql_type = Text)]
+    #[allow(dead_code)]
+    datname: String,
+}
+
+/// Splits `postgres://.../name?opts` into the URL of the `postgres` maintenance database and
+/// the database name.
+///
+/// ```
+/// let (admin, name) = doithoai_db::split_database_url("postgres://u@h:5432/doithoai_intake").unwrap();
+/// assert_eq!(admin, "postgres://u@h:5432/postgres");
+/// assert_eq!(name, "doithoai_intake");
+/// ```
+pub fn split_database_url(url: &str) -> anyhow::Result<(String, String)> {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let slash = base
+        .rfind('/')
+        .filter(|i| *i > "postgres://".len())
+        .with_context(|| "DATABASE_URL has no database name")?;
+    let name = base[slash + 1..].to_owned();
+    anyhow::ensure!(
+        !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "DATABASE_URL database name must be letters, digits and underscores"
+    );
+    let mut admin = format!("{}/postgres", &base[..slash]);
+    if let Some(q) = query {
+        admin.push('?');
+        admin.push_str(q);
+    }
+    Ok((admin, name))
+}
+
+/// Creates the database named in `url` when it does not exist yet. Safe to call from several
+/// replicas at once: a concurrent creation is not an error.
+pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
+    let (admin_url, name) = split_database_url(url)?;
+    let mut admin = AsyncPgConnection::establish(&admin_url)
+        .await
+        .with_context(|| format!("connecting to PostgreSQL maintenance database for {name}"))?;
+    let found: Vec<Exists> = sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname = $1")
+        .bind::<Text, _>(&name)
+        .load(&mut admin)
+        .await?;
+    if found.is_empty() {
+        match sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await {
+            Ok(_) => tracing::info!(database = %name, "created database {name}"),
+            Err(e) if e.to_string().contains("already exists") => {}
+            Err(e) => return Err(e).with_context(|| format!("creating database {name}")),
+        }
+    }
+    Ok(())
+}
+
+/// Runs the pending embedded migrations on one connection from `url`.
+pub async fn run_migrations(url: &str, migrations: EmbeddedMigrations) -> anyhow::Result<()> {
+    let conn = AsyncPgConnection::establish(url)
+        .await
+        .with_context(|| "connecting to run migrations")?;
+    let mut harness = AsyncMigrationHarness::new(conn);
+    // The harness drives the async connection with `block_in_place`.
+    let applied = tokio::task::block_in_place(|| {
+        harness
+            .run_pending_migrations(migrations)
+            .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>())
+    })
+    .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+    for m in applied {
+        tracing::info!(migration = %m, "applied migration {m}");
+    }
+    Ok(())
+}
+
+/// `ensure_database`, then `run_migrations`, then a pool.
+pub async fn prepare(
+    url: &str,
+    migrations: EmbeddedMigrations,
+    max_size: usize,
+) -> anyhow::Result<PgPool> {
+    ensure_database(url).await?;
+    run_migrations(url, migrations).await?;
+    pool(url, max_size)
+}
+
+/// `SELECT 1` through the pool within `timeout`: the readiness check.
+pub async fn ping(pool: &PgPool, timeout: Duration) -> bool {
+    let check = async {
+        let mut conn = pool.get().await.ok()?;
+        sql_query("SELECT 1").execute(&mut conn).await.ok()
+    };
+    matches!(tokio::time::timeout(timeout, check).await, Ok(Some(_)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_url_keeps_its_options_when_split() {
+        let (admin, name) = split_database_url("postgres://a@h/x_1?sslmode=disable").unwrap();
+        assert_eq!(admin, "postgres://a@h/postgres?sslmode=disable");
+        assert_eq!(name, "x_1");
+    }
+
+    #[test]
+    fn database_url_with_a_quote_in_its_name_is_refused() {
+        assert!(split_database_url("postgres://a@h/x\"y").is_err());
+        assert!(split_database_url("postgres://a@h/").is_err());
+    }
+}

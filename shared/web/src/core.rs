@@ -1,0 +1,356 @@
+//! A service's shared parts and its HTTP server.
+
+use crate::middleware::telemetry;
+use crate::{Lang, Problem, Settings, problem};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use async_nats::jetstream;
+use doithoai_auth::AuthConfig;
+use doithoai_bus::consumer::ConsumerSpec;
+use doithoai_bus::outbox::{Relay, RelayHandle};
+use doithoai_bus::BusConfig;
+use doithoai_db::PgPool;
+use doithoai_telemetry::Metrics;
+use diesel_migrations::EmbeddedMigrations;
+use prometheus::{IntCounter, IntGauge, IntGaugeVec, Opts};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use crate::middleware::TraceId;
+
+/// What a service is, for [`Core::start`].
+pub struct CoreOptions {
+    /// `intake`, `routing`, …: names its database, stream, metrics and settings prefix.
+    pub service: &'static str,
+    pub default_port: u16,
+    /// The service's own migrations (run after the bus's `outbox`/`inbox`), if it has tables yet.
+    pub migrations: Option<EmbeddedMigrations>,
+    /// Settings that win over the environment (tests).
+    pub overrides: HashMap<String, String>,
+}
+
+/// A service's pool, bus, metrics and auth, shared by its handlers and background tasks.
+#[derive(Clone)]
+pub struct Core {
+    pub service: &'static str,
+    pub settings: Settings,
+    pub default_port: u16,
+    pub pool: PgPool,
+    pub nats: async_nats::Client,
+    pub js: jetstream::Context,
+    pub bus: BusConfig,
+    pub metrics: Metrics,
+    pub auth: AuthConfig,
+    pub relay: RelayHandle,
+    backlog: IntGauge,
+    lag: IntGaugeVec,
+    consumers: Arc<Mutex<Vec<ConsumerSpec>>>,
+    stop_tx: Arc<watch::Sender<bool>>,
+    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl Core {
+    /// Creates the service's database if missing, runs the bus and service migrations,
+    /// connects to NATS (in the background if it is away), and starts the outbox relay, which
+    /// declares the service's stream once NATS answers.
+    pub async fn start(opts: CoreOptions) -> anyhow::Result<Core> {
+        let service = opts.service;
+        let settings = Settings::load(service)?.with_overrides(opts.overrides);
+        let db_url = settings.string(
+            "DATABASE_URL",
+            &format!("postgres://postgres@127.0.0.1:5432/doithoai_{service}"),
+        );
+        let pool_size: usize = settings.parse("DB_POOL_SIZE", 16)?;
+        anyhow::ensure!((1..=512).contains(&pool_size), "setting DB_POOL_SIZE must be 1 to 512");
+        let bus = BusConfig {
+            url: settings.string("NATS_URL", "nats://127.0.0.1:4222"),
+            namespace: settings.string("NATS_NAMESPACE", "dt"),
+            replicas: settings.parse("NATS_REPLICAS", 1)?,
+        };
+        anyhow::ensure!(
+            bus.namespace.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "setting NATS_NAMESPACE must be letters, digits and underscores"
+        );
+        let auth = AuthConfig {
+            secret: settings.string("JWT_SECRET", doithoai_auth::DEV_SECRET),
+            issuer: settings.string("JWT_ISSUER", "doithoai"),
+            audience: settings.string("JWT_AUDIENCE", "doithoai-api"),
+        };
+        anyhow::ensure!(auth.secret.len() >= 32, "setting JWT_SECRET must be at least 32 bytes long");
+        if auth.uses_dev_secret() {
+            tracing::warn!("JWT_SECRET is not set: using the local development secret");
+        }
+
+        doithoai_db::ensure_database(&db_url).await?;
+        doithoai_db::run_migrations(&db_url, doithoai_bus::MIGRATIONS).await?;
+        if let Some(m) = opts.migrations {
+            doithoai_db::run_migrations(&db_url, m).await?;
+        }
+        let pool = doithoai_db::pool(&db_url, pool_size)?;
+
+        let nats = doithoai_bus::connect(&bus, service).await?;
+        let js = jetstream::new(nats.clone());
+
+        let metrics = Metrics::new(service)?;
+        let backlog = IntGauge::new(
+            format!("{service}_outbox_backlog_messages"),
+            "Events written to the outbox and not yet acknowledged by JetStream",
+        )?;
+        let published = IntCounter::new(
+            format!("{service}_outbox_published_total"),
+            "Events published from the outbox and acknowledged by JetStream",
+        )?;
+        let lag = IntGaugeVec::new(
+            Opts::new(
+                format!("{service}_consumer_pending_messages"),
+                "Messages waiting for or being processed by a consumer (its lag)",
+            ),
+            &["consumer"],
+        )?;
+        metrics.registry.register(Box::new(backlog.clone()))?;
+        metrics.registry.register(Box::new(published.clone()))?;
+        metrics.registry.register(Box::new(lag.clone()))?;
+
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let relay = {
+            let js = js.clone();
+            let bus = bus.clone();
+            Relay::new(pool.clone(), js.clone(), published).before_publish(move || {
+                let js = js.clone();
+                let bus = bus.clone();
+                async move { doithoai_bus::ensure_stream(&js, &bus, service).await }
+            })
+        };
+        let relay_handle = relay.handle();
+        let relay_task = tokio::spawn(relay.run(stop_rx));
+
+        Ok(Core {
+            service,
+            settings,
+            default_port: opts.default_port,
+            pool,
+            nats,
+            js,
+            bus,
+            metrics,
+            auth,
+            relay: relay_handle,
+            backlog,
+            lag,
+            consumers: Arc::new(Mutex::new(Vec::new())),
+            stop_tx: Arc::new(stop_tx),
+            tasks: Arc::new(Mutex::new(vec![relay_task])),
+        })
+    }
+
+    /// A receiver that turns true when the service stops.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.stop_tx.subscribe()
+    }
+
+    /// Runs a background task until the service stops; [`Core::shutdown`] waits for it.
+    pub fn spawn<F>(&self, fut: F)
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let handle = tokio::spawn(fut);
+        if let Ok(mut tasks) = self.tasks.lock() {
+            tasks.push(handle);
+        }
+    }
+
+    /// Reports this consumer's lag on `/metrics`.
+    pub fn watch_consumer(&self, spec: ConsumerSpec) {
+        if let Ok(mut c) = self.consumers.lock() {
+            c.push(spec);
+        }
+    }
+
+    /// Tells background tasks to stop.
+    pub fn stop(&self) {
+        let _ = self.stop_tx.send(true);
+    }
+
+    /// Stops background tasks and waits (up to 10 s) for them to finish their current work.
+    pub async fn shutdown(&self) {
+        self.stop();
+        let tasks: Vec<JoinHandle<()>> = self
+            .tasks
+            .lock()
+            .map(|mut t| t.drain(..).collect())
+            .unwrap_or_default();
+        for t in tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
+        }
+        let _ = self.nats.flush().await;
+    }
+
+    /// The trace id of a request, for carrying into the outbox.
+    pub fn trace_id(req: &HttpRequest) -> Option<String> {
+        use actix_web::HttpMessage;
+        req.extensions().get::<TraceId>().map(|t| t.0.clone())
+    }
+}
+
+/// Sets the core's stop flag on SIGTERM or SIGINT (Ctrl-C).
+pub fn stop_on_signals(core: &Core) {
+    let core = core.clone();
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let (Ok(mut term), Ok(mut int)) =
+                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+            else {
+                return;
+            };
+            tokio::select! {
+                _ = term.recv() => tracing::info!("SIGTERM: stopping gracefully"),
+                _ = int.recv() => tracing::info!("SIGINT: stopping gracefully"),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        core.stop();
+    });
+}
+
+/// A bound server, ready to run.
+pub struct RunningServer {
+    pub port: u16,
+    server: actix_web::dev::Server,
+    core: Core,
+}
+
+impl RunningServer {
+    /// Serves until the core is stopped (signal or [`Core::stop`]), lets in-flight requests
+    /// finish, then stops background tasks.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        tracing::info!(service = self.core.service, port = self.port,
+            "{} listening on port {}", self.core.service, self.port);
+        self.server.await?;
+        self.core.shutdown().await;
+        tracing::info!(service = self.core.service, "{} stopped", self.core.service);
+        Ok(())
+    }
+}
+
+/// Binds the service's HTTP server (`BIND_ADDR`, default `127.0.0.1`; `PORT`, default the
+/// service's own; `0` picks a free port) with the shared middleware, error handlers,
+/// `/healthz`, `/readyz`, `/metrics`, and the routes `configure` adds. JSON bodies are limited to
+/// `json_limit` bytes.
+pub fn serve<F>(core: Core, json_limit: usize, configure: F) -> anyhow::Result<RunningServer>
+where
+    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
+{
+    let bind = core.settings.string("BIND_ADDR", "127.0.0.1");
+    let port: u16 = core.settings.parse("PORT", core.default_port)?;
+    let workers: usize = core.settings.parse(
+        "HTTP_WORKERS",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+    )?;
+    let data = web::Data::new(core.clone());
+    let mut stop = core.stopping();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .app_data(
+                web::JsonConfig::default()
+                    .limit(json_limit)
+                    .error_handler(problem::json_error),
+            )
+            .app_data(web::PathConfig::default().error_handler(|e, req| {
+                Problem::bad_request(Lang::of(req), "path", "invalid", e.to_string()).into()
+            }))
+            .app_data(web::QueryConfig::default().error_handler(|e, req| {
+                Problem::bad_request(Lang::of(req), "query", "invalid", e.to_string()).into()
+            }))
+            .wrap(actix_web::middleware::from_fn(telemetry))
+            .route("/healthz", web::get().to(healthz))
+            .route("/readyz", web::get().to(readyz))
+            .route("/metrics", web::get().to(metrics))
+            .configure(configure.clone())
+            .default_service(web::to(unknown_route))
+    })
+    .workers(workers)
+    .shutdown_timeout(20)
+    .shutdown_signal(async move {
+        while !*stop.borrow() {
+            if stop.changed().await.is_err() {
+                break;
+            }
+        }
+    })
+    .bind((bind.as_str(), port))
+    .map_err(|e| anyhow::anyhow!("binding {bind}:{port} (setting PORT / BIND_ADDR): {e}"))?;
+    let port = server
+        .addrs()
+        .first()
+        .map(|a| a.port())
+        .ok_or_else(|| anyhow::anyhow!("server bound no address"))?;
+    Ok(RunningServer {
+        port,
+        server: server.run(),
+        core,
+    })
+}
+
+async fn healthz(core: web::Data<Core>) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "alive", "service": core.service}))
+}
+
+async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
+    let db = doithoai_db::ping(&core.pool, Duration::from_secs(2)).await;
+    let nats = doithoai_bus::is_connected(&core.nats);
+    let checks = serde_json::json!({
+        "database": if db { "up" } else { "down" },
+        "nats": if nats { "up" } else { "down" },
+    });
+    if db && nats {
+        HttpResponse::Ok().json(serde_json::json!({"status": "ready", "service": core.service, "checks": checks}))
+    } else {
+        let mut down = Vec::new();
+        if !db {
+            down.push("database");
+        }
+        if !nats {
+            down.push("nats");
+        }
+        let mut res = Problem::unavailable(lang, &format!("unreachable: {}", down.join(", "))).response();
+        res.headers_mut().insert(
+            actix_web::http::header::CACHE_CONTROL,
+            actix_web::http::header::HeaderValue::from_static("no-store"),
+        );
+        res
+    }
+}
+
+async fn metrics(core: web::Data<Core>) -> HttpResponse {
+    if let Some(n) = doithoai_bus::outbox::backlog(&core.pool).await {
+        core.backlog.set(n);
+    }
+    let specs: Vec<ConsumerSpec> = core.consumers.lock().map(|c| c.clone()).unwrap_or_default();
+    for spec in specs {
+        if let Some(n) = doithoai_bus::consumer::pending(&core.js, &spec).await {
+            core.lag.with_label_values(&[spec.durable.as_str()]).set(n as i64);
+        }
+    }
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(core.metrics.render())
+}
+
+async fn unknown_route(req: HttpRequest) -> HttpResponse {
+    let lang = Lang::of(&req);
+    Problem::not_found(lang)
+        .with_error(problem::FieldError::new(
+            "path",
+            "unknown_route",
+            format!("{} {}", req.method(), req.path()),
+        ))
+        .response()
+}

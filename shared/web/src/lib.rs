@@ -1,0 +1,21 @@
+//! What every Đối Thoại HTTP service shares.
+//!
+//! - [`problem`]: `application/problem+json` errors naming the field, Vietnamese by default.
+//! - [`Lang`]: the reader's language from `Accept-Language` (`vi` unless `en` is preferred).
+//! - [`Staff`]: the verified JWT claims of a staff request, or a 401.
+//! - [`Core`]: a service's pool, NATS client, metrics and auth, built by [`Core::start`]
+//!   (database created and migrated, outbox relay running), with `/healthz`, `/readyz` and
+//!   `/metrics` mounted by [`serve`].
+
+pub mod config;
+mod core;
+mod lang;
+mod middleware;
+pub mod problem;
+mod staff;
+
+pub use crate::core::{Core, CoreOptions, RunningServer, serve, stop_on_signals};
+pub use config::Settings;
+pub use lang::Lang;
+pub use problem::{FieldError, Problem};
+pub use staff::Staff;
