@@ -94,19 +94,23 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs the pending embedded migrations on one connection from `url`.
+/// Runs the pending embedded migrations on one connection from `url`. Diesel's migration
+/// harness is synchronous, so it runs on a blocking thread that drives the async connection
+/// (this works under both the multi-thread and the current-thread tokio runtime).
 pub async fn run_migrations(url: &str, migrations: EmbeddedMigrations) -> anyhow::Result<()> {
-    let conn = AsyncPgConnection::establish(url)
-        .await
-        .with_context(|| "connecting to run migrations")?;
-    let mut harness = AsyncMigrationHarness::new(conn);
-    // The harness drives the async connection with `block_in_place`.
-    let applied = tokio::task::block_in_place(|| {
+    let url = url.to_owned();
+    let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
+        let handle = tokio::runtime::Handle::current();
+        let conn = handle
+            .block_on(AsyncPgConnection::establish(&url))
+            .with_context(|| "connecting to run migrations")?;
+        let mut harness = AsyncMigrationHarness::new(conn);
         harness
             .run_pending_migrations(migrations)
-            .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>())
+            .map(|v| v.iter().map(|m| m.to_string()).collect())
+            .map_err(|e| anyhow::anyhow!("running migrations: {e}"))
     })
-    .map_err(|e| anyhow::anyhow!("running migrations: {e}"))?;
+    .await??;
     for m in applied {
         tracing::info!(migration = %m, "applied migration {m}");
     }

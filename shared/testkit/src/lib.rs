@@ -108,7 +108,19 @@ pub async fn stream_messages(
     at_least: usize,
     wait: Duration,
 ) -> anyhow::Result<Vec<jetstream::Message>> {
-    let client = async_nats::connect(nats_url()).await?;
+    stream_messages_at(&nats_url(), namespace, service, filter, at_least, wait).await
+}
+
+/// [`stream_messages`] on the NATS server at `url`.
+pub async fn stream_messages_at(
+    url: &str,
+    namespace: &str,
+    service: &str,
+    filter: &str,
+    at_least: usize,
+    wait: Duration,
+) -> anyhow::Result<Vec<jetstream::Message>> {
+    let client = async_nats::connect(url).await?;
     let js = jetstream::new(client);
     let stream_name = doithoai_contracts::subjects::stream_name(namespace, service);
     let deadline = tokio::time::Instant::now() + wait;
@@ -130,7 +142,7 @@ pub async fn stream_messages(
     };
     let consumer = stream
         .create_consumer(jetstream::consumer::pull::Config {
-            filter_subject: filter.to_owned(),
+            filter_subject: if filter == ">" { String::new() } else { filter.to_owned() },
             ack_policy: jetstream::consumer::AckPolicy::None,
             ..Default::default()
         })
@@ -146,4 +158,71 @@ pub async fn stream_messages(
         out.push(m.map_err(|e| anyhow::anyhow!("{e}"))?);
     }
     Ok(out)
+}
+
+/// A NATS server with JetStream of the test's own (from the machine's `nats-server`, or
+/// `NATS_SERVER_BIN`), on a free port with its own store, that a test can stop and restart.
+pub struct OwnNats {
+    pub port: u16,
+    pub dir: std::path::PathBuf,
+    child: Option<std::process::Child>,
+}
+
+impl OwnNats {
+    pub fn start() -> anyhow::Result<OwnNats> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let dir = std::env::temp_dir().join(format!("doithoai-nats-{}", unique_name()));
+        std::fs::create_dir_all(&dir)?;
+        let mut n = OwnNats { port, dir, child: None };
+        n.restart()?;
+        Ok(n)
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    fn binary() -> String {
+        std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| {
+            ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
+                .into_iter()
+                .find(|p| std::path::Path::new(p).exists())
+                .unwrap_or("nats-server")
+                .to_owned()
+        })
+    }
+
+    /// Starts (again) on the same port and store, and waits until it accepts connections.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        let child = std::process::Command::new(Self::binary())
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
+            .arg(&self.dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("starting nats-server (install it, or set NATS_SERVER_BIN): {e}"))?;
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        anyhow::bail!("nats-server did not start on port {}", self.port)
+    }
+
+    /// Kills it at once (SIGKILL).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for OwnNats {
+    fn drop(&mut self) {
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
 }

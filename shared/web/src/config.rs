@@ -48,10 +48,10 @@ impl Settings {
 
     /// The raw value of `key`: `<SERVICE>_<KEY>` or `<KEY>` from the environment, then the file.
     pub fn raw(&self, key: &str) -> Option<String> {
-        if let Some(v) = self.overrides.get(key) {
+        let prefixed = format!("{}{key}", self.prefix);
+        if let Some(v) = self.overrides.get(&prefixed).or_else(|| self.overrides.get(key)) {
             return Some(v.clone());
         }
-        let prefixed = format!("{}{key}", self.prefix);
         std::env::var(&prefixed)
             .ok()
             .or_else(|| std::env::var(key).ok())

@@ -158,7 +158,7 @@ pub async fn accept(state: &IntakeState, sub: Submission, entry: Entry<'_>) -> R
         return match result {
             WriteResult::Created => {
                 tracing::info!(tracking_code = %code, unit = %sub.unit, kind = sub.class.kind_str(),
-                    channel = sub.channel.as_str(), "accepted submission {code} for {}", sub.unit);
+                    channel = sub.channel.as_str(), "accepted submission {} for {}", TrackingCode::from_raw(code.clone()), sub.unit);
                 Ok(created(&code, response))
             }
             WriteResult::Replayed { status, response } => {

@@ -1,0 +1,10 @@
+//! Intake's integration tests: each test starts its own app on port 0 with its own database
+//! and NATS namespace, against the real PostgreSQL and NATS servers.
+
+mod auth;
+mod helpers;
+mod idempotency;
+mod outage;
+mod staff;
+mod submit;
+mod validation;
