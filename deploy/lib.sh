@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Shared by deploy/local/up and tests/run: make sure PostgreSQL and NATS with JetStream are
+# reachable, starting them from the machine's Debian packages in a data directory of the
+# project's own when they are not (and installing the packages with apt when missing and root).
+#
+# Settings (environment): PGHOST (127.0.0.1), PGPORT (5432), NATS_HOST (127.0.0.1),
+# NATS_PORT (4222), DOITHOAI_DATA_DIR (<repo>/.local).
+
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PGHOST="${PGHOST:-127.0.0.1}"
+PGPORT="${PGPORT:-5432}"
+NATS_HOST="${NATS_HOST:-127.0.0.1}"
+NATS_PORT="${NATS_PORT:-4222}"
+DATA_DIR="${DOITHOAI_DATA_DIR:-$ROOT/.local}"
+STARTED_PG=""
+STARTED_NATS=""
+
+log() { printf '\033[1m[doithoai]\033[0m %s\n' "$*" >&2; }
+
+reachable() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_for() { # host port seconds what
+  local i
+  for ((i = 0; i < $3 * 10; i++)); do
+    reachable "$1" "$2" && return 0
+    sleep 0.1
+  done
+  log "$4 did not come up on $1:$2"
+  return 1
+}
+
+apt_install() { # packages...
+  if [ "$(id -u)" != 0 ]; then
+    log "missing $*: install them (sudo apt-get install $*) and run again"
+    return 1
+  fi
+  log "installing $* with apt"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+pg_bindir() {
+  local d
+  d=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [ -n "$d" ] && [ -x "$d/initdb" ] && echo "$d"
+}
+
+as_postgres() { # command...  (PostgreSQL refuses to run as root)
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+ensure_postgres() {
+  if reachable "$PGHOST" "$PGPORT"; then
+    log "PostgreSQL reachable at $PGHOST:$PGPORT"
+    return 0
+  fi
+  local bin
+  bin=$(pg_bindir) || true
+  if [ -z "$bin" ]; then
+    apt_install postgresql
+    bin=$(pg_bindir)
+  fi
+  local dir="$DATA_DIR/postgres"
+  mkdir -p "$dir"
+  if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$dir"; chmod 700 "$dir"; fi
+  if [ ! -f "$dir/PG_VERSION" ]; then
+    log "initialising a PostgreSQL cluster in $dir"
+    as_postgres "$bin/initdb" -D "$dir" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  log "starting PostgreSQL on $PGHOST:$PGPORT (data in $dir)"
+  as_postgres "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 \
+    -o "-c listen_addresses=$PGHOST -p $PGPORT -k $dir -c max_connections=300" start >/dev/null
+  STARTED_PG="$bin/pg_ctl -D $dir"
+  wait_for "$PGHOST" "$PGPORT" 30 PostgreSQL
+}
+
+nats_bin() {
+  command -v nats-server 2>/dev/null || { [ -x /usr/sbin/nats-server ] && echo /usr/sbin/nats-server; } || { [ -x /usr/bin/nats-server ] && echo /usr/bin/nats-server; }
+}
+
+# The tests start NATS servers of their own (to stop one mid-test), so they need the binary
+# even when a server is already reachable.
+ensure_nats_binary() {
+  if [ -z "$(nats_bin)" ]; then apt_install nats-server; fi
+  export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$(nats_bin)}"
+}
+
+ensure_nats() {
+  if reachable "$NATS_HOST" "$NATS_PORT"; then
+    log "NATS reachable at $NATS_HOST:$NATS_PORT"
+    return 0
+  fi
+  ensure_nats_binary
+  local dir="$DATA_DIR/nats"
+  mkdir -p "$dir"
+  log "starting NATS with JetStream on $NATS_HOST:$NATS_PORT (store in $dir)"
+  "$NATS_SERVER_BIN" -a "$NATS_HOST" -p "$NATS_PORT" -js -sd "$dir" -l "$dir/server.log" &
+  STARTED_NATS=$!
+  wait_for "$NATS_HOST" "$NATS_PORT" 30 NATS
+}
+
+# Stops what this script started (not servers that were already running).
+stop_infrastructure() {
+  if [ -n "$STARTED_NATS" ]; then
+    log "stopping NATS"
+    kill "$STARTED_NATS" 2>/dev/null || true
+    wait "$STARTED_NATS" 2>/dev/null || true
+    STARTED_NATS=""
+  fi
+  if [ -n "$STARTED_PG" ]; then
+    log "stopping PostgreSQL"
+    # shellcheck disable=SC2086
+    as_postgres $STARTED_PG -m fast stop >/dev/null 2>&1 || true
+    STARTED_PG=""
+  fi
+}
+
+ensure_rust() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+  fi
+  command -v cargo >/dev/null 2>&1 || { log "cargo not found: install the Rust toolchain (rustup)"; return 1; }
+}
