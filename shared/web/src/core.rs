@@ -184,7 +184,8 @@ impl Core {
         for t in tasks {
             let _ = tokio::time::timeout(Duration::from_secs(10), t).await;
         }
-        let _ = self.nats.flush().await;
+        // NATS may be away: do not wait for it to come back just to flush.
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.nats.flush()).await;
     }
 
     /// The trace id of a request, for carrying into the outbox.
