@@ -160,6 +160,34 @@ pub async fn stream_messages_at(
     Ok(out)
 }
 
+/// Asserts what every service serves: `/healthz` alive, `/readyz` with database and NATS up,
+/// `/metrics` in the Prometheus text format with the service's request and outbox metrics, and
+/// a problem+json 404 for an unknown route.
+pub async fn assert_service_basics(base: &str, service: &str) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let health: serde_json::Value = client.get(format!("{base}/healthz")).send().await?.json().await?;
+    anyhow::ensure!(health["status"] == "alive" && health["service"] == service, "healthz: {health}");
+    let ready = client.get(format!("{base}/readyz")).send().await?;
+    anyhow::ensure!(ready.status().as_u16() == 200, "readyz status {}", ready.status());
+    let ready: serde_json::Value = ready.json().await?;
+    anyhow::ensure!(ready["checks"]["database"] == "up" && ready["checks"]["nats"] == "up", "readyz: {ready}");
+    let missing = client.get(format!("{base}/no-such-route")).send().await?;
+    anyhow::ensure!(missing.status().as_u16() == 404, "unknown route gave {}", missing.status());
+    anyhow::ensure!(
+        missing.headers().get("content-type").and_then(|v| v.to_str().ok()) == Some("application/problem+json"),
+        "unknown route is not problem+json"
+    );
+    let metrics = client.get(format!("{base}/metrics")).send().await?.text().await?;
+    for name in [
+        format!("{service}_http_requests_total{{method=\"GET\",route=\"/healthz\",status=\"200\"}} 1"),
+        format!("{service}_http_request_duration_seconds_bucket"),
+        format!("{service}_outbox_backlog_messages 0"),
+    ] {
+        anyhow::ensure!(metrics.contains(&name), "metrics lack {name}:\n{metrics}");
+    }
+    Ok(())
+}
+
 /// A NATS server with JetStream of the test's own (from the machine's `nats-server`, or
 /// `NATS_SERVER_BIN`), on a free port with its own store, that a test can stop and restart.
 pub struct OwnNats {
