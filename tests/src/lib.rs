@@ -1,1 +1,111 @@
-//! Helpers shared by the journeys and the benchmark.
+//! Helpers shared by the journeys and the benchmark: start a real service binary with its own
+//! database and NATS namespace, wait for it, kill it.
+
+use doithoai_testkit::TestEnv;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The directory holding the built service binaries (`target/debug` for tests,
+/// `target/release` for the benchmark): beside the running executable.
+pub fn bin_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    let mut dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    dir
+}
+
+/// A service binary running as a child process.
+pub struct Service {
+    pub name: String,
+    pub port: u16,
+    pub env: TestEnv,
+    child: Option<Child>,
+}
+
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
+impl Service {
+    /// Starts `name` (e.g. `intake`) with `env`'s settings on a free port.
+    pub fn start(name: &str, env: TestEnv) -> anyhow::Result<Service> {
+        let mut s = Service { name: name.to_owned(), port: free_port(), env, child: None };
+        s.restart()?;
+        Ok(s)
+    }
+
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts the binary (again), same port, database and namespace.
+    pub fn restart(&mut self) -> anyhow::Result<()> {
+        let bin = bin_dir().join(&self.name);
+        anyhow::ensure!(bin.exists(), "{} is not built: run `cargo build --bins` first (tests/run does)", bin.display());
+        let mut cmd = Command::new(&bin);
+        for (k, v) in &self.env.overrides {
+            cmd.env(k, v);
+        }
+        cmd.env("PORT", self.port.to_string())
+            .env("RUST_LOG", std::env::var("SERVICE_LOG").unwrap_or_else(|_| "warn".into()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        self.child = Some(cmd.spawn()?);
+        Ok(())
+    }
+
+    /// Waits until `/readyz` answers 200.
+    pub async fn ready(&self, within: Duration) -> anyhow::Result<()> {
+        let client = reqwest::Client::new();
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Ok(r) = client.get(format!("{}/readyz", self.base())).send().await {
+                if r.status().is_success() {
+                    return Ok(());
+                }
+            }
+            anyhow::ensure!(tokio::time::Instant::now() < deadline, "{} not ready", self.name);
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// `kill -9`.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, then wait for a graceful exit.
+    pub fn terminate(&mut self) -> anyhow::Result<std::process::ExitStatus> {
+        let Some(mut c) = self.child.take() else { anyhow::bail!("not running") };
+        Command::new("kill").args(["-TERM", &c.id().to_string()]).status()?;
+        Ok(c.wait()?)
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// A valid public submission, numbered so each is distinct.
+pub fn submission(n: usize) -> serde_json::Value {
+    serde_json::json!({
+        "unit": "phuong-lang",
+        "kind": "feedback",
+        "field": "ho-tich",
+        "content_type": 2,
+        "title": format!("Phản ánh số {n}"),
+        "content": "Khi đăng ký khai sinh, bộ phận một cửa yêu cầu nộp bản sao giấy tờ đã có trong cơ sở dữ liệu quốc gia về dân cư.",
+        "submitter": {"name": "Nguyễn Văn An", "address": "Số 12 phố Láng, phường Láng", "phone": "0912 345 678"}
+    })
+}

@@ -1,0 +1,3 @@
+//! Cross-service journeys: the real binaries, real PostgreSQL, real NATS.
+
+mod crash;
