@@ -73,6 +73,19 @@ pub struct Submission {
     pub received_at: DateTime<Utc>,
 }
 
+/// The note on the first step of a petition's timeline: how it was received.
+pub fn receipt_note(channel: &str) -> &'static str {
+    match Channel::parse(channel) {
+        Some(Channel::Web) => "Tiếp nhận qua cổng trực tuyến",
+        Some(Channel::Phone) => "Tiếp nhận qua điện thoại",
+        Some(Channel::InPerson) => "Tiếp nhận trực tiếp tại bộ phận tiếp nhận",
+        Some(Channel::Post) => "Tiếp nhận qua đường bưu chính",
+        Some(Channel::Email) => "Tiếp nhận qua thư điện tử",
+        Some(Channel::DialogueFloor) => "Tiếp nhận tại hội nghị đối thoại",
+        None => "Đã tiếp nhận",
+    }
+}
+
 /// Whether the submission came through the public form or a clerk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Origin {

@@ -1,4 +1,4 @@
-//! Accepting a checked submission: build its row, timeline entry, event and idempotency record,
+//! Accepting a checked submission: build its row, event and idempotency record,
 //! hand them to the batching writer, and answer with what was stored.
 
 use crate::config::IntakeConfig;
@@ -7,7 +7,7 @@ use crate::domain::submission::{Classified, Submission};
 use crate::domain::tracking_code::TrackingCode;
 use crate::error::IntakeError;
 use crate::http::RateLimiter;
-use crate::store::petitions::{NewIdempotencyKey, NewPetition, NewTimelineEntry};
+use crate::store::petitions::{NewIdempotencyKey, NewPetition};
 use crate::store::writer::{PendingWrite, WriteResult, Writer};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
@@ -115,18 +115,6 @@ pub fn status_label(status: &str, lang: Lang) -> &'static str {
         "answered" => lang.pick("Đã có văn bản trả lời", "Answered"),
         "published" => lang.pick("Đã công khai kết quả", "Result published"),
         _ => lang.pick("Đang xử lý", "In progress"),
-    }
-}
-
-fn channel_note(channel: doithoai_contracts::Channel) -> &'static str {
-    use doithoai_contracts::Channel::*;
-    match channel {
-        Web => "Tiếp nhận qua cổng trực tuyến",
-        Phone => "Tiếp nhận qua điện thoại",
-        InPerson => "Tiếp nhận trực tiếp tại bộ phận tiếp nhận",
-        Post => "Tiếp nhận qua đường bưu chính",
-        Email => "Tiếp nhận qua thư điện tử",
-        DialogueFloor => "Tiếp nhận tại hội nghị đối thoại",
     }
 }
 
@@ -245,16 +233,6 @@ fn build(state: &IntakeState, sub: &Submission, entry: &Entry<'_>) -> Result<Pen
         due_at: None,
         trace_id: entry.trace_id.clone(),
     };
-    let timeline = NewTimelineEntry {
-        petition_id: id,
-        at: sub.received_at,
-        status: status.to_owned(),
-        actor: entry.recorded_by.clone(),
-        note: Some(match sub.class {
-            Classified::Pakn(_) => channel_note(sub.channel).to_owned(),
-            Classified::NotAccepted(n) => n.reason_vi().to_owned(),
-        }),
-    };
     let submitter = SubmitterV1 {
         kind: sub.submitter.kind.clone(),
         name: sub.submitter.name.clone(),
@@ -321,7 +299,6 @@ fn build(state: &IntakeState, sub: &Submission, entry: &Entry<'_>) -> Result<Pen
     });
     Ok(PendingWrite {
         petition,
-        timeline,
         event,
         idempotency,
     })

@@ -52,7 +52,7 @@ pub async fn track(
     else {
         return Err(Problem::not_found(lang).into());
     };
-    let timeline = petitions::timeline(&mut conn, p.id)
+    let timeline = petitions::timeline(&mut conn, &p)
         .await
         .map_err(|e| IntakeError::Unexpected(e.into()))?;
     drop(conn);

@@ -59,7 +59,7 @@ pub async fn show(
     let Some(p) = found.filter(|p| staff.0.can_read(&p.unit_code)) else {
         return Err(Problem::not_found(lang).into());
     };
-    let timeline = petitions::timeline(&mut conn, p.id)
+    let timeline = petitions::timeline(&mut conn, &p)
         .await
         .map_err(|e| IntakeError::Unexpected(e.into()))?;
     let mut body = staff_view(&p, lang);

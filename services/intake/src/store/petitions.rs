@@ -109,13 +109,26 @@ pub async fn by_tracking_code(conn: &mut AsyncPgConnection, code: &str) -> Query
         .optional()
 }
 
-pub async fn timeline(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryResult<Vec<TimelineEntry>> {
-    petition_timeline::table
-        .filter(petition_timeline::petition_id.eq(petition_id))
+/// A petition's timeline: its receipt (derived from the row itself, so accepting a submission
+/// writes one row fewer), then the steps recorded since.
+pub async fn timeline(conn: &mut AsyncPgConnection, p: &Petition) -> QueryResult<Vec<TimelineEntry>> {
+    let later: Vec<TimelineEntry> = petition_timeline::table
+        .filter(petition_timeline::petition_id.eq(p.id))
         .order(petition_timeline::seq)
         .select(TimelineEntry::as_select())
         .load(conn)
-        .await
+        .await?;
+    let not_pakn = crate::domain::complaint::NotPakn::from_kind(&p.kind);
+    let receipt = TimelineEntry {
+        at: p.received_at,
+        status: if not_pakn.is_some() { "not_accepted" } else { "received" }.to_owned(),
+        actor: p.recorded_by.clone(),
+        note: Some(match not_pakn {
+            Some(n) => n.reason_vi().to_owned(),
+            None => crate::domain::submission::receipt_note(&p.channel).to_owned(),
+        }),
+    };
+    Ok(std::iter::once(receipt).chain(later).collect())
 }
 
 /// A page of a unit's receipt book (sổ tiếp nhận), newest first, received before `before`.

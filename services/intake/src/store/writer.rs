@@ -1,7 +1,7 @@
 //! The batching writer: how intake turns many concurrent submissions into few commits.
 //!
-//! Handlers hand a [`PendingWrite`] (petition row, first timeline entry, outbox event and
-//! idempotency key, all prepared) to [`Writer::submit`] and wait. A few writer tasks each take
+//! Handlers hand a [`PendingWrite`] (petition row, outbox event and idempotency key, all
+//! prepared) to [`Writer::submit`] and wait. A few writer tasks each take
 //! whatever is queued (up to `max_batch`) and store it in one transaction with multi-row
 //! inserts, so one WAL flush covers the whole batch (group commit). The handler answers 2xx only
 //! after that commit, so a 2xx always means durably stored with its event.
@@ -9,8 +9,8 @@
 //! If a batch fails (a tracking-code collision, say), each of its writes is retried alone, so
 //! one bad write never fails its neighbours.
 
-use super::petitions::{NewIdempotencyKey, NewPetition, NewTimelineEntry};
-use super::schema::{idempotency_keys, petition_timeline, petitions};
+use super::petitions::{NewIdempotencyKey, NewPetition};
+use super::schema::{idempotency_keys, petitions};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -24,7 +24,6 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 #[derive(Debug, Clone)]
 pub struct PendingWrite {
     pub petition: NewPetition,
-    pub timeline: NewTimelineEntry,
     pub event: NewMessage,
     pub idempotency: Option<NewIdempotencyKey>,
 }
@@ -162,7 +161,8 @@ struct StoredKey {
 }
 
 /// One transaction for all `writes`: idempotency keys first (so a replay creates nothing),
-/// then petitions, timeline entries and outbox events as multi-row inserts.
+/// then petitions and outbox events as multi-row inserts. (The receipt is the first step of a
+/// petition's timeline, derived from its row; `petition_timeline` holds the later steps.)
 async fn write_batch(conn: &mut AsyncPgConnection, writes: &[&PendingWrite]) -> Result<Vec<WriteResult>, DieselError> {
     conn.transaction::<_, DieselError, _>(async |conn| {
         let mut results: Vec<Option<WriteResult>> = vec![None; writes.len()];
@@ -246,10 +246,6 @@ async fn write_batch(conn: &mut AsyncPgConnection, writes: &[&PendingWrite]) -> 
         if !fresh.is_empty() {
             diesel::insert_into(petitions::table)
                 .values(fresh.iter().map(|w| w.petition.clone()).collect::<Vec<_>>())
-                .execute(conn)
-                .await?;
-            diesel::insert_into(petition_timeline::table)
-                .values(fresh.iter().map(|w| w.timeline.clone()).collect::<Vec<_>>())
                 .execute(conn)
                 .await?;
             let events: Vec<NewMessage> = fresh.iter().map(|w| w.event.clone()).collect();

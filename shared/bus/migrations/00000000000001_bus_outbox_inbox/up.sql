@@ -2,7 +2,8 @@
 -- announces, and the relay publishes it to JetStream with `id` as Nats-Msg-Id.
 CREATE TABLE outbox (
     seq          BIGSERIAL PRIMARY KEY,
-    id           UUID NOT NULL UNIQUE,
+    -- The event id (UUIDv7, made by the writer); not indexed, to keep the insert cheap.
+    id           UUID NOT NULL,
     subject      TEXT NOT NULL,
     payload      TEXT NOT NULL,
     trace_id     TEXT,
