@@ -18,52 +18,35 @@ pub const SERVICE: &str = "intake";
 pub const DEFAULT_PORT: u16 = 8081;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// The running intake service.
-pub struct Application {
-    core: Core,
-    server: RunningServer,
+/// The running intake service (`port()`, `core()`, `run_until_stopped()`).
+pub type Application = RunningServer;
+
+/// Prepares the database, NATS and the HTTP server; `overrides` win over the environment.
+pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
+    let core = Core::start(CoreOptions {
+        service: SERVICE,
+        default_port: DEFAULT_PORT,
+        migrations: Some(MIGRATIONS),
+        overrides,
+    })
+    .await?;
+    let config = config::IntakeConfig::from_settings(&core.settings)?;
+    let reference = Arc::new(domain::reference::Reference::load()?);
+    let writer = store::writer::Writer::start(core.pool.clone(), core.relay.clone(), config.writers, config.max_batch);
+    let state = http::IntakeState {
+        config: config.clone(),
+        reference,
+        writer,
+        limiter: Arc::new(http::RateLimiter::new()),
+    };
+    core.spawn(expire_keys(core.clone(), config.idempotency_days));
+    let data = actix_web::web::Data::new(state);
+    doithoai_web::serve(core.clone(), config.body_limit, move |cfg| {
+        cfg.app_data(data.clone());
+        http::routes(cfg);
+    })
 }
 
-impl Application {
-    /// Prepares the database, NATS and the HTTP server; `overrides` win over the environment.
-    pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
-        let core = Core::start(CoreOptions {
-            service: SERVICE,
-            default_port: DEFAULT_PORT,
-            migrations: Some(MIGRATIONS),
-            overrides,
-        })
-        .await?;
-        let config = config::IntakeConfig::from_settings(&core.settings)?;
-        let reference = Arc::new(domain::reference::Reference::load()?);
-        let writer = store::writer::Writer::start(core.pool.clone(), core.relay.clone(), config.writers, config.max_batch);
-        let state = http::IntakeState {
-            config: config.clone(),
-            reference,
-            writer,
-            limiter: Arc::new(http::RateLimiter::new()),
-        };
-        core.spawn(expire_keys(core.clone(), config.idempotency_days));
-        let data = actix_web::web::Data::new(state);
-        let server = doithoai_web::serve(core.clone(), config.body_limit, move |cfg| {
-            cfg.app_data(data.clone());
-            http::routes(cfg);
-        })?;
-        Ok(Application { core, server })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port
-    }
-
-    pub fn core(&self) -> &Core {
-        &self.core
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
-    }
-}
 
 /// Forgets idempotency keys older than the configured days, hourly.
 async fn expire_keys(core: Core, days: i64) {

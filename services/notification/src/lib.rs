@@ -6,35 +6,18 @@ use std::collections::HashMap;
 pub const SERVICE: &str = "notification";
 pub const DEFAULT_PORT: u16 = 8085;
 
-/// The running notification service.
-pub struct Application {
-    core: Core,
-    server: RunningServer,
+/// The running notification service (`port()`, `core()`, `run_until_stopped()`).
+pub type Application = RunningServer;
+
+/// Prepares the database, NATS and the HTTP server; `overrides` win over the environment.
+pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
+    let core = Core::start(CoreOptions {
+        service: SERVICE,
+        default_port: DEFAULT_PORT,
+        migrations: None,
+        overrides,
+    })
+    .await?;
+    doithoai_web::serve(core, 64 * 1024, |_cfg| {})
 }
 
-impl Application {
-    /// Prepares the database, NATS and the HTTP server; `overrides` win over the environment.
-    pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
-        let core = Core::start(CoreOptions {
-            service: SERVICE,
-            default_port: DEFAULT_PORT,
-            migrations: None,
-            overrides,
-        })
-        .await?;
-        let server = doithoai_web::serve(core.clone(), 64 * 1024, |_cfg| {})?;
-        Ok(Application { core, server })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port
-    }
-
-    pub fn core(&self) -> &Core {
-        &self.core
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
-    }
-}

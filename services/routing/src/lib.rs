@@ -15,46 +15,29 @@ pub const SERVICE: &str = "routing";
 pub const DEFAULT_PORT: u16 = 8082;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-/// The running routing service.
-pub struct Application {
-    core: Core,
-    server: RunningServer,
+/// The running routing service (`port()`, `core()`, `run_until_stopped()`).
+pub type Application = RunningServer;
+
+/// Prepares the database (and loads the reference data), NATS and the HTTP server.
+pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
+    let core = Core::start(CoreOptions {
+        service: SERVICE,
+        default_port: DEFAULT_PORT,
+        migrations: Some(MIGRATIONS),
+        overrides,
+    })
+    .await?;
+    let mut conn = core.pool.get().await?;
+    let seeded = store::seed::seed(&mut conn).await?;
+    drop(conn);
+    tracing::info!(units = seeded.units, departments = seeded.departments, fields = seeded.fields,
+        content_types = seeded.content_types, holidays = seeded.holidays,
+        "reference data loaded ({} new units, {} new holidays)", seeded.units, seeded.holidays);
+    doithoai_web::serve(core.clone(), 64 * 1024, |cfg| {
+        cfg.route("/api/v1/units", web::get().to(list_units));
+    })
 }
 
-impl Application {
-    /// Prepares the database (and loads the reference data), NATS and the HTTP server.
-    pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
-        let core = Core::start(CoreOptions {
-            service: SERVICE,
-            default_port: DEFAULT_PORT,
-            migrations: Some(MIGRATIONS),
-            overrides,
-        })
-        .await?;
-        let mut conn = core.pool.get().await?;
-        let seeded = store::seed::seed(&mut conn).await?;
-        drop(conn);
-        tracing::info!(units = seeded.units, departments = seeded.departments, fields = seeded.fields,
-            content_types = seeded.content_types, holidays = seeded.holidays,
-            "reference data loaded ({} new units, {} new holidays)", seeded.units, seeded.holidays);
-        let server = doithoai_web::serve(core.clone(), 64 * 1024, |cfg| {
-            cfg.route("/api/v1/units", web::get().to(list_units));
-        })?;
-        Ok(Application { core, server })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port
-    }
-
-    pub fn core(&self) -> &Core {
-        &self.core
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped().await
-    }
-}
 
 /// `GET /api/v1/units`: the units of the city (public reference data).
 async fn list_units(core: web::Data<Core>, lang: Lang) -> HttpResponse {

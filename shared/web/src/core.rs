@@ -195,6 +195,21 @@ impl Core {
     }
 }
 
+/// A service's `main`: JSON telemetry, `build` from the environment, stop on SIGTERM/SIGINT,
+/// serve until stopped.
+pub async fn run_service<F, Fut>(service: &'static str, build: F) -> anyhow::Result<()>
+where
+    F: FnOnce(HashMap<String, String>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<RunningServer>>,
+{
+    doithoai_telemetry::init(service);
+    let app = build(HashMap::new()).await.inspect_err(|e| {
+        tracing::error!(error = %format!("{e:#}"), "{service} could not start: {e:#}");
+    })?;
+    stop_on_signals(app.core());
+    app.run_until_stopped().await
+}
+
 /// Sets the core's stop flag on SIGTERM or SIGINT (Ctrl-C).
 pub fn stop_on_signals(core: &Core) {
     let core = core.clone();
@@ -220,7 +235,7 @@ pub fn stop_on_signals(core: &Core) {
     });
 }
 
-/// A bound server, ready to run.
+/// A bound server, ready to run: what each service's `build` returns as its `Application`.
 pub struct RunningServer {
     pub port: u16,
     server: actix_web::dev::Server,
@@ -228,6 +243,15 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// The port it listens on (useful with `PORT=0`).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn core(&self) -> &Core {
+        &self.core
+    }
+
     /// Serves until the core is stopped (signal or [`Core::stop`]), lets in-flight requests
     /// finish, then stops background tasks.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@ use doithoai_testkit::TestEnv;
 #[tokio::test]
 async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
     let env = TestEnv::new();
-    let app = answering::Application::build(env.overrides.clone()).await.expect("answering starts");
+    let app = answering::build(env.overrides.clone()).await.expect("answering starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     let core = app.core().clone();
     let running = tokio::spawn(app.run_until_stopped());

@@ -15,7 +15,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with(env: TestEnv) -> TestApp {
     doithoai_telemetry::init("intake-test");
-    let app = intake::Application::build(env.overrides.clone()).await.expect("intake starts");
+    let app = intake::build(env.overrides.clone()).await.expect("intake starts");
     let port = app.port();
     let core = app.core().clone();
     tokio::spawn(app.run_until_stopped());
