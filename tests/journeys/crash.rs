@@ -34,12 +34,17 @@ async fn every_acknowledged_submission_survives_kill_9_and_is_published_once() {
         let url = format!("{}/api/v1/petitions", intake.base());
         workers.push(tokio::spawn(async move {
             for i in 0..1000 {
-                match client.post(&url).json(&submission(w * 1000 + i)).send().await {
+                match client
+                    .post(&url)
+                    .json(&submission(w * 1000 + i))
+                    .send()
+                    .await
+                {
                     Ok(r) if r.status().as_u16() == 201 => {
-                        if let Ok(v) = r.json::<Value>().await {
-                            if let Some(code) = v["tracking_code"].as_str() {
-                                acknowledged.lock().unwrap().insert(code.to_owned());
-                            }
+                        if let Ok(v) = r.json::<Value>().await
+                            && let Some(code) = v["tracking_code"].as_str()
+                        {
+                            acknowledged.lock().unwrap().insert(code.to_owned());
                         }
                     }
                     _ => break, // the server died under us
@@ -59,34 +64,62 @@ async fn every_acknowledged_submission_survives_kill_9_and_is_published_once() {
         let _ = w.await;
     }
     let acked: HashSet<String> = acknowledged.lock().unwrap().clone();
-    assert!(acked.len() >= 100, "enough submissions were acknowledged before the kill ({})", acked.len());
+    assert!(
+        acked.len() >= 100,
+        "enough submissions were acknowledged before the kill ({})",
+        acked.len()
+    );
 
     intake.restart().unwrap();
     intake.ready(Duration::from_secs(30)).await.unwrap();
     for code in &acked {
-        let r = client.get(format!("{}/api/v1/petitions/{code}", intake.base())).send().await.unwrap();
+        let r = client
+            .get(format!("{}/api/v1/petitions/{code}", intake.base()))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 200, "acknowledged {code} is stored");
     }
 
-    let mut conn = AsyncPgConnection::establish(&intake.env.database_url).await.unwrap();
-    let stored: Count = diesel::sql_query("SELECT count(*) AS n FROM petitions").get_result(&mut conn).await.unwrap();
-    let stored = stored.n as usize;
-    assert!(stored >= acked.len());
-    let msgs = doithoai_testkit::stream_messages(&intake.env.namespace, "intake", ">", stored, Duration::from_secs(30))
+    let mut conn = AsyncPgConnection::establish(&intake.env.database_url)
         .await
         .unwrap();
+    let stored: Count = diesel::sql_query("SELECT count(*) AS n FROM petitions")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+    let stored = stored.n as usize;
+    assert!(stored >= acked.len());
+    let msgs = doithoai_testkit::stream_messages(
+        &intake.env.namespace,
+        "intake",
+        ">",
+        stored,
+        Duration::from_secs(30),
+    )
+    .await
+    .unwrap();
     let published: Vec<String> = msgs
         .iter()
-        .map(|m| serde_json::from_slice::<Value>(&m.payload).unwrap()["data"]["tracking_code"].as_str().unwrap().to_owned())
+        .map(|m| {
+            serde_json::from_slice::<Value>(&m.payload).unwrap()["data"]["tracking_code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     let unique: HashSet<String> = published.iter().cloned().collect();
     assert_eq!(published.len(), stored, "one event per stored submission");
     assert_eq!(unique.len(), stored, "none published twice");
-    assert!(acked.is_subset(&unique), "every acknowledged submission reached JetStream");
-    let unpublished: Count = diesel::sql_query("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")
-        .get_result(&mut conn)
-        .await
-        .unwrap();
+    assert!(
+        acked.is_subset(&unique),
+        "every acknowledged submission reached JetStream"
+    );
+    let unpublished: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")
+            .get_result(&mut conn)
+            .await
+            .unwrap();
     assert_eq!(unpublished.n, 0);
 }
 

@@ -1,3 +1,5 @@
 //! Cross-service journeys: the real binaries, real PostgreSQL, real NATS.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
 mod crash;

@@ -35,7 +35,12 @@ pub fn free_port() -> u16 {
 impl Service {
     /// Starts `name` (e.g. `intake`) with `env`'s settings on a free port.
     pub fn start(name: &str, env: TestEnv) -> anyhow::Result<Service> {
-        let mut s = Service { name: name.to_owned(), port: free_port(), env, child: None };
+        let mut s = Service {
+            name: name.to_owned(),
+            port: free_port(),
+            env,
+            child: None,
+        };
         s.restart()?;
         Ok(s)
     }
@@ -47,13 +52,20 @@ impl Service {
     /// Starts the binary (again), same port, database and namespace.
     pub fn restart(&mut self) -> anyhow::Result<()> {
         let bin = bin_dir().join(&self.name);
-        anyhow::ensure!(bin.exists(), "{} is not built: run `cargo build --bins` first (tests/run does)", bin.display());
+        anyhow::ensure!(
+            bin.exists(),
+            "{} is not built: run `cargo build --bins` first (tests/run does)",
+            bin.display()
+        );
         let mut cmd = Command::new(&bin);
         for (k, v) in &self.env.overrides {
             cmd.env(k, v);
         }
         cmd.env("PORT", self.port.to_string())
-            .env("RUST_LOG", std::env::var("SERVICE_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("SERVICE_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         self.child = Some(cmd.spawn()?);
@@ -65,12 +77,16 @@ impl Service {
         let client = reqwest::Client::new();
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            if let Ok(r) = client.get(format!("{}/readyz", self.base())).send().await {
-                if r.status().is_success() {
-                    return Ok(());
-                }
+            if let Ok(r) = client.get(format!("{}/readyz", self.base())).send().await
+                && r.status().is_success()
+            {
+                return Ok(());
             }
-            anyhow::ensure!(tokio::time::Instant::now() < deadline, "{} not ready", self.name);
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "{} not ready",
+                self.name
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -85,8 +101,12 @@ impl Service {
 
     /// SIGTERM, then wait for a graceful exit.
     pub fn terminate(&mut self) -> anyhow::Result<std::process::ExitStatus> {
-        let Some(mut c) = self.child.take() else { anyhow::bail!("not running") };
-        Command::new("kill").args(["-TERM", &c.id().to_string()]).status()?;
+        let Some(mut c) = self.child.take() else {
+            anyhow::bail!("not running")
+        };
+        Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status()?;
         Ok(c.wait()?)
     }
 }

@@ -34,13 +34,22 @@ impl IntakeConfig {
             trust_forwarded_for: s.parse("TRUST_FORWARDED_FOR", false)?,
             idempotency_days: s.parse("IDEMPOTENCY_DAYS", 7)?,
         };
-        anyhow::ensure!((1..=32).contains(&cfg.writers), "setting INTAKE_WRITERS must be 1 to 32");
-        anyhow::ensure!((1..=1000).contains(&cfg.max_batch), "setting INTAKE_BATCH_MAX must be 1 to 1000");
+        anyhow::ensure!(
+            (1..=32).contains(&cfg.writers),
+            "setting INTAKE_WRITERS must be 1 to 32"
+        );
+        anyhow::ensure!(
+            (1..=1000).contains(&cfg.max_batch),
+            "setting INTAKE_BATCH_MAX must be 1 to 1000"
+        );
         anyhow::ensure!(
             (1024..=1024 * 1024).contains(&cfg.body_limit),
             "setting INTAKE_BODY_LIMIT_BYTES must be 1024 to 1048576"
         );
-        anyhow::ensure!(cfg.idempotency_days >= 1, "setting INTAKE_IDEMPOTENCY_DAYS must be at least 1");
+        anyhow::ensure!(
+            cfg.idempotency_days >= 1,
+            "setting INTAKE_IDEMPOTENCY_DAYS must be at least 1"
+        );
         Ok(cfg)
     }
 }

@@ -32,7 +32,12 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     .await?;
     let config = config::IntakeConfig::from_settings(&core.settings)?;
     let reference = Arc::new(domain::reference::Reference::load()?);
-    let writer = store::writer::Writer::start(core.pool.clone(), core.relay.clone(), config.writers, config.max_batch);
+    let writer = store::writer::Writer::start(
+        core.pool.clone(),
+        core.relay.clone(),
+        config.writers,
+        config.max_batch,
+    );
     let state = http::IntakeState {
         config: config.clone(),
         reference,
@@ -46,7 +51,6 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         http::routes(cfg);
     })
 }
-
 
 /// Forgets idempotency keys older than the configured days, hourly.
 async fn expire_keys(core: Core, days: i64) {

@@ -20,4 +20,3 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     .await?;
     doithoai_web::serve(core, 64 * 1024, |_cfg| {})
 }
-

@@ -30,14 +30,20 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     let mut conn = core.pool.get().await?;
     let seeded = store::seed::seed(&mut conn).await?;
     drop(conn);
-    tracing::info!(units = seeded.units, departments = seeded.departments, fields = seeded.fields,
-        content_types = seeded.content_types, holidays = seeded.holidays,
-        "reference data loaded ({} new units, {} new holidays)", seeded.units, seeded.holidays);
+    tracing::info!(
+        units = seeded.units,
+        departments = seeded.departments,
+        fields = seeded.fields,
+        content_types = seeded.content_types,
+        holidays = seeded.holidays,
+        "reference data loaded ({} new units, {} new holidays)",
+        seeded.units,
+        seeded.holidays
+    );
     doithoai_web::serve(core.clone(), 64 * 1024, |cfg| {
         cfg.route("/api/v1/units", web::get().to(list_units));
     })
 }
-
 
 /// `GET /api/v1/units`: the units of the city (public reference data).
 async fn list_units(core: web::Data<Core>, lang: Lang) -> HttpResponse {

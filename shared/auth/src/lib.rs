@@ -113,7 +113,10 @@ impl AuthConfig {
     /// `doithoai-api`). A secret shorter than 32 bytes is refused.
     pub fn from_env() -> anyhow::Result<Self> {
         let secret = std::env::var("JWT_SECRET").unwrap_or_else(|_| DEV_SECRET.to_owned());
-        anyhow::ensure!(secret.len() >= 32, "JWT_SECRET must be at least 32 bytes long");
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "JWT_SECRET must be at least 32 bytes long"
+        );
         Ok(Self {
             secret,
             issuer: std::env::var("JWT_ISSUER").unwrap_or_else(|_| "doithoai".to_owned()),
@@ -133,7 +136,13 @@ impl AuthConfig {
     /// let token = cfg.sign("u1", Role::Clerk, "phuong-lang", 60).unwrap();
     /// assert_eq!(cfg.verify(&token).unwrap().unit, "phuong-lang");
     /// ```
-    pub fn sign(&self, sub: &str, role: Role, unit: &str, ttl_seconds: i64) -> Result<String, AuthError> {
+    pub fn sign(
+        &self,
+        sub: &str,
+        role: Role,
+        unit: &str,
+        ttl_seconds: i64,
+    ) -> Result<String, AuthError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: sub.to_owned(),
@@ -192,7 +201,10 @@ mod tests {
 
     #[test]
     fn token_signed_with_another_secret_is_refused() {
-        let other = AuthConfig { secret: "t".repeat(40), ..cfg() };
+        let other = AuthConfig {
+            secret: "t".repeat(40),
+            ..cfg()
+        };
         let token = other.sign("a", Role::Clerk, "phuong-lang", 60).unwrap();
         assert!(cfg().verify(&token).is_err());
     }
@@ -205,7 +217,10 @@ mod tests {
 
     #[test]
     fn token_for_another_audience_is_refused() {
-        let other = AuthConfig { audience: "elsewhere".into(), ..cfg() };
+        let other = AuthConfig {
+            audience: "elsewhere".into(),
+            ..cfg()
+        };
         let token = other.sign("a", Role::Clerk, "phuong-lang", 60).unwrap();
         assert!(cfg().verify(&token).is_err());
     }
@@ -234,10 +249,14 @@ mod tests {
 
     #[test]
     fn ward_staff_cannot_read_another_ward_and_auditor_cannot_write() {
-        let clerk = cfg().verify(&cfg().sign("a", Role::Clerk, "phuong-lang", 60).unwrap()).unwrap();
+        let clerk = cfg()
+            .verify(&cfg().sign("a", Role::Clerk, "phuong-lang", 60).unwrap())
+            .unwrap();
         assert!(clerk.can_read("phuong-lang"));
         assert!(!clerk.can_read("phuong-ba-dinh"));
-        let auditor = cfg().verify(&cfg().sign("b", Role::Auditor, CITY_SCOPE, 60).unwrap()).unwrap();
+        let auditor = cfg()
+            .verify(&cfg().sign("b", Role::Auditor, CITY_SCOPE, 60).unwrap())
+            .unwrap();
         assert!(auditor.can_read("phuong-ba-dinh"));
         assert!(!auditor.can_write("phuong-ba-dinh"));
     }

@@ -68,8 +68,12 @@ pub async fn pending(js: &jetstream::Context, spec: &ConsumerSpec) -> Option<u64
 
 /// Runs `handler` on every message until `stop` turns true; reconnects and re-reconciles with
 /// backoff when NATS goes away.
-pub async fn run<H, Fut>(js: jetstream::Context, spec: ConsumerSpec, handler: H, mut stop: watch::Receiver<bool>)
-where
+pub async fn run<H, Fut>(
+    js: jetstream::Context,
+    spec: ConsumerSpec,
+    handler: H,
+    mut stop: watch::Receiver<bool>,
+) where
     H: Fn(jetstream::Message) -> Fut + Send + Sync,
     Fut: std::future::Future<Output = (jetstream::Message, Outcome)> + Send,
 {

@@ -10,7 +10,11 @@ use uuid::Uuid;
 /// Records `event_id` for `consumer`. Returns `true` the first time, `false` when it was
 /// already processed (the caller then skips the effect). Call it inside the effect's
 /// transaction.
-pub async fn record(conn: &mut AsyncPgConnection, consumer: &str, event_id: Uuid) -> QueryResult<bool> {
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    consumer: &str,
+    event_id: Uuid,
+) -> QueryResult<bool> {
     let inserted = diesel::insert_into(inbox::table)
         .values((inbox::consumer.eq(consumer), inbox::event_id.eq(event_id)))
         .on_conflict_do_nothing()

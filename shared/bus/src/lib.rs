@@ -41,7 +41,9 @@ impl BusConfig {
         let namespace = std::env::var("NATS_NAMESPACE").unwrap_or_else(|_| "dt".to_owned());
         anyhow::ensure!(
             !namespace.is_empty()
-                && namespace.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                && namespace
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_'),
             "NATS_NAMESPACE must be letters, digits and underscores"
         );
         let replicas = match std::env::var("NATS_REPLICAS") {
@@ -89,7 +91,10 @@ pub async fn ensure_stream(
 ) -> anyhow::Result<()> {
     let config = jetstream::stream::Config {
         name: doithoai_contracts::subjects::stream_name(&cfg.namespace, service),
-        subjects: vec![doithoai_contracts::subjects::service_wildcard(&cfg.namespace, service)],
+        subjects: vec![doithoai_contracts::subjects::service_wildcard(
+            &cfg.namespace,
+            service,
+        )],
         storage: jetstream::stream::StorageType::File,
         num_replicas: cfg.replicas,
         max_age: Duration::from_secs(90 * 24 * 3600),

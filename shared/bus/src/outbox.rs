@@ -96,7 +96,9 @@ pub struct Relay {
     js: jetstream::Context,
     handle: RelayHandle,
     published: prometheus::IntCounter,
-    before_publish: Option<Box<dyn Fn() -> futures_util::future::BoxFuture<'static, anyhow::Result<()>> + Send + Sync>>,
+    before_publish: Option<
+        Box<dyn Fn() -> futures_util::future::BoxFuture<'static, anyhow::Result<()>> + Send + Sync>,
+    >,
 }
 
 #[derive(Queryable)]
@@ -146,18 +148,16 @@ impl Relay {
             if *stop.borrow() {
                 break;
             }
-            if !ready {
-                if let Some(f) = &self.before_publish {
-                    match f().await {
-                        Ok(()) => ready = true,
-                        Err(e) => {
-                            tracing::warn!(error = %e, "outbox relay not ready: {e:#}");
-                            if sleep_or_stop(&mut stop, backoff).await {
-                                break;
-                            }
-                            backoff = (backoff * 2).min(Duration::from_secs(5));
-                            continue;
+            if !ready && let Some(f) = &self.before_publish {
+                match f().await {
+                    Ok(()) => ready = true,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "outbox relay not ready: {e:#}");
+                        if sleep_or_stop(&mut stop, backoff).await {
+                            break;
                         }
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                        continue;
                     }
                 }
             }
@@ -224,7 +224,10 @@ impl Relay {
                         .payload(bytes::Bytes::from(row.payload.clone()))
                         .message_id(row.id.to_string());
                     if let Some(trace) = &row.trace_id {
-                        msg = msg.header("traceparent", doithoai_telemetry::traceparent(trace).as_str());
+                        msg = msg.header(
+                            "traceparent",
+                            doithoai_telemetry::traceparent(trace).as_str(),
+                        );
                     }
                     acks.push(js.send_publish(row.subject.clone(), msg).await?);
                 }

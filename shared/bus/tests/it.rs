@@ -1,10 +1,12 @@
 //! The bus plumbing against real PostgreSQL and NATS: the outbox relay publishes each row once
 //! with its id as Nats-Msg-Id, and the inbox makes a redelivered event take effect once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
+
 use async_nats::jetstream;
+use diesel::QueryableByName;
 use diesel::sql_query;
 use diesel::sql_types::BigInt;
-use diesel::QueryableByName;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use doithoai_bus::consumer::{ConsumerSpec, Outcome};
 use doithoai_bus::outbox::{NewMessage, Relay};
@@ -17,19 +19,34 @@ use std::time::Duration;
 
 async fn setup() -> (TestEnv, doithoai_db::PgPool, jetstream::Context, BusConfig) {
     let env = TestEnv::new();
-    doithoai_db::ensure_database(&env.database_url).await.unwrap();
-    doithoai_db::run_migrations(&env.database_url, doithoai_bus::MIGRATIONS).await.unwrap();
+    doithoai_db::ensure_database(&env.database_url)
+        .await
+        .unwrap();
+    doithoai_db::run_migrations(&env.database_url, doithoai_bus::MIGRATIONS)
+        .await
+        .unwrap();
     let pool = doithoai_db::pool(&env.database_url, 4).unwrap();
-    let cfg = BusConfig { url: doithoai_testkit::nats_url(), namespace: env.namespace.clone(), replicas: 1 };
+    let cfg = BusConfig {
+        url: doithoai_testkit::nats_url(),
+        namespace: env.namespace.clone(),
+        replicas: 1,
+    };
     let client = doithoai_bus::connect(&cfg, "bus-test").await.unwrap();
     let js = jetstream::new(client);
-    doithoai_bus::ensure_stream(&js, &cfg, "test").await.unwrap();
+    doithoai_bus::ensure_stream(&js, &cfg, "test")
+        .await
+        .unwrap();
     (env, pool, js, cfg)
 }
 
 fn message(cfg: &BusConfig, n: u32) -> NewMessage {
     let e = Envelope::new("thing.happened", "phuong-lang", serde_json::json!({"n": n}));
-    NewMessage::new(format!("{}.test.thing.happened.phuong-lang", cfg.namespace), &e, Some("4bf92f3577b34da6a3ce929d0e0e4736".into())).unwrap()
+    NewMessage::new(
+        format!("{}.test.thing.happened.phuong-lang", cfg.namespace),
+        &e,
+        Some("4bf92f3577b34da6a3ce929d0e0e4736".into()),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
@@ -39,16 +56,32 @@ async fn relay_publishes_each_outbox_row_once_with_its_event_id_as_msg_id() {
     let mut conn = pool.get().await.unwrap();
     outbox::enqueue(&mut conn, &rows).await.unwrap();
     drop(conn);
-    let relay = Relay::new(pool.clone(), js.clone(), prometheus::IntCounter::new("x", "x").unwrap());
+    let relay = Relay::new(
+        pool.clone(),
+        js.clone(),
+        prometheus::IntCounter::new("x", "x").unwrap(),
+    );
     assert_eq!(relay.publish_batch().await.unwrap(), 10);
-    assert_eq!(relay.publish_batch().await.unwrap(), 0, "nothing is published twice");
+    assert_eq!(
+        relay.publish_batch().await.unwrap(),
+        0,
+        "nothing is published twice"
+    );
     assert_eq!(outbox::backlog(&pool).await, Some(0));
-    let msgs = doithoai_testkit::stream_messages(&env.namespace, "test", ">", 10, Duration::from_secs(5)).await.unwrap();
+    let msgs =
+        doithoai_testkit::stream_messages(&env.namespace, "test", ">", 10, Duration::from_secs(5))
+            .await
+            .unwrap();
     assert_eq!(msgs.len(), 10);
     for (m, row) in msgs.iter().zip(&rows) {
         let h = m.headers.as_ref().unwrap();
         assert_eq!(h.get("Nats-Msg-Id").unwrap().as_str(), row.id.to_string());
-        assert!(h.get("traceparent").unwrap().as_str().starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"));
+        assert!(
+            h.get("traceparent")
+                .unwrap()
+                .as_str()
+                .starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-")
+        );
     }
 }
 
@@ -57,13 +90,25 @@ async fn republishing_a_row_after_a_crash_is_dropped_by_jetstream() {
     let (env, pool, js, cfg) = setup().await;
     let row = message(&cfg, 1);
     let mut conn = pool.get().await.unwrap();
-    outbox::enqueue(&mut conn, std::slice::from_ref(&row)).await.unwrap();
-    let relay = Relay::new(pool.clone(), js.clone(), prometheus::IntCounter::new("x", "x").unwrap());
+    outbox::enqueue(&mut conn, std::slice::from_ref(&row))
+        .await
+        .unwrap();
+    let relay = Relay::new(
+        pool.clone(),
+        js.clone(),
+        prometheus::IntCounter::new("x", "x").unwrap(),
+    );
     assert_eq!(relay.publish_batch().await.unwrap(), 1);
     // As if the process died after the ack but before marking the row published.
-    sql_query("UPDATE outbox SET published_at = NULL").execute(&mut conn).await.unwrap();
+    sql_query("UPDATE outbox SET published_at = NULL")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(relay.publish_batch().await.unwrap(), 1);
-    let msgs = doithoai_testkit::stream_messages(&env.namespace, "test", ">", 2, Duration::from_secs(2)).await.unwrap();
+    let msgs =
+        doithoai_testkit::stream_messages(&env.namespace, "test", ">", 2, Duration::from_secs(2))
+            .await
+            .unwrap();
     assert_eq!(msgs.len(), 1);
 }
 
@@ -77,10 +122,19 @@ struct Count {
 async fn redelivered_event_takes_effect_once_thanks_to_the_inbox() {
     let (env, pool, js, cfg) = setup().await;
     let mut conn = pool.get().await.unwrap();
-    sql_query("CREATE TABLE effects (event_id UUID NOT NULL)").execute(&mut conn).await.unwrap();
-    outbox::enqueue(&mut conn, &[message(&cfg, 7)]).await.unwrap();
+    sql_query("CREATE TABLE effects (event_id UUID NOT NULL)")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    outbox::enqueue(&mut conn, &[message(&cfg, 7)])
+        .await
+        .unwrap();
     drop(conn);
-    let relay = Relay::new(pool.clone(), js.clone(), prometheus::IntCounter::new("x", "x").unwrap());
+    let relay = Relay::new(
+        pool.clone(),
+        js.clone(),
+        prometheus::IntCounter::new("x", "x").unwrap(),
+    );
     relay.publish_batch().await.unwrap();
 
     let spec = ConsumerSpec {
@@ -100,10 +154,11 @@ async fn redelivered_event_takes_effect_once_thanks_to_the_inbox() {
             let deliveries = deliveries.clone();
             async move {
                 let n = deliveries.fetch_add(1, Ordering::SeqCst);
-                let envelope: Envelope<serde_json::Value> = match serde_json::from_slice(&msg.payload) {
-                    Ok(e) => e,
-                    Err(e) => return (msg, Outcome::Poison(e.to_string())),
-                };
+                let envelope: Envelope<serde_json::Value> =
+                    match serde_json::from_slice(&msg.payload) {
+                        Ok(e) => e,
+                        Err(e) => return (msg, Outcome::Poison(e.to_string())),
+                    };
                 let mut conn = pool.get().await.unwrap();
                 conn.transaction::<_, diesel::result::Error, _>(async |c| {
                     if inbox::record(c, "effects", envelope.id).await? {
@@ -117,12 +172,21 @@ async fn redelivered_event_takes_effect_once_thanks_to_the_inbox() {
                 .await
                 .unwrap();
                 // The first delivery "loses" its ack after committing, so it comes again.
-                let outcome = if n == 0 { Outcome::Retry(Duration::from_millis(100)) } else { Outcome::Done };
+                let outcome = if n == 0 {
+                    Outcome::Retry(Duration::from_millis(100))
+                } else {
+                    Outcome::Done
+                };
                 (msg, outcome)
             }
         }
     };
-    let task = tokio::spawn(doithoai_bus::consumer::run(js.clone(), spec, handler, stop_rx));
+    let task = tokio::spawn(doithoai_bus::consumer::run(
+        js.clone(),
+        spec,
+        handler,
+        stop_rx,
+    ));
     for _ in 0..100 {
         if AtomicUsize::load(&deliveries, Ordering::SeqCst) >= 2 {
             break;
@@ -131,8 +195,14 @@ async fn redelivered_event_takes_effect_once_thanks_to_the_inbox() {
     }
     stop_tx.send(true).unwrap();
     task.await.unwrap();
-    assert!(AtomicUsize::load(&deliveries, Ordering::SeqCst) >= 2, "the event was redelivered");
+    assert!(
+        AtomicUsize::load(&deliveries, Ordering::SeqCst) >= 2,
+        "the event was redelivered"
+    );
     let mut conn = pool.get().await.unwrap();
-    let c: Count = sql_query("SELECT count(*) AS n FROM effects").get_result(&mut conn).await.unwrap();
+    let c: Count = sql_query("SELECT count(*) AS n FROM effects")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(c.n, 1);
 }

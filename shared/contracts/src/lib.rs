@@ -188,6 +188,9 @@ mod tests {
     #[test]
     fn petition_kind_rejects_complaints() {
         assert_eq!(PetitionKind::parse("complaint"), None);
-        assert_eq!(PetitionKind::parse("feedback"), Some(PetitionKind::Feedback));
+        assert_eq!(
+            PetitionKind::parse("feedback"),
+            Some(PetitionKind::Feedback)
+        );
     }
 }

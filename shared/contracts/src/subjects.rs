@@ -24,7 +24,9 @@ pub fn service_wildcard(ns: &str, service: &str) -> String {
 
 /// The JetStream stream a service owns, e.g. `DT_INTAKE`.
 pub fn stream_name(ns: &str, service: &str) -> String {
-    format!("{}_{}", ns, service).to_uppercase().replace(['.', '-'], "_")
+    format!("{}_{}", ns, service)
+        .to_uppercase()
+        .replace(['.', '-'], "_")
 }
 
 pub const INTAKE: &str = "intake";

@@ -80,12 +80,16 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     let mut admin = AsyncPgConnection::establish(&admin_url)
         .await
         .with_context(|| format!("connecting to PostgreSQL maintenance database for {name}"))?;
-    let found: Vec<Exists> = sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname = $1")
-        .bind::<Text, _>(&name)
-        .load(&mut admin)
-        .await?;
+    let found: Vec<Exists> =
+        sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname = $1")
+            .bind::<Text, _>(&name)
+            .load(&mut admin)
+            .await?;
     if found.is_empty() {
-        match sql_query(format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await {
+        match sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut admin)
+            .await
+        {
             Ok(_) => tracing::info!(database = %name, "created database {name}"),
             Err(e) if e.to_string().contains("already exists") => {}
             Err(e) => return Err(e).with_context(|| format!("creating database {name}")),

@@ -14,7 +14,9 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// `info`). Calling it twice is harmless (the second call does nothing), which tests rely on.
 pub fn init(service: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let json = std::env::var("LOG_FORMAT").map(|v| v != "pretty").unwrap_or(true);
+    let json = std::env::var("LOG_FORMAT")
+        .map(|v| v != "pretty")
+        .unwrap_or(true);
     let registry = tracing_subscriber::registry().with(filter);
     let result = if json {
         registry
@@ -146,8 +148,13 @@ mod tests {
     #[test]
     fn metrics_render_in_text_format_with_service_prefix() {
         let m = Metrics::new("intake").unwrap();
-        m.http.requests.with_label_values(&["GET", "/healthz", "200"]).inc();
+        m.http
+            .requests
+            .with_label_values(&["GET", "/healthz", "200"])
+            .inc();
         let text = m.render();
-        assert!(text.contains("intake_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"));
+        assert!(text.contains(
+            "intake_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"
+        ));
     }
 }

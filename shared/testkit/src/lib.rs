@@ -142,7 +142,11 @@ pub async fn stream_messages_at(
     };
     let consumer = stream
         .create_consumer(jetstream::consumer::pull::Config {
-            filter_subject: if filter == ">" { String::new() } else { filter.to_owned() },
+            filter_subject: if filter == ">" {
+                String::new()
+            } else {
+                filter.to_owned()
+            },
             ack_policy: jetstream::consumer::AckPolicy::None,
             ..Default::default()
         })
@@ -165,21 +169,51 @@ pub async fn stream_messages_at(
 /// a problem+json 404 for an unknown route.
 pub async fn assert_service_basics(base: &str, service: &str) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
-    let health: serde_json::Value = client.get(format!("{base}/healthz")).send().await?.json().await?;
-    anyhow::ensure!(health["status"] == "alive" && health["service"] == service, "healthz: {health}");
-    let ready = client.get(format!("{base}/readyz")).send().await?;
-    anyhow::ensure!(ready.status().as_u16() == 200, "readyz status {}", ready.status());
-    let ready: serde_json::Value = ready.json().await?;
-    anyhow::ensure!(ready["checks"]["database"] == "up" && ready["checks"]["nats"] == "up", "readyz: {ready}");
-    let missing = client.get(format!("{base}/no-such-route")).send().await?;
-    anyhow::ensure!(missing.status().as_u16() == 404, "unknown route gave {}", missing.status());
+    let health: serde_json::Value = client
+        .get(format!("{base}/healthz"))
+        .send()
+        .await?
+        .json()
+        .await?;
     anyhow::ensure!(
-        missing.headers().get("content-type").and_then(|v| v.to_str().ok()) == Some("application/problem+json"),
+        health["status"] == "alive" && health["service"] == service,
+        "healthz: {health}"
+    );
+    let ready = client.get(format!("{base}/readyz")).send().await?;
+    anyhow::ensure!(
+        ready.status().as_u16() == 200,
+        "readyz status {}",
+        ready.status()
+    );
+    let ready: serde_json::Value = ready.json().await?;
+    anyhow::ensure!(
+        ready["checks"]["database"] == "up" && ready["checks"]["nats"] == "up",
+        "readyz: {ready}"
+    );
+    let missing = client.get(format!("{base}/no-such-route")).send().await?;
+    anyhow::ensure!(
+        missing.status().as_u16() == 404,
+        "unknown route gave {}",
+        missing.status()
+    );
+    anyhow::ensure!(
+        missing
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            == Some("application/problem+json"),
         "unknown route is not problem+json"
     );
-    let metrics = client.get(format!("{base}/metrics")).send().await?.text().await?;
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
     for name in [
-        format!("{service}_http_requests_total{{method=\"GET\",route=\"/healthz\",status=\"200\"}} 1"),
+        format!(
+            "{service}_http_requests_total{{method=\"GET\",route=\"/healthz\",status=\"200\"}} 1"
+        ),
         format!("{service}_http_request_duration_seconds_bucket"),
         format!("{service}_outbox_backlog_messages 0"),
     ] {
@@ -198,10 +232,16 @@ pub struct OwnNats {
 
 impl OwnNats {
     pub fn start() -> anyhow::Result<OwnNats> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
         let dir = std::env::temp_dir().join(format!("doithoai-nats-{}", unique_name()));
         std::fs::create_dir_all(&dir)?;
-        let mut n = OwnNats { port, dir, child: None };
+        let mut n = OwnNats {
+            port,
+            dir,
+            child: None,
+        };
         n.restart()?;
         Ok(n)
     }
@@ -212,23 +252,36 @@ impl OwnNats {
 
     fn binary() -> String {
         std::env::var("NATS_SERVER_BIN").unwrap_or_else(|_| {
-            ["/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"]
-                .into_iter()
-                .find(|p| std::path::Path::new(p).exists())
-                .unwrap_or("nats-server")
-                .to_owned()
+            [
+                "/usr/sbin/nats-server",
+                "/usr/bin/nats-server",
+                "/usr/local/bin/nats-server",
+            ]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists())
+            .unwrap_or("nats-server")
+            .to_owned()
         })
     }
 
     /// Starts (again) on the same port and store, and waits until it accepts connections.
     pub fn restart(&mut self) -> anyhow::Result<()> {
         let child = std::process::Command::new(Self::binary())
-            .args(["-a", "127.0.0.1", "-p", &self.port.to_string(), "-js", "-sd"])
+            .args([
+                "-a",
+                "127.0.0.1",
+                "-p",
+                &self.port.to_string(),
+                "-js",
+                "-sd",
+            ])
             .arg(&self.dir)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .map_err(|e| anyhow::anyhow!("starting nats-server (install it, or set NATS_SERVER_BIN): {e}"))?;
+            .map_err(|e| {
+                anyhow::anyhow!("starting nats-server (install it, or set NATS_SERVER_BIN): {e}")
+            })?;
         self.child = Some(child);
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {

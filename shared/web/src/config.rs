@@ -26,9 +26,9 @@ impl Settings {
                 if line.is_empty() || line.starts_with('#') {
                     continue;
                 }
-                let (k, v) = line
-                    .split_once('=')
-                    .ok_or_else(|| anyhow::anyhow!("DOITHOAI_CONFIG={path}: line {} is not KEY=VALUE", n + 1))?;
+                let (k, v) = line.split_once('=').ok_or_else(|| {
+                    anyhow::anyhow!("DOITHOAI_CONFIG={path}: line {} is not KEY=VALUE", n + 1)
+                })?;
                 file.insert(k.trim().to_owned(), v.trim().trim_matches('"').to_owned());
             }
         }
@@ -49,7 +49,11 @@ impl Settings {
     /// The raw value of `key`: `<SERVICE>_<KEY>` or `<KEY>` from the environment, then the file.
     pub fn raw(&self, key: &str) -> Option<String> {
         let prefixed = format!("{}{key}", self.prefix);
-        if let Some(v) = self.overrides.get(&prefixed).or_else(|| self.overrides.get(key)) {
+        if let Some(v) = self
+            .overrides
+            .get(&prefixed)
+            .or_else(|| self.overrides.get(key))
+        {
             return Some(v.clone());
         }
         std::env::var(&prefixed)

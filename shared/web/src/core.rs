@@ -4,13 +4,13 @@ use crate::middleware::telemetry;
 use crate::{Lang, Problem, Settings, problem};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use async_nats::jetstream;
+use diesel_migrations::EmbeddedMigrations;
 use doithoai_auth::AuthConfig;
+use doithoai_bus::BusConfig;
 use doithoai_bus::consumer::ConsumerSpec;
 use doithoai_bus::outbox::{Relay, RelayHandle};
-use doithoai_bus::BusConfig;
 use doithoai_db::PgPool;
 use doithoai_telemetry::Metrics;
-use diesel_migrations::EmbeddedMigrations;
 use prometheus::{IntCounter, IntGauge, IntGaugeVec, Opts};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -63,14 +63,19 @@ impl Core {
             &format!("postgres://postgres@127.0.0.1:5432/doithoai_{service}"),
         );
         let pool_size: usize = settings.parse("DB_POOL_SIZE", 16)?;
-        anyhow::ensure!((1..=512).contains(&pool_size), "setting DB_POOL_SIZE must be 1 to 512");
+        anyhow::ensure!(
+            (1..=512).contains(&pool_size),
+            "setting DB_POOL_SIZE must be 1 to 512"
+        );
         let bus = BusConfig {
             url: settings.string("NATS_URL", "nats://127.0.0.1:4222"),
             namespace: settings.string("NATS_NAMESPACE", "dt"),
             replicas: settings.parse("NATS_REPLICAS", 1)?,
         };
         anyhow::ensure!(
-            bus.namespace.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            bus.namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'),
             "setting NATS_NAMESPACE must be letters, digits and underscores"
         );
         let auth = AuthConfig {
@@ -78,7 +83,10 @@ impl Core {
             issuer: settings.string("JWT_ISSUER", "doithoai"),
             audience: settings.string("JWT_AUDIENCE", "doithoai-api"),
         };
-        anyhow::ensure!(auth.secret.len() >= 32, "setting JWT_SECRET must be at least 32 bytes long");
+        anyhow::ensure!(
+            auth.secret.len() >= 32,
+            "setting JWT_SECRET must be at least 32 bytes long"
+        );
         if auth.uses_dev_secret() {
             tracing::warn!("JWT_SECRET is not set: using the local development secret");
         }
@@ -217,9 +225,10 @@ pub fn stop_on_signals(core: &Core) {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let (Ok(mut term), Ok(mut int)) =
-                (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-            else {
+            let (Ok(mut term), Ok(mut int)) = (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) else {
                 return;
             };
             tokio::select! {
@@ -255,8 +264,13 @@ impl RunningServer {
     /// Serves until the core is stopped (signal or [`Core::stop`]), lets in-flight requests
     /// finish, then stops background tasks.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        tracing::info!(service = self.core.service, port = self.port,
-            "{} listening on port {}", self.core.service, self.port);
+        tracing::info!(
+            service = self.core.service,
+            port = self.port,
+            "{} listening on port {}",
+            self.core.service,
+            self.port
+        );
         self.server.await?;
         self.core.shutdown().await;
         tracing::info!(service = self.core.service, "{} stopped", self.core.service);
@@ -276,7 +290,9 @@ where
     let port: u16 = core.settings.parse("PORT", core.default_port)?;
     let workers: usize = core.settings.parse(
         "HTTP_WORKERS",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
     )?;
     let data = web::Data::new(core.clone());
     let mut stop = core.stopping();
@@ -336,7 +352,8 @@ async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
         "nats": if nats { "up" } else { "down" },
     });
     if db && nats {
-        HttpResponse::Ok().json(serde_json::json!({"status": "ready", "service": core.service, "checks": checks}))
+        HttpResponse::Ok()
+            .json(serde_json::json!({"status": "ready", "service": core.service, "checks": checks}))
     } else {
         let mut down = Vec::new();
         if !db {
@@ -345,7 +362,8 @@ async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
         if !nats {
             down.push("nats");
         }
-        let mut res = Problem::unavailable(lang, &format!("unreachable: {}", down.join(", "))).response();
+        let mut res =
+            Problem::unavailable(lang, &format!("unreachable: {}", down.join(", "))).response();
         res.headers_mut().insert(
             actix_web::http::header::CACHE_CONTROL,
             actix_web::http::header::HeaderValue::from_static("no-store"),
@@ -361,7 +379,9 @@ async fn metrics(core: web::Data<Core>) -> HttpResponse {
     let specs: Vec<ConsumerSpec> = core.consumers.lock().map(|c| c.clone()).unwrap_or_default();
     for spec in specs {
         if let Some(n) = doithoai_bus::consumer::pending(&core.js, &spec).await {
-            core.lag.with_label_values(&[spec.durable.as_str()]).set(n as i64);
+            core.lag
+                .with_label_values(&[spec.durable.as_str()])
+                .set(n as i64);
         }
     }
     HttpResponse::Ok()

@@ -32,11 +32,16 @@ pub async fn telemetry(
         })
         .unwrap_or_else(doithoai_telemetry::new_trace_id);
     req.extensions_mut().insert(TraceId(trace_id.clone()));
-    let metrics = req.app_data::<web::Data<Core>>().map(|c| c.metrics.http.clone());
+    let metrics = req
+        .app_data::<web::Data<Core>>()
+        .map(|c| c.metrics.http.clone());
     let method = req.method().to_string();
-    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
     let quiet = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
-    let span = tracing::info_span!("request", trace_id = %trace_id, method = %method, route = %route);
+    let span =
+        tracing::info_span!("request", trace_id = %trace_id, method = %method, route = %route);
     let started = std::time::Instant::now();
     let result = next.call(req).instrument(span.clone()).await;
     let elapsed = started.elapsed();
@@ -47,7 +52,9 @@ pub async fn telemetry(
     if let Some(m) = metrics {
         let labels = [method.as_str(), route.as_str(), &status.to_string()];
         m.requests.with_label_values(&labels).inc();
-        m.latency.with_label_values(&labels).observe(elapsed.as_secs_f64());
+        m.latency
+            .with_label_values(&labels)
+            .observe(elapsed.as_secs_f64());
     }
     span.in_scope(|| {
         let ms = elapsed.as_secs_f64() * 1000.0;
@@ -61,7 +68,8 @@ pub async fn telemetry(
     });
     let mut res = result?;
     if let Ok(v) = HeaderValue::from_str(&trace_id) {
-        res.headers_mut().insert(HeaderName::from_static("x-trace-id"), v);
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-trace-id"), v);
     }
     Ok(res)
 }

@@ -77,7 +77,10 @@ impl Problem {
         let mut p = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "validation",
-            lang.pick("Dữ liệu gửi lên không hợp lệ", "The submitted data is not valid"),
+            lang.pick(
+                "Dữ liệu gửi lên không hợp lệ",
+                "The submitted data is not valid",
+            ),
         );
         p.errors = errors;
         p
@@ -153,7 +156,10 @@ impl Problem {
         let mut p = Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "unavailable",
-            lang.pick("Dịch vụ tạm thời chưa sẵn sàng", "Service temporarily unavailable"),
+            lang.pick(
+                "Dịch vụ tạm thời chưa sẵn sàng",
+                "Service temporarily unavailable",
+            ),
         )
         .with_detail(detail);
         p.retry_after = Some(5);
@@ -218,7 +224,10 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, req: &HttpRequest) ->
         .with_error(FieldError::new(
             "Content-Type",
             "not_json",
-            lang.pick("Content-Type phải là application/json", "Content-Type must be application/json"),
+            lang.pick(
+                "Content-Type phải là application/json",
+                "Content-Type must be application/json",
+            ),
         )),
         E::Deserialize(e) => Problem::bad_request(
             lang,
@@ -230,7 +239,11 @@ pub fn json_error(err: actix_web::error::JsonPayloadError, req: &HttpRequest) ->
             lang,
             "body",
             "unreadable_body",
-            lang.pick("Không đọc được nội dung yêu cầu", "The request body could not be read").to_owned(),
+            lang.pick(
+                "Không đọc được nội dung yêu cầu",
+                "The request body could not be read",
+            )
+            .to_owned(),
         ),
     };
     p.into()
@@ -254,6 +267,8 @@ pub fn too_large(lang: Lang, limit: usize) -> Problem {
 }
 
 /// Error handler for `web::PathConfig` and `web::QueryConfig`.
-pub fn param_error(field: &'static str) -> impl Fn(String, &HttpRequest) -> actix_web::Error + Clone {
+pub fn param_error(
+    field: &'static str,
+) -> impl Fn(String, &HttpRequest) -> actix_web::Error + Clone {
     move |msg, req| Problem::bad_request(Lang::of(req), field, "invalid", msg).into()
 }

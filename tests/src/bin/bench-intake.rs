@@ -18,7 +18,10 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 const BARE_INSERT: &str = "INSERT INTO bench_bare (id, tracking_code, unit_code, kind, field_code, content_type, title, content, \
@@ -32,7 +35,9 @@ const BARE_INSERT: &str = "INSERT INTO bench_bare (id, tracking_code, unit_code,
 /// Bare inserts of the petition row, one per transaction, from `concurrency` connections.
 async fn bare_insert_rate(url: &str, concurrency: usize, seconds: u64) -> anyhow::Result<f64> {
     let mut setup = AsyncPgConnection::establish(url).await?;
-    sql_query("CREATE TABLE IF NOT EXISTS bench_bare (LIKE petitions INCLUDING ALL)").execute(&mut setup).await?;
+    sql_query("CREATE TABLE IF NOT EXISTS bench_bare (LIKE petitions INCLUDING ALL)")
+        .execute(&mut setup)
+        .await?;
     let count = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
@@ -104,7 +109,12 @@ async fn open_loop(base: &str, rate: f64, concurrency: usize, seconds: u64) -> L
             (ok, due.elapsed())
         }));
     }
-    let mut result = LoadResult { accepted: 0, failed: 0, elapsed: Duration::ZERO, latencies: Vec::new() };
+    let mut result = LoadResult {
+        accepted: 0,
+        failed: 0,
+        elapsed: Duration::ZERO,
+        latencies: Vec::new(),
+    };
     for t in tasks {
         if let Ok((ok, latency)) = t.await {
             if ok {
@@ -134,28 +144,50 @@ async fn main() -> anyhow::Result<()> {
     let env = TestEnv::new()
         .set("INTAKE_SUBMIT_PER_MINUTE", "0")
         .set("INTAKE_LOOKUP_PER_MINUTE", "0")
-        .set("HTTP_WORKERS", &std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2).to_string())
+        .set(
+            "HTTP_WORKERS",
+            &std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
+                .to_string(),
+        )
         .set("DB_POOL_SIZE", "16");
     let mut intake = Service::start("intake", env)?;
     intake.ready(Duration::from_secs(60)).await?;
     let db = intake.env.database_url.clone();
 
-    println!("intake benchmark: concurrency {concurrency}, {seconds} s per phase, synchronous_commit on (PostgreSQL default)");
+    println!(
+        "intake benchmark: concurrency {concurrency}, {seconds} s per phase, synchronous_commit on (PostgreSQL default)"
+    );
     let bare = bare_insert_rate(&db, concurrency, seconds).await?;
     println!("bare PostgreSQL insert of the petition row, one per transaction: {bare:.0} rows/s");
 
-    let rate = std::env::var("BENCH_RATE").ok().and_then(|v| v.parse::<f64>().ok()).unwrap_or(bare * 1.5).max(1.0);
+    let rate = std::env::var("BENCH_RATE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(bare * 1.5)
+        .max(1.0);
     // Warm-up: connections, caches, the writer's batches.
     let _ = open_loop(&intake.base(), rate.min(500.0), concurrency, 1).await;
     let r = open_loop(&intake.base(), rate, concurrency, seconds).await;
     let accepted_rate = r.accepted as f64 / r.elapsed.as_secs_f64();
     println!("intake POST /api/v1/petitions, open loop offered at {rate:.0}/s:");
-    println!("  accepted (201): {} in {:.1} s = {accepted_rate:.0} submissions/s; failed: {}", r.accepted, r.elapsed.as_secs_f64(), r.failed);
+    println!(
+        "  accepted (201): {} in {:.1} s = {accepted_rate:.0} submissions/s; failed: {}",
+        r.accepted,
+        r.elapsed.as_secs_f64(),
+        r.failed
+    );
     println!(
         "  latency from due time: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         percentile(&r.latencies, 0.50).as_secs_f64() * 1e3,
         percentile(&r.latencies, 0.99).as_secs_f64() * 1e3,
-        r.latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3
+        r.latencies
+            .last()
+            .copied()
+            .unwrap_or_default()
+            .as_secs_f64()
+            * 1e3
     );
     println!("ratio intake / bare insert: {:.2}", accepted_rate / bare);
 
@@ -168,9 +200,14 @@ async fn main() -> anyhow::Result<()> {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let n: N = sql_query("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL").get_result(&mut conn).await?;
+        let n: N = sql_query("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")
+            .get_result(&mut conn)
+            .await?;
         if n.n == 0 {
-            println!("outbox drained to JetStream {:.1} s after the load ended", started.elapsed().as_secs_f64());
+            println!(
+                "outbox drained to JetStream {:.1} s after the load ended",
+                started.elapsed().as_secs_f64()
+            );
             break;
         }
         if started.elapsed() > Duration::from_secs(120) {

@@ -85,7 +85,14 @@ impl NotPakn {
                 .take(6)
                 .collect();
             let mut rest: &[&str] = &words;
-            for lead in [&["don"][..], &["toi", "xin"], &["toi"], &["chung", "toi", "xin"], &["chung", "toi"], &["xin"]] {
+            for lead in [
+                &["don"][..],
+                &["toi", "xin"],
+                &["toi"],
+                &["chung", "toi", "xin"],
+                &["chung", "toi"],
+                &["xin"],
+            ] {
                 if rest.starts_with(lead) {
                     rest = &rest[lead.len()..];
                     break;
@@ -107,16 +114,31 @@ mod tests {
 
     #[test]
     fn complaint_letter_is_detected_from_its_opening() {
-        assert_eq!(NotPakn::detect(Some("Đơn khiếu nại"), "…"), Some(NotPakn::Complaint));
-        assert_eq!(NotPakn::detect(None, "Tôi xin khiếu nại quyết định số 12"), Some(NotPakn::Complaint));
-        assert_eq!(NotPakn::detect(None, "TỐ CÁO cán bộ địa chính"), Some(NotPakn::Denunciation));
-        assert_eq!(NotPakn::detect(None, "to cao can bo"), Some(NotPakn::Denunciation));
+        assert_eq!(
+            NotPakn::detect(Some("Đơn khiếu nại"), "…"),
+            Some(NotPakn::Complaint)
+        );
+        assert_eq!(
+            NotPakn::detect(None, "Tôi xin khiếu nại quyết định số 12"),
+            Some(NotPakn::Complaint)
+        );
+        assert_eq!(
+            NotPakn::detect(None, "TỐ CÁO cán bộ địa chính"),
+            Some(NotPakn::Denunciation)
+        );
+        assert_eq!(
+            NotPakn::detect(None, "to cao can bo"),
+            Some(NotPakn::Denunciation)
+        );
     }
 
     #[test]
     fn feedback_that_mentions_complaints_later_is_not_a_complaint() {
         assert_eq!(
-            NotPakn::detect(Some("Thủ tục chậm"), "Việc giải quyết đơn khiếu nại quá chậm"),
+            NotPakn::detect(
+                Some("Thủ tục chậm"),
+                "Việc giải quyết đơn khiếu nại quá chậm"
+            ),
             None
         );
     }

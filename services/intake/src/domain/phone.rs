@@ -61,21 +61,46 @@ mod tests {
 
     #[test]
     fn mobile_numbers_in_every_common_spelling_normalise_alike() {
-        for s in ["0912345678", "091 234 5678", "0912.345.678", "+84912345678", "+84 912 345 678",
-                  "84912345678", "0084912345678", "+84 (0) 912 345 678", "0912-345-678"] {
-            assert_eq!(PhoneNumber::parse(s).map(|p| p.0), Some("+84912345678".to_owned()), "{s}");
+        for s in [
+            "0912345678",
+            "091 234 5678",
+            "0912.345.678",
+            "+84912345678",
+            "+84 912 345 678",
+            "84912345678",
+            "0084912345678",
+            "+84 (0) 912 345 678",
+            "0912-345-678",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(s).map(|p| p.0),
+                Some("+84912345678".to_owned()),
+                "{s}"
+            );
         }
     }
 
     #[test]
     fn hanoi_landline_is_accepted() {
-        assert_eq!(PhoneNumber::parse("024 3825 3536").unwrap().0, "+842438253536");
+        assert_eq!(
+            PhoneNumber::parse("024 3825 3536").unwrap().0,
+            "+842438253536"
+        );
     }
 
     #[test]
     fn malformed_numbers_are_refused() {
-        for s in ["", "0912", "09123456789", "0112345678", "+1 202 555 0100", "0912abc678",
-                  "1900 1234", "+84 12345678", "0912 345 678 ext 2"] {
+        for s in [
+            "",
+            "0912",
+            "09123456789",
+            "0112345678",
+            "+1 202 555 0100",
+            "0912abc678",
+            "1900 1234",
+            "+84 12345678",
+            "0912 345 678 ext 2",
+        ] {
             assert_eq!(PhoneNumber::parse(s), None, "{s}");
         }
     }

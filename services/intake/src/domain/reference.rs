@@ -35,7 +35,10 @@ pub struct Reference {
 
 fn records(csv_text: &str) -> anyhow::Result<Vec<csv::StringRecord>> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    reader.records().map(|r| r.map_err(anyhow::Error::from)).collect()
+    reader
+        .records()
+        .map(|r| r.map_err(anyhow::Error::from))
+        .collect()
 }
 
 fn get(r: &csv::StringRecord, i: usize) -> anyhow::Result<String> {
@@ -70,7 +73,11 @@ impl Reference {
             let code: i16 = get(&r, 0)?.parse()?;
             content_types.insert(code, (get(&r, 1)?, get(&r, 2)?));
         }
-        anyhow::ensure!(units.len() == 126, "expected 126 units, found {}", units.len());
+        anyhow::ensure!(
+            units.len() == 126,
+            "expected 126 units, found {}",
+            units.len()
+        );
         Ok(Reference {
             units,
             fields,

@@ -103,7 +103,8 @@ struct Checker<'a> {
 
 impl Checker<'_> {
     fn err(&mut self, field: &str, code: &str, vi: &str, en: &str) {
-        self.errors.push(FieldError::new(field, code, self.lang.pick(vi, en)));
+        self.errors
+            .push(FieldError::new(field, code, self.lang.pick(vi, en)));
     }
 
     fn wrong_type(&mut self, field: &str, expected_vi: &str, expected_en: &str) {
@@ -115,12 +116,23 @@ impl Checker<'_> {
     }
 
     fn required(&mut self, field: &str) {
-        self.err(field, "required", "Bắt buộc phải có", "This field is required");
+        self.err(
+            field,
+            "required",
+            "Bắt buộc phải có",
+            "This field is required",
+        );
     }
 
     /// A string value at `key`: `None` when absent or null (reporting `required` if so);
     /// a wrong type is reported.
-    fn string(&mut self, obj: &Map<String, Value>, key: &str, path: &str, required: bool) -> Option<String> {
+    fn string(
+        &mut self,
+        obj: &Map<String, Value>,
+        key: &str,
+        path: &str,
+        required: bool,
+    ) -> Option<String> {
         match obj.get(key) {
             None | Some(Value::Null) => {
                 if required {
@@ -137,7 +149,15 @@ impl Checker<'_> {
     }
 
     /// A cleaned text value (NFC, trimmed, no control characters, within `max`).
-    fn text(&mut self, obj: &Map<String, Value>, key: &str, path: &str, required: bool, max: usize, multiline: bool) -> Option<String> {
+    fn text(
+        &mut self,
+        obj: &Map<String, Value>,
+        key: &str,
+        path: &str,
+        required: bool,
+        max: usize,
+        multiline: bool,
+    ) -> Option<String> {
         let raw = self.string(obj, key, path, required)?;
         match clean(&raw, max, multiline) {
             Ok(t) => Some(t),
@@ -148,12 +168,20 @@ impl Checker<'_> {
                 None
             }
             Err(TextError::TooLong { max }) => {
-                let (vi, en) = (format!("Tối đa {max} ký tự"), format!("At most {max} characters"));
+                let (vi, en) = (
+                    format!("Tối đa {max} ký tự"),
+                    format!("At most {max} characters"),
+                );
                 self.err(path, "too_long", &vi, &en);
                 None
             }
             Err(TextError::ControlCharacter) => {
-                self.err(path, "control_character", "Chứa ký tự điều khiển không được phép", "Contains a control character that is not allowed");
+                self.err(
+                    path,
+                    "control_character",
+                    "Chứa ký tự điều khiển không được phép",
+                    "Contains a control character that is not allowed",
+                );
                 None
             }
         }
@@ -163,15 +191,30 @@ impl Checker<'_> {
         for k in obj.keys() {
             if !allowed.contains(&k.as_str()) {
                 let path = format!("{prefix}{k}");
-                self.err(&path, "unknown_field", "Trường không được hỗ trợ", "Unknown field");
+                self.err(
+                    &path,
+                    "unknown_field",
+                    "Trường không được hỗ trợ",
+                    "Unknown field",
+                );
             }
         }
     }
 }
 
 const TOP_FIELDS: &[&str] = &[
-    "unit", "kind", "field", "procedure_code", "content_type", "title", "content", "submitter",
-    "consent_to_publish_identity", "conference_id", "channel", "received_at",
+    "unit",
+    "kind",
+    "field",
+    "procedure_code",
+    "content_type",
+    "title",
+    "content",
+    "submitter",
+    "consent_to_publish_identity",
+    "conference_id",
+    "channel",
+    "received_at",
 ];
 const SUBMITTER_FIELDS: &[&str] = &["kind", "name", "organization", "address", "phone", "email"];
 
@@ -188,7 +231,11 @@ pub fn parse(
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Submission, Vec<FieldError>> {
-    let mut c = Checker { lang, errors: Vec::new(), reference };
+    let mut c = Checker {
+        lang,
+        errors: Vec::new(),
+        reference,
+    };
     let Some(obj) = body.as_object() else {
         c.wrong_type("body", "một đối tượng JSON", "a JSON object");
         return Err(c.errors);
@@ -199,7 +246,12 @@ pub fn parse(
         if c.reference.units.contains_key(&u) && unit_scope.is_none_or(|scope| scope == u) {
             Some(u)
         } else {
-            c.err("unit", "unknown_unit", "Không có phường, xã nào với mã này", "No ward or commune has this code");
+            c.err(
+                "unit",
+                "unknown_unit",
+                "Không có phường, xã nào với mã này",
+                "No ward or commune has this code",
+            );
             None
         }
     });
@@ -219,18 +271,37 @@ pub fn parse(
         if c.reference.fields.contains_key(&f) {
             Some(f)
         } else {
-            c.err("field", "unknown_field_code", "Không có lĩnh vực nào với mã này", "No procedure field has this code");
+            c.err(
+                "field",
+                "unknown_field_code",
+                "Không có lĩnh vực nào với mã này",
+                "No procedure field has this code",
+            );
             None
         }
     });
 
     let procedure_code = c
-        .text(obj, "procedure_code", "procedure_code", false, MAX_PROCEDURE_CODE, false)
+        .text(
+            obj,
+            "procedure_code",
+            "procedure_code",
+            false,
+            MAX_PROCEDURE_CODE,
+            false,
+        )
         .and_then(|p| {
-            if p.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_')) {
+            if p.chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_'))
+            {
                 Some(p)
             } else {
-                c.err("procedure_code", "invalid_format", "Mã thủ tục chỉ gồm chữ, số, dấu chấm, gạch ngang", "A procedure code holds only letters, digits, dots and dashes");
+                c.err(
+                    "procedure_code",
+                    "invalid_format",
+                    "Mã thủ tục chỉ gồm chữ, số, dấu chấm, gạch ngang",
+                    "A procedure code holds only letters, digits, dots and dashes",
+                );
                 None
             }
         });
@@ -240,12 +311,21 @@ pub fn parse(
         Some(Value::Number(n)) => match n.as_i64() {
             Some(v) if (1..=8).contains(&v) => Some(v as i16),
             _ => {
-                c.err("content_type", "out_of_range", "Loại nội dung là số nguyên từ 1 đến 8 (Nghị định 20, Điều 5)", "The content type is a whole number from 1 to 8 (Decree 20, Art. 5)");
+                c.err(
+                    "content_type",
+                    "out_of_range",
+                    "Loại nội dung là số nguyên từ 1 đến 8 (Nghị định 20, Điều 5)",
+                    "The content type is a whole number from 1 to 8 (Decree 20, Art. 5)",
+                );
                 None
             }
         },
         Some(_) => {
-            c.wrong_type("content_type", "số nguyên từ 1 đến 8", "a whole number from 1 to 8");
+            c.wrong_type(
+                "content_type",
+                "số nguyên từ 1 đến 8",
+                "a whole number from 1 to 8",
+            );
             None
         }
     };
@@ -258,39 +338,67 @@ pub fn parse(
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            c.wrong_type("consent_to_publish_identity", "true hoặc false", "true or false");
+            c.wrong_type(
+                "consent_to_publish_identity",
+                "true hoặc false",
+                "true or false",
+            );
             false
         }
     };
 
-    let conference_id = c.string(obj, "conference_id", "conference_id", false).and_then(|s| {
-        match Uuid::parse_str(&s) {
+    let conference_id = c
+        .string(obj, "conference_id", "conference_id", false)
+        .and_then(|s| match Uuid::parse_str(&s) {
             Ok(u) => Some(u),
             Err(_) => {
-                c.err("conference_id", "invalid_format", "Mã hội nghị không hợp lệ", "Not a valid conference id");
+                c.err(
+                    "conference_id",
+                    "invalid_format",
+                    "Mã hội nghị không hợp lệ",
+                    "Not a valid conference id",
+                );
                 None
             }
-        }
-    });
-    if conference_id.is_some() && class != Some(Classified::Pakn(PetitionKind::DialogueQuestion)) && class.is_some() {
-        c.err("conference_id", "not_allowed", "Chỉ câu hỏi đối thoại (dialogue_question) mới gắn với hội nghị", "Only a dialogue_question names a conference");
+        });
+    if conference_id.is_some()
+        && class != Some(Classified::Pakn(PetitionKind::DialogueQuestion))
+        && class.is_some()
+    {
+        c.err(
+            "conference_id",
+            "not_allowed",
+            "Chỉ câu hỏi đối thoại (dialogue_question) mới gắn với hội nghị",
+            "Only a dialogue_question names a conference",
+        );
     }
 
     let (channel, received_at) = match origin {
         Origin::Public => {
             for k in ["channel", "received_at"] {
                 if obj.contains_key(k) {
-                    c.err(k, "not_allowed", "Chỉ cán bộ tiếp nhận mới ghi trường này", "Only staff entries carry this field");
+                    c.err(
+                        k,
+                        "not_allowed",
+                        "Chỉ cán bộ tiếp nhận mới ghi trường này",
+                        "Only staff entries carry this field",
+                    );
                 }
             }
             (Some(Channel::Web), Some(now))
         }
-        Origin::Staff => (parse_channel(&mut c, obj), parse_received_at(&mut c, obj, now)),
+        Origin::Staff => (
+            parse_channel(&mut c, obj),
+            parse_received_at(&mut c, obj, now),
+        ),
     };
 
     // A complaint or denunciation that arrived labelled as feedback is still one.
     let class = class.map(|k| match k {
-        Classified::Pakn(_) => match content.as_deref().and_then(|ct| NotPakn::detect(title.as_deref(), ct)) {
+        Classified::Pakn(_) => match content
+            .as_deref()
+            .and_then(|ct| NotPakn::detect(title.as_deref(), ct))
+        {
             Some(n) => Classified::NotAccepted(n),
             None => k,
         },
@@ -298,24 +406,28 @@ pub fn parse(
     });
 
     match (unit, class, field, content, submitter, channel, received_at) {
-        (Some(unit), Some(class), Some(field), Some(content), Some(submitter), Some(channel), Some(received_at))
-            if c.errors.is_empty() =>
-        {
-            Ok(Submission {
-                unit,
-                class,
-                field,
-                procedure_code,
-                content_type,
-                title,
-                content,
-                submitter,
-                consent_to_publish_identity: consent,
-                conference_id,
-                channel,
-                received_at,
-            })
-        }
+        (
+            Some(unit),
+            Some(class),
+            Some(field),
+            Some(content),
+            Some(submitter),
+            Some(channel),
+            Some(received_at),
+        ) if c.errors.is_empty() => Ok(Submission {
+            unit,
+            class,
+            field,
+            procedure_code,
+            content_type,
+            title,
+            content,
+            submitter,
+            consent_to_publish_identity: consent,
+            conference_id,
+            channel,
+            received_at,
+        }),
         _ => {
             if c.errors.is_empty() {
                 c.err("body", "invalid", "Dữ liệu không hợp lệ", "Invalid data");
@@ -338,20 +450,39 @@ fn parse_submitter(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Subm
         }
     };
     c.unknown_fields(s, SUBMITTER_FIELDS, "submitter.");
-    let kind = c.string(s, "kind", "submitter.kind", false).unwrap_or_else(|| "individual".to_owned());
+    let kind = c
+        .string(s, "kind", "submitter.kind", false)
+        .unwrap_or_else(|| "individual".to_owned());
     let kind_ok = matches!(kind.as_str(), "individual" | "organization");
     if !kind_ok {
-        c.err("submitter.kind", "unknown_value", "Phải là individual (cá nhân) hoặc organization (tổ chức)", "Must be individual or organization");
+        c.err(
+            "submitter.kind",
+            "unknown_value",
+            "Phải là individual (cá nhân) hoặc organization (tổ chức)",
+            "Must be individual or organization",
+        );
     }
     let name = c.text(s, "name", "submitter.name", true, MAX_NAME, false);
-    let organization = c.text(s, "organization", "submitter.organization", kind == "organization", MAX_ORGANIZATION, false);
+    let organization = c.text(
+        s,
+        "organization",
+        "submitter.organization",
+        kind == "organization",
+        MAX_ORGANIZATION,
+        false,
+    );
     let address = c.text(s, "address", "submitter.address", true, MAX_ADDRESS, false);
 
     let phone_raw = c.text(s, "phone", "submitter.phone", false, MAX_PHONE, false);
     let phone = phone_raw.as_deref().and_then(|p| {
         let parsed = PhoneNumber::parse(p);
         if parsed.is_none() {
-            c.err("submitter.phone", "invalid_phone", "Số điện thoại Việt Nam không hợp lệ (ví dụ 0912 345 678 hoặc +84 912 345 678)", "Not a valid Vietnamese phone number (e.g. 0912 345 678 or +84 912 345 678)");
+            c.err(
+                "submitter.phone",
+                "invalid_phone",
+                "Số điện thoại Việt Nam không hợp lệ (ví dụ 0912 345 678 hoặc +84 912 345 678)",
+                "Not a valid Vietnamese phone number (e.g. 0912 345 678 or +84 912 345 678)",
+            );
         }
         parsed
     });
@@ -359,22 +490,34 @@ fn parse_submitter(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Subm
     let email = email_raw.as_deref().and_then(|e| {
         let parsed = EmailAddress::parse(e);
         if parsed.is_none() {
-            c.err("submitter.email", "invalid_email", "Địa chỉ email không hợp lệ", "Not a valid email address");
+            c.err(
+                "submitter.email",
+                "invalid_email",
+                "Địa chỉ email không hợp lệ",
+                "Not a valid email address",
+            );
         }
         parsed
     });
     if phone_raw.is_none() && email_raw.is_none() {
-        c.err("submitter.phone", "contact_required", "Cần ít nhất số điện thoại hoặc email để liên hệ (Nghị định 20, Điều 7)", "At least a phone number or an email is required (Decree 20, Art. 7)");
+        c.err(
+            "submitter.phone",
+            "contact_required",
+            "Cần ít nhất số điện thoại hoặc email để liên hệ (Nghị định 20, Điều 7)",
+            "At least a phone number or an email is required (Decree 20, Art. 7)",
+        );
     }
     match (name, address, kind_ok) {
-        (Some(name), Some(address), true) if phone.is_some() || email.is_some() => Some(Submitter {
-            kind,
-            name,
-            organization,
-            address,
-            phone,
-            email,
-        }),
+        (Some(name), Some(address), true) if phone.is_some() || email.is_some() => {
+            Some(Submitter {
+                kind,
+                name,
+                organization,
+                address,
+                phone,
+                email,
+            })
+        }
         _ => None,
     }
 }
@@ -383,26 +526,50 @@ fn parse_channel(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Channe
     let raw = c.string(obj, "channel", "channel", true)?;
     match Channel::parse(&raw) {
         Some(Channel::Web) | None => {
-            c.err("channel", "unknown_value", "Phải là phone, in_person, post, email hoặc dialogue_floor", "Must be phone, in_person, post, email or dialogue_floor");
+            c.err(
+                "channel",
+                "unknown_value",
+                "Phải là phone, in_person, post, email hoặc dialogue_floor",
+                "Must be phone, in_person, post, email or dialogue_floor",
+            );
             None
         }
         Some(ch) => Some(ch),
     }
 }
 
-fn parse_received_at(c: &mut Checker<'_>, obj: &Map<String, Value>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+fn parse_received_at(
+    c: &mut Checker<'_>,
+    obj: &Map<String, Value>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     let raw = c.string(obj, "received_at", "received_at", true)?;
     let Ok(t) = DateTime::parse_from_rfc3339(raw.trim()) else {
-        c.err("received_at", "invalid_time", "Thời điểm theo RFC 3339, có múi giờ (ví dụ 2026-02-13T09:30:00+07:00)", "An RFC 3339 time with its offset (e.g. 2026-02-13T09:30:00+07:00)");
+        c.err(
+            "received_at",
+            "invalid_time",
+            "Thời điểm theo RFC 3339, có múi giờ (ví dụ 2026-02-13T09:30:00+07:00)",
+            "An RFC 3339 time with its offset (e.g. 2026-02-13T09:30:00+07:00)",
+        );
         return None;
     };
     let t = t.with_timezone(&Utc);
     if t > now + chrono::Duration::minutes(5) {
-        c.err("received_at", "in_future", "Thời điểm tiếp nhận không được ở tương lai", "The time of receipt cannot be in the future");
+        c.err(
+            "received_at",
+            "in_future",
+            "Thời điểm tiếp nhận không được ở tương lai",
+            "The time of receipt cannot be in the future",
+        );
         return None;
     }
     if t < now - chrono::Duration::days(MAX_BACKDATE_DAYS) {
-        c.err("received_at", "too_old", "Thời điểm tiếp nhận quá một năm trước", "The time of receipt is more than a year ago");
+        c.err(
+            "received_at",
+            "too_old",
+            "Thời điểm tiếp nhận quá một năm trước",
+            "The time of receipt is more than a year ago",
+        );
         return None;
     }
     Some(t)
@@ -436,7 +603,15 @@ mod tests {
 
     #[test]
     fn valid_submission_is_accepted_with_normalised_phone() {
-        let s = parse(&valid(), Origin::Public, &reference(), None, Lang::Vi, Utc::now()).unwrap();
+        let s = parse(
+            &valid(),
+            Origin::Public,
+            &reference(),
+            None,
+            Lang::Vi,
+            Utc::now(),
+        )
+        .unwrap();
         assert_eq!(s.submitter.phone.unwrap().as_str(), "+84912345678");
         assert_eq!(s.channel, Channel::Web);
         assert_eq!(s.class, Classified::Pakn(PetitionKind::Feedback));
@@ -504,9 +679,25 @@ mod tests {
     fn unit_outside_the_scope_is_answered_as_unknown() {
         let mut v = valid();
         v["unit"] = json!("phuong-ba-dinh");
-        let scoped = parse(&v, Origin::Public, &reference(), Some("phuong-lang"), Lang::Vi, Utc::now()).unwrap_err();
+        let scoped = parse(
+            &v,
+            Origin::Public,
+            &reference(),
+            Some("phuong-lang"),
+            Lang::Vi,
+            Utc::now(),
+        )
+        .unwrap_err();
         v["unit"] = json!("phuong-khong-co");
-        let unknown = parse(&v, Origin::Public, &reference(), Some("phuong-lang"), Lang::Vi, Utc::now()).unwrap_err();
+        let unknown = parse(
+            &v,
+            Origin::Public,
+            &reference(),
+            Some("phuong-lang"),
+            Lang::Vi,
+            Utc::now(),
+        )
+        .unwrap_err();
         assert_eq!(scoped, unknown);
     }
 
@@ -519,6 +710,9 @@ mod tests {
 
     #[test]
     fn body_that_is_not_an_object_is_refused() {
-        assert_eq!(codes(json!([1, 2]), Origin::Public), vec![("body".into(), "wrong_type".into())]);
+        assert_eq!(
+            codes(json!([1, 2]), Origin::Public),
+            vec![("body".into(), "wrong_type".into())]
+        );
     }
 }

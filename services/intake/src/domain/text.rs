@@ -81,7 +81,10 @@ mod tests {
     fn length_is_counted_in_characters_not_bytes() {
         let s = "ệ".repeat(10);
         assert!(clean(&s, 10, false).is_ok());
-        assert_eq!(clean(&format!("{s}a"), 10, false), Err(TextError::TooLong { max: 10 }));
+        assert_eq!(
+            clean(&format!("{s}a"), 10, false),
+            Err(TextError::TooLong { max: 10 })
+        );
     }
 
     #[test]
@@ -92,6 +95,9 @@ mod tests {
 
     #[test]
     fn bidi_override_is_refused() {
-        assert_eq!(clean("abc\u{202e}def", 20, true), Err(TextError::ControlCharacter));
+        assert_eq!(
+            clean("abc\u{202e}def", 20, true),
+            Err(TextError::ControlCharacter)
+        );
     }
 }

@@ -47,7 +47,10 @@ impl TrackingCode {
         }
         let check = check_value(&symbols);
         symbols.push(check);
-        let raw: String = symbols.iter().map(|&v| ALPHABET[v as usize] as char).collect();
+        let raw: String = symbols
+            .iter()
+            .map(|&v| ALPHABET[v as usize] as char)
+            .collect();
         TrackingCode(raw)
     }
 
@@ -132,7 +135,11 @@ mod tests {
                 let mut typo = raw.clone();
                 typo[i] = other;
                 let typo = String::from_utf8(typo).unwrap();
-                assert_eq!(TrackingCode::parse(&typo), None, "{typo} should fail its check");
+                assert_eq!(
+                    TrackingCode::parse(&typo),
+                    None,
+                    "{typo} should fail its check"
+                );
             }
         }
     }

@@ -36,7 +36,13 @@ pub struct IntakeState {
 
 impl IntakeState {
     /// Applies the per-client limit of `bucket`, or a 429.
-    pub fn limit(&self, req: &HttpRequest, bucket: &'static str, per_minute: u32, lang: Lang) -> Result<(), IntakeError> {
+    pub fn limit(
+        &self,
+        req: &HttpRequest,
+        bucket: &'static str,
+        per_minute: u32,
+        lang: Lang,
+    ) -> Result<(), IntakeError> {
         let ip = client_ip(req, self.config.trust_forwarded_for);
         self.limiter
             .check(ip, bucket, per_minute)
@@ -65,7 +71,10 @@ pub fn idempotency_key(req: &HttpRequest, lang: Lang) -> Result<Option<String>, 
         return Ok(None);
     };
     let key = v.to_str().ok().map(str::trim).unwrap_or("");
-    if key.is_empty() || key.len() > MAX_IDEMPOTENCY_KEY || !key.bytes().all(|b| b.is_ascii_graphic()) {
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
         return Err(Problem::bad_request(
             lang,
             "Idempotency-Key",
@@ -101,7 +110,10 @@ fn canonical(v: &Value) -> String {
                 .collect();
             format!("{{{}}}", inner.join(","))
         }
-        Value::Array(a) => format!("[{}]", a.iter().map(canonical).collect::<Vec<_>>().join(",")),
+        Value::Array(a) => format!(
+            "[{}]",
+            a.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
         other => other.to_string(),
     }
 }
@@ -110,8 +122,14 @@ pub fn status_label(status: &str, lang: Lang) -> &'static str {
     match status {
         "received" => lang.pick("Đã tiếp nhận", "Received"),
         "not_accepted" => lang.pick("Không tiếp nhận", "Not accepted"),
-        "routed" => lang.pick("Đã chuyển phòng chuyên môn xử lý", "Assigned to a department"),
-        "transferred" => lang.pick("Đã chuyển cơ quan có thẩm quyền", "Transferred to the competent body"),
+        "routed" => lang.pick(
+            "Đã chuyển phòng chuyên môn xử lý",
+            "Assigned to a department",
+        ),
+        "transferred" => lang.pick(
+            "Đã chuyển cơ quan có thẩm quyền",
+            "Transferred to the competent body",
+        ),
         "answered" => lang.pick("Đã có văn bản trả lời", "Answered"),
         "published" => lang.pick("Đã công khai kết quả", "Result published"),
         _ => lang.pick("Đang xử lý", "In progress"),
@@ -128,7 +146,11 @@ pub struct Entry<'a> {
 }
 
 /// Stores `sub` and answers 201 (or the first answer again for a retried Idempotency-Key).
-pub async fn accept(state: &IntakeState, sub: Submission, entry: Entry<'_>) -> Result<HttpResponse, IntakeError> {
+pub async fn accept(
+    state: &IntakeState,
+    sub: Submission,
+    entry: Entry<'_>,
+) -> Result<HttpResponse, IntakeError> {
     let lang = entry.lang;
     for _attempt in 0..3 {
         let write = build(state, &sub, &entry)?;
@@ -181,7 +203,9 @@ pub async fn accept(state: &IntakeState, sub: Submission, entry: Entry<'_>) -> R
             }
         };
     }
-    Err(IntakeError::Unexpected(anyhow::anyhow!("three tracking-code collisions in a row")))
+    Err(IntakeError::Unexpected(anyhow::anyhow!(
+        "three tracking-code collisions in a row"
+    )))
 }
 
 fn created(code: &str, body: String) -> HttpResponse {
@@ -192,7 +216,11 @@ fn created(code: &str, body: String) -> HttpResponse {
         .body(body)
 }
 
-fn build(state: &IntakeState, sub: &Submission, entry: &Entry<'_>) -> Result<PendingWrite, IntakeError> {
+fn build(
+    state: &IntakeState,
+    sub: &Submission,
+    entry: &Entry<'_>,
+) -> Result<PendingWrite, IntakeError> {
     let id = Uuid::now_v7();
     let code = TrackingCode::generate();
     let unit_name = state
@@ -264,7 +292,11 @@ fn build(state: &IntakeState, sub: &Submission, entry: &Entry<'_>) -> Result<Pen
                     conference_id: sub.conference_id,
                 },
             );
-            NewMessage::new(subjects::subject(ns, INTAKE, PETITION_RECEIVED, &sub.unit), &envelope, entry.trace_id.clone())
+            NewMessage::new(
+                subjects::subject(ns, INTAKE, PETITION_RECEIVED, &sub.unit),
+                &envelope,
+                entry.trace_id.clone(),
+            )
         }
         Classified::NotAccepted(n) => {
             let envelope = Envelope::new(
@@ -282,7 +314,11 @@ fn build(state: &IntakeState, sub: &Submission, entry: &Entry<'_>) -> Result<Pen
                     received_at: sub.received_at,
                 },
             );
-            NewMessage::new(subjects::subject(ns, INTAKE, PETITION_NOT_ACCEPTED, &sub.unit), &envelope, entry.trace_id.clone())
+            NewMessage::new(
+                subjects::subject(ns, INTAKE, PETITION_NOT_ACCEPTED, &sub.unit),
+                &envelope,
+                entry.trace_id.clone(),
+            )
         }
     }
     .map_err(|e| IntakeError::Unexpected(e.into()))?;
@@ -326,7 +362,11 @@ fn submission_fingerprint(sub: &Submission) -> Value {
 
 fn response_body(state: &IntakeState, sub: &Submission, p: &NewPetition, lang: Lang) -> Value {
     let code = TrackingCode::from_raw(p.tracking_code.clone()).to_string();
-    let unit_name = state.reference.units.get(&p.unit_code).map(|u| u.name_vi.clone());
+    let unit_name = state
+        .reference
+        .units
+        .get(&p.unit_code)
+        .map(|u| u.name_vi.clone());
     let mut body = json!({
         "tracking_code": code,
         "status": p.status,
@@ -342,8 +382,12 @@ fn response_body(state: &IntakeState, sub: &Submission, p: &NewPetition, lang: L
     match sub.class {
         Classified::Pakn(_) => {
             body["message"] = Value::String(match lang {
-                Lang::Vi => format!("Đã tiếp nhận phản ánh, kiến nghị. Mã tra cứu của ông/bà là {code}; xin giữ mã này để theo dõi kết quả."),
-                Lang::En => format!("Your submission was received. Your tracking code is {code}; keep it to follow the result."),
+                Lang::Vi => format!(
+                    "Đã tiếp nhận phản ánh, kiến nghị. Mã tra cứu của ông/bà là {code}; xin giữ mã này để theo dõi kết quả."
+                ),
+                Lang::En => format!(
+                    "Your submission was received. Your tracking code is {code}; keep it to follow the result."
+                ),
             });
         }
         Classified::NotAccepted(n) => {

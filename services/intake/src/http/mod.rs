@@ -15,8 +15,17 @@ use actix_web::web;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/openapi.json", web::get().to(openapi::document))
         .route("/api/v1/petitions", web::post().to(petitions::submit))
-        .route("/api/v1/petitions/{tracking_code}", web::get().to(petitions::track))
+        .route(
+            "/api/v1/petitions/{tracking_code}",
+            web::get().to(petitions::track),
+        )
         .route("/api/v1/staff/petitions", web::post().to(staff::record))
-        .route("/api/v1/staff/petitions", web::get().to(staff::receipt_book))
-        .route("/api/v1/staff/petitions/{tracking_code}", web::get().to(staff::show));
+        .route(
+            "/api/v1/staff/petitions",
+            web::get().to(staff::receipt_book),
+        )
+        .route(
+            "/api/v1/staff/petitions/{tracking_code}",
+            web::get().to(staff::show),
+        );
 }

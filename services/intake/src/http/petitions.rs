@@ -20,8 +20,15 @@ pub async fn submit(
 ) -> Result<HttpResponse, IntakeError> {
     state.limit(&req, "submit", state.config.submit_per_minute, lang)?;
     let key = accept::idempotency_key(&req, lang)?;
-    let sub = submission::parse(&body, Origin::Public, &state.reference, None, lang, accept::now())
-        .map_err(|e| accept::invalid(lang, e))?;
+    let sub = submission::parse(
+        &body,
+        Origin::Public,
+        &state.reference,
+        None,
+        lang,
+        accept::now(),
+    )
+    .map_err(|e| accept::invalid(lang, e))?;
     let entry = Entry {
         recorded_by: None,
         idempotency: key.map(|k| ("public".to_owned(), k)),
@@ -45,7 +52,11 @@ pub async fn track(
     let Some(code) = TrackingCode::parse(&path) else {
         return Err(Problem::not_found(lang).into());
     };
-    let mut conn = core.pool.get().await.map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let mut conn = core
+        .pool
+        .get()
+        .await
+        .map_err(|e| IntakeError::Unexpected(e.into()))?;
     let Some(p) = petitions::by_tracking_code(&mut conn, code.as_raw())
         .await
         .map_err(|e| IntakeError::Unexpected(e.into()))?
@@ -56,7 +67,11 @@ pub async fn track(
         .await
         .map_err(|e| IntakeError::Unexpected(e.into()))?;
     drop(conn);
-    let unit_name = state.reference.units.get(&p.unit_code).map(|u| u.name_vi.clone());
+    let unit_name = state
+        .reference
+        .units
+        .get(&p.unit_code)
+        .map(|u| u.name_vi.clone());
     let field = state.reference.fields.get(&p.field_code);
     let mut body = json!({
         "tracking_code": code.to_string(),
@@ -76,14 +91,14 @@ pub async fn track(
             "note": t.note,
         })).collect::<Vec<_>>(),
     });
-    if let Some(reason) = p.not_accepted_reason.as_deref() {
-        if let Some(n) = crate::domain::complaint::NotPakn::from_kind(reason) {
-            body["not_accepted"] = json!({
-                "reason_code": n.code(),
-                "reason": lang.pick(n.reason_vi(), n.reason_en()),
-                "where_to_file": lang.pick(n.where_to_file_vi(), n.where_to_file_en()),
-            });
-        }
+    if let Some(reason) = p.not_accepted_reason.as_deref()
+        && let Some(n) = crate::domain::complaint::NotPakn::from_kind(reason)
+    {
+        body["not_accepted"] = json!({
+            "reason_code": n.code(),
+            "reason": lang.pick(n.reason_vi(), n.reason_en()),
+            "where_to_file": lang.pick(n.where_to_file_vi(), n.where_to_file_en()),
+        });
     }
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))

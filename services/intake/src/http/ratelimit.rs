@@ -8,8 +8,11 @@ use std::time::{Duration, Instant};
 
 const WINDOW: Duration = Duration::from_secs(60);
 
+/// Per (client address, bucket): when the current window started and how many it counted.
+type Windows = HashMap<(IpAddr, &'static str), (Instant, u32)>;
+
 pub struct RateLimiter {
-    windows: Mutex<HashMap<(IpAddr, &'static str), (Instant, u32)>>,
+    windows: Mutex<Windows>,
 }
 
 impl Default for RateLimiter {
@@ -43,7 +46,10 @@ impl RateLimiter {
             *entry = (now, 0);
         }
         if entry.1 >= per_minute {
-            let wait = WINDOW.saturating_sub(now.duration_since(entry.0)).as_secs().max(1);
+            let wait = WINDOW
+                .saturating_sub(now.duration_since(entry.0))
+                .as_secs()
+                .max(1);
             return Err(wait);
         }
         entry.1 += 1;

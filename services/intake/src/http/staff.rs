@@ -30,8 +30,15 @@ pub async fn record(
         return Err(Problem::forbidden(lang).into());
     }
     let key = accept::idempotency_key(&req, lang)?;
-    let sub = submission::parse(&body, Origin::Staff, &state.reference, Some(&claims.unit), lang, accept::now())
-        .map_err(|e| accept::invalid(lang, e))?;
+    let sub = submission::parse(
+        &body,
+        Origin::Staff,
+        &state.reference,
+        Some(&claims.unit),
+        lang,
+        accept::now(),
+    )
+    .map_err(|e| accept::invalid(lang, e))?;
     let entry = Entry {
         recorded_by: Some(claims.sub.clone()),
         idempotency: key.map(|k| (format!("staff:{}", claims.sub), k)),
@@ -52,7 +59,11 @@ pub async fn show(
     let Some(code) = TrackingCode::parse(&path) else {
         return Err(Problem::not_found(lang).into());
     };
-    let mut conn = core.pool.get().await.map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let mut conn = core
+        .pool
+        .get()
+        .await
+        .map_err(|e| IntakeError::Unexpected(e.into()))?;
     let found = petitions::by_tracking_code(&mut conn, code.as_raw())
         .await
         .map_err(|e| IntakeError::Unexpected(e.into()))?;
@@ -63,14 +74,21 @@ pub async fn show(
         .await
         .map_err(|e| IntakeError::Unexpected(e.into()))?;
     let mut body = staff_view(&p, lang);
-    body["timeline"] = json!(timeline.iter().map(|t| json!({
-        "at": t.at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "status": t.status,
-        "status_label": status_label(&t.status, lang),
-        "actor": t.actor,
-        "note": t.note,
-    })).collect::<Vec<_>>());
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(body))
+    body["timeline"] = json!(
+        timeline
+            .iter()
+            .map(|t| json!({
+                "at": t.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "status": t.status,
+                "status_label": status_label(&t.status, lang),
+                "actor": t.actor,
+                "note": t.note,
+            }))
+            .collect::<Vec<_>>()
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(body))
 }
 
 #[derive(Deserialize)]
@@ -93,51 +111,88 @@ pub async fn receipt_book(
     let claims = staff.0;
     let mut errors = Vec::new();
     let unit = match query.unit.as_deref() {
-        Some(u) if state.reference.units.contains_key(u) && claims.can_read(u) => Some(u.to_owned()),
+        Some(u) if state.reference.units.contains_key(u) && claims.can_read(u) => {
+            Some(u.to_owned())
+        }
         Some(_) => {
-            errors.push(FieldError::new("unit", "unknown_unit", lang.pick("Không có phường, xã nào với mã này", "No ward or commune has this code")));
+            errors.push(FieldError::new(
+                "unit",
+                "unknown_unit",
+                lang.pick(
+                    "Không có phường, xã nào với mã này",
+                    "No ward or commune has this code",
+                ),
+            ));
             None
         }
         None if claims.role.is_city_wide() => {
-            errors.push(FieldError::new("unit", "required", lang.pick("Cần chọn phường, xã", "Name a ward or commune")));
+            errors.push(FieldError::new(
+                "unit",
+                "required",
+                lang.pick("Cần chọn phường, xã", "Name a ward or commune"),
+            ));
             None
         }
         None => Some(claims.unit.clone()),
     };
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
-        errors.push(FieldError::new("limit", "out_of_range", lang.pick("Từ 1 đến 200", "From 1 to 200")));
+        errors.push(FieldError::new(
+            "limit",
+            "out_of_range",
+            lang.pick("Từ 1 đến 200", "From 1 to 200"),
+        ));
     }
     let before = match query.before.as_deref() {
         None => None,
         Some(b) => match DateTime::parse_from_rfc3339(b) {
             Ok(t) => Some(t.with_timezone(&Utc)),
             Err(_) => {
-                errors.push(FieldError::new("before", "invalid_time", lang.pick("Thời điểm theo RFC 3339", "An RFC 3339 time")));
+                errors.push(FieldError::new(
+                    "before",
+                    "invalid_time",
+                    lang.pick("Thời điểm theo RFC 3339", "An RFC 3339 time"),
+                ));
                 None
             }
         },
     };
-    if let Some(s) = query.status.as_deref() {
-        if !matches!(s, "received" | "not_accepted" | "routed" | "transferred" | "answered" | "published") {
-            errors.push(FieldError::new("status", "unknown_value", lang.pick("Trạng thái không hợp lệ", "Unknown status")));
-        }
+    if let Some(s) = query.status.as_deref()
+        && !matches!(
+            s,
+            "received" | "not_accepted" | "routed" | "transferred" | "answered" | "published"
+        )
+    {
+        errors.push(FieldError::new(
+            "status",
+            "unknown_value",
+            lang.pick("Trạng thái không hợp lệ", "Unknown status"),
+        ));
     }
     let Some(unit) = unit.filter(|_| errors.is_empty()) else {
         return Err(Problem::validation(lang, errors).into());
     };
-    let mut conn = core.pool.get().await.map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let mut conn = core
+        .pool
+        .get()
+        .await
+        .map_err(|e| IntakeError::Unexpected(e.into()))?;
     let rows = petitions::receipt_book(&mut conn, &unit, before, query.status.as_deref(), limit)
         .await
         .map_err(|e| IntakeError::Unexpected(e.into()))?;
     let next = (rows.len() as i64 == limit)
-        .then(|| rows.last().map(|p| p.received_at.to_rfc3339_opts(SecondsFormat::Micros, true)))
+        .then(|| {
+            rows.last()
+                .map(|p| p.received_at.to_rfc3339_opts(SecondsFormat::Micros, true))
+        })
         .flatten();
-    Ok(HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(json!({
-        "unit": unit,
-        "items": rows.iter().map(|p| staff_view(p, lang)).collect::<Vec<_>>(),
-        "next_before": next,
-    })))
+    Ok(HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(json!({
+            "unit": unit,
+            "items": rows.iter().map(|p| staff_view(p, lang)).collect::<Vec<_>>(),
+            "next_before": next,
+        })))
 }
 
 fn staff_view(p: &Petition, lang: Lang) -> Value {

@@ -100,7 +100,10 @@ pub struct NewIdempotencyKey {
     pub response: String,
 }
 
-pub async fn by_tracking_code(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<Petition>> {
+pub async fn by_tracking_code(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+) -> QueryResult<Option<Petition>> {
     petitions::table
         .filter(petitions::tracking_code.eq(code))
         .select(Petition::as_select())
@@ -111,7 +114,10 @@ pub async fn by_tracking_code(conn: &mut AsyncPgConnection, code: &str) -> Query
 
 /// A petition's timeline: its receipt (derived from the row itself, so accepting a submission
 /// writes one row fewer), then the steps recorded since.
-pub async fn timeline(conn: &mut AsyncPgConnection, p: &Petition) -> QueryResult<Vec<TimelineEntry>> {
+pub async fn timeline(
+    conn: &mut AsyncPgConnection,
+    p: &Petition,
+) -> QueryResult<Vec<TimelineEntry>> {
     let later: Vec<TimelineEntry> = petition_timeline::table
         .filter(petition_timeline::petition_id.eq(p.id))
         .order(petition_timeline::seq)
@@ -121,7 +127,12 @@ pub async fn timeline(conn: &mut AsyncPgConnection, p: &Petition) -> QueryResult
     let not_pakn = crate::domain::complaint::NotPakn::from_kind(&p.kind);
     let receipt = TimelineEntry {
         at: p.received_at,
-        status: if not_pakn.is_some() { "not_accepted" } else { "received" }.to_owned(),
+        status: if not_pakn.is_some() {
+            "not_accepted"
+        } else {
+            "received"
+        }
+        .to_owned(),
         actor: p.recorded_by.clone(),
         note: Some(match not_pakn {
             Some(n) => n.reason_vi().to_owned(),
@@ -155,7 +166,10 @@ pub async fn receipt_book(
 }
 
 /// Deletes idempotency keys older than `days`.
-pub async fn expire_idempotency_keys(conn: &mut AsyncPgConnection, days: i64) -> QueryResult<usize> {
+pub async fn expire_idempotency_keys(
+    conn: &mut AsyncPgConnection,
+    days: i64,
+) -> QueryResult<usize> {
     let cutoff = Utc::now() - chrono::Duration::days(days);
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff)))
         .execute(conn)

@@ -136,7 +136,11 @@ async fn run_batch(pool: &PgPool, jobs: Vec<Job>) {
         Err(e) => {
             let r = single_failure(e);
             for job in jobs {
-                let _ = job.reply.send(r.as_ref().map(Clone::clone).map_err(|e| WriteError::Pool(e.to_string())));
+                let _ = job.reply.send(
+                    r.as_ref()
+                        .map(Clone::clone)
+                        .map_err(|e| WriteError::Pool(e.to_string())),
+                );
             }
         }
     }
@@ -163,7 +167,10 @@ struct StoredKey {
 /// One transaction for all `writes`: idempotency keys first (so a replay creates nothing),
 /// then petitions and outbox events as multi-row inserts. (The receipt is the first step of a
 /// petition's timeline, derived from its row; `petition_timeline` holds the later steps.)
-async fn write_batch(conn: &mut AsyncPgConnection, writes: &[&PendingWrite]) -> Result<Vec<WriteResult>, DieselError> {
+async fn write_batch(
+    conn: &mut AsyncPgConnection,
+    writes: &[&PendingWrite],
+) -> Result<Vec<WriteResult>, DieselError> {
     conn.transaction::<_, DieselError, _>(async |conn| {
         let mut results: Vec<Option<WriteResult>> = vec![None; writes.len()];
 
@@ -176,11 +183,16 @@ async fn write_batch(conn: &mut AsyncPgConnection, writes: &[&PendingWrite]) -> 
                 match first_of_key.get(&(k.scope.as_str(), k.key.as_str())) {
                     Some(&first) => {
                         let first_key = writes[first].idempotency.as_ref();
-                        results[i] = Some(if first_key.map(|f| &f.request_hash) == Some(&k.request_hash) {
-                            WriteResult::Replayed { status: k.status_code, response: String::new() }
-                        } else {
-                            WriteResult::KeyReused
-                        });
+                        results[i] = Some(
+                            if first_key.map(|f| &f.request_hash) == Some(&k.request_hash) {
+                                WriteResult::Replayed {
+                                    status: k.status_code,
+                                    response: String::new(),
+                                }
+                            } else {
+                                WriteResult::KeyReused
+                            },
+                        );
                     }
                     None => {
                         first_of_key.insert((k.scope.as_str(), k.key.as_str()), i);
@@ -200,39 +212,49 @@ async fn write_batch(conn: &mut AsyncPgConnection, writes: &[&PendingWrite]) -> 
                 .get_results(conn)
                 .await?;
             for (i, k) in &claims {
-                let won = claimed.iter().any(|(s, key)| s == &k.scope && key == &k.key);
+                let won = claimed
+                    .iter()
+                    .any(|(s, key)| s == &k.scope && key == &k.key);
                 if won {
                     continue;
                 }
                 let stored: StoredKey = idempotency_keys::table
                     .filter(idempotency_keys::scope.eq(&k.scope))
                     .filter(idempotency_keys::key.eq(&k.key))
-                    .select((idempotency_keys::request_hash, idempotency_keys::status_code, idempotency_keys::response))
+                    .select((
+                        idempotency_keys::request_hash,
+                        idempotency_keys::status_code,
+                        idempotency_keys::response,
+                    ))
                     .first(conn)
                     .await?;
                 results[*i] = Some(if stored.request_hash == k.request_hash {
-                    WriteResult::Replayed { status: stored.status_code, response: stored.response }
+                    WriteResult::Replayed {
+                        status: stored.status_code,
+                        response: stored.response,
+                    }
                 } else {
                     WriteResult::KeyReused
                 });
             }
             // Later writes of a key follow what became of its first write.
             for (i, w) in writes.iter().enumerate() {
-                if let (Some(k), Some(WriteResult::Replayed { response, .. })) = (&w.idempotency, &results[i]) {
-                    if response.is_empty() {
-                        let first = first_of_key[&(k.scope.as_str(), k.key.as_str())];
-                        results[i] = Some(match &results[first] {
-                            Some(r @ WriteResult::Replayed { .. }) => r.clone(),
-                            Some(WriteResult::KeyReused) => WriteResult::KeyReused,
-                            _ => {
-                                let f = writes[first].idempotency.as_ref();
-                                WriteResult::Replayed {
-                                    status: f.map_or(k.status_code, |f| f.status_code),
-                                    response: f.map_or_else(String::new, |f| f.response.clone()),
-                                }
+                if let (Some(k), Some(WriteResult::Replayed { response, .. })) =
+                    (&w.idempotency, &results[i])
+                    && response.is_empty()
+                {
+                    let first = first_of_key[&(k.scope.as_str(), k.key.as_str())];
+                    results[i] = Some(match &results[first] {
+                        Some(r @ WriteResult::Replayed { .. }) => r.clone(),
+                        Some(WriteResult::KeyReused) => WriteResult::KeyReused,
+                        _ => {
+                            let f = writes[first].idempotency.as_ref();
+                            WriteResult::Replayed {
+                                status: f.map_or(k.status_code, |f| f.status_code),
+                                response: f.map_or_else(String::new, |f| f.response.clone()),
                             }
-                        });
-                    }
+                        }
+                    });
                 }
             }
         }
@@ -251,7 +273,10 @@ async fn write_batch(conn: &mut AsyncPgConnection, writes: &[&PendingWrite]) -> 
             let events: Vec<NewMessage> = fresh.iter().map(|w| w.event.clone()).collect();
             outbox::enqueue(conn, &events).await?;
         }
-        Ok(results.into_iter().map(|r| r.unwrap_or(WriteResult::Created)).collect())
+        Ok(results
+            .into_iter()
+            .map(|r| r.unwrap_or(WriteResult::Created))
+            .collect())
     })
     .await
 }

@@ -15,7 +15,9 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with(env: TestEnv) -> TestApp {
     doithoai_telemetry::init("intake-test");
-    let app = intake::build(env.overrides.clone()).await.expect("intake starts");
+    let app = intake::build(env.overrides.clone())
+        .await
+        .expect("intake starts");
     let port = app.port();
     let core = app.core().clone();
     tokio::spawn(app.run_until_stopped());
@@ -70,7 +72,11 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent")
     }
 
     pub async fn staff_post(&self, token: &str, body: &Value) -> reqwest::Response {
@@ -84,14 +90,25 @@ impl TestApp {
     }
 
     pub async fn staff_get(&self, token: &str, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request sent")
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request sent")
     }
 
     /// Messages on intake's stream for this app's namespace, waiting up to 10 s for `at_least`.
     pub async fn events(&self, at_least: usize) -> Vec<async_nats::jetstream::Message> {
-        doithoai_testkit::stream_messages(&self.env.namespace, "intake", ">", at_least, Duration::from_secs(10))
-            .await
-            .expect("stream readable")
+        doithoai_testkit::stream_messages(
+            &self.env.namespace,
+            "intake",
+            ">",
+            at_least,
+            Duration::from_secs(10),
+        )
+        .await
+        .expect("stream readable")
     }
 
     /// Rows in the petitions table (through the app's own pool).
@@ -122,6 +139,9 @@ pub async fn assert_problem(res: reqwest::Response, status: u16, field: &str) ->
         .as_array()
         .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
         .unwrap_or_default();
-    assert!(fields.contains(&field), "expected an error naming {field}, got {body}");
+    assert!(
+        fields.contains(&field),
+        "expected an error naming {field}, got {body}"
+    );
     body
 }

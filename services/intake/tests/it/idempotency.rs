@@ -26,8 +26,17 @@ async fn concurrent_retries_with_one_key_create_one_petition() {
         let client = app.client.clone();
         let url = app.url("/api/v1/petitions");
         handles.push(tokio::spawn(async move {
-            let res = client.post(url).header("Idempotency-Key", "same").json(&valid_body()).send().await.unwrap();
-            (res.status().as_u16(), res.json::<Value>().await.unwrap()["tracking_code"].clone())
+            let res = client
+                .post(url)
+                .header("Idempotency-Key", "same")
+                .json(&valid_body())
+                .send()
+                .await
+                .unwrap();
+            (
+                res.status().as_u16(),
+                res.json::<Value>().await.unwrap()["tracking_code"].clone(),
+            )
         }));
     }
     let mut codes = std::collections::HashSet::new();
@@ -43,7 +52,13 @@ async fn concurrent_retries_with_one_key_create_one_petition() {
 #[tokio::test]
 async fn same_key_with_a_different_body_is_422_and_creates_nothing() {
     let app = spawn_app().await;
-    assert_eq!(app.post_with_key(&valid_body(), "k-2").await.status().as_u16(), 201);
+    assert_eq!(
+        app.post_with_key(&valid_body(), "k-2")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
     let mut other = valid_body();
     other["content"] = json!("Một nội dung khác hẳn");
     let res = app.post_with_key(&other, "k-2").await;
@@ -54,8 +69,20 @@ async fn same_key_with_a_different_body_is_422_and_creates_nothing() {
 #[tokio::test]
 async fn different_keys_create_different_petitions() {
     let app = spawn_app().await;
-    assert_eq!(app.post_with_key(&valid_body(), "a").await.status().as_u16(), 201);
-    assert_eq!(app.post_with_key(&valid_body(), "b").await.status().as_u16(), 201);
+    assert_eq!(
+        app.post_with_key(&valid_body(), "a")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        app.post_with_key(&valid_body(), "b")
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
     assert_eq!(app.petition_count().await, 2);
 }
 

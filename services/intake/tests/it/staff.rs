@@ -20,7 +20,13 @@ async fn clerk_records_a_phone_call_with_its_real_time_of_receipt() {
     assert_eq!(receipt["channel"], "phone");
     assert_eq!(receipt["received_at"], "2026-11-20T02:30:00.000Z");
     let full: Value = app
-        .staff_get(&clerk, &format!("/api/v1/staff/petitions/{}", receipt["tracking_code"].as_str().unwrap()))
+        .staff_get(
+            &clerk,
+            &format!(
+                "/api/v1/staff/petitions/{}",
+                receipt["tracking_code"].as_str().unwrap()
+            ),
+        )
         .await
         .json()
         .await
@@ -52,7 +58,10 @@ async fn staff_entry_in_the_future_or_by_web_channel_is_refused() {
 #[tokio::test]
 async fn officer_and_auditor_cannot_record_submissions() {
     let app = spawn_app().await;
-    for t in [token(Role::Officer, "phuong-lang"), token(Role::Auditor, "hanoi")] {
+    for t in [
+        token(Role::Officer, "phuong-lang"),
+        token(Role::Auditor, "hanoi"),
+    ] {
         let res = app.staff_post(&t, &phone_call()).await;
         assert_eq!(res.status().as_u16(), 403);
     }
@@ -65,21 +74,40 @@ async fn a_unit_cannot_read_another_units_petition_and_cannot_tell_it_exists() {
     let receipt: Value = app.post(&valid_body()).await.json().await.unwrap();
     let code = receipt["tracking_code"].as_str().unwrap();
     let other = token(Role::Leader, "phuong-ba-dinh");
-    let theirs = app.staff_get(&other, &format!("/api/v1/staff/petitions/{code}")).await;
-    let missing = app.staff_get(&other, "/api/v1/staff/petitions/0000-0000-000").await;
+    let theirs = app
+        .staff_get(&other, &format!("/api/v1/staff/petitions/{code}"))
+        .await;
+    let missing = app
+        .staff_get(&other, "/api/v1/staff/petitions/0000-0000-000")
+        .await;
     assert_eq!(theirs.status().as_u16(), 404);
     assert_eq!(missing.status().as_u16(), 404);
     assert_eq!(theirs.text().await.unwrap(), missing.text().await.unwrap());
     // Their receipt book does not list it either, and naming phuong-lang is "unknown unit".
-    let book: Value = app.staff_get(&other, "/api/v1/staff/petitions").await.json().await.unwrap();
+    let book: Value = app
+        .staff_get(&other, "/api/v1/staff/petitions")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(book["items"].as_array().unwrap().len(), 0);
-    let named = app.staff_get(&other, "/api/v1/staff/petitions?unit=phuong-lang").await;
-    let unknown = app.staff_get(&other, "/api/v1/staff/petitions?unit=phuong-atlantis").await;
+    let named = app
+        .staff_get(&other, "/api/v1/staff/petitions?unit=phuong-lang")
+        .await;
+    let unknown = app
+        .staff_get(&other, "/api/v1/staff/petitions?unit=phuong-atlantis")
+        .await;
     assert_eq!(named.status().as_u16(), 422);
     assert_eq!(named.text().await.unwrap(), unknown.text().await.unwrap());
     // The city's auditor reads it.
     let auditor = token(Role::Auditor, "hanoi");
-    assert_eq!(app.staff_get(&auditor, &format!("/api/v1/staff/petitions/{code}")).await.status().as_u16(), 200);
+    assert_eq!(
+        app.staff_get(&auditor, &format!("/api/v1/staff/petitions/{code}"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -105,18 +133,41 @@ async fn receipt_book_lists_the_units_submissions_newest_first_with_paging() {
         v["received_at"] = json!(format!("2026-11-20T{hour}:00:00+07:00"));
         assert_eq!(app.staff_post(&clerk, &v).await.status().as_u16(), 201);
     }
-    let page: Value = app.staff_get(&clerk, "/api/v1/staff/petitions?limit=2").await.json().await.unwrap();
+    let page: Value = app
+        .staff_get(&clerk, "/api/v1/staff/petitions?limit=2")
+        .await
+        .json()
+        .await
+        .unwrap();
     let items = page["items"].as_array().unwrap();
     assert_eq!(items.len(), 2);
     assert_eq!(items[0]["received_at"], "2026-11-20T03:00:00.000Z");
     let next = page["next_before"].as_str().unwrap();
     let page2: Value = app
-        .staff_get(&clerk, &format!("/api/v1/staff/petitions?limit=2&before={}", next.replace('+', "%2B")))
+        .staff_get(
+            &clerk,
+            &format!(
+                "/api/v1/staff/petitions?limit=2&before={}",
+                next.replace('+', "%2B")
+            ),
+        )
         .await
         .json()
         .await
         .unwrap();
     assert_eq!(page2["items"].as_array().unwrap().len(), 1);
-    assert_problem(app.staff_get(&clerk, "/api/v1/staff/petitions?limit=0").await, 422, "limit").await;
-    assert_problem(app.staff_get(&clerk, "/api/v1/staff/petitions?limit=abc").await, 400, "query").await;
+    assert_problem(
+        app.staff_get(&clerk, "/api/v1/staff/petitions?limit=0")
+            .await,
+        422,
+        "limit",
+    )
+    .await;
+    assert_problem(
+        app.staff_get(&clerk, "/api/v1/staff/petitions?limit=abc")
+            .await,
+        400,
+        "query",
+    )
+    .await;
 }

@@ -21,7 +21,12 @@ async fn valid_submission_gets_201_with_a_tracking_code_that_the_lookup_shows() 
     assert_eq!(view["unit"]["name"], "Phường Láng");
     assert_eq!(view["field"]["code"], "ho-tich");
     assert_eq!(view["received_at"], body["received_at"]);
-    assert!(view["holder"]["name"].as_str().unwrap().contains("Phường Láng"));
+    assert!(
+        view["holder"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("Phường Láng")
+    );
     assert_eq!(view["timeline"].as_array().unwrap().len(), 1);
 }
 
@@ -31,18 +36,34 @@ async fn accepted_submission_publishes_exactly_one_petition_received_event() {
     let res = app.post(&valid_body()).await;
     assert_eq!(res.status().as_u16(), 201);
     let trace = res.headers()["x-trace-id"].to_str().unwrap().to_owned();
-    let code = res.json::<Value>().await.unwrap()["tracking_code"].as_str().unwrap().to_owned();
+    let code = res.json::<Value>().await.unwrap()["tracking_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let events = app.events(1).await;
     assert_eq!(events.len(), 1);
     let msg = &events[0];
-    assert_eq!(msg.subject.as_str(), format!("{}.intake.petition.received.phuong-lang", app.env.namespace));
+    assert_eq!(
+        msg.subject.as_str(),
+        format!("{}.intake.petition.received.phuong-lang", app.env.namespace)
+    );
     let envelope: Value = serde_json::from_slice(&msg.payload).unwrap();
     assert_eq!(envelope["event"], "petition.received");
     assert_eq!(envelope["data"]["tracking_code"], code.as_str());
     assert_eq!(envelope["data"]["submitter"]["phone"], "+84912345678");
     let headers = msg.headers.as_ref().unwrap();
-    assert_eq!(headers.get("Nats-Msg-Id").unwrap().as_str(), envelope["id"].as_str().unwrap());
-    assert!(headers.get("traceparent").unwrap().as_str().contains(&trace), "trace id follows the event");
+    assert_eq!(
+        headers.get("Nats-Msg-Id").unwrap().as_str(),
+        envelope["id"].as_str().unwrap()
+    );
+    assert!(
+        headers
+            .get("traceparent")
+            .unwrap()
+            .as_str()
+            .contains(&trace),
+        "trace id follows the event"
+    );
 }
 
 #[tokio::test]
@@ -50,13 +71,25 @@ async fn public_lookup_shows_no_personal_data() {
     let app = spawn_app().await;
     let body: Value = app.post(&valid_body()).await.json().await.unwrap();
     let view = app
-        .get(&format!("/api/v1/petitions/{}", body["tracking_code"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/petitions/{}",
+            body["tracking_code"].as_str().unwrap()
+        ))
         .await
         .text()
         .await
         .unwrap();
-    for personal in ["Nguyễn Văn An", "912", "an.nguyen", "Số 12 phố Láng", "submitter"] {
-        assert!(!view.contains(personal), "public view leaks {personal}: {view}");
+    for personal in [
+        "Nguyễn Văn An",
+        "912",
+        "an.nguyen",
+        "Số 12 phố Láng",
+        "submitter",
+    ] {
+        assert!(
+            !view.contains(personal),
+            "public view leaks {personal}: {view}"
+        );
     }
 }
 
@@ -66,7 +99,13 @@ async fn tracking_code_is_read_back_however_it_was_typed() {
     let body: Value = app.post(&valid_body()).await.json().await.unwrap();
     let code = body["tracking_code"].as_str().unwrap();
     let typed = code.to_lowercase().replace('-', " ").replace(' ', "%20");
-    assert_eq!(app.get(&format!("/api/v1/petitions/{typed}")).await.status().as_u16(), 200);
+    assert_eq!(
+        app.get(&format!("/api/v1/petitions/{typed}"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
@@ -78,7 +117,11 @@ async fn unknown_or_mistyped_tracking_code_is_404_problem() {
     let mut chars: Vec<char> = code.chars().collect();
     chars[0] = if chars[0] == 'A' { 'B' } else { 'A' };
     let typo: String = chars.into_iter().collect();
-    for path in [format!("/api/v1/petitions/{typo}"), "/api/v1/petitions/0000-0000-000".into(), "/api/v1/petitions/x".into()] {
+    for path in [
+        format!("/api/v1/petitions/{typo}"),
+        "/api/v1/petitions/0000-0000-000".into(),
+        "/api/v1/petitions/x".into(),
+    ] {
         let res = app.get(&path).await;
         assert_eq!(res.status().as_u16(), 404, "{path}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
@@ -95,9 +138,17 @@ async fn complaint_is_recorded_as_not_accepted_and_the_submitter_told_where_to_f
     let receipt: Value = res.json().await.unwrap();
     assert_eq!(receipt["status"], "not_accepted");
     assert_eq!(receipt["not_accepted"]["reason_code"], "complaint");
-    assert!(receipt["not_accepted"]["where_to_file"].as_str().unwrap().contains("khiếu nại"));
+    assert!(
+        receipt["not_accepted"]["where_to_file"]
+            .as_str()
+            .unwrap()
+            .contains("khiếu nại")
+    );
     let view: Value = app
-        .get(&format!("/api/v1/petitions/{}", receipt["tracking_code"].as_str().unwrap()))
+        .get(&format!(
+            "/api/v1/petitions/{}",
+            receipt["tracking_code"].as_str().unwrap()
+        ))
         .await
         .json()
         .await
@@ -105,7 +156,12 @@ async fn complaint_is_recorded_as_not_accepted_and_the_submitter_told_where_to_f
     assert_eq!(view["status"], "not_accepted");
     let events = app.events(1).await;
     assert_eq!(events.len(), 1);
-    assert!(events[0].subject.as_str().contains(".intake.petition.not_accepted."));
+    assert!(
+        events[0]
+            .subject
+            .as_str()
+            .contains(".intake.petition.not_accepted.")
+    );
 }
 
 #[tokio::test]
@@ -142,7 +198,13 @@ async fn text_is_stored_in_unicode_nfc() {
     let receipt: Value = app.post(&body).await.json().await.unwrap();
     let token = doithoai_testkit::token(doithoai_auth::Role::Clerk, "phuong-lang");
     let full: Value = app
-        .staff_get(&token, &format!("/api/v1/staff/petitions/{}", receipt["tracking_code"].as_str().unwrap()))
+        .staff_get(
+            &token,
+            &format!(
+                "/api/v1/staff/petitions/{}",
+                receipt["tracking_code"].as_str().unwrap()
+            ),
+        )
         .await
         .json()
         .await
@@ -160,7 +222,12 @@ async fn health_readiness_metrics_and_openapi_are_served() {
     assert_eq!(ready["checks"]["nats"], "up");
     assert_eq!(app.post(&valid_body()).await.status().as_u16(), 201);
     let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains(r#"intake_http_requests_total{method="POST",route="/api/v1/petitions",status="201"} 1"#), "{metrics}");
+    assert!(
+        metrics.contains(
+            r#"intake_http_requests_total{method="POST",route="/api/v1/petitions",status="201"} 1"#
+        ),
+        "{metrics}"
+    );
     assert!(metrics.contains("intake_http_request_duration_seconds_bucket"));
     assert!(metrics.contains("intake_outbox_backlog_messages"));
     let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
@@ -169,7 +236,8 @@ async fn health_readiness_metrics_and_openapi_are_served() {
 
 #[tokio::test]
 async fn submissions_over_the_rate_limit_get_429_with_retry_after() {
-    let app = spawn_with(doithoai_testkit::TestEnv::new().set("INTAKE_SUBMIT_PER_MINUTE", "3")).await;
+    let app =
+        spawn_with(doithoai_testkit::TestEnv::new().set("INTAKE_SUBMIT_PER_MINUTE", "3")).await;
     for _ in 0..3 {
         assert_eq!(app.post(&valid_body()).await.status().as_u16(), 201);
     }

@@ -20,7 +20,9 @@ fn rows(text: &str) -> anyhow::Result<Vec<Vec<String>>> {
 }
 
 fn col(row: &[String], i: usize) -> anyhow::Result<String> {
-    row.get(i).cloned().ok_or_else(|| anyhow::anyhow!("reference row {row:?} has no column {i}"))
+    row.get(i)
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("reference row {row:?} has no column {i}"))
 }
 
 /// How many rows of each table the seed inserted.
@@ -97,11 +99,31 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
     let seeded = conn
         .transaction::<Seeded, diesel::result::Error, _>(async |conn| {
             Ok(Seeded {
-                units: diesel::insert_into(units::table).values(&unit_rows).on_conflict_do_nothing().execute(conn).await?,
-                departments: diesel::insert_into(departments::table).values(&dept_rows).on_conflict_do_nothing().execute(conn).await?,
-                fields: diesel::insert_into(procedure_fields::table).values(&field_rows).on_conflict_do_nothing().execute(conn).await?,
-                content_types: diesel::insert_into(content_types::table).values(&ct_rows).on_conflict_do_nothing().execute(conn).await?,
-                holidays: diesel::insert_into(holidays::table).values(&holiday_rows).on_conflict_do_nothing().execute(conn).await?,
+                units: diesel::insert_into(units::table)
+                    .values(&unit_rows)
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await?,
+                departments: diesel::insert_into(departments::table)
+                    .values(&dept_rows)
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await?,
+                fields: diesel::insert_into(procedure_fields::table)
+                    .values(&field_rows)
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await?,
+                content_types: diesel::insert_into(content_types::table)
+                    .values(&ct_rows)
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await?,
+                holidays: diesel::insert_into(holidays::table)
+                    .values(&holiday_rows)
+                    .on_conflict_do_nothing()
+                    .execute(conn)
+                    .await?,
             })
         })
         .await?;

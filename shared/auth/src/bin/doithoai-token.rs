@@ -29,7 +29,8 @@ fn main() {
         .cloned()
         .unwrap_or_else(|| format!("{}@{}", role.as_str(), unit));
     let result = AuthConfig::from_env().and_then(|cfg| {
-        cfg.sign(&subject, role, unit, hours * 3600).map_err(anyhow::Error::from)
+        cfg.sign(&subject, role, unit, hours * 3600)
+            .map_err(anyhow::Error::from)
     });
     match result {
         Ok(token) => println!("{token}"),

@@ -16,15 +16,21 @@ struct Db {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let prefix = doithoai_testkit::run_prefix();
-    let mut conn = AsyncPgConnection::establish(&format!("{}/postgres", doithoai_testkit::pg_server_url())).await?;
-    let dbs: Vec<Db> = sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname LIKE $1")
-        .bind::<Text, _>(format!("{prefix}\\_%"))
-        .load(&mut conn)
-        .await?;
+    let mut conn =
+        AsyncPgConnection::establish(&format!("{}/postgres", doithoai_testkit::pg_server_url()))
+            .await?;
+    let dbs: Vec<Db> =
+        sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname LIKE $1")
+            .bind::<Text, _>(format!("{prefix}\\_%"))
+            .load(&mut conn)
+            .await?;
     for db in &dbs {
-        let _ = sql_query(format!("DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)", db.datname))
-            .execute(&mut conn)
-            .await;
+        let _ = sql_query(format!(
+            "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+            db.datname
+        ))
+        .execute(&mut conn)
+        .await;
     }
     let client = async_nats::connect(doithoai_testkit::nats_url()).await?;
     let js = async_nats::jetstream::new(client);
@@ -39,6 +45,10 @@ async fn main() -> anyhow::Result<()> {
     for s in &streams {
         let _ = js.delete_stream(s).await;
     }
-    println!("cleanup: dropped {} databases and {} streams of {prefix}", dbs.len(), streams.len());
+    println!(
+        "cleanup: dropped {} databases and {} streams of {prefix}",
+        dbs.len(),
+        streams.len()
+    );
     Ok(())
 }
