@@ -2,6 +2,7 @@
 //! data, loaded from the project's `data/` at start-up), and — with the lifecycle issue —
 //! routing rules, competence, transfers and deadlines. `GET /api/v1/units` lists the units.
 
+pub mod domain;
 pub mod store;
 
 use actix_web::{HttpResponse, web};

@@ -1,0 +1,239 @@
+//! The working-day calendar: Monday to Friday in Asia/Ho_Chi_Minh (UTC+7 all year: Vietnam
+//! keeps no daylight saving time), minus the public holidays city IT keeps in the `holidays`
+//! table (QĐ 188/1999/QĐ-TTg; Labour Code 2019, Art. 112), with office hours.
+//!
+//! Deadlines count from the time of receipt:
+//! - in working days: a submission received on a working day within office hours is counted
+//!   from that day; one received later, on a weekend or on a holiday, from the next working day
+//!   (its "day of receipt"). The deadline is the end of office hours of the N-th working day
+//!   after the day of receipt. Received Friday 13 February 2026, 5 working days → Friday
+//!   27 February 2026 (the Tết break is 16–20 February).
+//! - in working hours: N hours of office time from the receipt (or from the next opening).
+
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use std::collections::BTreeSet;
+
+/// Asia/Ho_Chi_Minh.
+pub fn vietnam() -> FixedOffset {
+    const SEVEN_HOURS: i32 = 7 * 3600;
+    match FixedOffset::east_opt(SEVEN_HOURS) {
+        Some(tz) => tz,
+        None => unreachable_offset(),
+    }
+}
+
+#[cold]
+fn unreachable_offset() -> FixedOffset {
+    // 7 hours is always within chrono's ±24 h range; this only satisfies the type.
+    chrono::Offset::fix(&Utc)
+}
+
+/// Office hours: a morning and an afternoon session (default 08:00–12:00, 13:00–17:00).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeHours {
+    pub sessions: Vec<(NaiveTime, NaiveTime)>,
+}
+
+impl Default for OfficeHours {
+    fn default() -> Self {
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+        Self {
+            sessions: vec![(t(8), t(12)), (t(13), t(17))],
+        }
+    }
+}
+
+impl OfficeHours {
+    pub fn opens(&self) -> NaiveTime {
+        self.sessions.first().map(|s| s.0).unwrap_or_default()
+    }
+
+    pub fn closes(&self) -> NaiveTime {
+        self.sessions.last().map(|s| s.1).unwrap_or_default()
+    }
+}
+
+/// A deadline length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Span {
+    WorkingDays(u32),
+    WorkingHours(u32),
+}
+
+/// Working days and office hours.
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    holidays: BTreeSet<NaiveDate>,
+    pub hours: OfficeHours,
+}
+
+impl Calendar {
+    pub fn new(holidays: impl IntoIterator<Item = NaiveDate>, hours: OfficeHours) -> Self {
+        Self {
+            holidays: holidays.into_iter().collect(),
+            hours,
+        }
+    }
+
+    pub fn is_working_day(&self, d: NaiveDate) -> bool {
+        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
+    }
+
+    pub fn next_working_day(&self, d: NaiveDate) -> NaiveDate {
+        let mut n = d + Duration::days(1);
+        while !self.is_working_day(n) {
+            n += Duration::days(1);
+        }
+        n
+    }
+
+    /// The working day a receipt at `at` counts as received on.
+    pub fn day_of_receipt(&self, at: DateTime<Utc>) -> NaiveDate {
+        let local = at.with_timezone(&vietnam());
+        let d = local.date_naive();
+        if self.is_working_day(d) && local.time() < self.hours.closes() {
+            d
+        } else {
+            self.next_working_day(d)
+        }
+    }
+
+    fn at_local(&self, d: NaiveDate, t: NaiveTime) -> DateTime<Utc> {
+        vietnam()
+            .from_local_datetime(&d.and_time(t))
+            .single()
+            .map(|x| x.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(t)))
+    }
+
+    /// When a deadline of `span` from a receipt at `received` falls due.
+    pub fn due(&self, received: DateTime<Utc>, span: Span) -> DateTime<Utc> {
+        match span {
+            Span::WorkingDays(n) => {
+                let mut d = self.day_of_receipt(received);
+                for _ in 0..n {
+                    d = self.next_working_day(d);
+                }
+                self.at_local(d, self.hours.closes())
+            }
+            Span::WorkingHours(n) => self.add_office_time(received, Duration::hours(i64::from(n))),
+        }
+    }
+
+    /// Adds `left` of office time to `from`.
+    fn add_office_time(&self, from: DateTime<Utc>, mut left: Duration) -> DateTime<Utc> {
+        let local = from.with_timezone(&vietnam());
+        let mut day = local.date_naive();
+        let mut time = local.time();
+        // Bounded: a year of days is far beyond any policy.
+        for _ in 0..400 {
+            if self.is_working_day(day) {
+                for &(start, end) in &self.hours.sessions {
+                    if time >= end {
+                        continue;
+                    }
+                    let begin = time.max(start);
+                    let available = end - begin;
+                    if left <= available {
+                        return self.at_local(day, begin + left);
+                    }
+                    left -= available;
+                    time = end;
+                }
+            }
+            day = self.next_working_day(day);
+            time = NaiveTime::MIN;
+        }
+        self.at_local(day, self.hours.closes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn calendar() -> Calendar {
+        // data/holidays-2026.csv
+        let days = [
+            "2026-01-01", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20",
+            "2026-04-27", "2026-04-30", "2026-05-01", "2026-09-02",
+        ];
+        Calendar::new(days.iter().map(|d| d.parse().unwrap()), OfficeHours::default())
+    }
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn due_days(received: &str, n: u32) -> String {
+        calendar()
+            .due(at(received), Span::WorkingDays(n))
+            .with_timezone(&vietnam())
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    }
+
+    #[test]
+    fn tet_example_friday_13_february_plus_5_is_friday_27_february() {
+        assert_eq!(due_days("2026-02-13T10:00:00+07:00", 5), "2026-02-27 17:00");
+    }
+
+    #[test]
+    fn receipt_after_office_hours_counts_from_the_next_working_day() {
+        assert_eq!(due_days("2026-02-13T18:30:00+07:00", 5), "2026-03-02 17:00");
+        assert_eq!(due_days("2026-03-02T17:00:00+07:00", 1), "2026-03-04 17:00");
+        assert_eq!(due_days("2026-03-02T16:59:00+07:00", 1), "2026-03-03 17:00");
+    }
+
+    #[test]
+    fn new_year_day_is_skipped() {
+        // Wed 31 Dec 2025 → Thu 1 Jan holiday → Fri 2 Jan is day 1.
+        assert_eq!(due_days("2025-12-31T09:00:00+07:00", 1), "2026-01-02 17:00");
+        // Received on the holiday itself: day of receipt is Fri 2 Jan.
+        assert_eq!(due_days("2026-01-01T09:00:00+07:00", 1), "2026-01-05 17:00");
+    }
+
+    #[test]
+    fn receipt_during_tet_counts_from_monday_23_february() {
+        assert_eq!(due_days("2026-02-17T09:00:00+07:00", 1), "2026-02-24 17:00");
+        assert_eq!(due_days("2026-02-21T09:00:00+07:00", 15), "2026-03-16 17:00");
+    }
+
+    #[test]
+    fn hung_kings_day_in_lieu_and_30_april_1_may_are_skipped() {
+        // Fri 24 Apr: Mon 27 Apr (in lieu) off → Tue 28 (1), Wed 29 (2), Thu 30 off, Fri 1 May off,
+        // Mon 4 May (3).
+        assert_eq!(due_days("2026-04-24T09:00:00+07:00", 3), "2026-05-04 17:00");
+        assert_eq!(due_days("2026-04-29T09:00:00+07:00", 1), "2026-05-04 17:00");
+    }
+
+    #[test]
+    fn national_day_is_skipped() {
+        // Tue 1 Sep → Wed 2 Sep off → Thu 3 Sep.
+        assert_eq!(due_days("2026-09-01T09:00:00+07:00", 1), "2026-09-03 17:00");
+    }
+
+    #[test]
+    fn weekend_receipt_counts_from_monday() {
+        assert_eq!(due_days("2026-03-07T09:00:00+07:00", 1), "2026-03-10 17:00");
+    }
+
+    #[test]
+    fn utc_times_are_read_in_vietnam_time() {
+        // 2026-02-13T02:00Z is 09:00 in Hanoi.
+        assert_eq!(due_days("2026-02-13T02:00:00Z", 5), "2026-02-27 17:00");
+        // 2026-02-13T11:00Z is 18:00 in Hanoi: after hours.
+        assert_eq!(due_days("2026-02-13T11:00:00Z", 5), "2026-03-02 17:00");
+    }
+
+    #[test]
+    fn working_hours_skip_lunch_nights_weekends_and_tet() {
+        let c = calendar();
+        let due = |s: &str, h| c.due(at(s), Span::WorkingHours(h)).with_timezone(&vietnam()).format("%Y-%m-%d %H:%M").to_string();
+        assert_eq!(due("2026-03-02T09:00:00+07:00", 2), "2026-03-02 11:00");
+        assert_eq!(due("2026-03-02T11:00:00+07:00", 2), "2026-03-02 14:00");
+        assert_eq!(due("2026-03-02T16:00:00+07:00", 8), "2026-03-03 16:00");
+        assert_eq!(due("2026-02-13T15:00:00+07:00", 4), "2026-02-23 10:00");
+        assert_eq!(due("2026-03-07T10:00:00+07:00", 1), "2026-03-09 09:00");
+    }
+}
