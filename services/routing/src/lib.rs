@@ -1,16 +1,20 @@
-//! Routing: units, departments, procedure fields, content types and holidays (the reference
-//! data, loaded from the project's `data/` at start-up), and — with the lifecycle issue —
-//! routing rules, competence, transfers and deadlines. `GET /api/v1/units` lists the units.
+//! Routing: owns units, departments, procedure fields, content types, holidays (loaded from the
+//! project's `data/` at start-up), routing rules, deadline policies and bodies; assigns each
+//! received petition to a department with a working-day due date; re-routes and transfers.
 
 pub mod domain;
+pub mod flow;
+pub mod http;
 pub mod store;
 
-use actix_web::{HttpResponse, web};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use actix_web::web;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use doithoai_web::{Core, CoreOptions, Lang, Problem, RunningServer};
+use doithoai_contracts::subjects;
+use doithoai_web::{Core, CoreOptions, RunningServer};
+use domain::calendar::Calendar;
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 pub const SERVICE: &str = "routing";
 pub const DEFAULT_PORT: u16 = 8082;
@@ -41,31 +45,33 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         seeded.units,
         seeded.holidays
     );
-    doithoai_web::serve(core.clone(), 64 * 1024, |cfg| {
-        cfg.route("/api/v1/units", web::get().to(list_units));
+
+    let calendar: flow::SharedCalendar = Arc::new(RwLock::new(Calendar::default()));
+    flow::reload_calendar(&core, &calendar).await?;
+    {
+        let (core2, cal) = (core.clone(), calendar.clone());
+        core.consume("received", subjects::INTAKE, &[subjects::PETITION_RECEIVED], move |env| {
+            flow::on_received(core2.clone(), cal.clone(), env)
+        });
+    }
+    core.spawn(refresh_calendar(core.clone(), calendar.clone()));
+    let cal = web::Data::new(calendar);
+    doithoai_web::serve(core.clone(), 64 * 1024, move |cfg| {
+        cfg.app_data(cal.clone());
+        http::routes(cfg);
     })
 }
 
-/// `GET /api/v1/units`: the units of the city (public reference data).
-async fn list_units(core: web::Data<Core>, lang: Lang) -> HttpResponse {
-    use store::schema::units;
-    let rows = async {
-        let mut conn = core.pool.get().await.map_err(anyhow::Error::from)?;
-        units::table
-            .order(units::code)
-            .select((units::code, units::name_vi, units::kind_en))
-            .load::<(String, String, String)>(&mut conn)
-            .await
-            .map_err(anyhow::Error::from)
-    }
-    .await;
-    match rows {
-        Ok(rows) => HttpResponse::Ok().json(serde_json::json!({
-            "units": rows.into_iter().map(|(code, name, kind)| serde_json::json!({"code": code, "name": name, "kind": kind})).collect::<Vec<_>>()
-        })),
-        Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "listing units failed: {e:#}");
-            Problem::internal(lang).response()
+/// Reloads holidays every minute, so an edit made through another replica reaches this one.
+async fn refresh_calendar(core: Core, cal: flow::SharedCalendar) {
+    let mut stop = core.stopping();
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(60)) => {}
+            _ = stop.changed() => return,
+        }
+        if let Err(e) = flow::reload_calendar(&core, &cal).await {
+            tracing::warn!(error = %e, "reloading holidays failed: {e}");
         }
     }
 }

@@ -167,6 +167,90 @@ pub struct PetitionNotAcceptedV1 {
     pub received_at: DateTime<Utc>,
 }
 
+/// `petition.routed`: routing assigned a submission to a department of a unit, with the due
+/// date the calendar gives. Carries the submission itself, so answering and notification need
+/// no other event to act on it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PetitionRoutedV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    /// The unit that holds it now (the receiving body after a transfer).
+    pub unit: String,
+    pub unit_name: String,
+    pub department: String,
+    pub department_name: String,
+    pub due_at: DateTime<Utc>,
+    /// `initial`, `reroute` (within the unit) or `transfer` (to another body).
+    pub reason_code: String,
+    pub reason: Option<String>,
+    pub actor: Option<String>,
+    pub petition: PetitionReceivedV1,
+}
+
+/// `petition.transferred`: outside the unit's competence, sent to another body on the
+/// platform (Decree 20, Art. 9: within 5 working days of receipt).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PetitionTransferredV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub from_unit: String,
+    pub to_unit: String,
+    pub to_unit_name: String,
+    pub reason: String,
+    pub actor: String,
+    pub transfer_due_at: DateTime<Utc>,
+    pub submitter: SubmitterV1,
+}
+
+/// `petition.answered`: the unit leader approved and signed the answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PetitionAnsweredV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub unit: String,
+    pub unit_name: String,
+    pub department: String,
+    /// Official number, per unit and year, e.g. `12/2026/TL-PAKN`.
+    pub official_number: String,
+    pub answer: String,
+    pub signed_by: String,
+    pub answered_at: DateTime<Utc>,
+    /// The full answer goes to the submitter only, unredacted.
+    pub submitter: SubmitterV1,
+}
+
+/// `petition.published`: the public version (personal data removed unless consented) is online.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PetitionPublishedV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub unit: String,
+    pub published_at: DateTime<Utc>,
+    pub public_path: String,
+    pub submitter: SubmitterV1,
+}
+
+/// `petition.rated`: the submitter rated the answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PetitionRatedV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub unit: String,
+    pub score: i16,
+    pub rated_at: DateTime<Utc>,
+}
+
+/// `case.due_soon` / `case.overdue`: a deadline nears or passed; the department head and the
+/// unit leader are told.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CaseDeadlineV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub unit: String,
+    pub department: String,
+    pub due_at: DateTime<Utc>,
+}
+
 /// The time-ordered id used for events.
 pub fn new_event_id() -> Uuid {
     Uuid::now_v7()

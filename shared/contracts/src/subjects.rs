@@ -32,3 +32,17 @@ pub fn stream_name(ns: &str, service: &str) -> String {
 pub const INTAKE: &str = "intake";
 pub const PETITION_RECEIVED: &str = "petition.received";
 pub const PETITION_NOT_ACCEPTED: &str = "petition.not_accepted";
+pub const ROUTING: &str = "routing";
+pub const PETITION_ROUTED: &str = "petition.routed";
+pub const PETITION_TRANSFERRED: &str = "petition.transferred";
+pub const ANSWERING: &str = "answering";
+pub const PETITION_ANSWERED: &str = "petition.answered";
+pub const PETITION_PUBLISHED: &str = "petition.published";
+pub const PETITION_RATED: &str = "petition.rated";
+pub const CASE_DUE_SOON: &str = "case.due_soon";
+pub const CASE_OVERDUE: &str = "case.overdue";
+
+/// Wildcard for one event of a service, every unit: `{ns}.{service}.{event}.*`.
+pub fn event_wildcard(ns: &str, service: &str, event: &str) -> String {
+    format!("{ns}.{service}.{event}.*")
+}

@@ -176,6 +176,66 @@ impl Core {
         }
     }
 
+    /// Consumes events `events` (e.g. `petition.received`) from the stream of `from_service`,
+    /// for every unit, with the durable consumer `<service>-<name>`: each decoded envelope goes
+    /// to `handler` inside a span carrying the event's trace id. `Ok` acks; a transient error is
+    /// retried with backoff; an undecodable payload or [`ConsumeError::Poison`] is terminated
+    /// and logged. Handlers make their effect idempotent with `doithoai_bus::inbox::record`.
+    pub fn consume<T, H, Fut>(&self, name: &str, from_service: &str, events: &[&str], handler: H)
+    where
+        T: serde::de::DeserializeOwned + Send + 'static,
+        H: Fn(doithoai_contracts::Envelope<T>) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<(), ConsumeError>> + Send + 'static,
+    {
+        use doithoai_bus::consumer::Outcome;
+        use tracing::Instrument;
+        let spec = ConsumerSpec {
+            stream: doithoai_contracts::subjects::stream_name(&self.bus.namespace, from_service),
+            durable: format!("{}-{name}", self.service),
+            filter_subjects: events
+                .iter()
+                .map(|e| doithoai_contracts::subjects::event_wildcard(&self.bus.namespace, from_service, e))
+                .collect(),
+            max_deliver: 50,
+            ack_wait: Duration::from_secs(30),
+        };
+        self.watch_consumer(spec.clone());
+        let handler = Arc::new(handler);
+        let durable = spec.durable.clone();
+        let run = doithoai_bus::consumer::run(
+            self.js.clone(),
+            spec,
+            move |msg: jetstream::Message| {
+                let handler = handler.clone();
+                let durable = durable.clone();
+                async move {
+                    let trace_id = msg
+                        .headers
+                        .as_ref()
+                        .and_then(|h| h.get("traceparent"))
+                        .and_then(|v| doithoai_telemetry::trace_id_from_traceparent(v.as_str()))
+                        .unwrap_or_else(doithoai_telemetry::new_trace_id);
+                    let span = tracing::info_span!("event", trace_id = %trace_id, subject = %msg.subject, consumer = %durable);
+                    let envelope = match serde_json::from_slice::<doithoai_contracts::Envelope<T>>(&msg.payload) {
+                        Ok(e) => e,
+                        Err(e) => return (msg, Outcome::Poison(format!("undecodable payload: {e}"))),
+                    };
+                    let outcome = match handler(envelope).instrument(span.clone()).await {
+                        Ok(()) => Outcome::Done,
+                        Err(ConsumeError::Transient(e)) => {
+                            span.in_scope(|| tracing::warn!(error = %format!("{e:#}"), "event handling failed, will retry: {e:#}"));
+                            Outcome::Retry(Duration::from_secs(2))
+                        }
+                        Err(ConsumeError::Poison(reason)) => Outcome::Poison(reason),
+                    };
+                    (msg, outcome)
+                }
+            },
+            self.stopping(),
+        );
+        self.spawn(run);
+    }
+
     /// Tells background tasks to stop.
     pub fn stop(&self) {
         let _ = self.stop_tx.send(true);
@@ -216,6 +276,21 @@ where
     })?;
     stop_on_signals(app.core());
     app.run_until_stopped().await
+}
+
+/// Why an event handler did not finish.
+#[derive(Debug)]
+pub enum ConsumeError {
+    /// Try again later (database away, …).
+    Transient(anyhow::Error),
+    /// Never processable: terminate it.
+    Poison(String),
+}
+
+impl<E: Into<anyhow::Error>> From<E> for ConsumeError {
+    fn from(e: E) -> Self {
+        ConsumeError::Transient(e.into())
+    }
 }
 
 /// Sets the core's stop flag on SIGTERM or SIGINT (Ctrl-C).

@@ -14,7 +14,7 @@ mod middleware;
 pub mod problem;
 mod staff;
 
-pub use crate::core::{Core, CoreOptions, RunningServer, run_service, serve, stop_on_signals};
+pub use crate::core::{ConsumeError, Core, CoreOptions, RunningServer, run_service, serve, stop_on_signals};
 pub use config::Settings;
 pub use lang::Lang;
 pub use problem::{FieldError, Problem};

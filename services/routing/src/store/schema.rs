@@ -46,3 +46,59 @@ diesel::table! {
         note -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    routing_rules (id) {
+        id -> Int8,
+        unit_code -> Nullable<Text>,
+        field_code -> Text,
+        content_type -> Nullable<Int2>,
+        department_code -> Text,
+    }
+}
+
+diesel::table! {
+    deadline_policies (class) {
+        unit_code -> Nullable<Text>,
+        class -> Text,
+        working_days -> Nullable<Int4>,
+        working_hours -> Nullable<Int4>,
+        review_required -> Bool,
+    }
+}
+
+diesel::table! {
+    bodies (code) {
+        code -> Text,
+        name_vi -> Text,
+    }
+}
+
+diesel::table! {
+    assignments (petition_id) {
+        petition_id -> Uuid,
+        tracking_code -> Text,
+        origin_unit -> Text,
+        unit_code -> Text,
+        department_code -> Text,
+        received_at -> Timestamptz,
+        due_at -> Timestamptz,
+        status -> Text,
+        petition -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    routing_history (seq) {
+        seq -> Int8,
+        petition_id -> Uuid,
+        at -> Timestamptz,
+        actor -> Text,
+        action -> Text,
+        from_unit -> Nullable<Text>,
+        to_unit -> Text,
+        department -> Text,
+        reason -> Nullable<Text>,
+    }
+}

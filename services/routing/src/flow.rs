@@ -1,0 +1,207 @@
+//! Routing's work: assign each received petition to a department with its due date; re-route
+//! within the unit; transfer outside its competence. Each decision is stored with its history
+//! row and its event in one transaction.
+
+use crate::domain::calendar::{Calendar, Span};
+use crate::store::queries::{self, Assignment};
+use chrono::{DateTime, Utc};
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use doithoai_bus::outbox::{self, NewMessage};
+use doithoai_contracts::subjects::{self, PETITION_ROUTED, PETITION_TRANSFERRED, ROUTING};
+use doithoai_contracts::{Envelope, PetitionReceivedV1, PetitionRoutedV1, PetitionTransferredV1};
+use doithoai_web::{ConsumeError, Core};
+use std::sync::{Arc, RwLock};
+
+/// The calendar, reloaded when city IT edits holidays.
+pub type SharedCalendar = Arc<RwLock<Calendar>>;
+
+pub fn calendar_now(cal: &SharedCalendar) -> Calendar {
+    cal.read().map(|c| c.clone()).unwrap_or_default()
+}
+
+pub async fn reload_calendar(core: &Core, cal: &SharedCalendar) -> anyhow::Result<()> {
+    let mut conn = core.pool.get().await?;
+    let days = queries::holiday_dates(&mut conn).await?;
+    if let Ok(mut c) = cal.write() {
+        *c = Calendar::new(days, c.hours.clone());
+    }
+    Ok(())
+}
+
+/// Consumer of `petition.received`.
+pub async fn on_received(core: Core, cal: SharedCalendar, env: Envelope<PetitionReceivedV1>) -> Result<(), ConsumeError> {
+    let mut conn = core.pool.get().await?;
+    let p = env.data;
+    let calendar = calendar_now(&cal);
+    let ns = core.bus.namespace.clone();
+    let done = conn
+        .transaction::<bool, ConsumeError, _>(async |conn| {
+            if !doithoai_bus::inbox::record(conn, "routing-received", env.id).await? {
+                return Ok(false);
+            }
+            let Some((unit_name, kind)) = queries::holder(conn, &p.unit).await? else {
+                return Err(ConsumeError::Poison(format!("unknown unit {}", p.unit)));
+            };
+            let department = queries::decide_department(conn, &p.unit, &kind, &p.field, p.content_type)
+                .await?
+                .unwrap_or_else(|| "van-phong".to_owned());
+            let span = queries::policy(conn, &p.unit, "answer").await?;
+            let due_at = calendar.due(p.received_at, span);
+            let assignment = Assignment {
+                petition_id: p.petition_id,
+                tracking_code: p.tracking_code.clone(),
+                origin_unit: p.unit.clone(),
+                unit_code: p.unit.clone(),
+                department_code: department.clone(),
+                received_at: p.received_at,
+                due_at,
+                status: "routed".to_owned(),
+                petition: serde_json::to_string(&p).map_err(|e| ConsumeError::Poison(e.to_string()))?,
+            };
+            queries::record(conn, &assignment, "system", "initial", None, None).await?;
+            let event = routed_event(conn, &ns, &assignment, &unit_name, "initial", None, None, p.clone()).await?;
+            outbox::enqueue(conn, &[event]).await?;
+            Ok(true)
+        })
+        .await?;
+    if done {
+        core.relay.wake();
+    }
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn routed_event(
+    conn: &mut AsyncPgConnection,
+    ns: &str,
+    a: &Assignment,
+    unit_name: &str,
+    reason_code: &str,
+    reason: Option<&str>,
+    actor: Option<&str>,
+    petition: PetitionReceivedV1,
+) -> Result<NewMessage, ConsumeError> {
+    let department_name = queries::department_name(conn, &a.department_code)
+        .await?
+        .unwrap_or_else(|| a.department_code.clone());
+    let envelope = Envelope::new(
+        PETITION_ROUTED,
+        &a.unit_code,
+        PetitionRoutedV1 {
+            petition_id: a.petition_id,
+            tracking_code: a.tracking_code.clone(),
+            unit: a.unit_code.clone(),
+            unit_name: unit_name.to_owned(),
+            department: a.department_code.clone(),
+            department_name,
+            due_at: a.due_at,
+            reason_code: reason_code.to_owned(),
+            reason: reason.map(str::to_owned),
+            actor: actor.map(str::to_owned),
+            petition,
+        },
+    );
+    NewMessage::new(subjects::subject(ns, ROUTING, PETITION_ROUTED, &a.unit_code), &envelope, None)
+        .map_err(|e| ConsumeError::Poison(e.to_string()))
+}
+
+/// Why a staff routing action was refused.
+#[derive(Debug)]
+pub enum Refusal {
+    NotFound,
+    /// (field, code, Vietnamese, English)
+    Invalid(&'static str, &'static str, &'static str, &'static str),
+}
+
+/// Re-routes within the holding unit to `department`.
+pub async fn reroute(
+    core: &Core,
+    a: Assignment,
+    department: &str,
+    reason: &str,
+    actor: &str,
+) -> Result<Assignment, anyhow::Error> {
+    let mut conn = core.pool.get().await?;
+    let ns = core.bus.namespace.clone();
+    let mut next = a.clone();
+    next.department_code = department.to_owned();
+    next.status = "routed".to_owned();
+    let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
+    conn.transaction::<(), anyhow::Error, _>(async |conn| {
+        let (unit_name, _) = queries::holder(conn, &next.unit_code).await?.unwrap_or_default();
+        queries::record(conn, &next, actor, "reroute", Some(&a.unit_code), Some(reason)).await?;
+        let event = routed_event(conn, &ns, &next, &unit_name, "reroute", Some(reason), Some(actor), petition)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        outbox::enqueue(conn, &[event]).await?;
+        Ok(())
+    })
+    .await?;
+    core.relay.wake();
+    Ok(next)
+}
+
+/// Transfers to another unit or body, which works it in its own inbox with a fresh answer
+/// deadline counted from now; tells whether the transfer met its own deadline (5 working days
+/// of receipt by default).
+pub async fn transfer(
+    core: &Core,
+    cal: &SharedCalendar,
+    a: Assignment,
+    to: &str,
+    to_name: &str,
+    reason: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(Assignment, DateTime<Utc>), anyhow::Error> {
+    let calendar = calendar_now(cal);
+    let mut conn = core.pool.get().await?;
+    let ns = core.bus.namespace.clone();
+    let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
+    let result = conn
+        .transaction::<(Assignment, DateTime<Utc>), anyhow::Error, _>(async |conn| {
+            let transfer_span = queries::policy(conn, &a.unit_code, "transfer").await?;
+            let transfer_due = calendar.due(a.received_at, transfer_span);
+            let answer_span = queries::policy(conn, to, "answer").await.unwrap_or(Span::WorkingDays(15));
+            let (_, kind) = queries::holder(conn, to).await?.unwrap_or_default();
+            let department = if kind == "body" {
+                "van-phong".to_owned()
+            } else {
+                queries::decide_department(conn, to, &kind, &petition.field, petition.content_type)
+                    .await?
+                    .unwrap_or_else(|| "van-phong".to_owned())
+            };
+            let next = Assignment {
+                unit_code: to.to_owned(),
+                department_code: department,
+                due_at: calendar.due(now, answer_span),
+                status: "transferred".to_owned(),
+                ..a.clone()
+            };
+            queries::record(conn, &next, actor, "transfer", Some(&a.unit_code), Some(reason)).await?;
+            let transferred = Envelope::new(
+                PETITION_TRANSFERRED,
+                &a.unit_code,
+                PetitionTransferredV1 {
+                    petition_id: a.petition_id,
+                    tracking_code: a.tracking_code.clone(),
+                    from_unit: a.unit_code.clone(),
+                    to_unit: to.to_owned(),
+                    to_unit_name: to_name.to_owned(),
+                    reason: reason.to_owned(),
+                    actor: actor.to_owned(),
+                    transfer_due_at: transfer_due,
+                    submitter: petition.submitter.clone(),
+                },
+            );
+            let routed = routed_event(conn, &ns, &next, to_name, "transfer", Some(reason), Some(actor), petition.clone())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let transferred = NewMessage::new(subjects::subject(&ns, ROUTING, PETITION_TRANSFERRED, &a.unit_code), &transferred, None)?;
+            outbox::enqueue(conn, &[transferred, routed]).await?;
+            Ok((next, transfer_due))
+        })
+        .await?;
+    core.relay.wake();
+    Ok(result)
+}

@@ -1,0 +1,193 @@
+//! Routing's reads and writes.
+
+use super::schema::{assignments, bodies, deadline_policies, departments, holidays, procedure_fields, routing_history, routing_rules, units};
+use crate::domain::calendar::Span;
+use crate::domain::rules::{self, Rule};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+pub async fn holiday_dates(conn: &mut AsyncPgConnection) -> QueryResult<Vec<NaiveDate>> {
+    holidays::table.select(holidays::day).load(conn).await
+}
+
+/// A unit's name and kind (`ward` / `commune`), or a body's name (kind `body`).
+pub async fn holder(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<(String, String)>> {
+    let unit: Option<(String, String)> = units::table
+        .filter(units::code.eq(code))
+        .select((units::name_vi, units::kind_en))
+        .first(conn)
+        .await
+        .optional()?;
+    if unit.is_some() {
+        return Ok(unit);
+    }
+    Ok(bodies::table
+        .filter(bodies::code.eq(code))
+        .select(bodies::name_vi)
+        .first::<String>(conn)
+        .await
+        .optional()?
+        .map(|n| (n, "body".to_owned())))
+}
+
+pub async fn department_name(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<String>> {
+    departments::table.filter(departments::code.eq(code)).select(departments::name_vi).first(conn).await.optional()
+}
+
+/// Departments a unit of `kind` has.
+pub async fn departments_for(conn: &mut AsyncPgConnection, kind: &str) -> QueryResult<Vec<String>> {
+    let all: Vec<(String, Vec<String>)> = departments::table.select((departments::code, departments::applies_to)).load(conn).await?;
+    Ok(all.into_iter().filter(|(_, a)| a.iter().any(|k| k == kind)).map(|(c, _)| c).collect())
+}
+
+/// The department for a submission: the most specific rule, else the field's default for the
+/// unit's kind.
+pub async fn decide_department(
+    conn: &mut AsyncPgConnection,
+    unit: &str,
+    kind: &str,
+    field: &str,
+    content_type: Option<i16>,
+) -> QueryResult<Option<String>> {
+    let rows: Vec<(Option<String>, String, Option<i16>, String)> = routing_rules::table
+        .filter(routing_rules::field_code.eq(field))
+        .select((routing_rules::unit_code, routing_rules::field_code, routing_rules::content_type, routing_rules::department_code))
+        .load(conn)
+        .await?;
+    let rules: Vec<Rule> = rows
+        .into_iter()
+        .map(|(unit, field, content_type, department)| Rule { unit, field, content_type, department })
+        .collect();
+    if let Some(r) = rules::pick(&rules, unit, field, content_type) {
+        return Ok(Some(r.department.clone()));
+    }
+    let defaults: Option<(String, String)> = procedure_fields::table
+        .filter(procedure_fields::code.eq(field))
+        .select((procedure_fields::default_department_ward, procedure_fields::default_department_commune))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(defaults.map(|(ward, commune)| if kind == "commune" { commune } else { ward }))
+}
+
+/// The unit's policy for `class`, else the city default.
+pub async fn policy(conn: &mut AsyncPgConnection, unit: &str, class: &str) -> QueryResult<Span> {
+    let rows: Vec<(Option<String>, Option<i32>, Option<i32>)> = deadline_policies::table
+        .filter(deadline_policies::class.eq(class))
+        .filter(deadline_policies::unit_code.eq(unit).or(deadline_policies::unit_code.is_null()))
+        .select((deadline_policies::unit_code, deadline_policies::working_days, deadline_policies::working_hours))
+        .load(conn)
+        .await?;
+    let best = rows.iter().max_by_key(|(u, _, _)| u.is_some());
+    Ok(match best {
+        Some((_, Some(d), _)) => Span::WorkingDays(*d as u32),
+        Some((_, None, Some(h))) => Span::WorkingHours(*h as u32),
+        _ => Span::WorkingDays(15),
+    })
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = assignments)]
+pub struct Assignment {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub origin_unit: String,
+    pub unit_code: String,
+    pub department_code: String,
+    pub received_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub status: String,
+    pub petition: String,
+}
+
+/// By petition id or tracking code (any spelling).
+pub async fn assignment(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<Assignment>> {
+    if let Ok(id) = Uuid::parse_str(key) {
+        return assignments::table.find(id).select(Assignment::as_select()).first(conn).await.optional();
+    }
+    let code: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+    let formatted = if code.len() == 11 { format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]) } else { code };
+    assignments::table
+        .filter(assignments::tracking_code.eq(formatted))
+        .select(Assignment::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    a: &Assignment,
+    actor: &str,
+    action: &str,
+    from_unit: Option<&str>,
+    reason: Option<&str>,
+) -> QueryResult<()> {
+    diesel::insert_into(assignments::table)
+        .values((
+            assignments::petition_id.eq(a.petition_id),
+            assignments::tracking_code.eq(&a.tracking_code),
+            assignments::origin_unit.eq(&a.origin_unit),
+            assignments::unit_code.eq(&a.unit_code),
+            assignments::department_code.eq(&a.department_code),
+            assignments::received_at.eq(a.received_at),
+            assignments::due_at.eq(a.due_at),
+            assignments::status.eq(&a.status),
+            assignments::petition.eq(&a.petition),
+        ))
+        .on_conflict(assignments::petition_id)
+        .do_update()
+        .set((
+            assignments::unit_code.eq(&a.unit_code),
+            assignments::department_code.eq(&a.department_code),
+            assignments::due_at.eq(a.due_at),
+            assignments::status.eq(&a.status),
+            assignments::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::insert_into(routing_history::table)
+        .values((
+            routing_history::petition_id.eq(a.petition_id),
+            routing_history::actor.eq(actor),
+            routing_history::action.eq(action),
+            routing_history::from_unit.eq(from_unit),
+            routing_history::to_unit.eq(&a.unit_code),
+            routing_history::department.eq(&a.department_code),
+            routing_history::reason.eq(reason),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Queryable, serde::Serialize)]
+pub struct HistoryRow {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub from_unit: Option<String>,
+    pub to_unit: String,
+    pub department: String,
+    pub reason: Option<String>,
+}
+
+pub async fn history(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryResult<Vec<HistoryRow>> {
+    routing_history::table
+        .filter(routing_history::petition_id.eq(petition_id))
+        .order(routing_history::seq)
+        .select((
+            routing_history::at,
+            routing_history::actor,
+            routing_history::action,
+            routing_history::from_unit,
+            routing_history::to_unit,
+            routing_history::department,
+            routing_history::reason,
+        ))
+        .load(conn)
+        .await
+}
