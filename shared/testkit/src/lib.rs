@@ -164,10 +164,25 @@ pub async fn stream_messages_at(
     Ok(out)
 }
 
+/// Waits (up to 15 s) until `{base}/readyz` answers 200, as an orchestrator would before
+/// sending traffic: NATS connects in the background after start-up.
+pub async fn wait_ready(base: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..150 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
+            if r.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Asserts what every service serves: `/healthz` alive, `/readyz` with database and NATS up,
 /// `/metrics` in the Prometheus text format with the service's request and outbox metrics, and
 /// a problem+json 404 for an unknown route.
 pub async fn assert_service_basics(base: &str, service: &str) -> anyhow::Result<()> {
+    wait_ready(base).await;
     let client = reqwest::Client::new();
     let health: serde_json::Value = client
         .get(format!("{base}/healthz"))
@@ -276,6 +291,8 @@ impl OwnNats {
                 "-sd",
             ])
             .arg(&self.dir)
+            .arg("-l")
+            .arg(self.dir.join("server.log"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -304,6 +321,8 @@ impl OwnNats {
 impl Drop for OwnNats {
     fn drop(&mut self) {
         self.kill();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if std::env::var("KEEP_NATS_DIR").is_err() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }

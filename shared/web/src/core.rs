@@ -451,12 +451,18 @@ async fn metrics(core: web::Data<Core>) -> HttpResponse {
     if let Some(n) = doithoai_bus::outbox::backlog(&core.pool).await {
         core.backlog.set(n);
     }
-    let specs: Vec<ConsumerSpec> = core.consumers.lock().map(|c| c.clone()).unwrap_or_default();
-    for spec in specs {
-        if let Some(n) = doithoai_bus::consumer::pending(&core.js, &spec).await {
-            core.lag
-                .with_label_values(&[spec.durable.as_str()])
-                .set(n as i64);
+    // Consumer lag needs NATS: skipped while it is away, and bounded, so a scrape never hangs
+    // during an outage.
+    if doithoai_bus::is_connected(&core.nats) {
+        let specs: Vec<ConsumerSpec> = core.consumers.lock().map(|c| c.clone()).unwrap_or_default();
+        let lags = futures_util::future::join_all(specs.iter().map(|spec| {
+            tokio::time::timeout(Duration::from_millis(500), doithoai_bus::consumer::pending(&core.js, spec))
+        }))
+        .await;
+        for (spec, lag) in specs.iter().zip(lags) {
+            if let Ok(Some(n)) = lag {
+                core.lag.with_label_values(&[spec.durable.as_str()]).set(n as i64);
+            }
         }
     }
     HttpResponse::Ok()

@@ -198,6 +198,7 @@ pub async fn receipt_book(
 fn staff_view(p: &Petition, lang: Lang) -> Value {
     let code = TrackingCode::from_raw(p.tracking_code.clone()).to_string();
     json!({
+        "petition_id": p.id,
         "tracking_code": code,
         "status": p.status,
         "status_label": status_label(&p.status, lang),

@@ -78,6 +78,58 @@ pub struct NewTimelineEntry {
     pub status: String,
     pub actor: Option<String>,
     pub note: Option<String>,
+    pub event_id: Option<Uuid>,
+}
+
+/// Rank of a status in the lifecycle: a late event never moves a petition backwards.
+pub fn status_rank(status: &str) -> u8 {
+    match status {
+        "received" | "not_accepted" => 0,
+        "routed" | "transferred" => 1,
+        "answered" => 2,
+        "published" => 3,
+        _ => 0,
+    }
+}
+
+/// Records a lifecycle step: a timeline entry always; status, holder and due date when the step
+/// does not move the petition backwards. Returns false if the petition is unknown.
+pub async fn record_step(
+    conn: &mut AsyncPgConnection,
+    entry: NewTimelineEntry,
+    holder: Option<(String, String)>,
+    due_at: Option<DateTime<Utc>>,
+) -> QueryResult<bool> {
+    let current: Option<String> = petitions::table
+        .find(entry.petition_id)
+        .select(petitions::status)
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    let Some(current) = current else {
+        return Ok(false);
+    };
+    if status_rank(&entry.status) >= status_rank(&current) {
+        diesel::update(petitions::table.find(entry.petition_id))
+            .set(petitions::status.eq(&entry.status))
+            .execute(conn)
+            .await?;
+        if let Some((code, name)) = holder {
+            diesel::update(petitions::table.find(entry.petition_id))
+                .set((petitions::holder_code.eq(code), petitions::holder_name.eq(name)))
+                .execute(conn)
+                .await?;
+        }
+        if let Some(due) = due_at {
+            diesel::update(petitions::table.find(entry.petition_id))
+                .set(petitions::due_at.eq(due))
+                .execute(conn)
+                .await?;
+        }
+    }
+    diesel::insert_into(petition_timeline::table).values(&entry).execute(conn).await?;
+    Ok(true)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

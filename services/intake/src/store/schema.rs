@@ -40,6 +40,7 @@ diesel::table! {
         status -> Text,
         actor -> Nullable<Text>,
         note -> Nullable<Text>,
+        event_id -> Nullable<Uuid>,
     }
 }
 

@@ -21,8 +21,10 @@ pub async fn spawn_with(env: TestEnv) -> TestApp {
     let port = app.port();
     let core = app.core().clone();
     tokio::spawn(app.run_until_stopped());
+    let base = format!("http://127.0.0.1:{port}");
+    doithoai_testkit::wait_ready(&base).await;
     TestApp {
-        base: format!("http://127.0.0.1:{port}"),
+        base,
         env,
         client: reqwest::Client::new(),
         core,

@@ -6,6 +6,7 @@
 mod auth;
 mod helpers;
 mod idempotency;
+mod lifecycle;
 mod outage;
 mod staff;
 mod submit;
