@@ -1,22 +1,75 @@
-//! Answering: cases per department, drafts, reviews, approvals, official answers, publication and ratings. In this release it boots for real (own database with the bus tables, NATS, health, readiness, metrics); its case work arrives with the lifecycle issue.
+//! Answering: cases per department, drafts, reviews, approvals and official answers,
+//! publication without personal data, public search, ratings and the satisfaction index, and
+//! the deadline watch (due soon, overdue) with the `answering_overdue_cases` gauge.
 
+pub mod domain;
+pub mod flow;
+pub mod http;
+pub mod store;
+
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use doithoai_contracts::subjects;
 use doithoai_web::{Core, CoreOptions, RunningServer};
 use std::collections::HashMap;
+use std::time::Duration;
 
 pub const SERVICE: &str = "answering";
 pub const DEFAULT_PORT: u16 = 8083;
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// The running answering service (`port()`, `core()`, `run_until_stopped()`).
 pub type Application = RunningServer;
 
 /// Prepares the database, NATS and the HTTP server; `overrides` win over the environment.
+/// `ANSWERING_DEADLINE_CHECK_SECONDS` (60) sets how often deadlines are checked;
+/// `ANSWERING_DUE_SOON_HOURS` (48) how early "due soon" is told.
 pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
     let core = Core::start(CoreOptions {
         service: SERVICE,
         default_port: DEFAULT_PORT,
-        migrations: None,
+        migrations: Some(MIGRATIONS),
         overrides,
     })
     .await?;
-    doithoai_web::serve(core, 64 * 1024, |_cfg| {})
+    let check_every: u64 = core.settings.parse("DEADLINE_CHECK_SECONDS", 60)?;
+    let due_soon_hours: i64 = core.settings.parse("DUE_SOON_HOURS", 48)?;
+    anyhow::ensure!(check_every >= 1, "setting ANSWERING_DEADLINE_CHECK_SECONDS must be at least 1");
+    {
+        let c = core.clone();
+        core.consume("routed", subjects::ROUTING, &[subjects::PETITION_ROUTED], move |e| flow::on_routed(c.clone(), e));
+    }
+    core.spawn(deadline_watch(core.clone(), Duration::from_secs(check_every), chrono::Duration::hours(due_soon_hours)));
+    let overdue = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new("answering_overdue_cases", "Open cases past their due date, per unit"),
+        &["unit"],
+    )?;
+    core.metrics.registry.register(Box::new(overdue.clone()))?;
+    {
+        let c = core.clone();
+        core.on_scrape(move || {
+            let (c, overdue) = (c.clone(), overdue.clone());
+            async move {
+                if let Ok(counts) = flow::overdue_counts(&c, chrono::Utc::now()).await {
+                    overdue.reset();
+                    for (unit, n) in counts {
+                        overdue.with_label_values(&[unit.as_str()]).set(n);
+                    }
+                }
+            }
+        });
+    }
+    doithoai_web::serve(core, 64 * 1024, http::routes)
+}
+
+async fn deadline_watch(core: Core, every: Duration, soon: chrono::Duration) {
+    let mut stop = core.stopping();
+    loop {
+        if let Err(e) = flow::watch_deadlines(&core, chrono::Utc::now(), soon).await {
+            tracing::warn!(error = %format!("{e:#}"), "deadline check failed: {e:#}");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }

@@ -84,6 +84,7 @@ async fn routed_event(
     let department_name = queries::department_name(conn, &a.department_code)
         .await?
         .unwrap_or_else(|| a.department_code.clone());
+    let review_required = queries::review_required(conn, &a.unit_code).await?;
     let envelope = Envelope::new(
         PETITION_ROUTED,
         &a.unit_code,
@@ -98,6 +99,7 @@ async fn routed_event(
             reason_code: reason_code.to_owned(),
             reason: reason.map(str::to_owned),
             actor: actor.map(str::to_owned),
+            review_required,
             petition,
         },
     );

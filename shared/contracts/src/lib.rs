@@ -184,6 +184,9 @@ pub struct PetitionRoutedV1 {
     pub reason_code: String,
     pub reason: Option<String>,
     pub actor: Option<String>,
+    /// Whether the unit's policy has a department head review drafts before approval.
+    #[serde(default)]
+    pub review_required: bool,
     pub petition: PetitionReceivedV1,
 }
 

@@ -20,6 +20,9 @@ use tokio::task::JoinHandle;
 
 pub use crate::middleware::TraceId;
 
+/// Work a service does when Prometheus scrapes (computing a gauge from its tables).
+pub type ScrapeHook = Arc<dyn Fn() -> futures_util::future::BoxFuture<'static, ()> + Send + Sync>;
+
 /// What a service is, for [`Core::start`].
 pub struct CoreOptions {
     /// `intake`, `routing`, …: names its database, stream, metrics and settings prefix.
@@ -47,6 +50,7 @@ pub struct Core {
     backlog: IntGauge,
     lag: IntGaugeVec,
     consumers: Arc<Mutex<Vec<ConsumerSpec>>>,
+    scrape_hooks: Arc<Mutex<Vec<ScrapeHook>>>,
     stop_tx: Arc<watch::Sender<bool>>,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
@@ -148,6 +152,7 @@ impl Core {
             backlog,
             lag,
             consumers: Arc::new(Mutex::new(Vec::new())),
+            scrape_hooks: Arc::new(Mutex::new(Vec::new())),
             stop_tx: Arc::new(stop_tx),
             tasks: Arc::new(Mutex::new(vec![relay_task])),
         })
@@ -234,6 +239,19 @@ impl Core {
             self.stopping(),
         );
         self.spawn(run);
+    }
+
+    /// Runs `hook` (bounded to 2 s) on every `/metrics` scrape, before rendering: how a service
+    /// computes gauges such as overdue counts at scrape time.
+    pub fn on_scrape<F, Fut>(&self, hook: F)
+    where
+        F: Fn() -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let hook: ScrapeHook = Arc::new(move || Box::pin(hook()));
+        if let Ok(mut h) = self.scrape_hooks.lock() {
+            h.push(hook);
+        }
     }
 
     /// Tells background tasks to stop.
@@ -464,6 +482,10 @@ async fn metrics(core: web::Data<Core>) -> HttpResponse {
                 core.lag.with_label_values(&[spec.durable.as_str()]).set(n as i64);
             }
         }
+    }
+    let hooks: Vec<ScrapeHook> = core.scrape_hooks.lock().map(|h| h.clone()).unwrap_or_default();
+    for hook in hooks {
+        let _ = tokio::time::timeout(Duration::from_secs(2), hook()).await;
     }
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

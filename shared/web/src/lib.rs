@@ -12,6 +12,7 @@ mod core;
 mod lang;
 mod middleware;
 pub mod problem;
+pub mod text;
 mod staff;
 
 pub use crate::core::{ConsumeError, Core, CoreOptions, RunningServer, run_service, serve, stop_on_signals};

@@ -49,24 +49,7 @@ pub fn clean(input: &str, max: usize, multiline: bool) -> Result<String, TextErr
     Ok(text)
 }
 
-/// Lower-cases and strips Vietnamese diacritics (đ → d), for matching words regardless of
-/// how they were typed.
-///
-/// ```
-/// assert_eq!(intake::domain::text::fold("Khiếu Nại"), "khieu nai");
-/// assert_eq!(intake::domain::text::fold("Đơn TỐ CÁO"), "don to cao");
-/// ```
-pub fn fold(input: &str) -> String {
-    input
-        .nfd()
-        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
-        .map(|c| match c {
-            'đ' | 'Đ' => 'd',
-            c => c,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+pub use doithoai_web::text::fold;
 
 #[cfg(test)]
 mod tests {

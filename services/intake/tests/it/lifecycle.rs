@@ -53,6 +53,7 @@ async fn tracking_view_follows_routing_and_answering_events_and_keeps_an_append_
         reason_code: "initial".into(),
         reason: None,
         actor: None,
+        review_required: false,
         petition: received.clone(),
     })
     .await;

@@ -191,3 +191,14 @@ pub async fn history(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryRe
         .load(conn)
         .await
 }
+
+/// Whether the unit's answer policy (else the city default) asks a head to review drafts.
+pub async fn review_required(conn: &mut AsyncPgConnection, unit: &str) -> QueryResult<bool> {
+    let rows: Vec<(Option<String>, bool)> = deadline_policies::table
+        .filter(deadline_policies::class.eq("answer"))
+        .filter(deadline_policies::unit_code.eq(unit).or(deadline_policies::unit_code.is_null()))
+        .select((deadline_policies::unit_code, deadline_policies::review_required))
+        .load(conn)
+        .await?;
+    Ok(rows.iter().max_by_key(|(u, _)| u.is_some()).map(|(_, r)| *r).unwrap_or(false))
+}

@@ -1,0 +1,3 @@
+//! Answering's pure rules.
+
+pub mod redact;

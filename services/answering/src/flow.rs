@@ -1,0 +1,323 @@
+//! Answering's work: cases arrive from routing; officers draft, heads review, leaders approve
+//! and sign; the approved answer gets its official number and is published without personal
+//! data; deadlines are watched. Each change is stored with its history row and its events in
+//! one transaction.
+
+use crate::domain::redact::redact;
+use crate::store::schema::{answer_numbers, case_history, cases, drafts};
+use chrono::{DateTime, Datelike, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use doithoai_bus::outbox::{self, NewMessage};
+use doithoai_contracts::subjects::{self, ANSWERING};
+use doithoai_contracts::{CaseDeadlineV1, Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRoutedV1, SubmitterV1};
+use doithoai_web::{ConsumeError, Core};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = cases)]
+pub struct Case {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub department_code: String,
+    pub department_name: String,
+    pub due_at: DateTime<Utc>,
+    pub review_required: bool,
+    pub status: String,
+    pub kind: String,
+    pub field_code: String,
+    pub title: Option<String>,
+    pub question: String,
+    #[serde(skip)]
+    pub submitter: String,
+    pub consent_to_publish_identity: bool,
+    pub received_at: DateTime<Utc>,
+    pub official_number: Option<String>,
+    pub answer: Option<String>,
+    pub signed_by: Option<String>,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+impl Case {
+    pub fn submitter(&self) -> Option<SubmitterV1> {
+        serde_json::from_str(&self.submitter).ok()
+    }
+}
+
+pub async fn history(conn: &mut AsyncPgConnection, petition_id: Uuid, actor: &str, action: &str, note: Option<&str>) -> QueryResult<()> {
+    diesel::insert_into(case_history::table)
+        .values((
+            case_history::petition_id.eq(petition_id),
+            case_history::actor.eq(actor),
+            case_history::action.eq(action),
+            case_history::note.eq(note),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Consumer of `petition.routed`: opens the case in the department's inbox, or moves it
+/// (re-route, transfer) to the new holder.
+pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<(), ConsumeError> {
+    let d = env.data;
+    let p = &d.petition;
+    let submitter = serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
+    let mut conn = core.pool.get().await?;
+    conn.transaction::<(), ConsumeError, _>(async |conn| {
+        if !doithoai_bus::inbox::record(conn, "answering-routed", env.id).await? {
+            return Ok(());
+        }
+        let existing: Option<String> = cases::table.find(d.petition_id).select(cases::status).first(conn).await.optional()?;
+        if existing.as_deref() == Some("approved") {
+            return Ok(()); // answered already: a late routing event changes nothing
+        }
+        diesel::insert_into(cases::table)
+            .values((
+                cases::petition_id.eq(d.petition_id),
+                cases::tracking_code.eq(&d.tracking_code),
+                cases::unit_code.eq(&d.unit),
+                cases::unit_name.eq(&d.unit_name),
+                cases::department_code.eq(&d.department),
+                cases::department_name.eq(&d.department_name),
+                cases::due_at.eq(d.due_at),
+                cases::review_required.eq(d.review_required),
+                cases::status.eq("assigned"),
+                cases::kind.eq(p.kind.as_str()),
+                cases::field_code.eq(&p.field),
+                cases::title.eq(&p.title),
+                cases::question.eq(&p.content),
+                cases::submitter.eq(&submitter),
+                cases::consent_to_publish_identity.eq(p.consent_to_publish_identity),
+                cases::received_at.eq(p.received_at),
+            ))
+            .on_conflict(cases::petition_id)
+            .do_update()
+            .set((
+                cases::unit_code.eq(&d.unit),
+                cases::unit_name.eq(&d.unit_name),
+                cases::department_code.eq(&d.department),
+                cases::department_name.eq(&d.department_name),
+                cases::due_at.eq(d.due_at),
+                cases::review_required.eq(d.review_required),
+                cases::status.eq("assigned"),
+                cases::due_soon_notified.eq(false),
+                cases::overdue_notified.eq(false),
+                cases::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+            .await?;
+        let actor = d.actor.clone().unwrap_or_else(|| "system".to_owned());
+        history(conn, d.petition_id, &actor, &format!("assigned:{}", d.reason_code), d.reason.as_deref()).await?;
+        Ok(())
+    })
+    .await
+}
+
+pub async fn load(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<Case>> {
+    if let Ok(id) = Uuid::parse_str(key) {
+        return cases::table.find(id).select(Case::as_select()).first(conn).await.optional();
+    }
+    let code: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+    let formatted = if code.len() == 11 { format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]) } else { code };
+    cases::table.filter(cases::tracking_code.eq(formatted)).select(Case::as_select()).first(conn).await.optional()
+}
+
+pub async fn latest_draft(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryResult<Option<(String, String, DateTime<Utc>)>> {
+    drafts::table
+        .filter(drafts::petition_id.eq(petition_id))
+        .order(drafts::id.desc())
+        .select((drafts::body, drafts::author, drafts::created_at))
+        .first(conn)
+        .await
+        .optional()
+}
+
+pub async fn add_draft(conn: &mut AsyncPgConnection, petition_id: Uuid, body: &str, author: &str) -> QueryResult<()> {
+    conn.transaction::<(), diesel::result::Error, _>(async |conn| {
+        diesel::insert_into(drafts::table)
+            .values((drafts::petition_id.eq(petition_id), drafts::body.eq(body), drafts::author.eq(author)))
+            .execute(conn)
+            .await?;
+        diesel::update(cases::table.find(petition_id))
+            .set((cases::status.eq("drafted"), cases::updated_at.eq(diesel::dsl::now)))
+            .execute(conn)
+            .await?;
+        history(conn, petition_id, author, "drafted", None).await
+    })
+    .await
+}
+
+pub async fn review(conn: &mut AsyncPgConnection, petition_id: Uuid, approve: bool, note: Option<&str>, reviewer: &str) -> QueryResult<()> {
+    conn.transaction::<(), diesel::result::Error, _>(async |conn| {
+        diesel::update(cases::table.find(petition_id))
+            .set((cases::status.eq(if approve { "reviewed" } else { "assigned" }), cases::updated_at.eq(diesel::dsl::now)))
+            .execute(conn)
+            .await?;
+        history(conn, petition_id, reviewer, if approve { "reviewed" } else { "changes_requested" }, note).await
+    })
+    .await
+}
+
+/// Approves and signs the latest draft: official number (per unit and year), the answered and
+/// published events, the public version without personal data.
+pub async fn approve(core: &Core, case: &Case, answer: &str, leader: &str, now: DateTime<Utc>) -> anyhow::Result<String> {
+    let submitter = case.submitter().ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
+    let consented = case.consent_to_publish_identity;
+    let public_title = case.title.as_deref().map(|t| redact(t, &submitter, consented));
+    let public_question = redact(&case.question, &submitter, consented);
+    let public_answer = redact(answer, &submitter, consented);
+    let folded = doithoai_web::text::fold(&format!(
+        "{} {} {}",
+        public_title.as_deref().unwrap_or(""),
+        public_question,
+        public_answer
+    ));
+    let ns = core.bus.namespace.clone();
+    let mut conn = core.pool.get().await?;
+    let number = conn
+        .transaction::<String, anyhow::Error, _>(async |conn| {
+            let year = now.with_timezone(&doithoai_web::text::hanoi()).year();
+            let n: i32 = diesel::insert_into(answer_numbers::table)
+                .values((answer_numbers::unit_code.eq(&case.unit_code), answer_numbers::year.eq(year), answer_numbers::last.eq(1)))
+                .on_conflict((answer_numbers::unit_code, answer_numbers::year))
+                .do_update()
+                .set(answer_numbers::last.eq(answer_numbers::last + 1))
+                .returning(answer_numbers::last)
+                .get_result(conn)
+                .await?;
+            let number = format!("{n}/{year}/TL-PAKN");
+            diesel::update(cases::table.find(case.petition_id))
+                .set((
+                    cases::status.eq("approved"),
+                    cases::official_number.eq(&number),
+                    cases::answer.eq(answer),
+                    cases::signed_by.eq(leader),
+                    cases::answered_at.eq(now),
+                    cases::public_title.eq(&public_title),
+                    cases::public_question.eq(&public_question),
+                    cases::public_answer.eq(&public_answer),
+                    cases::search_folded.eq(&folded),
+                    cases::published_at.eq(now),
+                    cases::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            history(conn, case.petition_id, leader, "approved", Some(&number)).await?;
+            let answered = Envelope::new(
+                subjects::PETITION_ANSWERED,
+                &case.unit_code,
+                PetitionAnsweredV1 {
+                    petition_id: case.petition_id,
+                    tracking_code: case.tracking_code.clone(),
+                    unit: case.unit_code.clone(),
+                    unit_name: case.unit_name.clone(),
+                    department: case.department_code.clone(),
+                    official_number: number.clone(),
+                    answer: answer.to_owned(),
+                    signed_by: leader.to_owned(),
+                    answered_at: now,
+                    submitter: submitter.clone(),
+                },
+            );
+            let published = Envelope::new(
+                subjects::PETITION_PUBLISHED,
+                &case.unit_code,
+                PetitionPublishedV1 {
+                    petition_id: case.petition_id,
+                    tracking_code: case.tracking_code.clone(),
+                    unit: case.unit_code.clone(),
+                    published_at: now,
+                    public_path: format!("/api/v1/answers/{}", case.tracking_code),
+                    submitter: submitter.clone(),
+                },
+            );
+            let events = [
+                NewMessage::new(subjects::subject(&ns, ANSWERING, subjects::PETITION_ANSWERED, &case.unit_code), &answered, None)?,
+                NewMessage::new(subjects::subject(&ns, ANSWERING, subjects::PETITION_PUBLISHED, &case.unit_code), &published, None)?,
+            ];
+            outbox::enqueue(conn, &events).await?;
+            Ok(number)
+        })
+        .await?;
+    core.relay.wake();
+    Ok(number)
+}
+
+/// Flags cases whose deadline is within `soon` or past, once each, with an event that tells
+/// the department head and the unit leader.
+pub async fn watch_deadlines(core: &Core, now: DateTime<Utc>, soon: chrono::Duration) -> anyhow::Result<usize> {
+    let ns = core.bus.namespace.clone();
+    let mut conn = core.pool.get().await?;
+    let n = conn
+        .transaction::<usize, anyhow::Error, _>(async |conn| {
+            let mut events = Vec::new();
+            let due_soon: Vec<Case> = cases::table
+                .filter(cases::status.ne("approved"))
+                .filter(cases::due_soon_notified.eq(false))
+                .filter(cases::due_at.le(now + soon))
+                .filter(cases::due_at.gt(now))
+                .select(Case::as_select())
+                .for_update()
+                .skip_locked()
+                .load(conn)
+                .await?;
+            let overdue: Vec<Case> = cases::table
+                .filter(cases::status.ne("approved"))
+                .filter(cases::overdue_notified.eq(false))
+                .filter(cases::due_at.le(now))
+                .select(Case::as_select())
+                .for_update()
+                .skip_locked()
+                .load(conn)
+                .await?;
+            for (list, event, flag) in [(&due_soon, subjects::CASE_DUE_SOON, 0), (&overdue, subjects::CASE_OVERDUE, 1)] {
+                for c in list {
+                    let env = Envelope::new(
+                        event,
+                        &c.unit_code,
+                        CaseDeadlineV1 {
+                            petition_id: c.petition_id,
+                            tracking_code: c.tracking_code.clone(),
+                            unit: c.unit_code.clone(),
+                            department: c.department_code.clone(),
+                            due_at: c.due_at,
+                        },
+                    );
+                    events.push(NewMessage::new(subjects::subject(&ns, ANSWERING, event, &c.unit_code), &env, None)?);
+                    let target = cases::table.find(c.petition_id);
+                    if flag == 0 {
+                        diesel::update(target).set(cases::due_soon_notified.eq(true)).execute(conn).await?;
+                    } else {
+                        diesel::update(target)
+                            .set((cases::overdue_notified.eq(true), cases::due_soon_notified.eq(true)))
+                            .execute(conn)
+                            .await?;
+                    }
+                    history(conn, c.petition_id, "system", event, None).await?;
+                }
+            }
+            outbox::enqueue(conn, &events).await?;
+            Ok(events.len())
+        })
+        .await?;
+    if n > 0 {
+        core.relay.wake();
+    }
+    Ok(n)
+}
+
+/// Open cases past their due date, per unit: the `answering_overdue_cases` gauge.
+pub async fn overdue_counts(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec<(String, i64)>> {
+    let mut conn = core.pool.get().await?;
+    Ok(cases::table
+        .filter(cases::status.ne("approved"))
+        .filter(cases::due_at.lt(now))
+        .group_by(cases::unit_code)
+        .select((cases::unit_code, diesel::dsl::count_star()))
+        .load(&mut conn)
+        .await?)
+}

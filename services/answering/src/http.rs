@@ -1,0 +1,392 @@
+//! Answering's HTTP API. Staff: the department inbox, a case, drafting, review, approval.
+//! Public: published answers (list, search, one) and the submitter's rating; the satisfaction
+//! index per unit.
+
+use crate::flow::{self, Case};
+use crate::store::schema::{case_history, cases, ratings};
+use actix_web::{HttpResponse, web};
+use chrono::{SecondsFormat, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use doithoai_auth::Role;
+use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/staff/cases", web::get().to(inbox))
+        .route("/api/v1/staff/cases/{case}", web::get().to(show))
+        .route("/api/v1/staff/cases/{case}/drafts", web::post().to(draft))
+        .route("/api/v1/staff/cases/{case}/review", web::post().to(review))
+        .route("/api/v1/staff/cases/{case}/approve", web::post().to(approve))
+        .route("/api/v1/answers", web::get().to(search))
+        .route("/api/v1/answers/{tracking_code}", web::get().to(public_answer))
+        .route("/api/v1/answers/{tracking_code}/rating", web::post().to(rate))
+        .route("/api/v1/satisfaction", web::get().to(satisfaction));
+}
+
+type Res = Result<HttpResponse, actix_web::Error>;
+
+fn internal(lang: Lang, e: impl std::fmt::Display) -> actix_web::Error {
+    tracing::error!(error = %e, "answering request failed: {e}");
+    Problem::internal(lang).into()
+}
+
+fn ts(t: chrono::DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The case if the token's unit holds it, else 404 (as if it did not exist).
+async fn held(core: &Core, staff: &Staff, key: &str, lang: Lang) -> Result<Case, actix_web::Error> {
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    flow::load(&mut conn, key)
+        .await
+        .map_err(|e| internal(lang, e))?
+        .filter(|c| staff.0.can_read(&c.unit_code))
+        .ok_or_else(|| Problem::not_found(lang).into())
+}
+
+fn text(body: &Value, key: &'static str, max: usize, required: bool, lang: Lang, errors: &mut Vec<FieldError>) -> Option<String> {
+    match body.get(key) {
+        None | Some(Value::Null) => {
+            if required {
+                errors.push(FieldError::new(key, "required", lang.pick("Bắt buộc phải có", "This field is required")));
+            }
+            None
+        }
+        Some(Value::String(s)) => {
+            let t = s.trim();
+            if t.is_empty() {
+                if required {
+                    errors.push(FieldError::new(key, "required", lang.pick("Không được để trống", "Must not be empty")));
+                }
+                None
+            } else if t.chars().count() > max {
+                errors.push(FieldError::new(key, "too_long", format!("{} {max}", lang.pick("Tối đa ký tự:", "At most characters:"))));
+                None
+            } else if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+                errors.push(FieldError::new(key, "control_character", lang.pick("Chứa ký tự điều khiển", "Contains a control character")));
+                None
+            } else {
+                Some(t.to_owned())
+            }
+        }
+        Some(_) => {
+            errors.push(FieldError::new(key, "wrong_type", lang.pick("Sai kiểu dữ liệu: cần chuỗi ký tự", "Wrong type: expected a string")));
+            None
+        }
+    }
+}
+
+fn case_view(c: &Case, now: chrono::DateTime<Utc>) -> Value {
+    json!({
+        "petition_id": c.petition_id,
+        "tracking_code": c.tracking_code,
+        "unit": c.unit_code,
+        "department": c.department_code,
+        "department_name": c.department_name,
+        "status": c.status,
+        "due_at": ts(c.due_at),
+        "overdue": c.status != "approved" && c.due_at < now,
+        "review_required": c.review_required,
+        "kind": c.kind,
+        "field": c.field_code,
+        "title": c.title,
+        "question": c.question,
+        "received_at": ts(c.received_at),
+        "official_number": c.official_number,
+        "answer": c.answer,
+        "signed_by": c.signed_by,
+        "answered_at": c.answered_at.map(ts),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct InboxQuery {
+    department: Option<String>,
+    unit: Option<String>,
+    include_answered: Option<bool>,
+}
+
+/// `GET /api/v1/staff/cases?department=&unit=&include_answered=`: soonest due first, overdue
+/// marked.
+async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, lang: Lang) -> Res {
+    let unit = match (&q.unit, staff.0.role.is_city_wide()) {
+        (Some(u), _) if staff.0.can_read(u) => u.clone(),
+        (Some(_), _) => {
+            return Err(Problem::validation(lang, vec![FieldError::new("unit", "unknown_unit", lang.pick("Không có đơn vị nào với mã này", "No unit has this code"))]).into());
+        }
+        (None, true) => {
+            return Err(Problem::validation(lang, vec![FieldError::new("unit", "required", lang.pick("Cần chọn đơn vị", "Name a unit"))]).into());
+        }
+        (None, false) => staff.0.unit.clone(),
+    };
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut query = cases::table.filter(cases::unit_code.eq(&unit)).select(Case::as_select()).order(cases::due_at.asc()).limit(500).into_boxed();
+    if let Some(d) = &q.department {
+        query = query.filter(cases::department_code.eq(d.clone()));
+    }
+    if !q.include_answered.unwrap_or(false) {
+        query = query.filter(cases::status.ne("approved"));
+    }
+    let rows = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
+    let now = Utc::now();
+    Ok(HttpResponse::Ok().json(json!({
+        "unit": unit,
+        "cases": rows.iter().map(|c| case_view(c, now)).collect::<Vec<_>>(),
+        "overdue": rows.iter().filter(|c| c.status != "approved" && c.due_at < now).count(),
+    })))
+}
+
+/// `GET /api/v1/staff/cases/{case}`: the case with its latest draft and full history.
+async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
+    let c = held(&core, &staff, &path, lang).await?;
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let draft = flow::latest_draft(&mut conn, c.petition_id).await.map_err(|e| internal(lang, e))?;
+    let history: Vec<(chrono::DateTime<Utc>, String, String, Option<String>)> = case_history::table
+        .filter(case_history::petition_id.eq(c.petition_id))
+        .order(case_history::seq)
+        .select((case_history::at, case_history::actor, case_history::action, case_history::note))
+        .load(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let mut body = case_view(&c, Utc::now());
+    body["submitter"] = serde_json::from_str(&c.submitter).unwrap_or(Value::Null);
+    body["draft"] = json!(draft.map(|(b, a, t)| json!({"body": b, "author": a, "at": ts(t)})));
+    body["history"] = json!(history.into_iter().map(|(at, actor, action, note)| json!({"at": ts(at), "actor": actor, "action": action, "note": note})).collect::<Vec<_>>());
+    Ok(HttpResponse::Ok().json(body))
+}
+
+fn not_answered(c: &Case, lang: Lang) -> Result<(), actix_web::Error> {
+    if c.status == "approved" {
+        Err(Problem::new(actix_web::http::StatusCode::CONFLICT, "conflict", lang.pick("Đã có văn bản trả lời", "Already answered"))
+            .with_error(FieldError::new("case", "already_answered", lang.pick("Hồ sơ đã được phê duyệt", "The case is already approved")))
+            .into())
+    } else {
+        Ok(())
+    }
+}
+
+/// `POST /api/v1/staff/cases/{case}/drafts` `{answer}` (officer or head of the unit).
+async fn draft(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+    let c = held(&core, &staff, &path, lang).await?;
+    if !matches!(staff.0.role, Role::Officer | Role::Head) || !staff.0.can_write(&c.unit_code) {
+        return Err(Problem::forbidden(lang).into());
+    }
+    not_answered(&c, lang)?;
+    let mut errors = Vec::new();
+    let Some(answer) = text(&body, "answer", 20_000, true, lang, &mut errors) else {
+        return Err(Problem::validation(lang, errors).into());
+    };
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub).await.map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Created().json(json!({"status": "drafted", "tracking_code": c.tracking_code})))
+}
+
+/// `POST /api/v1/staff/cases/{case}/review` `{decision: "approve"|"request_changes", note?}` (head).
+async fn review(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+    let c = held(&core, &staff, &path, lang).await?;
+    if staff.0.role != Role::Head || !staff.0.can_write(&c.unit_code) {
+        return Err(Problem::forbidden(lang).into());
+    }
+    not_answered(&c, lang)?;
+    let mut errors = Vec::new();
+    let decision = text(&body, "decision", 32, true, lang, &mut errors);
+    let note = text(&body, "note", 2000, false, lang, &mut errors);
+    let approve = match decision.as_deref() {
+        Some("approve") => true,
+        Some("request_changes") => false,
+        Some(_) => {
+            errors.push(FieldError::new("decision", "unknown_value", lang.pick("Là approve hoặc request_changes", "Must be approve or request_changes")));
+            false
+        }
+        None => false,
+    };
+    if !errors.is_empty() {
+        return Err(Problem::validation(lang, errors).into());
+    }
+    if c.status != "drafted" {
+        return Err(Problem::validation(lang, vec![FieldError::new("case", "no_draft", lang.pick("Chưa có dự thảo để duyệt", "There is no draft to review"))]).into());
+    }
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    flow::review(&mut conn, c.petition_id, approve, note.as_deref(), &staff.0.sub).await.map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"status": if approve { "reviewed" } else { "assigned" }})))
+}
+
+/// `POST /api/v1/staff/cases/{case}/approve` (the unit leader): signs the latest draft.
+async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
+    let c = held(&core, &staff, &path, lang).await?;
+    if staff.0.role != Role::Leader || !staff.0.can_write(&c.unit_code) {
+        return Err(Problem::forbidden(lang).into());
+    }
+    not_answered(&c, lang)?;
+    let ready = if c.review_required { c.status == "reviewed" } else { matches!(c.status.as_str(), "drafted" | "reviewed") };
+    if !ready {
+        let (vi, en) = if c.review_required {
+            ("Dự thảo phải được trưởng phòng duyệt trước", "The draft must be reviewed by the head first")
+        } else {
+            ("Chưa có dự thảo trả lời", "There is no draft answer yet")
+        };
+        return Err(Problem::validation(lang, vec![FieldError::new("case", "not_ready", lang.pick(vi, en))]).into());
+    }
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let Some((answer, _, _)) = flow::latest_draft(&mut conn, c.petition_id).await.map_err(|e| internal(lang, e))? else {
+        return Err(Problem::validation(lang, vec![FieldError::new("case", "not_ready", lang.pick("Chưa có dự thảo trả lời", "There is no draft answer yet"))]).into());
+    };
+    drop(conn);
+    let number = flow::approve(&core, &c, &answer, &staff.0.sub, Utc::now()).await.map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"status": "approved", "official_number": number, "public_path": format!("/api/v1/answers/{}", c.tracking_code)})))
+}
+
+fn public_view(row: &PublicRow) -> Value {
+    json!({
+        "tracking_code": row.0,
+        "unit": row.1,
+        "unit_name": row.2,
+        "field": row.3,
+        "title": row.4,
+        "question": row.5,
+        "answer": row.6,
+        "official_number": row.7,
+        "published_at": row.8.map(ts),
+    })
+}
+
+type PublicRow = (String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<chrono::DateTime<Utc>>);
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    unit: Option<String>,
+    field: Option<String>,
+    q: Option<String>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/answers?unit=&field=&q=&limit=`: published answers, newest first; `q` matches
+/// every word regardless of diacritics ("lang" finds "Láng").
+async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -> Res {
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(Problem::validation(lang, vec![FieldError::new("limit", "out_of_range", lang.pick("Từ 1 đến 100", "From 1 to 100"))]).into());
+    }
+    if q.q.as_deref().is_some_and(|s| s.chars().count() > 200) {
+        return Err(Problem::validation(lang, vec![FieldError::new("q", "too_long", lang.pick("Tối đa 200 ký tự", "At most 200 characters"))]).into());
+    }
+    let mut query = cases::table
+        .filter(cases::published_at.is_not_null())
+        .select((cases::tracking_code, cases::unit_code, cases::unit_name, cases::field_code, cases::public_title, cases::public_question, cases::public_answer, cases::official_number, cases::published_at))
+        .order(cases::published_at.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(u) = &q.unit {
+        query = query.filter(cases::unit_code.eq(u.clone()));
+    }
+    if let Some(f) = &q.field {
+        query = query.filter(cases::field_code.eq(f.clone()));
+    }
+    if let Some(words) = &q.q {
+        for w in doithoai_web::text::fold(words).split_whitespace().take(8) {
+            let escaped = w.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            query = query.filter(cases::search_folded.like(format!("%{escaped}%")));
+        }
+    }
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let rows: Vec<PublicRow> = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"answers": rows.iter().map(public_view).collect::<Vec<_>>()})))
+}
+
+/// `GET /api/v1/answers/{tracking_code}`: one published answer (no personal data).
+async fn public_answer(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let c = flow::load(&mut conn, &path).await.map_err(|e| internal(lang, e))?;
+    let Some(c) = c.filter(|c| c.published_at.is_some() && uuid::Uuid::parse_str(&path).is_err()) else {
+        return Err(Problem::not_found(lang).into());
+    };
+    let row: PublicRow = cases::table
+        .find(c.petition_id)
+        .select((cases::tracking_code, cases::unit_code, cases::unit_name, cases::field_code, cases::public_title, cases::public_question, cases::public_answer, cases::official_number, cases::published_at))
+        .first(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(public_view(&row)))
+}
+
+fn digits(s: &str) -> String {
+    let d: String = s.chars().filter(char::is_ascii_digit).collect();
+    d.strip_prefix("84").map(str::to_owned).or_else(|| d.strip_prefix('0').map(str::to_owned)).unwrap_or(d)
+}
+
+/// `POST /api/v1/answers/{tracking_code}/rating` `{score: 1–5, comment?, contact}`: the
+/// submitter rates the answer, proving who they are with the phone or email they gave.
+async fn rate(core: web::Data<Core>, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+    let mut errors = Vec::new();
+    let score = match body.get("score") {
+        Some(Value::Number(n)) => match n.as_i64() {
+            Some(s) if (1..=5).contains(&s) => Some(s as i16),
+            _ => {
+                errors.push(FieldError::new("score", "out_of_range", lang.pick("Điểm là số nguyên từ 1 đến 5", "The score is a whole number from 1 to 5")));
+                None
+            }
+        },
+        None | Some(Value::Null) => {
+            errors.push(FieldError::new("score", "required", lang.pick("Bắt buộc phải có", "This field is required")));
+            None
+        }
+        Some(_) => {
+            errors.push(FieldError::new("score", "wrong_type", lang.pick("Sai kiểu dữ liệu: cần số nguyên", "Wrong type: expected a whole number")));
+            None
+        }
+    };
+    let comment = text(&body, "comment", 2000, false, lang, &mut errors);
+    let contact = text(&body, "contact", 254, true, lang, &mut errors);
+    let (Some(score), Some(contact)) = (score, contact) else {
+        return Err(Problem::validation(lang, errors).into());
+    };
+    if !errors.is_empty() {
+        return Err(Problem::validation(lang, errors).into());
+    }
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let c = flow::load(&mut conn, &path).await.map_err(|e| internal(lang, e))?;
+    let Some(c) = c.filter(|c| c.published_at.is_some() && uuid::Uuid::parse_str(&path).is_err()) else {
+        return Err(Problem::not_found(lang).into());
+    };
+    let submitter = c.submitter().ok_or_else(|| internal(lang, "unreadable submitter"))?;
+    let matches = submitter.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(contact.trim()))
+        || submitter.phone.as_deref().is_some_and(|p| !digits(&contact).is_empty() && digits(p) == digits(&contact));
+    if !matches {
+        return Err(Problem::validation(lang, vec![FieldError::new("contact", "contact_mismatch", lang.pick("Không khớp với số điện thoại hoặc email đã gửi kèm phản ánh", "Does not match the phone or email given with the submission"))]).into());
+    }
+    let inserted = diesel::insert_into(ratings::table)
+        .values((ratings::petition_id.eq(c.petition_id), ratings::unit_code.eq(&c.unit_code), ratings::score.eq(score), ratings::comment.eq(&comment)))
+        .on_conflict_do_nothing()
+        .execute(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    if inserted == 0 {
+        return Err(Problem::new(actix_web::http::StatusCode::CONFLICT, "conflict", lang.pick("Đã đánh giá", "Already rated"))
+            .with_error(FieldError::new("score", "already_rated", lang.pick("Mỗi phản ánh chỉ được đánh giá một lần", "Each submission is rated once")))
+            .into());
+    }
+    let _ = flow::history(&mut conn, c.petition_id, "submitter", "rated", Some(&score.to_string())).await;
+    Ok(HttpResponse::Created().json(json!({"tracking_code": c.tracking_code, "score": score})))
+}
+
+#[derive(Deserialize)]
+pub struct SatisfactionQuery {
+    unit: Option<String>,
+}
+
+/// `GET /api/v1/satisfaction?unit=`: ratings count, average and the satisfaction index (share
+/// of ratings of 4 or 5, in percent; the city's target is 86 %).
+async fn satisfaction(core: web::Data<Core>, q: web::Query<SatisfactionQuery>, lang: Lang) -> Res {
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut query = ratings::table.select(ratings::score).into_boxed();
+    if let Some(u) = &q.unit {
+        query = query.filter(ratings::unit_code.eq(u.clone()));
+    }
+    let scores: Vec<i16> = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
+    let n = scores.len();
+    let average = if n == 0 { None } else { Some(scores.iter().map(|s| f64::from(*s)).sum::<f64>() / n as f64) };
+    let index = if n == 0 { None } else { Some(100.0 * scores.iter().filter(|s| **s >= 4).count() as f64 / n as f64) };
+    Ok(HttpResponse::Ok().json(json!({"unit": q.unit, "ratings": n, "average": average, "satisfaction_index": index, "target": 86.0})))
+}

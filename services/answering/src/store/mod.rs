@@ -1,0 +1,3 @@
+//! Answering's tables.
+
+pub mod schema;
