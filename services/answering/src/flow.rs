@@ -10,7 +10,10 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use doithoai_bus::outbox::{self, NewMessage};
 use doithoai_contracts::subjects::{self, ANSWERING};
-use doithoai_contracts::{CaseDeadlineV1, Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRoutedV1, SubmitterV1};
+use doithoai_contracts::{
+    CaseDeadlineV1, Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRoutedV1,
+    SubmitterV1,
+};
 use doithoai_web::{ConsumeError, Core};
 use uuid::Uuid;
 
@@ -47,7 +50,13 @@ impl Case {
     }
 }
 
-pub async fn history(conn: &mut AsyncPgConnection, petition_id: Uuid, actor: &str, action: &str, note: Option<&str>) -> QueryResult<()> {
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    petition_id: Uuid,
+    actor: &str,
+    action: &str,
+    note: Option<&str>,
+) -> QueryResult<()> {
     diesel::insert_into(case_history::table)
         .values((
             case_history::petition_id.eq(petition_id),
@@ -65,13 +74,19 @@ pub async fn history(conn: &mut AsyncPgConnection, petition_id: Uuid, actor: &st
 pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<(), ConsumeError> {
     let d = env.data;
     let p = &d.petition;
-    let submitter = serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
+    let submitter =
+        serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
     let mut conn = core.pool.get().await?;
     conn.transaction::<(), ConsumeError, _>(async |conn| {
         if !doithoai_bus::inbox::record(conn, "answering-routed", env.id).await? {
             return Ok(());
         }
-        let existing: Option<String> = cases::table.find(d.petition_id).select(cases::status).first(conn).await.optional()?;
+        let existing: Option<String> = cases::table
+            .find(d.petition_id)
+            .select(cases::status)
+            .first(conn)
+            .await
+            .optional()?;
         if existing.as_deref() == Some("approved") {
             return Ok(()); // answered already: a late routing event changes nothing
         }
@@ -111,7 +126,14 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
             .execute(conn)
             .await?;
         let actor = d.actor.clone().unwrap_or_else(|| "system".to_owned());
-        history(conn, d.petition_id, &actor, &format!("assigned:{}", d.reason_code), d.reason.as_deref()).await?;
+        history(
+            conn,
+            d.petition_id,
+            &actor,
+            &format!("assigned:{}", d.reason_code),
+            d.reason.as_deref(),
+        )
+        .await?;
         Ok(())
     })
     .await
@@ -119,14 +141,35 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
 
 pub async fn load(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<Case>> {
     if let Ok(id) = Uuid::parse_str(key) {
-        return cases::table.find(id).select(Case::as_select()).first(conn).await.optional();
+        return cases::table
+            .find(id)
+            .select(Case::as_select())
+            .first(conn)
+            .await
+            .optional();
     }
-    let code: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
-    let formatted = if code.len() == 11 { format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]) } else { code };
-    cases::table.filter(cases::tracking_code.eq(formatted)).select(Case::as_select()).first(conn).await.optional()
+    let code: String = key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let formatted = if code.len() == 11 {
+        format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..])
+    } else {
+        code
+    };
+    cases::table
+        .filter(cases::tracking_code.eq(formatted))
+        .select(Case::as_select())
+        .first(conn)
+        .await
+        .optional()
 }
 
-pub async fn latest_draft(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryResult<Option<(String, String, DateTime<Utc>)>> {
+pub async fn latest_draft(
+    conn: &mut AsyncPgConnection,
+    petition_id: Uuid,
+) -> QueryResult<Option<(String, String, DateTime<Utc>)>> {
     drafts::table
         .filter(drafts::petition_id.eq(petition_id))
         .order(drafts::id.desc())
@@ -136,14 +179,26 @@ pub async fn latest_draft(conn: &mut AsyncPgConnection, petition_id: Uuid) -> Qu
         .optional()
 }
 
-pub async fn add_draft(conn: &mut AsyncPgConnection, petition_id: Uuid, body: &str, author: &str) -> QueryResult<()> {
+pub async fn add_draft(
+    conn: &mut AsyncPgConnection,
+    petition_id: Uuid,
+    body: &str,
+    author: &str,
+) -> QueryResult<()> {
     conn.transaction::<(), diesel::result::Error, _>(async |conn| {
         diesel::insert_into(drafts::table)
-            .values((drafts::petition_id.eq(petition_id), drafts::body.eq(body), drafts::author.eq(author)))
+            .values((
+                drafts::petition_id.eq(petition_id),
+                drafts::body.eq(body),
+                drafts::author.eq(author),
+            ))
             .execute(conn)
             .await?;
         diesel::update(cases::table.find(petition_id))
-            .set((cases::status.eq("drafted"), cases::updated_at.eq(diesel::dsl::now)))
+            .set((
+                cases::status.eq("drafted"),
+                cases::updated_at.eq(diesel::dsl::now),
+            ))
             .execute(conn)
             .await?;
         history(conn, petition_id, author, "drafted", None).await
@@ -151,23 +206,54 @@ pub async fn add_draft(conn: &mut AsyncPgConnection, petition_id: Uuid, body: &s
     .await
 }
 
-pub async fn review(conn: &mut AsyncPgConnection, petition_id: Uuid, approve: bool, note: Option<&str>, reviewer: &str) -> QueryResult<()> {
+pub async fn review(
+    conn: &mut AsyncPgConnection,
+    petition_id: Uuid,
+    approve: bool,
+    note: Option<&str>,
+    reviewer: &str,
+) -> QueryResult<()> {
     conn.transaction::<(), diesel::result::Error, _>(async |conn| {
         diesel::update(cases::table.find(petition_id))
-            .set((cases::status.eq(if approve { "reviewed" } else { "assigned" }), cases::updated_at.eq(diesel::dsl::now)))
+            .set((
+                cases::status.eq(if approve { "reviewed" } else { "assigned" }),
+                cases::updated_at.eq(diesel::dsl::now),
+            ))
             .execute(conn)
             .await?;
-        history(conn, petition_id, reviewer, if approve { "reviewed" } else { "changes_requested" }, note).await
+        history(
+            conn,
+            petition_id,
+            reviewer,
+            if approve {
+                "reviewed"
+            } else {
+                "changes_requested"
+            },
+            note,
+        )
+        .await
     })
     .await
 }
 
 /// Approves and signs the latest draft: official number (per unit and year), the answered and
 /// published events, the public version without personal data.
-pub async fn approve(core: &Core, case: &Case, answer: &str, leader: &str, now: DateTime<Utc>) -> anyhow::Result<String> {
-    let submitter = case.submitter().ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
+pub async fn approve(
+    core: &Core,
+    case: &Case,
+    answer: &str,
+    leader: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<String> {
+    let submitter = case
+        .submitter()
+        .ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
     let consented = case.consent_to_publish_identity;
-    let public_title = case.title.as_deref().map(|t| redact(t, &submitter, consented));
+    let public_title = case
+        .title
+        .as_deref()
+        .map(|t| redact(t, &submitter, consented));
     let public_question = redact(&case.question, &submitter, consented);
     let public_answer = redact(answer, &submitter, consented);
     let folded = doithoai_web::text::fold(&format!(
@@ -182,7 +268,11 @@ pub async fn approve(core: &Core, case: &Case, answer: &str, leader: &str, now: 
         .transaction::<String, anyhow::Error, _>(async |conn| {
             let year = now.with_timezone(&doithoai_web::text::hanoi()).year();
             let n: i32 = diesel::insert_into(answer_numbers::table)
-                .values((answer_numbers::unit_code.eq(&case.unit_code), answer_numbers::year.eq(year), answer_numbers::last.eq(1)))
+                .values((
+                    answer_numbers::unit_code.eq(&case.unit_code),
+                    answer_numbers::year.eq(year),
+                    answer_numbers::last.eq(1),
+                ))
                 .on_conflict((answer_numbers::unit_code, answer_numbers::year))
                 .do_update()
                 .set(answer_numbers::last.eq(answer_numbers::last + 1))
@@ -236,8 +326,21 @@ pub async fn approve(core: &Core, case: &Case, answer: &str, leader: &str, now: 
                 },
             );
             let events = [
-                NewMessage::new(subjects::subject(&ns, ANSWERING, subjects::PETITION_ANSWERED, &case.unit_code), &answered, None)?,
-                NewMessage::new(subjects::subject(&ns, ANSWERING, subjects::PETITION_PUBLISHED, &case.unit_code), &published, None)?,
+                NewMessage::new(
+                    subjects::subject(&ns, ANSWERING, subjects::PETITION_ANSWERED, &case.unit_code),
+                    &answered,
+                    None,
+                )?,
+                NewMessage::new(
+                    subjects::subject(
+                        &ns,
+                        ANSWERING,
+                        subjects::PETITION_PUBLISHED,
+                        &case.unit_code,
+                    ),
+                    &published,
+                    None,
+                )?,
             ];
             outbox::enqueue(conn, &events).await?;
             Ok(number)
@@ -249,7 +352,11 @@ pub async fn approve(core: &Core, case: &Case, answer: &str, leader: &str, now: 
 
 /// Flags cases whose deadline is within `soon` or past, once each, with an event that tells
 /// the department head and the unit leader.
-pub async fn watch_deadlines(core: &Core, now: DateTime<Utc>, soon: chrono::Duration) -> anyhow::Result<usize> {
+pub async fn watch_deadlines(
+    core: &Core,
+    now: DateTime<Utc>,
+    soon: chrono::Duration,
+) -> anyhow::Result<usize> {
     let ns = core.bus.namespace.clone();
     let mut conn = core.pool.get().await?;
     let n = conn
@@ -274,7 +381,10 @@ pub async fn watch_deadlines(core: &Core, now: DateTime<Utc>, soon: chrono::Dura
                 .skip_locked()
                 .load(conn)
                 .await?;
-            for (list, event, flag) in [(&due_soon, subjects::CASE_DUE_SOON, 0), (&overdue, subjects::CASE_OVERDUE, 1)] {
+            for (list, event, flag) in [
+                (&due_soon, subjects::CASE_DUE_SOON, 0),
+                (&overdue, subjects::CASE_OVERDUE, 1),
+            ] {
                 for c in list {
                     let env = Envelope::new(
                         event,
@@ -287,13 +397,23 @@ pub async fn watch_deadlines(core: &Core, now: DateTime<Utc>, soon: chrono::Dura
                             due_at: c.due_at,
                         },
                     );
-                    events.push(NewMessage::new(subjects::subject(&ns, ANSWERING, event, &c.unit_code), &env, None)?);
+                    events.push(NewMessage::new(
+                        subjects::subject(&ns, ANSWERING, event, &c.unit_code),
+                        &env,
+                        None,
+                    )?);
                     let target = cases::table.find(c.petition_id);
                     if flag == 0 {
-                        diesel::update(target).set(cases::due_soon_notified.eq(true)).execute(conn).await?;
+                        diesel::update(target)
+                            .set(cases::due_soon_notified.eq(true))
+                            .execute(conn)
+                            .await?;
                     } else {
                         diesel::update(target)
-                            .set((cases::overdue_notified.eq(true), cases::due_soon_notified.eq(true)))
+                            .set((
+                                cases::overdue_notified.eq(true),
+                                cases::due_soon_notified.eq(true),
+                            ))
                             .execute(conn)
                             .await?;
                     }

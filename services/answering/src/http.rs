@@ -18,10 +18,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/staff/cases/{case}", web::get().to(show))
         .route("/api/v1/staff/cases/{case}/drafts", web::post().to(draft))
         .route("/api/v1/staff/cases/{case}/review", web::post().to(review))
-        .route("/api/v1/staff/cases/{case}/approve", web::post().to(approve))
+        .route(
+            "/api/v1/staff/cases/{case}/approve",
+            web::post().to(approve),
+        )
         .route("/api/v1/answers", web::get().to(search))
-        .route("/api/v1/answers/{tracking_code}", web::get().to(public_answer))
-        .route("/api/v1/answers/{tracking_code}/rating", web::post().to(rate))
+        .route(
+            "/api/v1/answers/{tracking_code}",
+            web::get().to(public_answer),
+        )
+        .route(
+            "/api/v1/answers/{tracking_code}/rating",
+            web::post().to(rate),
+        )
         .route("/api/v1/satisfaction", web::get().to(satisfaction));
 }
 
@@ -46,11 +55,22 @@ async fn held(core: &Core, staff: &Staff, key: &str, lang: Lang) -> Result<Case,
         .ok_or_else(|| Problem::not_found(lang).into())
 }
 
-fn text(body: &Value, key: &'static str, max: usize, required: bool, lang: Lang, errors: &mut Vec<FieldError>) -> Option<String> {
+fn text(
+    body: &Value,
+    key: &'static str,
+    max: usize,
+    required: bool,
+    lang: Lang,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     match body.get(key) {
         None | Some(Value::Null) => {
             if required {
-                errors.push(FieldError::new(key, "required", lang.pick("Bắt buộc phải có", "This field is required")));
+                errors.push(FieldError::new(
+                    key,
+                    "required",
+                    lang.pick("Bắt buộc phải có", "This field is required"),
+                ));
             }
             None
         }
@@ -58,21 +78,46 @@ fn text(body: &Value, key: &'static str, max: usize, required: bool, lang: Lang,
             let t = s.trim();
             if t.is_empty() {
                 if required {
-                    errors.push(FieldError::new(key, "required", lang.pick("Không được để trống", "Must not be empty")));
+                    errors.push(FieldError::new(
+                        key,
+                        "required",
+                        lang.pick("Không được để trống", "Must not be empty"),
+                    ));
                 }
                 None
             } else if t.chars().count() > max {
-                errors.push(FieldError::new(key, "too_long", format!("{} {max}", lang.pick("Tối đa ký tự:", "At most characters:"))));
+                errors.push(FieldError::new(
+                    key,
+                    "too_long",
+                    format!(
+                        "{} {max}",
+                        lang.pick("Tối đa ký tự:", "At most characters:")
+                    ),
+                ));
                 None
-            } else if t.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
-                errors.push(FieldError::new(key, "control_character", lang.pick("Chứa ký tự điều khiển", "Contains a control character")));
+            } else if t
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
+            {
+                errors.push(FieldError::new(
+                    key,
+                    "control_character",
+                    lang.pick("Chứa ký tự điều khiển", "Contains a control character"),
+                ));
                 None
             } else {
                 Some(t.to_owned())
             }
         }
         Some(_) => {
-            errors.push(FieldError::new(key, "wrong_type", lang.pick("Sai kiểu dữ liệu: cần chuỗi ký tự", "Wrong type: expected a string")));
+            errors.push(FieldError::new(
+                key,
+                "wrong_type",
+                lang.pick(
+                    "Sai kiểu dữ liệu: cần chuỗi ký tự",
+                    "Wrong type: expected a string",
+                ),
+            ));
             None
         }
     }
@@ -114,15 +159,36 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
     let unit = match (&q.unit, staff.0.role.is_city_wide()) {
         (Some(u), _) if staff.0.can_read(u) => u.clone(),
         (Some(_), _) => {
-            return Err(Problem::validation(lang, vec![FieldError::new("unit", "unknown_unit", lang.pick("Không có đơn vị nào với mã này", "No unit has this code"))]).into());
+            return Err(Problem::validation(
+                lang,
+                vec![FieldError::new(
+                    "unit",
+                    "unknown_unit",
+                    lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
+                )],
+            )
+            .into());
         }
         (None, true) => {
-            return Err(Problem::validation(lang, vec![FieldError::new("unit", "required", lang.pick("Cần chọn đơn vị", "Name a unit"))]).into());
+            return Err(Problem::validation(
+                lang,
+                vec![FieldError::new(
+                    "unit",
+                    "required",
+                    lang.pick("Cần chọn đơn vị", "Name a unit"),
+                )],
+            )
+            .into());
         }
         (None, false) => staff.0.unit.clone(),
     };
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let mut query = cases::table.filter(cases::unit_code.eq(&unit)).select(Case::as_select()).order(cases::due_at.asc()).limit(500).into_boxed();
+    let mut query = cases::table
+        .filter(cases::unit_code.eq(&unit))
+        .select(Case::as_select())
+        .order(cases::due_at.asc())
+        .limit(500)
+        .into_boxed();
     if let Some(d) = &q.department {
         query = query.filter(cases::department_code.eq(d.clone()));
     }
@@ -142,11 +208,18 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
 async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let draft = flow::latest_draft(&mut conn, c.petition_id).await.map_err(|e| internal(lang, e))?;
+    let draft = flow::latest_draft(&mut conn, c.petition_id)
+        .await
+        .map_err(|e| internal(lang, e))?;
     let history: Vec<(chrono::DateTime<Utc>, String, String, Option<String>)> = case_history::table
         .filter(case_history::petition_id.eq(c.petition_id))
         .order(case_history::seq)
-        .select((case_history::at, case_history::actor, case_history::action, case_history::note))
+        .select((
+            case_history::at,
+            case_history::actor,
+            case_history::action,
+            case_history::note,
+        ))
         .load(&mut conn)
         .await
         .map_err(|e| internal(lang, e))?;
@@ -159,16 +232,30 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
 
 fn not_answered(c: &Case, lang: Lang) -> Result<(), actix_web::Error> {
     if c.status == "approved" {
-        Err(Problem::new(actix_web::http::StatusCode::CONFLICT, "conflict", lang.pick("Đã có văn bản trả lời", "Already answered"))
-            .with_error(FieldError::new("case", "already_answered", lang.pick("Hồ sơ đã được phê duyệt", "The case is already approved")))
-            .into())
+        Err(Problem::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "conflict",
+            lang.pick("Đã có văn bản trả lời", "Already answered"),
+        )
+        .with_error(FieldError::new(
+            "case",
+            "already_answered",
+            lang.pick("Hồ sơ đã được phê duyệt", "The case is already approved"),
+        ))
+        .into())
     } else {
         Ok(())
     }
 }
 
 /// `POST /api/v1/staff/cases/{case}/drafts` `{answer}` (officer or head of the unit).
-async fn draft(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+async fn draft(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
     if !matches!(staff.0.role, Role::Officer | Role::Head) || !staff.0.can_write(&c.unit_code) {
         return Err(Problem::forbidden(lang).into());
@@ -179,12 +266,23 @@ async fn draft(core: web::Data<Core>, staff: Staff, path: web::Path<String>, bod
         return Err(Problem::validation(lang, errors).into());
     };
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub).await.map_err(|e| internal(lang, e))?;
-    Ok(HttpResponse::Created().json(json!({"status": "drafted", "tracking_code": c.tracking_code})))
+    flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    Ok(
+        HttpResponse::Created()
+            .json(json!({"status": "drafted", "tracking_code": c.tracking_code})),
+    )
 }
 
 /// `POST /api/v1/staff/cases/{case}/review` `{decision: "approve"|"request_changes", note?}` (head).
-async fn review(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+async fn review(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
     if staff.0.role != Role::Head || !staff.0.can_write(&c.unit_code) {
         return Err(Problem::forbidden(lang).into());
@@ -197,7 +295,14 @@ async fn review(core: web::Data<Core>, staff: Staff, path: web::Path<String>, bo
         Some("approve") => true,
         Some("request_changes") => false,
         Some(_) => {
-            errors.push(FieldError::new("decision", "unknown_value", lang.pick("Là approve hoặc request_changes", "Must be approve or request_changes")));
+            errors.push(FieldError::new(
+                "decision",
+                "unknown_value",
+                lang.pick(
+                    "Là approve hoặc request_changes",
+                    "Must be approve or request_changes",
+                ),
+            ));
             false
         }
         None => false,
@@ -206,10 +311,26 @@ async fn review(core: web::Data<Core>, staff: Staff, path: web::Path<String>, bo
         return Err(Problem::validation(lang, errors).into());
     }
     if c.status != "drafted" {
-        return Err(Problem::validation(lang, vec![FieldError::new("case", "no_draft", lang.pick("Chưa có dự thảo để duyệt", "There is no draft to review"))]).into());
+        return Err(Problem::validation(
+            lang,
+            vec![FieldError::new(
+                "case",
+                "no_draft",
+                lang.pick("Chưa có dự thảo để duyệt", "There is no draft to review"),
+            )],
+        )
+        .into());
     }
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    flow::review(&mut conn, c.petition_id, approve, note.as_deref(), &staff.0.sub).await.map_err(|e| internal(lang, e))?;
+    flow::review(
+        &mut conn,
+        c.petition_id,
+        approve,
+        note.as_deref(),
+        &staff.0.sub,
+    )
+    .await
+    .map_err(|e| internal(lang, e))?;
     Ok(HttpResponse::Ok().json(json!({"status": if approve { "reviewed" } else { "assigned" }})))
 }
 
@@ -220,21 +341,45 @@ async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, l
         return Err(Problem::forbidden(lang).into());
     }
     not_answered(&c, lang)?;
-    let ready = if c.review_required { c.status == "reviewed" } else { matches!(c.status.as_str(), "drafted" | "reviewed") };
+    let ready = if c.review_required {
+        c.status == "reviewed"
+    } else {
+        matches!(c.status.as_str(), "drafted" | "reviewed")
+    };
     if !ready {
         let (vi, en) = if c.review_required {
-            ("Dự thảo phải được trưởng phòng duyệt trước", "The draft must be reviewed by the head first")
+            (
+                "Dự thảo phải được trưởng phòng duyệt trước",
+                "The draft must be reviewed by the head first",
+            )
         } else {
             ("Chưa có dự thảo trả lời", "There is no draft answer yet")
         };
-        return Err(Problem::validation(lang, vec![FieldError::new("case", "not_ready", lang.pick(vi, en))]).into());
+        return Err(Problem::validation(
+            lang,
+            vec![FieldError::new("case", "not_ready", lang.pick(vi, en))],
+        )
+        .into());
     }
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let Some((answer, _, _)) = flow::latest_draft(&mut conn, c.petition_id).await.map_err(|e| internal(lang, e))? else {
-        return Err(Problem::validation(lang, vec![FieldError::new("case", "not_ready", lang.pick("Chưa có dự thảo trả lời", "There is no draft answer yet"))]).into());
+    let Some((answer, _, _)) = flow::latest_draft(&mut conn, c.petition_id)
+        .await
+        .map_err(|e| internal(lang, e))?
+    else {
+        return Err(Problem::validation(
+            lang,
+            vec![FieldError::new(
+                "case",
+                "not_ready",
+                lang.pick("Chưa có dự thảo trả lời", "There is no draft answer yet"),
+            )],
+        )
+        .into());
     };
     drop(conn);
-    let number = flow::approve(&core, &c, &answer, &staff.0.sub, Utc::now()).await.map_err(|e| internal(lang, e))?;
+    let number = flow::approve(&core, &c, &answer, &staff.0.sub, Utc::now())
+        .await
+        .map_err(|e| internal(lang, e))?;
     Ok(HttpResponse::Ok().json(json!({"status": "approved", "official_number": number, "public_path": format!("/api/v1/answers/{}", c.tracking_code)})))
 }
 
@@ -252,7 +397,17 @@ fn public_view(row: &PublicRow) -> Value {
     })
 }
 
-type PublicRow = (String, String, String, String, Option<String>, Option<String>, Option<String>, Option<String>, Option<chrono::DateTime<Utc>>);
+type PublicRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<chrono::DateTime<Utc>>,
+);
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -267,14 +422,40 @@ pub struct SearchQuery {
 async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -> Res {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
-        return Err(Problem::validation(lang, vec![FieldError::new("limit", "out_of_range", lang.pick("Từ 1 đến 100", "From 1 to 100"))]).into());
+        return Err(Problem::validation(
+            lang,
+            vec![FieldError::new(
+                "limit",
+                "out_of_range",
+                lang.pick("Từ 1 đến 100", "From 1 to 100"),
+            )],
+        )
+        .into());
     }
     if q.q.as_deref().is_some_and(|s| s.chars().count() > 200) {
-        return Err(Problem::validation(lang, vec![FieldError::new("q", "too_long", lang.pick("Tối đa 200 ký tự", "At most 200 characters"))]).into());
+        return Err(Problem::validation(
+            lang,
+            vec![FieldError::new(
+                "q",
+                "too_long",
+                lang.pick("Tối đa 200 ký tự", "At most 200 characters"),
+            )],
+        )
+        .into());
     }
     let mut query = cases::table
         .filter(cases::published_at.is_not_null())
-        .select((cases::tracking_code, cases::unit_code, cases::unit_name, cases::field_code, cases::public_title, cases::public_question, cases::public_answer, cases::official_number, cases::published_at))
+        .select((
+            cases::tracking_code,
+            cases::unit_code,
+            cases::unit_name,
+            cases::field_code,
+            cases::public_title,
+            cases::public_question,
+            cases::public_answer,
+            cases::official_number,
+            cases::published_at,
+        ))
         .order(cases::published_at.desc())
         .limit(limit)
         .into_boxed();
@@ -286,25 +467,42 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
     }
     if let Some(words) = &q.q {
         for w in doithoai_web::text::fold(words).split_whitespace().take(8) {
-            let escaped = w.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            let escaped = w
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
             query = query.filter(cases::search_folded.like(format!("%{escaped}%")));
         }
     }
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     let rows: Vec<PublicRow> = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
-    Ok(HttpResponse::Ok().json(json!({"answers": rows.iter().map(public_view).collect::<Vec<_>>()})))
+    Ok(HttpResponse::Ok()
+        .json(json!({"answers": rows.iter().map(public_view).collect::<Vec<_>>()})))
 }
 
 /// `GET /api/v1/answers/{tracking_code}`: one published answer (no personal data).
 async fn public_answer(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let c = flow::load(&mut conn, &path).await.map_err(|e| internal(lang, e))?;
-    let Some(c) = c.filter(|c| c.published_at.is_some() && uuid::Uuid::parse_str(&path).is_err()) else {
+    let c = flow::load(&mut conn, &path)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let Some(c) = c.filter(|c| c.published_at.is_some() && uuid::Uuid::parse_str(&path).is_err())
+    else {
         return Err(Problem::not_found(lang).into());
     };
     let row: PublicRow = cases::table
         .find(c.petition_id)
-        .select((cases::tracking_code, cases::unit_code, cases::unit_name, cases::field_code, cases::public_title, cases::public_question, cases::public_answer, cases::official_number, cases::published_at))
+        .select((
+            cases::tracking_code,
+            cases::unit_code,
+            cases::unit_name,
+            cases::field_code,
+            cases::public_title,
+            cases::public_question,
+            cases::public_answer,
+            cases::official_number,
+            cases::published_at,
+        ))
         .first(&mut conn)
         .await
         .map_err(|e| internal(lang, e))?;
@@ -313,27 +511,53 @@ async fn public_answer(core: web::Data<Core>, path: web::Path<String>, lang: Lan
 
 fn digits(s: &str) -> String {
     let d: String = s.chars().filter(char::is_ascii_digit).collect();
-    d.strip_prefix("84").map(str::to_owned).or_else(|| d.strip_prefix('0').map(str::to_owned)).unwrap_or(d)
+    d.strip_prefix("84")
+        .map(str::to_owned)
+        .or_else(|| d.strip_prefix('0').map(str::to_owned))
+        .unwrap_or(d)
 }
 
 /// `POST /api/v1/answers/{tracking_code}/rating` `{score: 1–5, comment?, contact}`: the
 /// submitter rates the answer, proving who they are with the phone or email they gave.
-async fn rate(core: web::Data<Core>, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+async fn rate(
+    core: web::Data<Core>,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Res {
     let mut errors = Vec::new();
     let score = match body.get("score") {
         Some(Value::Number(n)) => match n.as_i64() {
             Some(s) if (1..=5).contains(&s) => Some(s as i16),
             _ => {
-                errors.push(FieldError::new("score", "out_of_range", lang.pick("Điểm là số nguyên từ 1 đến 5", "The score is a whole number from 1 to 5")));
+                errors.push(FieldError::new(
+                    "score",
+                    "out_of_range",
+                    lang.pick(
+                        "Điểm là số nguyên từ 1 đến 5",
+                        "The score is a whole number from 1 to 5",
+                    ),
+                ));
                 None
             }
         },
         None | Some(Value::Null) => {
-            errors.push(FieldError::new("score", "required", lang.pick("Bắt buộc phải có", "This field is required")));
+            errors.push(FieldError::new(
+                "score",
+                "required",
+                lang.pick("Bắt buộc phải có", "This field is required"),
+            ));
             None
         }
         Some(_) => {
-            errors.push(FieldError::new("score", "wrong_type", lang.pick("Sai kiểu dữ liệu: cần số nguyên", "Wrong type: expected a whole number")));
+            errors.push(FieldError::new(
+                "score",
+                "wrong_type",
+                lang.pick(
+                    "Sai kiểu dữ liệu: cần số nguyên",
+                    "Wrong type: expected a whole number",
+                ),
+            ));
             None
         }
     };
@@ -346,28 +570,73 @@ async fn rate(core: web::Data<Core>, path: web::Path<String>, body: web::Json<Va
         return Err(Problem::validation(lang, errors).into());
     }
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let c = flow::load(&mut conn, &path).await.map_err(|e| internal(lang, e))?;
-    let Some(c) = c.filter(|c| c.published_at.is_some() && uuid::Uuid::parse_str(&path).is_err()) else {
+    let c = flow::load(&mut conn, &path)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let Some(c) = c.filter(|c| c.published_at.is_some() && uuid::Uuid::parse_str(&path).is_err())
+    else {
         return Err(Problem::not_found(lang).into());
     };
-    let submitter = c.submitter().ok_or_else(|| internal(lang, "unreadable submitter"))?;
-    let matches = submitter.email.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(contact.trim()))
-        || submitter.phone.as_deref().is_some_and(|p| !digits(&contact).is_empty() && digits(p) == digits(&contact));
+    let submitter = c
+        .submitter()
+        .ok_or_else(|| internal(lang, "unreadable submitter"))?;
+    let matches = submitter
+        .email
+        .as_deref()
+        .is_some_and(|e| e.eq_ignore_ascii_case(contact.trim()))
+        || submitter
+            .phone
+            .as_deref()
+            .is_some_and(|p| !digits(&contact).is_empty() && digits(p) == digits(&contact));
     if !matches {
-        return Err(Problem::validation(lang, vec![FieldError::new("contact", "contact_mismatch", lang.pick("Không khớp với số điện thoại hoặc email đã gửi kèm phản ánh", "Does not match the phone or email given with the submission"))]).into());
+        return Err(Problem::validation(
+            lang,
+            vec![FieldError::new(
+                "contact",
+                "contact_mismatch",
+                lang.pick(
+                    "Không khớp với số điện thoại hoặc email đã gửi kèm phản ánh",
+                    "Does not match the phone or email given with the submission",
+                ),
+            )],
+        )
+        .into());
     }
     let inserted = diesel::insert_into(ratings::table)
-        .values((ratings::petition_id.eq(c.petition_id), ratings::unit_code.eq(&c.unit_code), ratings::score.eq(score), ratings::comment.eq(&comment)))
+        .values((
+            ratings::petition_id.eq(c.petition_id),
+            ratings::unit_code.eq(&c.unit_code),
+            ratings::score.eq(score),
+            ratings::comment.eq(&comment),
+        ))
         .on_conflict_do_nothing()
         .execute(&mut conn)
         .await
         .map_err(|e| internal(lang, e))?;
     if inserted == 0 {
-        return Err(Problem::new(actix_web::http::StatusCode::CONFLICT, "conflict", lang.pick("Đã đánh giá", "Already rated"))
-            .with_error(FieldError::new("score", "already_rated", lang.pick("Mỗi phản ánh chỉ được đánh giá một lần", "Each submission is rated once")))
-            .into());
+        return Err(Problem::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "conflict",
+            lang.pick("Đã đánh giá", "Already rated"),
+        )
+        .with_error(FieldError::new(
+            "score",
+            "already_rated",
+            lang.pick(
+                "Mỗi phản ánh chỉ được đánh giá một lần",
+                "Each submission is rated once",
+            ),
+        ))
+        .into());
     }
-    let _ = flow::history(&mut conn, c.petition_id, "submitter", "rated", Some(&score.to_string())).await;
+    let _ = flow::history(
+        &mut conn,
+        c.petition_id,
+        "submitter",
+        "rated",
+        Some(&score.to_string()),
+    )
+    .await;
     Ok(HttpResponse::Created().json(json!({"tracking_code": c.tracking_code, "score": score})))
 }
 
@@ -386,7 +655,15 @@ async fn satisfaction(core: web::Data<Core>, q: web::Query<SatisfactionQuery>, l
     }
     let scores: Vec<i16> = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
     let n = scores.len();
-    let average = if n == 0 { None } else { Some(scores.iter().map(|s| f64::from(*s)).sum::<f64>() / n as f64) };
-    let index = if n == 0 { None } else { Some(100.0 * scores.iter().filter(|s| **s >= 4).count() as f64 / n as f64) };
+    let average = if n == 0 {
+        None
+    } else {
+        Some(scores.iter().map(|s| f64::from(*s)).sum::<f64>() / n as f64)
+    };
+    let index = if n == 0 {
+        None
+    } else {
+        Some(100.0 * scores.iter().filter(|s| **s >= 4).count() as f64 / n as f64)
+    };
     Ok(HttpResponse::Ok().json(json!({"unit": q.unit, "ratings": n, "average": average, "satisfaction_index": index, "target": 86.0})))
 }

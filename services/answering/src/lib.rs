@@ -33,14 +33,29 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     .await?;
     let check_every: u64 = core.settings.parse("DEADLINE_CHECK_SECONDS", 60)?;
     let due_soon_hours: i64 = core.settings.parse("DUE_SOON_HOURS", 48)?;
-    anyhow::ensure!(check_every >= 1, "setting ANSWERING_DEADLINE_CHECK_SECONDS must be at least 1");
+    anyhow::ensure!(
+        check_every >= 1,
+        "setting ANSWERING_DEADLINE_CHECK_SECONDS must be at least 1"
+    );
     {
         let c = core.clone();
-        core.consume("routed", subjects::ROUTING, &[subjects::PETITION_ROUTED], move |e| flow::on_routed(c.clone(), e));
+        core.consume(
+            "routed",
+            subjects::ROUTING,
+            &[subjects::PETITION_ROUTED],
+            move |e| flow::on_routed(c.clone(), e),
+        );
     }
-    core.spawn(deadline_watch(core.clone(), Duration::from_secs(check_every), chrono::Duration::hours(due_soon_hours)));
+    core.spawn(deadline_watch(
+        core.clone(),
+        Duration::from_secs(check_every),
+        chrono::Duration::hours(due_soon_hours),
+    ));
     let overdue = prometheus::IntGaugeVec::new(
-        prometheus::Opts::new("answering_overdue_cases", "Open cases past their due date, per unit"),
+        prometheus::Opts::new(
+            "answering_overdue_cases",
+            "Open cases past their due date, per unit",
+        ),
         &["unit"],
     )?;
     core.metrics.registry.register(Box::new(overdue.clone()))?;

@@ -49,17 +49,30 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     {
         use doithoai_contracts::subjects as s;
         let c = core.clone();
-        core.consume("routed", s::ROUTING, &[s::PETITION_ROUTED], move |e| bus::lifecycle::on_routed(c.clone(), e));
-        let c = core.clone();
-        core.consume("transferred", s::ROUTING, &[s::PETITION_TRANSFERRED], move |e| {
-            bus::lifecycle::on_transferred(c.clone(), e)
+        core.consume("routed", s::ROUTING, &[s::PETITION_ROUTED], move |e| {
+            bus::lifecycle::on_routed(c.clone(), e)
         });
         let c = core.clone();
-        core.consume("answered", s::ANSWERING, &[s::PETITION_ANSWERED], move |e| bus::lifecycle::on_answered(c.clone(), e));
+        core.consume(
+            "transferred",
+            s::ROUTING,
+            &[s::PETITION_TRANSFERRED],
+            move |e| bus::lifecycle::on_transferred(c.clone(), e),
+        );
         let c = core.clone();
-        core.consume("published", s::ANSWERING, &[s::PETITION_PUBLISHED], move |e| {
-            bus::lifecycle::on_published(c.clone(), e)
-        });
+        core.consume(
+            "answered",
+            s::ANSWERING,
+            &[s::PETITION_ANSWERED],
+            move |e| bus::lifecycle::on_answered(c.clone(), e),
+        );
+        let c = core.clone();
+        core.consume(
+            "published",
+            s::ANSWERING,
+            &[s::PETITION_PUBLISHED],
+            move |e| bus::lifecycle::on_published(c.clone(), e),
+        );
     }
     let data = actix_web::web::Data::new(state);
     doithoai_web::serve(core.clone(), config.body_limit, move |cfg| {

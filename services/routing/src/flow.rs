@@ -29,7 +29,11 @@ pub async fn reload_calendar(core: &Core, cal: &SharedCalendar) -> anyhow::Resul
 }
 
 /// Consumer of `petition.received`.
-pub async fn on_received(core: Core, cal: SharedCalendar, env: Envelope<PetitionReceivedV1>) -> Result<(), ConsumeError> {
+pub async fn on_received(
+    core: Core,
+    cal: SharedCalendar,
+    env: Envelope<PetitionReceivedV1>,
+) -> Result<(), ConsumeError> {
     let mut conn = core.pool.get().await?;
     let p = env.data;
     let calendar = calendar_now(&cal);
@@ -42,9 +46,10 @@ pub async fn on_received(core: Core, cal: SharedCalendar, env: Envelope<Petition
             let Some((unit_name, kind)) = queries::holder(conn, &p.unit).await? else {
                 return Err(ConsumeError::Poison(format!("unknown unit {}", p.unit)));
             };
-            let department = queries::decide_department(conn, &p.unit, &kind, &p.field, p.content_type)
-                .await?
-                .unwrap_or_else(|| "van-phong".to_owned());
+            let department =
+                queries::decide_department(conn, &p.unit, &kind, &p.field, p.content_type)
+                    .await?
+                    .unwrap_or_else(|| "van-phong".to_owned());
             let span = queries::policy(conn, &p.unit, "answer").await?;
             let due_at = calendar.due(p.received_at, span);
             let assignment = Assignment {
@@ -56,10 +61,21 @@ pub async fn on_received(core: Core, cal: SharedCalendar, env: Envelope<Petition
                 received_at: p.received_at,
                 due_at,
                 status: "routed".to_owned(),
-                petition: serde_json::to_string(&p).map_err(|e| ConsumeError::Poison(e.to_string()))?,
+                petition: serde_json::to_string(&p)
+                    .map_err(|e| ConsumeError::Poison(e.to_string()))?,
             };
             queries::record(conn, &assignment, "system", "initial", None, None).await?;
-            let event = routed_event(conn, &ns, &assignment, &unit_name, "initial", None, None, p.clone()).await?;
+            let event = routed_event(
+                conn,
+                &ns,
+                &assignment,
+                &unit_name,
+                "initial",
+                None,
+                None,
+                p.clone(),
+            )
+            .await?;
             outbox::enqueue(conn, &[event]).await?;
             Ok(true)
         })
@@ -103,8 +119,12 @@ async fn routed_event(
             petition,
         },
     );
-    NewMessage::new(subjects::subject(ns, ROUTING, PETITION_ROUTED, &a.unit_code), &envelope, None)
-        .map_err(|e| ConsumeError::Poison(e.to_string()))
+    NewMessage::new(
+        subjects::subject(ns, ROUTING, PETITION_ROUTED, &a.unit_code),
+        &envelope,
+        None,
+    )
+    .map_err(|e| ConsumeError::Poison(e.to_string()))
 }
 
 /// Why a staff routing action was refused.
@@ -130,11 +150,30 @@ pub async fn reroute(
     next.status = "routed".to_owned();
     let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
-        let (unit_name, _) = queries::holder(conn, &next.unit_code).await?.unwrap_or_default();
-        queries::record(conn, &next, actor, "reroute", Some(&a.unit_code), Some(reason)).await?;
-        let event = routed_event(conn, &ns, &next, &unit_name, "reroute", Some(reason), Some(actor), petition)
-            .await
-            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let (unit_name, _) = queries::holder(conn, &next.unit_code)
+            .await?
+            .unwrap_or_default();
+        queries::record(
+            conn,
+            &next,
+            actor,
+            "reroute",
+            Some(&a.unit_code),
+            Some(reason),
+        )
+        .await?;
+        let event = routed_event(
+            conn,
+            &ns,
+            &next,
+            &unit_name,
+            "reroute",
+            Some(reason),
+            Some(actor),
+            petition,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         outbox::enqueue(conn, &[event]).await?;
         Ok(())
     })
@@ -164,7 +203,9 @@ pub async fn transfer(
         .transaction::<(Assignment, DateTime<Utc>), anyhow::Error, _>(async |conn| {
             let transfer_span = queries::policy(conn, &a.unit_code, "transfer").await?;
             let transfer_due = calendar.due(a.received_at, transfer_span);
-            let answer_span = queries::policy(conn, to, "answer").await.unwrap_or(Span::WorkingDays(15));
+            let answer_span = queries::policy(conn, to, "answer")
+                .await
+                .unwrap_or(Span::WorkingDays(15));
             let (_, kind) = queries::holder(conn, to).await?.unwrap_or_default();
             let department = if kind == "body" {
                 "van-phong".to_owned()
@@ -180,7 +221,15 @@ pub async fn transfer(
                 status: "transferred".to_owned(),
                 ..a.clone()
             };
-            queries::record(conn, &next, actor, "transfer", Some(&a.unit_code), Some(reason)).await?;
+            queries::record(
+                conn,
+                &next,
+                actor,
+                "transfer",
+                Some(&a.unit_code),
+                Some(reason),
+            )
+            .await?;
             let transferred = Envelope::new(
                 PETITION_TRANSFERRED,
                 &a.unit_code,
@@ -196,10 +245,23 @@ pub async fn transfer(
                     submitter: petition.submitter.clone(),
                 },
             );
-            let routed = routed_event(conn, &ns, &next, to_name, "transfer", Some(reason), Some(actor), petition.clone())
-                .await
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            let transferred = NewMessage::new(subjects::subject(&ns, ROUTING, PETITION_TRANSFERRED, &a.unit_code), &transferred, None)?;
+            let routed = routed_event(
+                conn,
+                &ns,
+                &next,
+                to_name,
+                "transfer",
+                Some(reason),
+                Some(actor),
+                petition.clone(),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+            let transferred = NewMessage::new(
+                subjects::subject(&ns, ROUTING, PETITION_TRANSFERRED, &a.unit_code),
+                &transferred,
+                None,
+            )?;
             outbox::enqueue(conn, &[transferred, routed]).await?;
             Ok((next, transfer_due))
         })

@@ -15,11 +15,20 @@ use serde_json::{Value, json};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/units", web::get().to(list_units))
         .route("/api/v1/staff/routing/{petition}", web::get().to(show))
-        .route("/api/v1/staff/routing/{petition}/reroute", web::post().to(reroute))
-        .route("/api/v1/staff/routing/{petition}/transfer", web::post().to(transfer))
+        .route(
+            "/api/v1/staff/routing/{petition}/reroute",
+            web::post().to(reroute),
+        )
+        .route(
+            "/api/v1/staff/routing/{petition}/transfer",
+            web::post().to(transfer),
+        )
         .route("/api/v1/holidays", web::get().to(list_holidays))
         .route("/api/v1/staff/holidays/{date}", web::put().to(put_holiday))
-        .route("/api/v1/staff/holidays/{date}", web::delete().to(delete_holiday));
+        .route(
+            "/api/v1/staff/holidays/{date}",
+            web::delete().to(delete_holiday),
+        );
 }
 
 fn internal(lang: Lang, e: impl std::fmt::Display) -> actix_web::Error {
@@ -42,9 +51,16 @@ async fn list_units(core: web::Data<Core>, lang: Lang) -> Result<HttpResponse, a
 }
 
 /// The assignment if the token's unit holds it (or the city-wide roles), else 404.
-async fn held(core: &Core, staff: &Staff, key: &str, lang: Lang) -> Result<queries::Assignment, actix_web::Error> {
+async fn held(
+    core: &Core,
+    staff: &Staff,
+    key: &str,
+    lang: Lang,
+) -> Result<queries::Assignment, actix_web::Error> {
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let found = queries::assignment(&mut conn, key).await.map_err(|e| internal(lang, e))?;
+    let found = queries::assignment(&mut conn, key)
+        .await
+        .map_err(|e| internal(lang, e))?;
     found
         .filter(|a| staff.0.can_read(&a.unit_code) || staff.0.can_read(&a.origin_unit))
         .ok_or_else(|| Problem::not_found(lang).into())
@@ -64,34 +80,70 @@ fn view(a: &queries::Assignment) -> Value {
 }
 
 /// `GET /api/v1/staff/routing/{petition}`: where it stands and every routing decision.
-async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Result<HttpResponse, actix_web::Error> {
+async fn show(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    lang: Lang,
+) -> Result<HttpResponse, actix_web::Error> {
     let a = held(&core, &staff, &path, lang).await?;
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let history = queries::history(&mut conn, a.petition_id).await.map_err(|e| internal(lang, e))?;
+    let history = queries::history(&mut conn, a.petition_id)
+        .await
+        .map_err(|e| internal(lang, e))?;
     let mut body = view(&a);
     body["history"] = json!(history);
     Ok(HttpResponse::Ok().json(body))
 }
 
-fn text_field(body: &Value, key: &'static str, max: usize, lang: Lang, errors: &mut Vec<FieldError>) -> Option<String> {
+fn text_field(
+    body: &Value,
+    key: &'static str,
+    max: usize,
+    lang: Lang,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     match body.get(key) {
-        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control) => {
+        Some(Value::String(s))
+            if !s.trim().is_empty()
+                && s.chars().count() <= max
+                && !s.chars().any(char::is_control) =>
+        {
             Some(s.trim().to_owned())
         }
         Some(Value::String(s)) if s.chars().count() > max => {
-            errors.push(FieldError::new(key, "too_long", lang.pick("Quá dài", "Too long")));
+            errors.push(FieldError::new(
+                key,
+                "too_long",
+                lang.pick("Quá dài", "Too long"),
+            ));
             None
         }
         Some(Value::String(s)) if s.chars().any(char::is_control) => {
-            errors.push(FieldError::new(key, "control_character", lang.pick("Chứa ký tự điều khiển", "Contains a control character")));
+            errors.push(FieldError::new(
+                key,
+                "control_character",
+                lang.pick("Chứa ký tự điều khiển", "Contains a control character"),
+            ));
             None
         }
         Some(Value::String(_)) | None | Some(Value::Null) => {
-            errors.push(FieldError::new(key, "required", lang.pick("Bắt buộc phải có", "This field is required")));
+            errors.push(FieldError::new(
+                key,
+                "required",
+                lang.pick("Bắt buộc phải có", "This field is required"),
+            ));
             None
         }
         Some(_) => {
-            errors.push(FieldError::new(key, "wrong_type", lang.pick("Sai kiểu dữ liệu: cần chuỗi ký tự", "Wrong type: expected a string")));
+            errors.push(FieldError::new(
+                key,
+                "wrong_type",
+                lang.pick(
+                    "Sai kiểu dữ liệu: cần chuỗi ký tự",
+                    "Wrong type: expected a string",
+                ),
+            ));
             None
         }
     }
@@ -122,14 +174,34 @@ async fn reroute(
     let department = text_field(&body, "department", 64, lang, &mut errors);
     let reason = text_field(&body, "reason", 2000, lang, &mut errors);
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let kind = queries::holder(&mut conn, &a.unit_code).await.map_err(|e| internal(lang, e))?.map(|(_, k)| k).unwrap_or_default();
-    let allowed = queries::departments_for(&mut conn, &kind).await.map_err(|e| internal(lang, e))?;
+    let kind = queries::holder(&mut conn, &a.unit_code)
+        .await
+        .map_err(|e| internal(lang, e))?
+        .map(|(_, k)| k)
+        .unwrap_or_default();
+    let allowed = queries::departments_for(&mut conn, &kind)
+        .await
+        .map_err(|e| internal(lang, e))?;
     drop(conn);
     if let Some(d) = &department {
         if !allowed.contains(d) {
-            errors.push(FieldError::new("department", "unknown_department", lang.pick("Đơn vị không có phòng này", "The unit has no such department")));
+            errors.push(FieldError::new(
+                "department",
+                "unknown_department",
+                lang.pick(
+                    "Đơn vị không có phòng này",
+                    "The unit has no such department",
+                ),
+            ));
         } else if *d == a.department_code {
-            errors.push(FieldError::new("department", "unchanged", lang.pick("Đang do chính phòng này xử lý", "That department already holds it")));
+            errors.push(FieldError::new(
+                "department",
+                "unchanged",
+                lang.pick(
+                    "Đang do chính phòng này xử lý",
+                    "That department already holds it",
+                ),
+            ));
         }
     }
     let (Some(department), Some(reason)) = (department, reason) else {
@@ -138,7 +210,9 @@ async fn reroute(
     if !errors.is_empty() {
         return Err(Problem::validation(lang, errors).into());
     }
-    let next = flow::reroute(&core, a, &department, &reason, &staff.0.sub).await.map_err(|e| internal(lang, e))?;
+    let next = flow::reroute(&core, a, &department, &reason, &staff.0.sub)
+        .await
+        .map_err(|e| internal(lang, e))?;
     Ok(HttpResponse::Ok().json(view(&next)))
 }
 
@@ -163,11 +237,25 @@ async fn transfer(
     let mut to_name = None;
     if let Some(t) = &to {
         let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-        to_name = queries::holder(&mut conn, t).await.map_err(|e| internal(lang, e))?.map(|(n, _)| n);
+        to_name = queries::holder(&mut conn, t)
+            .await
+            .map_err(|e| internal(lang, e))?
+            .map(|(n, _)| n);
         if to_name.is_none() {
-            errors.push(FieldError::new("to", "unknown_body", lang.pick("Không có cơ quan nào với mã này", "No body has this code")));
+            errors.push(FieldError::new(
+                "to",
+                "unknown_body",
+                lang.pick("Không có cơ quan nào với mã này", "No body has this code"),
+            ));
         } else if *t == a.unit_code {
-            errors.push(FieldError::new("to", "unchanged", lang.pick("Không thể chuyển cho chính đơn vị đang xử lý", "Cannot transfer to the unit that holds it")));
+            errors.push(FieldError::new(
+                "to",
+                "unchanged",
+                lang.pick(
+                    "Không thể chuyển cho chính đơn vị đang xử lý",
+                    "Cannot transfer to the unit that holds it",
+                ),
+            ));
         }
     }
     let (Some(to), Some(reason), Some(to_name)) = (to, reason, to_name) else {
@@ -177,9 +265,10 @@ async fn transfer(
         return Err(Problem::validation(lang, errors).into());
     }
     let now = Utc::now();
-    let (next, transfer_due) = flow::transfer(&core, &cal, a, &to, &to_name, &reason, &staff.0.sub, now)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let (next, transfer_due) =
+        flow::transfer(&core, &cal, a, &to, &to_name, &reason, &staff.0.sub, now)
+            .await
+            .map_err(|e| internal(lang, e))?;
     let mut out = view(&next);
     out["transfer_due_at"] = json!(transfer_due.to_rfc3339_opts(SecondsFormat::Millis, true));
     out["transfer_on_time"] = json!(now <= transfer_due);
@@ -187,7 +276,10 @@ async fn transfer(
 }
 
 /// `GET /api/v1/holidays`: the holidays the calendar skips (public).
-async fn list_holidays(core: web::Data<Core>, lang: Lang) -> Result<HttpResponse, actix_web::Error> {
+async fn list_holidays(
+    core: web::Data<Core>,
+    lang: Lang,
+) -> Result<HttpResponse, actix_web::Error> {
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     let rows: Vec<(NaiveDate, String, String)> = holidays::table
         .order(holidays::day)
@@ -210,7 +302,14 @@ fn city_admin(staff: &Staff, lang: Lang) -> Result<(), actix_web::Error> {
 
 fn parse_date(s: &str, lang: Lang) -> Result<NaiveDate, actix_web::Error> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
-        Problem::bad_request(lang, "date", "invalid_date", lang.pick("Ngày theo dạng YYYY-MM-DD", "A date as YYYY-MM-DD").to_owned()).into()
+        Problem::bad_request(
+            lang,
+            "date",
+            "invalid_date",
+            lang.pick("Ngày theo dạng YYYY-MM-DD", "A date as YYYY-MM-DD")
+                .to_owned(),
+        )
+        .into()
     })
 }
 
@@ -227,20 +326,34 @@ async fn put_holiday(
     let day = parse_date(&path, lang)?;
     let mut errors = Vec::new();
     let name_vi = text_field(&body, "name_vi", 200, lang, &mut errors);
-    let name_en = body.get("name_en").and_then(Value::as_str).unwrap_or("").trim().to_owned();
+    let name_en = body
+        .get("name_en")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .trim()
+        .to_owned();
     let Some(name_vi) = name_vi else {
         return Err(Problem::validation(lang, errors).into());
     };
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     diesel::insert_into(holidays::table)
-        .values((holidays::day.eq(day), holidays::name_vi.eq(&name_vi), holidays::name_en.eq(&name_en)))
+        .values((
+            holidays::day.eq(day),
+            holidays::name_vi.eq(&name_vi),
+            holidays::name_en.eq(&name_en),
+        ))
         .on_conflict(holidays::day)
         .do_update()
-        .set((holidays::name_vi.eq(&name_vi), holidays::name_en.eq(&name_en)))
+        .set((
+            holidays::name_vi.eq(&name_vi),
+            holidays::name_en.eq(&name_en),
+        ))
         .execute(&mut conn)
         .await
         .map_err(|e| internal(lang, e))?;
-    flow::reload_calendar(&core, &cal).await.map_err(|e| internal(lang, e))?;
+    flow::reload_calendar(&core, &cal)
+        .await
+        .map_err(|e| internal(lang, e))?;
     tracing::info!(date = %day, actor = %staff.0.sub, "holiday {day} set by {}", staff.0.sub);
     Ok(HttpResponse::Ok().json(json!({"date": day, "name_vi": name_vi, "name_en": name_en})))
 }
@@ -256,10 +369,15 @@ async fn delete_holiday(
     city_admin(&staff, lang)?;
     let day = parse_date(&path, lang)?;
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let n = diesel::delete(holidays::table.find(day)).execute(&mut conn).await.map_err(|e| internal(lang, e))?;
+    let n = diesel::delete(holidays::table.find(day))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
     if n == 0 {
         return Err(Problem::not_found(lang).into());
     }
-    flow::reload_calendar(&core, &cal).await.map_err(|e| internal(lang, e))?;
+    flow::reload_calendar(&core, &cal)
+        .await
+        .map_err(|e| internal(lang, e))?;
     Ok(HttpResponse::NoContent().finish())
 }

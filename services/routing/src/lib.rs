@@ -50,9 +50,12 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     flow::reload_calendar(&core, &calendar).await?;
     {
         let (core2, cal) = (core.clone(), calendar.clone());
-        core.consume("received", subjects::INTAKE, &[subjects::PETITION_RECEIVED], move |env| {
-            flow::on_received(core2.clone(), cal.clone(), env)
-        });
+        core.consume(
+            "received",
+            subjects::INTAKE,
+            &[subjects::PETITION_RECEIVED],
+            move |env| flow::on_received(core2.clone(), cal.clone(), env),
+        );
     }
     core.spawn(refresh_calendar(core.clone(), calendar.clone()));
     let cal = web::Data::new(calendar);

@@ -70,7 +70,9 @@ pub async fn connect(cfg: &BusConfig, name: &str) -> anyhow::Result<async_nats::
         .max_reconnects(None)
         .connection_timeout(Duration::from_secs(2))
         // Try again at most every 2 s, so the backlog flows soon after an outage ends.
-        .reconnect_delay_callback(|attempts| Duration::from_millis((attempts as u64 * 250).min(2000)))
+        .reconnect_delay_callback(|attempts| {
+            Duration::from_millis((attempts as u64 * 250).min(2000))
+        })
         .event_callback(|event| async move {
             tracing::info!(event = %event, "nats connection event: {event}");
         })

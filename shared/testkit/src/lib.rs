@@ -326,3 +326,102 @@ impl Drop for OwnNats {
         }
     }
 }
+
+/// A real SMTP server process (Python's standard `smtpd`) that writes every message it
+/// accepts to a folder, for tests of email delivery.
+pub struct SmtpSink {
+    pub port: u16,
+    pub dir: std::path::PathBuf,
+    child: std::process::Child,
+}
+
+impl SmtpSink {
+    pub fn start() -> anyhow::Result<SmtpSink> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let dir = std::env::temp_dir().join(format!("doithoai-smtp-{}", unique_name()));
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/smtp_sink.py");
+        let child = std::process::Command::new(
+            std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()),
+        )
+        .arg(script)
+        .arg(port.to_string())
+        .arg(&dir)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| anyhow::anyhow!("starting the SMTP sink (python3): {e}"))?;
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(SmtpSink { port, dir, child });
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        anyhow::bail!("SMTP sink did not start on port {port}")
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// The raw messages received so far, oldest first.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<_> = std::fs::read_dir(&self.dir)
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        files.sort();
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .collect()
+    }
+
+    /// The messages with base64 body parts decoded, so their Vietnamese text can be searched.
+    pub fn decoded(&self) -> Vec<String> {
+        self.messages().iter().map(|m| decode_eml(m)).collect()
+    }
+
+    /// Waits up to `wait` for at least `n` messages.
+    pub async fn wait_for(&self, n: usize, wait: Duration) -> Vec<String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let m = self.messages();
+            if m.len() >= n || tokio::time::Instant::now() >= deadline {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Headers as they are, followed by the body decoded from base64 when the message says so.
+pub fn decode_eml(raw: &str) -> String {
+    use base64::Engine;
+    let (head, body) = raw
+        .split_once("\r\n\r\n")
+        .or_else(|| raw.split_once("\n\n"))
+        .unwrap_or((raw, ""));
+    if head
+        .to_ascii_lowercase()
+        .contains("content-transfer-encoding: base64")
+    {
+        let compact: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+        if let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(compact) {
+            return format!("{head}\n\n{}", String::from_utf8_lossy(&bytes));
+        }
+    }
+    raw.to_owned()
+}

@@ -199,7 +199,13 @@ impl Core {
             durable: format!("{}-{name}", self.service),
             filter_subjects: events
                 .iter()
-                .map(|e| doithoai_contracts::subjects::event_wildcard(&self.bus.namespace, from_service, e))
+                .map(|e| {
+                    doithoai_contracts::subjects::event_wildcard(
+                        &self.bus.namespace,
+                        from_service,
+                        e,
+                    )
+                })
                 .collect(),
             max_deliver: 50,
             ack_wait: Duration::from_secs(30),
@@ -221,9 +227,13 @@ impl Core {
                         .and_then(|v| doithoai_telemetry::trace_id_from_traceparent(v.as_str()))
                         .unwrap_or_else(doithoai_telemetry::new_trace_id);
                     let span = tracing::info_span!("event", trace_id = %trace_id, subject = %msg.subject, consumer = %durable);
-                    let envelope = match serde_json::from_slice::<doithoai_contracts::Envelope<T>>(&msg.payload) {
+                    let envelope = match serde_json::from_slice::<doithoai_contracts::Envelope<T>>(
+                        &msg.payload,
+                    ) {
                         Ok(e) => e,
-                        Err(e) => return (msg, Outcome::Poison(format!("undecodable payload: {e}"))),
+                        Err(e) => {
+                            return (msg, Outcome::Poison(format!("undecodable payload: {e}")));
+                        }
                     };
                     let outcome = match handler(envelope).instrument(span.clone()).await {
                         Ok(()) => Outcome::Done,
@@ -474,16 +484,25 @@ async fn metrics(core: web::Data<Core>) -> HttpResponse {
     if doithoai_bus::is_connected(&core.nats) {
         let specs: Vec<ConsumerSpec> = core.consumers.lock().map(|c| c.clone()).unwrap_or_default();
         let lags = futures_util::future::join_all(specs.iter().map(|spec| {
-            tokio::time::timeout(Duration::from_millis(500), doithoai_bus::consumer::pending(&core.js, spec))
+            tokio::time::timeout(
+                Duration::from_millis(500),
+                doithoai_bus::consumer::pending(&core.js, spec),
+            )
         }))
         .await;
         for (spec, lag) in specs.iter().zip(lags) {
             if let Ok(Some(n)) = lag {
-                core.lag.with_label_values(&[spec.durable.as_str()]).set(n as i64);
+                core.lag
+                    .with_label_values(&[spec.durable.as_str()])
+                    .set(n as i64);
             }
         }
     }
-    let hooks: Vec<ScrapeHook> = core.scrape_hooks.lock().map(|h| h.clone()).unwrap_or_default();
+    let hooks: Vec<ScrapeHook> = core
+        .scrape_hooks
+        .lock()
+        .map(|h| h.clone())
+        .unwrap_or_default();
     for hook in hooks {
         let _ = tokio::time::timeout(Duration::from_secs(2), hook()).await;
     }

@@ -12,10 +12,12 @@ mod core;
 mod lang;
 mod middleware;
 pub mod problem;
-pub mod text;
 mod staff;
+pub mod text;
 
-pub use crate::core::{ConsumeError, Core, CoreOptions, RunningServer, run_service, serve, stop_on_signals};
+pub use crate::core::{
+    ConsumeError, Core, CoreOptions, RunningServer, run_service, serve, stop_on_signals,
+};
 pub use config::Settings;
 pub use lang::Lang;
 pub use problem::{FieldError, Problem};

@@ -14,13 +14,17 @@ const HIDDEN_EMAIL: &str = "[email đã được ẩn]";
 const HIDDEN_ID: &str = "[số giấy tờ đã được ẩn]";
 
 #[allow(clippy::expect_used)] // fixed patterns, checked by the tests below
-static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}").expect("email pattern"));
-#[allow(clippy::expect_used)]
-static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?:\+84|\b0084|\b84|\b0)[\s.\-]?(?:\(0\)[\s.\-]?)?\d{2,3}(?:[\s.\-]?\d){6,8}\b").expect("phone pattern")
+static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}").expect("email pattern")
 });
 #[allow(clippy::expect_used)]
-static ID_NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\b(?:\d{12}|\d{9})\b").expect("id pattern"));
+static PHONE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:\+84|\b0084|\b84|\b0)[\s.\-]?(?:\(0\)[\s.\-]?)?\d{2,3}(?:[\s.\-]?\d){6,8}\b")
+        .expect("phone pattern")
+});
+#[allow(clippy::expect_used)]
+static ID_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b(?:\d{12}|\d{9})\b").expect("id pattern"));
 /// A house number with its alley (ngõ, ngách, hẻm, kiệt) and street, or a house number with
 /// its street: "số 5 ngõ 12 phố Láng", "nhà 14, đường Nguyễn Trãi". A document number
 /// ("quyết định số 15/QĐ-UBND") has no street and is kept.
@@ -93,8 +97,19 @@ mod tests {
         let text = "Tôi là trần thị bình, ở Số 5 ngõ 12 phố Láng. Gọi 0987.654.321 hoặc +84 912 345 678, \
                     email binh.tran@example.vn, CCCD 001203004567. Hàng xóm ở nhà 14 ngõ 7 phố Chùa Láng, gặp khó khăn.";
         let out = redact(text, &submitter(), false);
-        for leaked in ["trần thị bình", "Số 5 ngõ 12", "987", "912 345", "binh.tran", "001203004567", "nhà 14"] {
-            assert!(!out.to_lowercase().contains(&leaked.to_lowercase()), "{leaked} leaked: {out}");
+        for leaked in [
+            "trần thị bình",
+            "Số 5 ngõ 12",
+            "987",
+            "912 345",
+            "binh.tran",
+            "001203004567",
+            "nhà 14",
+        ] {
+            assert!(
+                !out.to_lowercase().contains(&leaked.to_lowercase()),
+                "{leaked} leaked: {out}"
+            );
         }
         assert!(out.contains("gặp khó khăn"));
     }
@@ -108,7 +123,11 @@ mod tests {
 
     #[test]
     fn ordinary_numbers_are_kept() {
-        let out = redact("Theo Nghị định 20/2008/NĐ-CP, trong 15 ngày làm việc, phí 50000 đồng", &submitter(), false);
+        let out = redact(
+            "Theo Nghị định 20/2008/NĐ-CP, trong 15 ngày làm việc, phí 50000 đồng",
+            &submitter(),
+            false,
+        );
         assert!(out.contains("20/2008") && out.contains("15 ngày") && out.contains("50000"));
     }
 }

@@ -2,7 +2,9 @@ use async_nats::jetstream;
 use chrono::{DateTime, Duration as CDuration, Utc};
 use doithoai_auth::Role;
 use doithoai_contracts::subjects;
-use doithoai_contracts::{Channel, Envelope, PetitionKind, PetitionReceivedV1, PetitionRoutedV1, SubmitterV1};
+use doithoai_contracts::{
+    Channel, Envelope, PetitionKind, PetitionReceivedV1, PetitionRoutedV1, SubmitterV1,
+};
 use doithoai_testkit::{TestEnv, token};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -16,14 +18,31 @@ struct App {
 
 async fn spawn() -> App {
     let env = TestEnv::new().set("ANSWERING_DEADLINE_CHECK_SECONDS", "1");
-    let app = answering::build(env.overrides.clone()).await.expect("answering starts");
+    let app = answering::build(env.overrides.clone())
+        .await
+        .expect("answering starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     doithoai_testkit::wait_ready(&base).await;
-    let js = jetstream::new(async_nats::connect(doithoai_testkit::nats_url()).await.unwrap());
-    let bus = doithoai_bus::BusConfig { url: doithoai_testkit::nats_url(), namespace: env.namespace.clone(), replicas: 1 };
-    doithoai_bus::ensure_stream(&js, &bus, subjects::ROUTING).await.unwrap();
-    App { base, env, js, client: reqwest::Client::new() }
+    let js = jetstream::new(
+        async_nats::connect(doithoai_testkit::nats_url())
+            .await
+            .unwrap(),
+    );
+    let bus = doithoai_bus::BusConfig {
+        url: doithoai_testkit::nats_url(),
+        namespace: env.namespace.clone(),
+        replicas: 1,
+    };
+    doithoai_bus::ensure_stream(&js, &bus, subjects::ROUTING)
+        .await
+        .unwrap();
+    App {
+        base,
+        env,
+        js,
+        client: reqwest::Client::new(),
+    }
 }
 
 fn routed(code: &str, due: DateTime<Utc>, consent: bool) -> PetitionRoutedV1 {
@@ -69,16 +88,35 @@ impl App {
     async fn route(&self, mut r: PetitionRoutedV1) -> PetitionRoutedV1 {
         r.petition.petition_id = r.petition_id;
         let env = Envelope::new(subjects::PETITION_ROUTED, &r.unit, r.clone());
-        let subject = subjects::subject(&self.env.namespace, subjects::ROUTING, subjects::PETITION_ROUTED, &r.unit);
+        let subject = subjects::subject(
+            &self.env.namespace,
+            subjects::ROUTING,
+            subjects::PETITION_ROUTED,
+            &r.unit,
+        );
         self.js
-            .send_publish(subject, jetstream::message::PublishMessage::build().payload(serde_json::to_vec(&env).unwrap().into()).message_id(env.id.to_string()))
+            .send_publish(
+                subject,
+                jetstream::message::PublishMessage::build()
+                    .payload(serde_json::to_vec(&env).unwrap().into())
+                    .message_id(env.id.to_string()),
+            )
             .await
             .unwrap()
             .await
             .unwrap();
         let clerk = token(Role::Clerk, &r.unit);
         for _ in 0..100 {
-            let res = self.client.get(format!("{}/api/v1/staff/cases/{}", self.base, r.petition_id)).bearer_auth(&clerk).send().await.unwrap();
+            let res = self
+                .client
+                .get(format!(
+                    "{}/api/v1/staff/cases/{}",
+                    self.base, r.petition_id
+                ))
+                .bearer_auth(&clerk)
+                .send()
+                .await
+                .unwrap();
             if res.status().as_u16() == 200 {
                 return r;
             }
@@ -88,76 +126,288 @@ impl App {
     }
 
     fn post(&self, t: &str, path: &str, body: Value) -> reqwest::RequestBuilder {
-        self.client.post(format!("{}{path}", self.base)).bearer_auth(t).json(&body)
+        self.client
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(t)
+            .json(&body)
     }
 
     async fn events(&self, n: usize) -> Vec<Value> {
-        doithoai_testkit::stream_messages(&self.env.namespace, subjects::ANSWERING, ">", n, Duration::from_secs(10))
-            .await
-            .unwrap()
-            .iter()
-            .map(|m| serde_json::from_slice(&m.payload).unwrap())
-            .collect()
+        doithoai_testkit::stream_messages(
+            &self.env.namespace,
+            subjects::ANSWERING,
+            ">",
+            n,
+            Duration::from_secs(10),
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| serde_json::from_slice(&m.payload).unwrap())
+        .collect()
     }
 }
 
 #[tokio::test]
 async fn a_case_is_drafted_approved_numbered_published_without_personal_data_and_rated() {
     let app = spawn().await;
-    let r = app.route(routed("AB12-CD34-EF5", Utc::now() + CDuration::days(10), false)).await;
+    let r = app
+        .route(routed(
+            "AB12-CD34-EF5",
+            Utc::now() + CDuration::days(10),
+            false,
+        ))
+        .await;
     let case = format!("/api/v1/staff/cases/{}", r.petition_id);
     let officer = token(Role::Officer, "phuong-lang");
     let leader = token(Role::Leader, "phuong-lang");
 
-    let inbox: Value = app.client.get(format!("{}/api/v1/staff/cases?department=van-phong", app.base)).bearer_auth(&officer).send().await.unwrap().json().await.unwrap();
+    let inbox: Value = app
+        .client
+        .get(format!(
+            "{}/api/v1/staff/cases?department=van-phong",
+            app.base
+        ))
+        .bearer_auth(&officer)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(inbox["cases"].as_array().unwrap().len(), 1);
     assert_eq!(inbox["cases"][0]["overdue"], false);
 
-    assert_eq!(app.post(&leader, &format!("{case}/approve"), json!({})).send().await.unwrap().status().as_u16(), 422, "nothing to approve yet");
-    assert_eq!(app.post(&officer, &format!("{case}/drafts"), json!({"answer": ""})).send().await.unwrap().status().as_u16(), 422);
-    assert_eq!(app.post(&officer, &format!("{case}/drafts"), json!({"answer": 12})).send().await.unwrap().status().as_u16(), 422);
+    assert_eq!(
+        app.post(&leader, &format!("{case}/approve"), json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422,
+        "nothing to approve yet"
+    );
+    assert_eq!(
+        app.post(&officer, &format!("{case}/drafts"), json!({"answer": ""}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        app.post(&officer, &format!("{case}/drafts"), json!({"answer": 12}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422
+    );
     let answer = "Kính gửi ông Nguyễn Văn An (0912 345 678): phường Láng đã bỏ yêu cầu nộp bản sao giấy khai sinh từ ngày 1/12/2026.";
-    assert_eq!(app.post(&officer, &format!("{case}/drafts"), json!({"answer": answer})).send().await.unwrap().status().as_u16(), 201);
-    assert_eq!(app.post(&officer, &format!("{case}/approve"), json!({})).send().await.unwrap().status().as_u16(), 403, "an officer cannot approve");
+    assert_eq!(
+        app.post(
+            &officer,
+            &format!("{case}/drafts"),
+            json!({"answer": answer})
+        )
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16(),
+        201
+    );
+    assert_eq!(
+        app.post(&officer, &format!("{case}/approve"), json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403,
+        "an officer cannot approve"
+    );
     let other_leader = token(Role::Leader, "phuong-ba-dinh");
-    assert_eq!(app.post(&other_leader, &format!("{case}/approve"), json!({})).send().await.unwrap().status().as_u16(), 404, "another unit cannot see it");
+    assert_eq!(
+        app.post(&other_leader, &format!("{case}/approve"), json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404,
+        "another unit cannot see it"
+    );
 
-    let ok: Value = app.post(&leader, &format!("{case}/approve"), json!({})).send().await.unwrap().json().await.unwrap();
-    let year = Utc::now().with_timezone(&doithoai_web::text::hanoi()).format("%Y").to_string();
+    let ok: Value = app
+        .post(&leader, &format!("{case}/approve"), json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let year = Utc::now()
+        .with_timezone(&doithoai_web::text::hanoi())
+        .format("%Y")
+        .to_string();
     assert_eq!(ok["official_number"], format!("1/{year}/TL-PAKN"));
-    assert_eq!(app.post(&leader, &format!("{case}/approve"), json!({})).send().await.unwrap().status().as_u16(), 409);
+    assert_eq!(
+        app.post(&leader, &format!("{case}/approve"), json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        409
+    );
 
     let events = app.events(2).await;
     assert_eq!(events[0]["event"], "petition.answered");
-    assert_eq!(events[0]["data"]["answer"], answer, "the submitter gets the full answer");
+    assert_eq!(
+        events[0]["data"]["answer"], answer,
+        "the submitter gets the full answer"
+    );
     assert_eq!(events[1]["event"], "petition.published");
 
-    let public = app.client.get(format!("{}/api/v1/answers/AB12CD34EF5", app.base)).send().await.unwrap().text().await.unwrap();
-    for leak in ["Nguyễn Văn An", "912", "345 678", "số 12 ngõ 5", "an@example"] {
-        assert!(!public.contains(leak), "public answer leaks {leak}: {public}");
+    let public = app
+        .client
+        .get(format!("{}/api/v1/answers/AB12CD34EF5", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for leak in [
+        "Nguyễn Văn An",
+        "912",
+        "345 678",
+        "số 12 ngõ 5",
+        "an@example",
+    ] {
+        assert!(
+            !public.contains(leak),
+            "public answer leaks {leak}: {public}"
+        );
     }
     assert!(public.contains("bỏ yêu cầu nộp bản sao"));
 
-    let found: Value = app.client.get(format!("{}/api/v1/answers?q=lang%20khai%20sinh", app.base)).send().await.unwrap().json().await.unwrap();
-    assert_eq!(found["answers"].as_array().unwrap().len(), 1, "'lang' finds 'Láng' without diacritics");
-    let none: Value = app.client.get(format!("{}/api/v1/answers?q=xay%20dung", app.base)).send().await.unwrap().json().await.unwrap();
+    let found: Value = app
+        .client
+        .get(format!("{}/api/v1/answers?q=lang%20khai%20sinh", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        found["answers"].as_array().unwrap().len(),
+        1,
+        "'lang' finds 'Láng' without diacritics"
+    );
+    let none: Value = app
+        .client
+        .get(format!("{}/api/v1/answers?q=xay%20dung", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(none["answers"].as_array().unwrap().len(), 0);
-    let bad = app.client.get(format!("{}/api/v1/answers?limit=1000", app.base)).send().await.unwrap();
+    let bad = app
+        .client
+        .get(format!("{}/api/v1/answers?limit=1000", app.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status().as_u16(), 422);
 
-    let rating = |body: Value| app.client.post(format!("{}/api/v1/answers/AB12-CD34-EF5/rating", app.base)).json(&body).send();
-    assert_eq!(rating(json!({"score": 5, "contact": "0999 999 999"})).await.unwrap().status().as_u16(), 422, "a stranger cannot rate");
-    assert_eq!(rating(json!({"score": 6, "contact": "0912 345 678"})).await.unwrap().status().as_u16(), 422);
-    assert_eq!(rating(json!({"score": "5", "contact": "0912 345 678"})).await.unwrap().status().as_u16(), 422);
-    assert_eq!(rating(json!({"score": 4, "comment": "Nhanh", "contact": "0912 345 678"})).await.unwrap().status().as_u16(), 201);
-    assert_eq!(rating(json!({"score": 5, "contact": "an@example.vn"})).await.unwrap().status().as_u16(), 409, "rated once");
-    let s: Value = app.client.get(format!("{}/api/v1/satisfaction?unit=phuong-lang", app.base)).send().await.unwrap().json().await.unwrap();
+    let rating = |body: Value| {
+        app.client
+            .post(format!("{}/api/v1/answers/AB12-CD34-EF5/rating", app.base))
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        rating(json!({"score": 5, "contact": "0999 999 999"}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422,
+        "a stranger cannot rate"
+    );
+    assert_eq!(
+        rating(json!({"score": 6, "contact": "0912 345 678"}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        rating(json!({"score": "5", "contact": "0912 345 678"}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        rating(json!({"score": 4, "comment": "Nhanh", "contact": "0912 345 678"}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        201
+    );
+    assert_eq!(
+        rating(json!({"score": 5, "contact": "an@example.vn"}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        409,
+        "rated once"
+    );
+    let s: Value = app
+        .client
+        .get(format!("{}/api/v1/satisfaction?unit=phuong-lang", app.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(s["ratings"], 1);
     assert_eq!(s["satisfaction_index"], 100.0);
 
-    let detail: Value = app.client.get(format!("{}{case}", app.base)).bearer_auth(&leader).send().await.unwrap().json().await.unwrap();
-    let actions: Vec<&str> = detail["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["assigned:initial", "drafted", "approved", "rated"]);
+    let detail: Value = app
+        .client
+        .get(format!("{}{case}", app.base))
+        .bearer_auth(&leader)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = detail["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        ["assigned:initial", "drafted", "approved", "rated"]
+    );
 }
 
 #[tokio::test]
@@ -170,26 +420,109 @@ async fn a_head_must_review_when_the_unit_asks_for_it() {
     let officer = token(Role::Officer, "phuong-lang");
     let head = token(Role::Head, "phuong-lang");
     let leader = token(Role::Leader, "phuong-lang");
-    app.post(&officer, &format!("{case}/drafts"), json!({"answer": "Dự thảo"})).send().await.unwrap();
-    assert_eq!(app.post(&leader, &format!("{case}/approve"), json!({})).send().await.unwrap().status().as_u16(), 422);
-    assert_eq!(app.post(&head, &format!("{case}/review"), json!({"decision": "maybe"})).send().await.unwrap().status().as_u16(), 422);
-    assert_eq!(app.post(&head, &format!("{case}/review"), json!({"decision": "approve"})).send().await.unwrap().status().as_u16(), 200);
-    assert_eq!(app.post(&leader, &format!("{case}/approve"), json!({})).send().await.unwrap().status().as_u16(), 200);
+    app.post(
+        &officer,
+        &format!("{case}/drafts"),
+        json!({"answer": "Dự thảo"}),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(
+        app.post(&leader, &format!("{case}/approve"), json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        app.post(
+            &head,
+            &format!("{case}/review"),
+            json!({"decision": "maybe"})
+        )
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16(),
+        422
+    );
+    assert_eq!(
+        app.post(
+            &head,
+            &format!("{case}/review"),
+            json!({"decision": "approve"})
+        )
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16(),
+        200
+    );
+    assert_eq!(
+        app.post(&leader, &format!("{case}/approve"), json!({}))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn overdue_cases_are_flagged_once_and_counted_per_unit() {
     let app = spawn().await;
-    app.route(routed("AB12-CD34-EF7", Utc::now() - CDuration::hours(1), false)).await;
-    app.route(routed("AB12-CD34-EF8", Utc::now() + CDuration::hours(3), false)).await;
+    app.route(routed(
+        "AB12-CD34-EF7",
+        Utc::now() - CDuration::hours(1),
+        false,
+    ))
+    .await;
+    app.route(routed(
+        "AB12-CD34-EF8",
+        Utc::now() + CDuration::hours(3),
+        false,
+    ))
+    .await;
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let events = app.events(2).await;
-    let mut kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    let mut kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
     kinds.sort();
     assert_eq!(kinds, ["case.due_soon", "case.overdue"]);
-    let metrics = app.client.get(format!("{}/metrics", app.base)).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains(r#"answering_overdue_cases{unit="phuong-lang"} 1"#), "{metrics}");
-    let inbox: Value = app.client.get(format!("{}/api/v1/staff/cases", app.base)).bearer_auth(token(Role::Head, "phuong-lang")).send().await.unwrap().json().await.unwrap();
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"answering_overdue_cases{unit="phuong-lang"} 1"#),
+        "{metrics}"
+    );
+    let inbox: Value = app
+        .client
+        .get(format!("{}/api/v1/staff/cases", app.base))
+        .bearer_auth(token(Role::Head, "phuong-lang"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(inbox["overdue"], 1);
-    assert_eq!(inbox["cases"][0]["overdue"], true, "soonest first, overdue marked");
+    assert_eq!(
+        inbox["cases"][0]["overdue"], true,
+        "soonest first, overdue marked"
+    );
 }

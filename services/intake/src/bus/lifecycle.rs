@@ -3,7 +3,9 @@
 use crate::store::petitions::{NewTimelineEntry, record_step};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
-use doithoai_contracts::{Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRoutedV1, PetitionTransferredV1};
+use doithoai_contracts::{
+    Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRoutedV1, PetitionTransferredV1,
+};
 use doithoai_web::{ConsumeError, Core};
 use uuid::Uuid;
 
@@ -47,7 +49,10 @@ async fn apply(core: &Core, step: Step) -> Result<(), ConsumeError> {
         if !record_step(conn, entry, step.holder.clone(), step.due_at).await? {
             // Intake's own row comes first (its event is published after its commit), so an
             // unknown petition means the event is not ours to track.
-            return Err(ConsumeError::Poison(format!("unknown petition {}", step.petition_id)));
+            return Err(ConsumeError::Poison(format!(
+                "unknown petition {}",
+                step.petition_id
+            )));
         }
         Ok(())
     })
@@ -58,68 +63,109 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
     let d = env.data;
     let holder = format!("{} – {}", d.department_name, d.unit_name);
     let note = match d.reason_code.as_str() {
-        "transfer" => format!("{} tiếp nhận, giao {} xử lý; hạn trả lời {}", d.unit_name, d.department_name, local_date(d.due_at)),
-        "reroute" => format!("Chuyển lại cho {}; hạn trả lời {}", d.department_name, local_date(d.due_at)),
-        _ => format!("Giao {} xử lý; hạn trả lời {}", d.department_name, local_date(d.due_at)),
+        "transfer" => format!(
+            "{} tiếp nhận, giao {} xử lý; hạn trả lời {}",
+            d.unit_name,
+            d.department_name,
+            local_date(d.due_at)
+        ),
+        "reroute" => format!(
+            "Chuyển lại cho {}; hạn trả lời {}",
+            d.department_name,
+            local_date(d.due_at)
+        ),
+        _ => format!(
+            "Giao {} xử lý; hạn trả lời {}",
+            d.department_name,
+            local_date(d.due_at)
+        ),
     };
-    apply(&core, Step {
-        consumer: "intake-routed",
-        event_id: env.id,
-        petition_id: d.petition_id,
-        at: env.occurred_at,
-        status: if d.reason_code == "transfer" { "transferred" } else { "routed" },
-        actor: d.actor,
-        note,
-        holder: Some((format!("{}:{}", d.unit, d.department), holder)),
-        due_at: Some(d.due_at),
-    })
+    apply(
+        &core,
+        Step {
+            consumer: "intake-routed",
+            event_id: env.id,
+            petition_id: d.petition_id,
+            at: env.occurred_at,
+            status: if d.reason_code == "transfer" {
+                "transferred"
+            } else {
+                "routed"
+            },
+            actor: d.actor,
+            note,
+            holder: Some((format!("{}:{}", d.unit, d.department), holder)),
+            due_at: Some(d.due_at),
+        },
+    )
     .await
 }
 
-pub async fn on_transferred(core: Core, env: Envelope<PetitionTransferredV1>) -> Result<(), ConsumeError> {
+pub async fn on_transferred(
+    core: Core,
+    env: Envelope<PetitionTransferredV1>,
+) -> Result<(), ConsumeError> {
     let d = env.data;
-    apply(&core, Step {
-        consumer: "intake-transferred",
-        event_id: env.id,
-        petition_id: d.petition_id,
-        at: env.occurred_at,
-        status: "transferred",
-        actor: Some(d.actor),
-        note: format!("Chuyển đến {} (ngoài thẩm quyền): {}", d.to_unit_name, d.reason),
-        holder: Some((d.to_unit.clone(), d.to_unit_name)),
-        due_at: None,
-    })
+    apply(
+        &core,
+        Step {
+            consumer: "intake-transferred",
+            event_id: env.id,
+            petition_id: d.petition_id,
+            at: env.occurred_at,
+            status: "transferred",
+            actor: Some(d.actor),
+            note: format!(
+                "Chuyển đến {} (ngoài thẩm quyền): {}",
+                d.to_unit_name, d.reason
+            ),
+            holder: Some((d.to_unit.clone(), d.to_unit_name)),
+            due_at: None,
+        },
+    )
     .await
 }
 
-pub async fn on_answered(core: Core, env: Envelope<PetitionAnsweredV1>) -> Result<(), ConsumeError> {
+pub async fn on_answered(
+    core: Core,
+    env: Envelope<PetitionAnsweredV1>,
+) -> Result<(), ConsumeError> {
     let d = env.data;
-    apply(&core, Step {
-        consumer: "intake-answered",
-        event_id: env.id,
-        petition_id: d.petition_id,
-        at: d.answered_at,
-        status: "answered",
-        actor: Some(d.signed_by),
-        note: format!("Đã có văn bản trả lời số {}", d.official_number),
-        holder: Some((d.unit.clone(), d.unit_name)),
-        due_at: None,
-    })
+    apply(
+        &core,
+        Step {
+            consumer: "intake-answered",
+            event_id: env.id,
+            petition_id: d.petition_id,
+            at: d.answered_at,
+            status: "answered",
+            actor: Some(d.signed_by),
+            note: format!("Đã có văn bản trả lời số {}", d.official_number),
+            holder: Some((d.unit.clone(), d.unit_name)),
+            due_at: None,
+        },
+    )
     .await
 }
 
-pub async fn on_published(core: Core, env: Envelope<PetitionPublishedV1>) -> Result<(), ConsumeError> {
+pub async fn on_published(
+    core: Core,
+    env: Envelope<PetitionPublishedV1>,
+) -> Result<(), ConsumeError> {
     let d = env.data;
-    apply(&core, Step {
-        consumer: "intake-published",
-        event_id: env.id,
-        petition_id: d.petition_id,
-        at: d.published_at,
-        status: "published",
-        actor: None,
-        note: format!("Công khai kết quả tại {}", d.public_path),
-        holder: None,
-        due_at: None,
-    })
+    apply(
+        &core,
+        Step {
+            consumer: "intake-published",
+            event_id: env.id,
+            petition_id: d.petition_id,
+            at: d.published_at,
+            status: "published",
+            actor: None,
+            note: format!("Công khai kết quả tại {}", d.public_path),
+            holder: None,
+            due_at: None,
+        },
+    )
     .await
 }

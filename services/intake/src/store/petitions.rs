@@ -117,7 +117,10 @@ pub async fn record_step(
             .await?;
         if let Some((code, name)) = holder {
             diesel::update(petitions::table.find(entry.petition_id))
-                .set((petitions::holder_code.eq(code), petitions::holder_name.eq(name)))
+                .set((
+                    petitions::holder_code.eq(code),
+                    petitions::holder_name.eq(name),
+                ))
                 .execute(conn)
                 .await?;
         }
@@ -128,7 +131,10 @@ pub async fn record_step(
                 .await?;
         }
     }
-    diesel::insert_into(petition_timeline::table).values(&entry).execute(conn).await?;
+    diesel::insert_into(petition_timeline::table)
+        .values(&entry)
+        .execute(conn)
+        .await?;
     Ok(true)
 }
 

@@ -10,7 +10,9 @@
 //!   27 February 2026 (the Tết break is 16–20 February).
 //! - in working hours: N hours of office time from the receipt (or from the next opening).
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
+use chrono::{
+    DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
+};
 use std::collections::BTreeSet;
 
 /// Asia/Ho_Chi_Minh.
@@ -155,10 +157,21 @@ mod tests {
     fn calendar() -> Calendar {
         // data/holidays-2026.csv
         let days = [
-            "2026-01-01", "2026-02-16", "2026-02-17", "2026-02-18", "2026-02-19", "2026-02-20",
-            "2026-04-27", "2026-04-30", "2026-05-01", "2026-09-02",
+            "2026-01-01",
+            "2026-02-16",
+            "2026-02-17",
+            "2026-02-18",
+            "2026-02-19",
+            "2026-02-20",
+            "2026-04-27",
+            "2026-04-30",
+            "2026-05-01",
+            "2026-09-02",
         ];
-        Calendar::new(days.iter().map(|d| d.parse().unwrap()), OfficeHours::default())
+        Calendar::new(
+            days.iter().map(|d| d.parse().unwrap()),
+            OfficeHours::default(),
+        )
     }
 
     fn at(s: &str) -> DateTime<Utc> {
@@ -196,7 +209,10 @@ mod tests {
     #[test]
     fn receipt_during_tet_counts_from_monday_23_february() {
         assert_eq!(due_days("2026-02-17T09:00:00+07:00", 1), "2026-02-24 17:00");
-        assert_eq!(due_days("2026-02-21T09:00:00+07:00", 15), "2026-03-16 17:00");
+        assert_eq!(
+            due_days("2026-02-21T09:00:00+07:00", 15),
+            "2026-03-16 17:00"
+        );
     }
 
     #[test]
@@ -229,7 +245,12 @@ mod tests {
     #[test]
     fn working_hours_skip_lunch_nights_weekends_and_tet() {
         let c = calendar();
-        let due = |s: &str, h| c.due(at(s), Span::WorkingHours(h)).with_timezone(&vietnam()).format("%Y-%m-%d %H:%M").to_string();
+        let due = |s: &str, h| {
+            c.due(at(s), Span::WorkingHours(h))
+                .with_timezone(&vietnam())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
         assert_eq!(due("2026-03-02T09:00:00+07:00", 2), "2026-03-02 11:00");
         assert_eq!(due("2026-03-02T11:00:00+07:00", 2), "2026-03-02 14:00");
         assert_eq!(due("2026-03-02T16:00:00+07:00", 8), "2026-03-03 16:00");

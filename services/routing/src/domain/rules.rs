@@ -12,7 +12,12 @@ pub struct Rule {
 }
 
 /// The most specific rule for a submission, if any.
-pub fn pick<'a>(rules: &'a [Rule], unit: &str, field: &str, content_type: Option<i16>) -> Option<&'a Rule> {
+pub fn pick<'a>(
+    rules: &'a [Rule],
+    unit: &str,
+    field: &str,
+    content_type: Option<i16>,
+) -> Option<&'a Rule> {
     rules
         .iter()
         .filter(|r| r.field == field)
@@ -26,7 +31,12 @@ mod tests {
     use super::*;
 
     fn rule(unit: Option<&str>, ct: Option<i16>, dept: &str) -> Rule {
-        Rule { unit: unit.map(str::to_owned), field: "dat-dai".into(), content_type: ct, department: dept.into() }
+        Rule {
+            unit: unit.map(str::to_owned),
+            field: "dat-dai".into(),
+            content_type: ct,
+            department: dept.into(),
+        }
     }
 
     #[test]
@@ -36,9 +46,24 @@ mod tests {
             rule(Some("phuong-lang"), None, "van-phong"),
             rule(Some("phuong-lang"), Some(4), "van-hoa-xa-hoi"),
         ];
-        assert_eq!(pick(&rules, "phuong-ba-dinh", "dat-dai", Some(4)).unwrap().department, "kinh-te-ha-tang-do-thi");
-        assert_eq!(pick(&rules, "phuong-lang", "dat-dai", Some(2)).unwrap().department, "van-phong");
-        assert_eq!(pick(&rules, "phuong-lang", "dat-dai", Some(4)).unwrap().department, "van-hoa-xa-hoi");
+        assert_eq!(
+            pick(&rules, "phuong-ba-dinh", "dat-dai", Some(4))
+                .unwrap()
+                .department,
+            "kinh-te-ha-tang-do-thi"
+        );
+        assert_eq!(
+            pick(&rules, "phuong-lang", "dat-dai", Some(2))
+                .unwrap()
+                .department,
+            "van-phong"
+        );
+        assert_eq!(
+            pick(&rules, "phuong-lang", "dat-dai", Some(4))
+                .unwrap()
+                .department,
+            "van-hoa-xa-hoi"
+        );
         assert!(pick(&rules, "phuong-lang", "ho-tich", None).is_none());
     }
 }

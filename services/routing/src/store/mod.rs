@@ -1,5 +1,5 @@
 //! Routing's tables.
 
-pub mod schema;
 pub mod queries;
+pub mod schema;
 pub mod seed;

@@ -1,6 +1,9 @@
 //! Routing's reads and writes.
 
-use super::schema::{assignments, bodies, deadline_policies, departments, holidays, procedure_fields, routing_history, routing_rules, units};
+use super::schema::{
+    assignments, bodies, deadline_policies, departments, holidays, procedure_fields,
+    routing_history, routing_rules, units,
+};
 use crate::domain::calendar::Span;
 use crate::domain::rules::{self, Rule};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,7 +16,10 @@ pub async fn holiday_dates(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Naiv
 }
 
 /// A unit's name and kind (`ward` / `commune`), or a body's name (kind `body`).
-pub async fn holder(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<(String, String)>> {
+pub async fn holder(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+) -> QueryResult<Option<(String, String)>> {
     let unit: Option<(String, String)> = units::table
         .filter(units::code.eq(code))
         .select((units::name_vi, units::kind_en))
@@ -32,14 +38,29 @@ pub async fn holder(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Opt
         .map(|n| (n, "body".to_owned())))
 }
 
-pub async fn department_name(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<String>> {
-    departments::table.filter(departments::code.eq(code)).select(departments::name_vi).first(conn).await.optional()
+pub async fn department_name(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+) -> QueryResult<Option<String>> {
+    departments::table
+        .filter(departments::code.eq(code))
+        .select(departments::name_vi)
+        .first(conn)
+        .await
+        .optional()
 }
 
 /// Departments a unit of `kind` has.
 pub async fn departments_for(conn: &mut AsyncPgConnection, kind: &str) -> QueryResult<Vec<String>> {
-    let all: Vec<(String, Vec<String>)> = departments::table.select((departments::code, departments::applies_to)).load(conn).await?;
-    Ok(all.into_iter().filter(|(_, a)| a.iter().any(|k| k == kind)).map(|(c, _)| c).collect())
+    let all: Vec<(String, Vec<String>)> = departments::table
+        .select((departments::code, departments::applies_to))
+        .load(conn)
+        .await?;
+    Ok(all
+        .into_iter()
+        .filter(|(_, a)| a.iter().any(|k| k == kind))
+        .map(|(c, _)| c)
+        .collect())
 }
 
 /// The department for a submission: the most specific rule, else the field's default for the
@@ -53,19 +74,32 @@ pub async fn decide_department(
 ) -> QueryResult<Option<String>> {
     let rows: Vec<(Option<String>, String, Option<i16>, String)> = routing_rules::table
         .filter(routing_rules::field_code.eq(field))
-        .select((routing_rules::unit_code, routing_rules::field_code, routing_rules::content_type, routing_rules::department_code))
+        .select((
+            routing_rules::unit_code,
+            routing_rules::field_code,
+            routing_rules::content_type,
+            routing_rules::department_code,
+        ))
         .load(conn)
         .await?;
     let rules: Vec<Rule> = rows
         .into_iter()
-        .map(|(unit, field, content_type, department)| Rule { unit, field, content_type, department })
+        .map(|(unit, field, content_type, department)| Rule {
+            unit,
+            field,
+            content_type,
+            department,
+        })
         .collect();
     if let Some(r) = rules::pick(&rules, unit, field, content_type) {
         return Ok(Some(r.department.clone()));
     }
     let defaults: Option<(String, String)> = procedure_fields::table
         .filter(procedure_fields::code.eq(field))
-        .select((procedure_fields::default_department_ward, procedure_fields::default_department_commune))
+        .select((
+            procedure_fields::default_department_ward,
+            procedure_fields::default_department_commune,
+        ))
         .first(conn)
         .await
         .optional()?;
@@ -76,8 +110,16 @@ pub async fn decide_department(
 pub async fn policy(conn: &mut AsyncPgConnection, unit: &str, class: &str) -> QueryResult<Span> {
     let rows: Vec<(Option<String>, Option<i32>, Option<i32>)> = deadline_policies::table
         .filter(deadline_policies::class.eq(class))
-        .filter(deadline_policies::unit_code.eq(unit).or(deadline_policies::unit_code.is_null()))
-        .select((deadline_policies::unit_code, deadline_policies::working_days, deadline_policies::working_hours))
+        .filter(
+            deadline_policies::unit_code
+                .eq(unit)
+                .or(deadline_policies::unit_code.is_null()),
+        )
+        .select((
+            deadline_policies::unit_code,
+            deadline_policies::working_days,
+            deadline_policies::working_hours,
+        ))
         .load(conn)
         .await?;
     let best = rows.iter().max_by_key(|(u, _, _)| u.is_some());
@@ -103,12 +145,28 @@ pub struct Assignment {
 }
 
 /// By petition id or tracking code (any spelling).
-pub async fn assignment(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<Assignment>> {
+pub async fn assignment(
+    conn: &mut AsyncPgConnection,
+    key: &str,
+) -> QueryResult<Option<Assignment>> {
     if let Ok(id) = Uuid::parse_str(key) {
-        return assignments::table.find(id).select(Assignment::as_select()).first(conn).await.optional();
+        return assignments::table
+            .find(id)
+            .select(Assignment::as_select())
+            .first(conn)
+            .await
+            .optional();
     }
-    let code: String = key.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
-    let formatted = if code.len() == 11 { format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..]) } else { code };
+    let code: String = key
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let formatted = if code.len() == 11 {
+        format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..])
+    } else {
+        code
+    };
     assignments::table
         .filter(assignments::tracking_code.eq(formatted))
         .select(Assignment::as_select())
@@ -175,7 +233,10 @@ pub struct HistoryRow {
     pub reason: Option<String>,
 }
 
-pub async fn history(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryResult<Vec<HistoryRow>> {
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    petition_id: Uuid,
+) -> QueryResult<Vec<HistoryRow>> {
     routing_history::table
         .filter(routing_history::petition_id.eq(petition_id))
         .order(routing_history::seq)
@@ -196,9 +257,20 @@ pub async fn history(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryRe
 pub async fn review_required(conn: &mut AsyncPgConnection, unit: &str) -> QueryResult<bool> {
     let rows: Vec<(Option<String>, bool)> = deadline_policies::table
         .filter(deadline_policies::class.eq("answer"))
-        .filter(deadline_policies::unit_code.eq(unit).or(deadline_policies::unit_code.is_null()))
-        .select((deadline_policies::unit_code, deadline_policies::review_required))
+        .filter(
+            deadline_policies::unit_code
+                .eq(unit)
+                .or(deadline_policies::unit_code.is_null()),
+        )
+        .select((
+            deadline_policies::unit_code,
+            deadline_policies::review_required,
+        ))
         .load(conn)
         .await?;
-    Ok(rows.iter().max_by_key(|(u, _)| u.is_some()).map(|(_, r)| *r).unwrap_or(false))
+    Ok(rows
+        .iter()
+        .max_by_key(|(u, _)| u.is_some())
+        .map(|(_, r)| *r)
+        .unwrap_or(false))
 }

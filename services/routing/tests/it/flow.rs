@@ -16,14 +16,29 @@ struct App {
 
 async fn spawn() -> App {
     let env = TestEnv::new();
-    let app = routing::build(env.overrides.clone()).await.expect("routing starts");
+    let app = routing::build(env.overrides.clone())
+        .await
+        .expect("routing starts");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    let client = async_nats::connect(doithoai_testkit::nats_url()).await.unwrap();
+    let client = async_nats::connect(doithoai_testkit::nats_url())
+        .await
+        .unwrap();
     let js = jetstream::new(client);
-    let bus = doithoai_bus::BusConfig { url: doithoai_testkit::nats_url(), namespace: env.namespace.clone(), replicas: 1 };
-    doithoai_bus::ensure_stream(&js, &bus, subjects::INTAKE).await.unwrap();
-    App { base, env, js, client: reqwest::Client::new() }
+    let bus = doithoai_bus::BusConfig {
+        url: doithoai_testkit::nats_url(),
+        namespace: env.namespace.clone(),
+        replicas: 1,
+    };
+    doithoai_bus::ensure_stream(&js, &bus, subjects::INTAKE)
+        .await
+        .unwrap();
+    App {
+        base,
+        env,
+        js,
+        client: reqwest::Client::new(),
+    }
 }
 
 fn received(unit: &str, field: &str, at: &str) -> PetitionReceivedV1 {
@@ -47,7 +62,9 @@ fn received(unit: &str, field: &str, at: &str) -> PetitionReceivedV1 {
         },
         consent_to_publish_identity: false,
         channel: Channel::Web,
-        received_at: DateTime::parse_from_rfc3339(at).unwrap().with_timezone(&Utc),
+        received_at: DateTime::parse_from_rfc3339(at)
+            .unwrap()
+            .with_timezone(&Utc),
         conference_id: None,
     }
 }
@@ -55,11 +72,19 @@ fn received(unit: &str, field: &str, at: &str) -> PetitionReceivedV1 {
 impl App {
     async fn publish(&self, p: &PetitionReceivedV1) -> Envelope<PetitionReceivedV1> {
         let env = Envelope::new(subjects::PETITION_RECEIVED, &p.unit, p.clone());
-        let subject = subjects::subject(&self.env.namespace, subjects::INTAKE, subjects::PETITION_RECEIVED, &p.unit);
+        let subject = subjects::subject(
+            &self.env.namespace,
+            subjects::INTAKE,
+            subjects::PETITION_RECEIVED,
+            &p.unit,
+        );
         self.js
-            .send_publish(subject, jetstream::message::PublishMessage::build()
-                .payload(serde_json::to_vec(&env).unwrap().into())
-                .message_id(env.id.to_string()))
+            .send_publish(
+                subject,
+                jetstream::message::PublishMessage::build()
+                    .payload(serde_json::to_vec(&env).unwrap().into())
+                    .message_id(env.id.to_string()),
+            )
             .await
             .unwrap()
             .await
@@ -68,16 +93,22 @@ impl App {
     }
 
     async fn routed(&self, at_least: usize) -> Vec<Value> {
-        doithoai_testkit::stream_messages(&self.env.namespace, subjects::ROUTING, ">", at_least, Duration::from_secs(15))
-            .await
-            .unwrap()
-            .iter()
-            .map(|m| {
-                let mut v: Value = serde_json::from_slice(&m.payload).unwrap();
-                v["subject"] = json!(m.subject.to_string());
-                v
-            })
-            .collect()
+        doithoai_testkit::stream_messages(
+            &self.env.namespace,
+            subjects::ROUTING,
+            ">",
+            at_least,
+            Duration::from_secs(15),
+        )
+        .await
+        .unwrap()
+        .iter()
+        .map(|m| {
+            let mut v: Value = serde_json::from_slice(&m.payload).unwrap();
+            v["subject"] = json!(m.subject.to_string());
+            v
+        })
+        .collect()
     }
 }
 
@@ -100,7 +131,12 @@ async fn received_petition_is_routed_to_the_rule_department_with_a_tet_aware_due
 #[tokio::test]
 async fn a_commune_gets_its_own_default_department() {
     let app = spawn().await;
-    let commune = reqwest::get(format!("{}/api/v1/units", app.base)).await.unwrap().json::<Value>().await.unwrap()["units"]
+    let commune = reqwest::get(format!("{}/api/v1/units", app.base))
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["units"]
         .as_array()
         .unwrap()
         .iter()
@@ -109,7 +145,8 @@ async fn a_commune_gets_its_own_default_department() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.publish(&received(&commune, "dat-dai", "2026-03-02T09:00:00+07:00")).await;
+    app.publish(&received(&commune, "dat-dai", "2026-03-02T09:00:00+07:00"))
+        .await;
     let events = app.routed(1).await;
     assert_eq!(events[0]["data"]["department"], "kinh-te");
 }
@@ -120,11 +157,19 @@ async fn a_redelivered_event_is_routed_once() {
     let p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
     let env = app.publish(&p).await;
     // The same event again under another message id (as after a crash before the ack).
-    let subject = subjects::subject(&app.env.namespace, subjects::INTAKE, subjects::PETITION_RECEIVED, "phuong-lang");
+    let subject = subjects::subject(
+        &app.env.namespace,
+        subjects::INTAKE,
+        subjects::PETITION_RECEIVED,
+        "phuong-lang",
+    );
     app.js
-        .send_publish(subject, jetstream::message::PublishMessage::build()
-            .payload(serde_json::to_vec(&env).unwrap().into())
-            .message_id("another-id"))
+        .send_publish(
+            subject,
+            jetstream::message::PublishMessage::build()
+                .payload(serde_json::to_vec(&env).unwrap().into())
+                .message_id("another-id"),
+        )
         .await
         .unwrap()
         .await
@@ -143,43 +188,112 @@ async fn clerk_reroutes_and_transfers_and_other_units_cannot_see_it() {
     let url = |s: &str| format!("{}/api/v1/staff/routing/{}{s}", app.base, p.petition_id);
 
     let other = token(Role::Leader, "phuong-ba-dinh");
-    assert_eq!(app.client.get(url("")).bearer_auth(&other).send().await.unwrap().status().as_u16(), 404);
+    assert_eq!(
+        app.client
+            .get(url(""))
+            .bearer_auth(&other)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        404
+    );
     let officer = token(Role::Officer, "phuong-lang");
-    let r = app.client.post(url("/reroute")).bearer_auth(&officer).json(&json!({"department": "van-hoa-xa-hoi", "reason": "x"})).send().await.unwrap();
+    let r = app
+        .client
+        .post(url("/reroute"))
+        .bearer_auth(&officer)
+        .json(&json!({"department": "van-hoa-xa-hoi", "reason": "x"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 403);
 
     for (body, field) in [
-        (json!({"department": "phong-khong-co", "reason": "x"}), "department"),
+        (
+            json!({"department": "phong-khong-co", "reason": "x"}),
+            "department",
+        ),
         (json!({"department": "van-hoa-xa-hoi"}), "reason"),
         (json!({"department": 5, "reason": "x"}), "department"),
     ] {
-        let r = app.client.post(url("/reroute")).bearer_auth(&clerk).json(&body).send().await.unwrap();
+        let r = app
+            .client
+            .post(url("/reroute"))
+            .bearer_auth(&clerk)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status().as_u16(), 422, "{body}");
         let p: Value = r.json().await.unwrap();
         assert_eq!(p["errors"][0]["field"], field);
     }
-    let r = app.client.post(url("/reroute")).bearer_auth(&clerk)
-        .json(&json!({"department": "van-hoa-xa-hoi", "reason": "Thuộc lĩnh vực văn hóa"})).send().await.unwrap();
+    let r = app
+        .client
+        .post(url("/reroute"))
+        .bearer_auth(&clerk)
+        .json(&json!({"department": "van-hoa-xa-hoi", "reason": "Thuộc lĩnh vực văn hóa"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
 
-    let r = app.client.post(url("/transfer")).bearer_auth(&clerk)
-        .json(&json!({"to": "so-tu-phap", "reason": "Ngoài thẩm quyền của phường"})).send().await.unwrap();
+    let r = app
+        .client
+        .post(url("/transfer"))
+        .bearer_auth(&clerk)
+        .json(&json!({"to": "so-tu-phap", "reason": "Ngoài thẩm quyền của phường"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let t: Value = r.json().await.unwrap();
     assert_eq!(t["unit"], "so-tu-phap");
     assert_eq!(t["transfer_due_at"], "2026-03-09T10:00:00.000Z");
 
     let events = app.routed(4).await;
-    let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
-    assert_eq!(names, ["petition.routed", "petition.routed", "petition.transferred", "petition.routed"]);
+    let names: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "petition.routed",
+            "petition.routed",
+            "petition.transferred",
+            "petition.routed"
+        ]
+    );
     assert_eq!(events[3]["data"]["unit"], "so-tu-phap");
     assert_eq!(events[3]["data"]["reason_code"], "transfer");
-    assert!(events[3]["subject"].as_str().unwrap().ends_with(".routing.petition.routed.so-tu-phap"));
+    assert!(
+        events[3]["subject"]
+            .as_str()
+            .unwrap()
+            .ends_with(".routing.petition.routed.so-tu-phap")
+    );
 
     // The receiving body sees it; the history keeps every decision.
     let body_staff = token(Role::Clerk, "so-tu-phap");
-    let h: Value = app.client.get(url("")).bearer_auth(&body_staff).send().await.unwrap().json().await.unwrap();
-    let actions: Vec<&str> = h["history"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    let h: Value = app
+        .client
+        .get(url(""))
+        .bearer_auth(&body_staff)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["initial", "reroute", "transfer"]);
 }
 
@@ -189,17 +303,69 @@ async fn city_admin_edits_holidays_and_the_calendar_follows() {
     let admin = token(Role::CityAdmin, "hanoi");
     let clerk = token(Role::Clerk, "phuong-lang");
     let put = |t: &str, date: &str, body: Value| {
-        app.client.put(format!("{}/api/v1/staff/holidays/{date}", app.base)).bearer_auth(t).json(&body).send()
+        app.client
+            .put(format!("{}/api/v1/staff/holidays/{date}", app.base))
+            .bearer_auth(t)
+            .json(&body)
+            .send()
     };
-    assert_eq!(put(&clerk, "2026-09-01", json!({"name_vi": "Nghỉ Quốc khánh"})).await.unwrap().status().as_u16(), 403);
-    assert_eq!(put(&admin, "01-09-2026", json!({"name_vi": "x"})).await.unwrap().status().as_u16(), 400);
-    assert_eq!(put(&admin, "2026-09-01", json!({})).await.unwrap().status().as_u16(), 422);
-    assert_eq!(put(&admin, "2026-09-01", json!({"name_vi": "Nghỉ Quốc khánh", "name_en": "National Day"})).await.unwrap().status().as_u16(), 200);
+    assert_eq!(
+        put(&clerk, "2026-09-01", json!({"name_vi": "Nghỉ Quốc khánh"}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        403
+    );
+    assert_eq!(
+        put(&admin, "01-09-2026", json!({"name_vi": "x"}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        400
+    );
+    assert_eq!(
+        put(&admin, "2026-09-01", json!({}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        put(
+            &admin,
+            "2026-09-01",
+            json!({"name_vi": "Nghỉ Quốc khánh", "name_en": "National Day"})
+        )
+        .await
+        .unwrap()
+        .status()
+        .as_u16(),
+        200
+    );
     // Monday 31 August + 15 working days, with Tue 1 (added) and Wed 2 September off:
     // Wednesday 23 September (it would be Tuesday 22 without the new holiday).
-    app.publish(&received("phuong-lang", "ho-tich", "2026-08-31T09:00:00+07:00")).await;
+    app.publish(&received(
+        "phuong-lang",
+        "ho-tich",
+        "2026-08-31T09:00:00+07:00",
+    ))
+    .await;
     let events = app.routed(1).await;
     assert_eq!(events[0]["data"]["due_at"], "2026-09-23T10:00:00Z");
-    let hol: Value = reqwest::get(format!("{}/api/v1/holidays", app.base)).await.unwrap().json().await.unwrap();
-    assert!(hol["holidays"].as_array().unwrap().iter().any(|h| h["date"] == "2026-09-01"));
+    let hol: Value = reqwest::get(format!("{}/api/v1/holidays", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        hol["holidays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["date"] == "2026-09-01")
+    );
 }

@@ -1,0 +1,259 @@
+//! From events to messages (exactly one per event, recipient and channel), and their delivery
+//! with retries and backoff until sent or failed for good (visible to staff).
+
+use crate::delivery::Channels;
+use crate::store::schema::messages;
+use crate::templates;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use doithoai_contracts::{
+    CaseDeadlineV1, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1,
+    PetitionReceivedV1, PetitionRoutedV1, PetitionTransferredV1, SubmitterV1,
+};
+use doithoai_web::{ConsumeError, Core};
+use uuid::Uuid;
+
+/// A message to owe.
+pub struct Outgoing {
+    pub kind: &'static str,
+    pub unit: String,
+    pub tracking_code: Option<String>,
+    pub recipients: Vec<(&'static str, String)>,
+    pub subject: String,
+    pub body: String,
+}
+
+/// The citizen's contacts: email when given, SMS when a phone is given.
+fn citizen(s: &SubmitterV1) -> Vec<(&'static str, String)> {
+    let mut r = Vec::new();
+    if let Some(e) = &s.email {
+        r.push(("email", e.clone()));
+    }
+    if let Some(p) = &s.phone {
+        r.push(("sms", p.clone()));
+    }
+    r
+}
+
+/// Records the messages `out` for event `event_id`, once (inbox and a unique key per event,
+/// recipient and channel), so a redelivered event sends nothing twice.
+pub async fn owe(
+    core: &Core,
+    consumer: &str,
+    event_id: Uuid,
+    out: Option<Outgoing>,
+) -> Result<(), ConsumeError> {
+    let mut conn = core.pool.get().await?;
+    conn.transaction::<(), ConsumeError, _>(async |conn| {
+        if !doithoai_bus::inbox::record(conn, consumer, event_id).await? {
+            return Ok(());
+        }
+        let Some(out) = out else { return Ok(()) };
+        for (channel, recipient) in &out.recipients {
+            diesel::insert_into(messages::table)
+                .values((
+                    messages::id.eq(Uuid::now_v7()),
+                    messages::event_id.eq(event_id),
+                    messages::unit_code.eq(&out.unit),
+                    messages::tracking_code.eq(&out.tracking_code),
+                    messages::kind.eq(out.kind),
+                    messages::channel.eq(channel),
+                    messages::recipient.eq(recipient),
+                    messages::subject.eq(&out.subject),
+                    messages::body.eq(&out.body),
+                ))
+                .on_conflict_do_nothing()
+                .execute(conn)
+                .await?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+pub fn on_received(e: &PetitionReceivedV1) -> Option<Outgoing> {
+    let (subject, body) = templates::acknowledgement(e);
+    Some(Outgoing {
+        kind: "acknowledgement",
+        unit: e.unit.clone(),
+        tracking_code: Some(e.tracking_code.clone()),
+        recipients: citizen(&e.submitter),
+        subject,
+        body,
+    })
+}
+
+pub fn on_not_accepted(e: &PetitionNotAcceptedV1) -> Option<Outgoing> {
+    let (subject, body) = templates::not_accepted(e);
+    Some(Outgoing {
+        kind: "not_accepted",
+        unit: e.unit.clone(),
+        tracking_code: Some(e.tracking_code.clone()),
+        recipients: citizen(&e.submitter),
+        subject,
+        body,
+    })
+}
+
+/// The first assignment and a re-route tell the citizen; the routing that follows a transfer
+/// is told by the transfer message itself.
+pub fn on_routed(e: &PetitionRoutedV1) -> Option<Outgoing> {
+    if e.reason_code == "transfer" {
+        return None;
+    }
+    let (subject, body) = templates::assignment(e);
+    Some(Outgoing {
+        kind: "assignment",
+        unit: e.unit.clone(),
+        tracking_code: Some(e.tracking_code.clone()),
+        recipients: citizen(&e.petition.submitter),
+        subject,
+        body,
+    })
+}
+
+pub fn on_transferred(e: &PetitionTransferredV1) -> Option<Outgoing> {
+    let (subject, body) = templates::transfer(e);
+    Some(Outgoing {
+        kind: "transfer",
+        unit: e.from_unit.clone(),
+        tracking_code: Some(e.tracking_code.clone()),
+        recipients: citizen(&e.submitter),
+        subject,
+        body,
+    })
+}
+
+pub fn on_answered(e: &PetitionAnsweredV1) -> Option<Outgoing> {
+    let (subject, body) = templates::answer(e);
+    Some(Outgoing {
+        kind: "answer",
+        unit: e.unit.clone(),
+        tracking_code: Some(e.tracking_code.clone()),
+        recipients: citizen(&e.submitter),
+        subject,
+        body,
+    })
+}
+
+pub fn on_published(e: &PetitionPublishedV1) -> Option<Outgoing> {
+    let (subject, body) = templates::rating_invitation(e);
+    Some(Outgoing {
+        kind: "rating_invitation",
+        unit: e.unit.clone(),
+        tracking_code: Some(e.tracking_code.clone()),
+        recipients: citizen(&e.submitter),
+        subject,
+        body,
+    })
+}
+
+/// The department head and the unit leader, at the addresses city IT gives them:
+/// `truong-phong.<department>.<unit>@<domain>` and `lanh-dao.<unit>@<domain>`.
+pub fn on_deadline(e: &CaseDeadlineV1, overdue: bool, domain: &str) -> Option<Outgoing> {
+    let (subject, body) = templates::deadline(e, overdue);
+    Some(Outgoing {
+        kind: if overdue { "overdue" } else { "due_soon" },
+        unit: e.unit.clone(),
+        tracking_code: Some(e.tracking_code.clone()),
+        recipients: vec![
+            (
+                "email",
+                format!("truong-phong.{}.{}@{domain}", e.department, e.unit),
+            ),
+            ("email", format!("lanh-dao.{}@{domain}", e.unit)),
+        ],
+        subject,
+        body,
+    })
+}
+
+/// A claimed message.
+#[derive(Debug, QueryableByName)]
+struct Claimed {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    channel: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    recipient: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    subject: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    body: String,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    attempts: i32,
+}
+
+/// Delivery settings.
+#[derive(Debug, Clone)]
+pub struct Retry {
+    pub max_attempts: i32,
+    /// First retry delay; doubles each attempt (capped at one hour).
+    pub base: chrono::Duration,
+}
+
+/// Claims due messages (a 5-minute lease, so a crash mid-send retries them), sends each, and
+/// records sent, a retry with backoff, or a permanent failure.
+pub async fn deliver_due(
+    core: &Core,
+    channels: &Channels,
+    retry: &Retry,
+    now: DateTime<Utc>,
+) -> anyhow::Result<usize> {
+    let mut conn = core.pool.get().await?;
+    let claimed: Vec<Claimed> = diesel::sql_query(
+        "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 + interval '5 minutes' \
+         WHERE id IN (SELECT id FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
+                      ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, channel, recipient, subject, body, attempts",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .load(&mut conn)
+    .await?;
+    let n = claimed.len();
+    for m in claimed {
+        let result = channels
+            .send(m.id, &m.channel, &m.recipient, &m.subject, &m.body)
+            .await;
+        let target = messages::table.find(m.id);
+        match result {
+            Ok(()) => {
+                diesel::update(target)
+                    .set((
+                        messages::status.eq("sent"),
+                        messages::sent_at.eq(Utc::now()),
+                        messages::last_error.eq(None::<String>),
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+                tracing::info!(message = %m.id, channel = %m.channel, "sent message {} by {}", m.id, m.channel);
+            }
+            Err(e) if m.attempts >= retry.max_attempts => {
+                tracing::error!(message = %m.id, error = %e, "message {} failed for good after {} attempts: {e:#}", m.id, m.attempts);
+                diesel::update(target)
+                    .set((
+                        messages::status.eq("failed"),
+                        messages::last_error.eq(format!("{e:#}")),
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+            }
+            Err(e) => {
+                let delay = (retry.base * 2i32.pow((m.attempts - 1).clamp(0, 16) as u32))
+                    .min(chrono::Duration::hours(1));
+                tracing::warn!(message = %m.id, error = %e, attempt = m.attempts, "message {} not sent (attempt {}), retrying: {e:#}", m.id, m.attempts);
+                diesel::update(target)
+                    .set((
+                        messages::status.eq("pending"),
+                        messages::next_attempt_at.eq(Utc::now() + delay),
+                        messages::last_error.eq(format!("{e:#}")),
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+            }
+        }
+    }
+    Ok(n)
+}

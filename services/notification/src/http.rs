@@ -1,0 +1,121 @@
+//! Staff view of messages: what was sent, what is retrying, what failed for good.
+
+use crate::store::schema::messages;
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, SecondsFormat, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/staff/messages", web::get().to(list));
+}
+
+#[derive(Deserialize)]
+pub struct Query {
+    status: Option<String>,
+    unit: Option<String>,
+    tracking_code: Option<String>,
+    limit: Option<i64>,
+}
+
+type Row = (
+    uuid::Uuid,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+    i32,
+    Option<String>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+);
+
+/// `GET /api/v1/staff/messages?status=&unit=&tracking_code=&limit=`: newest first.
+async fn list(
+    core: web::Data<Core>,
+    staff: Staff,
+    q: web::Query<Query>,
+    lang: Lang,
+) -> Result<HttpResponse, actix_web::Error> {
+    let mut errors = Vec::new();
+    let unit = match (&q.unit, staff.0.role.is_city_wide()) {
+        (Some(u), _) if staff.0.can_read(u) => Some(u.clone()),
+        (Some(_), _) => {
+            errors.push(FieldError::new(
+                "unit",
+                "unknown_unit",
+                lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
+            ));
+            None
+        }
+        (None, true) => None,
+        (None, false) => Some(staff.0.unit.clone()),
+    };
+    if let Some(s) = &q.status {
+        if !matches!(s.as_str(), "pending" | "sending" | "sent" | "failed") {
+            errors.push(FieldError::new(
+                "status",
+                "unknown_value",
+                lang.pick(
+                    "pending, sending, sent hoặc failed",
+                    "pending, sending, sent or failed",
+                ),
+            ));
+        }
+    }
+    let limit = q.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        errors.push(FieldError::new(
+            "limit",
+            "out_of_range",
+            lang.pick("Từ 1 đến 500", "From 1 to 500"),
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Problem::validation(lang, errors).into());
+    }
+    let mut query = messages::table
+        .select((
+            messages::id,
+            messages::kind,
+            messages::tracking_code,
+            messages::channel,
+            messages::recipient,
+            messages::subject,
+            messages::status,
+            messages::attempts,
+            messages::last_error,
+            messages::created_at,
+            messages::sent_at,
+        ))
+        .order(messages::created_at.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(u) = unit {
+        query = query.filter(messages::unit_code.eq(u));
+    }
+    if let Some(s) = &q.status {
+        query = query.filter(messages::status.eq(s.clone()));
+    }
+    if let Some(t) = &q.tracking_code {
+        query = query.filter(messages::tracking_code.eq(t.clone()));
+    }
+    let mut conn = core.pool.get().await.map_err(|e| {
+        tracing::error!(error = %e, "pool: {e}");
+        actix_web::Error::from(Problem::internal(lang))
+    })?;
+    let rows: Vec<Row> = query.load(&mut conn).await.map_err(|e| {
+        tracing::error!(error = %e, "listing messages: {e}");
+        actix_web::Error::from(Problem::internal(lang))
+    })?;
+    let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
+    Ok(HttpResponse::Ok().json(json!({"messages": rows.into_iter().map(|r| json!({
+        "id": r.0, "kind": r.1, "tracking_code": r.2, "channel": r.3, "recipient": r.4, "subject": r.5,
+        "status": r.6, "attempts": r.7, "last_error": r.8, "created_at": ts(r.9), "sent_at": r.10.map(ts),
+    })).collect::<Vec<_>>()})))
+}

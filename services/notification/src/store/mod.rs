@@ -1,0 +1,3 @@
+//! Notification's tables.
+
+pub mod schema;
