@@ -11,8 +11,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use doithoai_bus::outbox::{self, NewMessage};
 use doithoai_contracts::subjects::{self, ANSWERING};
 use doithoai_contracts::{
-    CaseDeadlineV1, Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRoutedV1,
-    SubmitterV1,
+    CaseDeadlineV1, Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRefusedV1,
+    PetitionRoutedV1, SubmitterV1,
 };
 use doithoai_web::{ConsumeError, Core};
 use uuid::Uuid;
@@ -134,6 +134,33 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
             d.reason.as_deref(),
         )
         .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Consumer of `petition.refused`: the case leaves the inbox.
+pub async fn on_refused(core: Core, env: Envelope<PetitionRefusedV1>) -> Result<(), ConsumeError> {
+    let d = env.data;
+    let mut conn = core.pool.get().await?;
+    conn.transaction::<(), ConsumeError, _>(async |conn| {
+        if !doithoai_bus::inbox::record(conn, "answering-refused", env.id).await? {
+            return Ok(());
+        }
+        let n = diesel::update(
+            cases::table
+                .find(d.petition_id)
+                .filter(cases::status.ne("approved")),
+        )
+        .set((
+            cases::status.eq("refused"),
+            cases::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+        if n > 0 {
+            history(conn, d.petition_id, &d.actor, "refused", Some(&d.reason)).await?;
+        }
         Ok(())
     })
     .await
@@ -363,7 +390,7 @@ pub async fn watch_deadlines(
         .transaction::<usize, anyhow::Error, _>(async |conn| {
             let mut events = Vec::new();
             let due_soon: Vec<Case> = cases::table
-                .filter(cases::status.ne("approved"))
+                .filter(cases::status.ne_all(["approved", "refused"]))
                 .filter(cases::due_soon_notified.eq(false))
                 .filter(cases::due_at.le(now + soon))
                 .filter(cases::due_at.gt(now))
@@ -373,7 +400,7 @@ pub async fn watch_deadlines(
                 .load(conn)
                 .await?;
             let overdue: Vec<Case> = cases::table
-                .filter(cases::status.ne("approved"))
+                .filter(cases::status.ne_all(["approved", "refused"]))
                 .filter(cases::overdue_notified.eq(false))
                 .filter(cases::due_at.le(now))
                 .select(Case::as_select())
@@ -434,7 +461,7 @@ pub async fn watch_deadlines(
 pub async fn overdue_counts(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec<(String, i64)>> {
     let mut conn = core.pool.get().await?;
     Ok(cases::table
-        .filter(cases::status.ne("approved"))
+        .filter(cases::status.ne_all(["approved", "refused"]))
         .filter(cases::due_at.lt(now))
         .group_by(cases::unit_code)
         .select((cases::unit_code, diesel::dsl::count_star()))

@@ -193,7 +193,7 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
         query = query.filter(cases::department_code.eq(d.clone()));
     }
     if !q.include_answered.unwrap_or(false) {
-        query = query.filter(cases::status.ne("approved"));
+        query = query.filter(cases::status.ne_all(["approved", "refused"]));
     }
     let rows = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
     let now = Utc::now();
@@ -231,7 +231,7 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
 }
 
 fn not_answered(c: &Case, lang: Lang) -> Result<(), actix_web::Error> {
-    if c.status == "approved" {
+    if c.status == "approved" || c.status == "refused" {
         Err(Problem::new(
             actix_web::http::StatusCode::CONFLICT,
             "conflict",

@@ -46,6 +46,15 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             move |e| flow::on_routed(c.clone(), e),
         );
     }
+    {
+        let c = core.clone();
+        core.consume(
+            "refused",
+            subjects::ROUTING,
+            &[subjects::PETITION_REFUSED],
+            move |e| flow::on_refused(c.clone(), e),
+        );
+    }
     core.spawn(deadline_watch(
         core.clone(),
         Duration::from_secs(check_every),

@@ -60,6 +60,10 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             move |e| bus::lifecycle::on_transferred(c.clone(), e),
         );
         let c = core.clone();
+        core.consume("refused", s::ROUTING, &[s::PETITION_REFUSED], move |e| {
+            bus::lifecycle::on_refused(c.clone(), e)
+        });
+        let c = core.clone();
         core.consume(
             "answered",
             s::ANSWERING,

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use doithoai_contracts::{
     CaseDeadlineV1, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1,
-    PetitionReceivedV1, PetitionRoutedV1, PetitionTransferredV1, SubmitterV1,
+    PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1, SubmitterV1,
 };
 use doithoai_web::{ConsumeError, Core};
 use uuid::Uuid;
@@ -118,6 +118,18 @@ pub fn on_transferred(e: &PetitionTransferredV1) -> Option<Outgoing> {
     Some(Outgoing {
         kind: "transfer",
         unit: e.from_unit.clone(),
+        tracking_code: Some(e.tracking_code.clone()),
+        recipients: citizen(&e.submitter),
+        subject,
+        body,
+    })
+}
+
+pub fn on_refused(e: &PetitionRefusedV1) -> Option<Outgoing> {
+    let (subject, body) = templates::refusal(e);
+    Some(Outgoing {
+        kind: "refusal",
+        unit: e.unit.clone(),
         tracking_code: Some(e.tracking_code.clone()),
         recipients: citizen(&e.submitter),
         subject,

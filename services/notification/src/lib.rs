@@ -74,6 +74,7 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         s::PETITION_TRANSFERRED,
         flow::on_transferred
     );
+    owe!("refused", s::ROUTING, s::PETITION_REFUSED, flow::on_refused);
     owe!(
         "answered",
         s::ANSWERING,

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use doithoai_contracts::{
     CaseDeadlineV1, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1,
-    PetitionReceivedV1, PetitionRoutedV1, PetitionTransferredV1,
+    PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1,
 };
 
 fn date(t: DateTime<Utc>) -> String {
@@ -66,6 +66,16 @@ pub fn transfer(t: &PetitionTransferredV1) -> (String, String) {
         format!(
             "Kính gửi ông/bà {},\n\nNội dung phản ánh, kiến nghị mã {} không thuộc thẩm quyền giải quyết của đơn vị đã tiếp nhận và đã được chuyển đến {}.\nLý do: {}{SIGNATURE}",
             t.submitter.name, t.tracking_code, t.to_unit_name, t.reason
+        ),
+    )
+}
+
+pub fn refusal(r: &PetitionRefusedV1) -> (String, String) {
+    (
+        format!("Không tiếp nhận phản ánh, kiến nghị {}", r.tracking_code),
+        format!(
+            "Kính gửi ông/bà {},\n\n{} không tiếp nhận phản ánh, kiến nghị mã {}.\nLý do: {}{SIGNATURE}",
+            r.submitter.name, r.unit_name, r.tracking_code, r.reason
         ),
     )
 }

@@ -7,8 +7,12 @@ use crate::store::queries::{self, Assignment};
 use chrono::{DateTime, Utc};
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use doithoai_bus::outbox::{self, NewMessage};
-use doithoai_contracts::subjects::{self, PETITION_ROUTED, PETITION_TRANSFERRED, ROUTING};
-use doithoai_contracts::{Envelope, PetitionReceivedV1, PetitionRoutedV1, PetitionTransferredV1};
+use doithoai_contracts::subjects::{
+    self, PETITION_REFUSED, PETITION_ROUTED, PETITION_TRANSFERRED, ROUTING,
+};
+use doithoai_contracts::{
+    Envelope, PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1,
+};
 use doithoai_web::{ConsumeError, Core};
 use std::sync::{Arc, RwLock};
 
@@ -268,4 +272,62 @@ pub async fn transfer(
         .await?;
     core.relay.wake();
     Ok(result)
+}
+
+/// Refuses on triage: the petition is not accepted, with the reason; the submitter is told.
+pub async fn refuse(
+    core: &Core,
+    a: Assignment,
+    reason: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Assignment, anyhow::Error> {
+    let mut conn = core.pool.get().await?;
+    let ns = core.bus.namespace.clone();
+    let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
+    let next = Assignment {
+        status: "not_accepted".to_owned(),
+        ..a.clone()
+    };
+    conn.transaction::<(), anyhow::Error, _>(async |conn| {
+        let (unit_name, _) = queries::holder(conn, &a.unit_code)
+            .await?
+            .unwrap_or_default();
+        queries::record(
+            conn,
+            &next,
+            actor,
+            "refuse",
+            Some(&a.unit_code),
+            Some(reason),
+        )
+        .await?;
+        let env = Envelope::new(
+            PETITION_REFUSED,
+            &a.unit_code,
+            PetitionRefusedV1 {
+                petition_id: a.petition_id,
+                tracking_code: a.tracking_code.clone(),
+                unit: a.unit_code.clone(),
+                unit_name,
+                reason: reason.to_owned(),
+                actor: actor.to_owned(),
+                refused_at: now,
+                submitter: petition.submitter.clone(),
+            },
+        );
+        outbox::enqueue(
+            conn,
+            &[NewMessage::new(
+                subjects::subject(&ns, ROUTING, PETITION_REFUSED, &a.unit_code),
+                &env,
+                None,
+            )?],
+        )
+        .await?;
+        Ok(())
+    })
+    .await?;
+    core.relay.wake();
+    Ok(next)
 }

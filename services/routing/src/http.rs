@@ -23,6 +23,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/api/v1/staff/routing/{petition}/transfer",
             web::post().to(transfer),
         )
+        .route(
+            "/api/v1/staff/routing/{petition}/refuse",
+            web::post().to(refuse),
+        )
+        .route("/api/v1/staff/policies", web::get().to(list_policies))
+        .route(
+            "/api/v1/staff/policies/{unit}/{class}",
+            web::put().to(put_policy),
+        )
+        .route("/api/v1/staff/rules", web::get().to(list_rules))
+        .route("/api/v1/staff/rules", web::put().to(put_rule))
         .route("/api/v1/holidays", web::get().to(list_holidays))
         .route("/api/v1/staff/holidays/{date}", web::put().to(put_holiday))
         .route(
@@ -170,6 +181,7 @@ async fn reroute(
         return Err(Problem::not_found(lang).into());
     }
     may_route(&staff, &a.unit_code, lang)?;
+    open_for_triage(&a, lang)?;
     let mut errors = Vec::new();
     let department = text_field(&body, "department", 64, lang, &mut errors);
     let reason = text_field(&body, "reason", 2000, lang, &mut errors);
@@ -231,6 +243,7 @@ async fn transfer(
         return Err(Problem::not_found(lang).into());
     }
     may_route(&staff, &a.unit_code, lang)?;
+    open_for_triage(&a, lang)?;
     let mut errors = Vec::new();
     let to = text_field(&body, "to", 64, lang, &mut errors);
     let reason = text_field(&body, "reason", 2000, lang, &mut errors);
@@ -380,4 +393,296 @@ async fn delete_holiday(
         .await
         .map_err(|e| internal(lang, e))?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+fn open_for_triage(a: &queries::Assignment, lang: Lang) -> Result<(), actix_web::Error> {
+    if a.status == "not_accepted" {
+        return Err(Problem::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "conflict",
+            lang.pick("Đã không tiếp nhận", "Already refused"),
+        )
+        .with_error(FieldError::new(
+            "petition",
+            "already_refused",
+            lang.pick(
+                "Phản ánh đã được xác định không tiếp nhận",
+                "The petition was already refused",
+            ),
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// `POST /api/v1/staff/routing/{petition}/refuse` `{reason}` (clerk or leader): not accepted
+/// on triage.
+async fn refuse(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Result<HttpResponse, actix_web::Error> {
+    let a = held(&core, &staff, &path, lang).await?;
+    if !staff.0.can_read(&a.unit_code) {
+        return Err(Problem::not_found(lang).into());
+    }
+    may_route(&staff, &a.unit_code, lang)?;
+    open_for_triage(&a, lang)?;
+    let mut errors = Vec::new();
+    let Some(reason) = text_field(&body, "reason", 2000, lang, &mut errors) else {
+        return Err(Problem::validation(lang, errors).into());
+    };
+    let next = flow::refuse(&core, a, &reason, &staff.0.sub, Utc::now())
+        .await
+        .map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(view(&next)))
+}
+
+/// `GET /api/v1/staff/policies`: deadline policies (city defaults have `unit: null`).
+async fn list_policies(
+    core: web::Data<Core>,
+    staff: Staff,
+    lang: Lang,
+) -> Result<HttpResponse, actix_web::Error> {
+    use crate::store::schema::deadline_policies as d;
+    let _ = staff;
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let rows: Vec<(Option<String>, String, Option<i32>, Option<i32>, bool)> = d::table
+        .select((
+            d::unit_code,
+            d::class,
+            d::working_days,
+            d::working_hours,
+            d::review_required,
+        ))
+        .load(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"policies": rows.into_iter().map(|(u, c, wd, wh, r)| json!({"unit": u, "class": c, "working_days": wd, "working_hours": wh, "review_required": r})).collect::<Vec<_>>()})))
+}
+
+/// `PUT /api/v1/staff/policies/{unit|default}/{class}` `{working_days | working_hours,
+/// review_required?}` (city admin).
+async fn put_policy(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Result<HttpResponse, actix_web::Error> {
+    use crate::store::schema::deadline_policies as d;
+    city_admin(&staff, lang)?;
+    let (unit, class) = path.into_inner();
+    let mut errors = Vec::new();
+    if !matches!(
+        class.as_str(),
+        "acknowledgement" | "transfer" | "answer" | "refusal"
+    ) {
+        errors.push(FieldError::new(
+            "class",
+            "unknown_value",
+            lang.pick(
+                "acknowledgement, transfer, answer hoặc refusal",
+                "acknowledgement, transfer, answer or refusal",
+            ),
+        ));
+    }
+    let unit = if unit == "default" { None } else { Some(unit) };
+    if let Some(u) = &unit {
+        let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+        if queries::holder(&mut conn, u)
+            .await
+            .map_err(|e| internal(lang, e))?
+            .is_none()
+        {
+            errors.push(FieldError::new(
+                "unit",
+                "unknown_unit",
+                lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
+            ));
+        }
+    }
+    let number = |k: &'static str, errors: &mut Vec<FieldError>| match body.get(k) {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(n) if (1..=365).contains(&n) => Some(n as i32),
+            _ => {
+                errors.push(FieldError::new(
+                    k,
+                    "out_of_range",
+                    lang.pick("Số nguyên từ 1 đến 365", "A whole number from 1 to 365"),
+                ));
+                None
+            }
+        },
+    };
+    let days = number("working_days", &mut errors);
+    let hours = number("working_hours", &mut errors);
+    if days.is_some() == hours.is_some() && errors.is_empty() {
+        errors.push(FieldError::new(
+            "working_days",
+            "one_required",
+            lang.pick(
+                "Cần đúng một trong working_days hoặc working_hours",
+                "Give exactly one of working_days or working_hours",
+            ),
+        ));
+    }
+    let review = match body.get("review_required") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            errors.push(FieldError::new(
+                "review_required",
+                "wrong_type",
+                lang.pick("true hoặc false", "true or false"),
+            ));
+            false
+        }
+    };
+    if !errors.is_empty() {
+        return Err(Problem::validation(lang, errors).into());
+    }
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    diesel::insert_into(d::table)
+        .values((
+            d::unit_code.eq(&unit),
+            d::class.eq(&class),
+            d::working_days.eq(days),
+            d::working_hours.eq(hours),
+            d::review_required.eq(review),
+        ))
+        .on_conflict((d::unit_code, d::class))
+        .do_update()
+        .set((
+            d::working_days.eq(days),
+            d::working_hours.eq(hours),
+            d::review_required.eq(review),
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"unit": unit, "class": class, "working_days": days, "working_hours": hours, "review_required": review})))
+}
+
+/// `GET /api/v1/staff/rules`: the routing rules (defaults come from the procedure fields).
+async fn list_rules(
+    core: web::Data<Core>,
+    staff: Staff,
+    lang: Lang,
+) -> Result<HttpResponse, actix_web::Error> {
+    use crate::store::schema::routing_rules as r;
+    let _ = staff;
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let rows: Vec<(Option<String>, String, Option<i16>, String)> = r::table
+        .select((
+            r::unit_code,
+            r::field_code,
+            r::content_type,
+            r::department_code,
+        ))
+        .load(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"rules": rows.into_iter().map(|(u, f, c, d)| json!({"unit": u, "field": f, "content_type": c, "department": d})).collect::<Vec<_>>()})))
+}
+
+/// `PUT /api/v1/staff/rules` `{unit?, field, content_type?, department}` (city admin): a rule
+/// for every unit (no `unit`) or a unit's override.
+async fn put_rule(
+    core: web::Data<Core>,
+    staff: Staff,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Result<HttpResponse, actix_web::Error> {
+    use crate::store::schema::{procedure_fields, routing_rules as r};
+    city_admin(&staff, lang)?;
+    let mut errors = Vec::new();
+    let field = text_field(&body, "field", 64, lang, &mut errors);
+    let department = text_field(&body, "department", 64, lang, &mut errors);
+    let unit = body.get("unit").and_then(Value::as_str).map(str::to_owned);
+    let content_type = match body.get("content_type") {
+        None | Some(Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(n) if (1..=8).contains(&n) => Some(n as i16),
+            _ => {
+                errors.push(FieldError::new(
+                    "content_type",
+                    "out_of_range",
+                    lang.pick("Số nguyên từ 1 đến 8", "A whole number from 1 to 8"),
+                ));
+                None
+            }
+        },
+    };
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    if let Some(f) = &field {
+        let known: i64 = procedure_fields::table
+            .filter(procedure_fields::code.eq(f))
+            .count()
+            .get_result(&mut conn)
+            .await
+            .map_err(|e| internal(lang, e))?;
+        if known == 0 {
+            errors.push(FieldError::new(
+                "field",
+                "unknown_field_code",
+                lang.pick(
+                    "Không có lĩnh vực nào với mã này",
+                    "No procedure field has this code",
+                ),
+            ));
+        }
+    }
+    if let Some(u) = &unit {
+        if queries::holder(&mut conn, u)
+            .await
+            .map_err(|e| internal(lang, e))?
+            .is_none()
+        {
+            errors.push(FieldError::new(
+                "unit",
+                "unknown_unit",
+                lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
+            ));
+        }
+    }
+    if let Some(d) = &department {
+        if queries::department_name(&mut conn, d)
+            .await
+            .map_err(|e| internal(lang, e))?
+            .is_none()
+        {
+            errors.push(FieldError::new(
+                "department",
+                "unknown_department",
+                lang.pick(
+                    "Không có phòng nào với mã này",
+                    "No department has this code",
+                ),
+            ));
+        }
+    }
+    let (Some(field), Some(department)) = (field, department) else {
+        return Err(Problem::validation(lang, errors).into());
+    };
+    if !errors.is_empty() {
+        return Err(Problem::validation(lang, errors).into());
+    }
+    diesel::insert_into(r::table)
+        .values((
+            r::unit_code.eq(&unit),
+            r::field_code.eq(&field),
+            r::content_type.eq(content_type),
+            r::department_code.eq(&department),
+        ))
+        .on_conflict((r::unit_code, r::field_code, r::content_type))
+        .do_update()
+        .set(r::department_code.eq(&department))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"unit": unit, "field": field, "content_type": content_type, "department": department})))
 }

@@ -205,6 +205,20 @@ pub struct PetitionTransferredV1 {
     pub submitter: SubmitterV1,
 }
 
+/// `petition.refused`: on triage the unit decided it is not a PAKN it can accept (Decree 20,
+/// Art. 9), with the reason; the submitter is told (by default within 3 working days).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PetitionRefusedV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub unit: String,
+    pub unit_name: String,
+    pub reason: String,
+    pub actor: String,
+    pub refused_at: DateTime<Utc>,
+    pub submitter: SubmitterV1,
+}
+
 /// `petition.answered`: the unit leader approved and signed the answer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PetitionAnsweredV1 {

@@ -35,6 +35,7 @@ pub const PETITION_NOT_ACCEPTED: &str = "petition.not_accepted";
 pub const ROUTING: &str = "routing";
 pub const PETITION_ROUTED: &str = "petition.routed";
 pub const PETITION_TRANSFERRED: &str = "petition.transferred";
+pub const PETITION_REFUSED: &str = "petition.refused";
 pub const ANSWERING: &str = "answering";
 pub const PETITION_ANSWERED: &str = "petition.answered";
 pub const PETITION_PUBLISHED: &str = "petition.published";

@@ -4,7 +4,8 @@ use crate::store::petitions::{NewTimelineEntry, record_step};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use doithoai_contracts::{
-    Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRoutedV1, PetitionTransferredV1,
+    Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRefusedV1, PetitionRoutedV1,
+    PetitionTransferredV1,
 };
 use doithoai_web::{ConsumeError, Core};
 use uuid::Uuid;
@@ -164,6 +165,25 @@ pub async fn on_published(
             actor: None,
             note: format!("Công khai kết quả tại {}", d.public_path),
             holder: None,
+            due_at: None,
+        },
+    )
+    .await
+}
+
+pub async fn on_refused(core: Core, env: Envelope<PetitionRefusedV1>) -> Result<(), ConsumeError> {
+    let d = env.data;
+    apply(
+        &core,
+        Step {
+            consumer: "intake-refused",
+            event_id: env.id,
+            petition_id: d.petition_id,
+            at: d.refused_at,
+            status: "not_accepted",
+            actor: Some(d.actor),
+            note: format!("Không tiếp nhận: {}", d.reason),
+            holder: Some((d.unit.clone(), d.unit_name)),
             due_at: None,
         },
     )

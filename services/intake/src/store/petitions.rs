@@ -84,9 +84,9 @@ pub struct NewTimelineEntry {
 /// Rank of a status in the lifecycle: a late event never moves a petition backwards.
 pub fn status_rank(status: &str) -> u8 {
     match status {
-        "received" | "not_accepted" => 0,
+        "received" => 0,
         "routed" | "transferred" => 1,
-        "answered" => 2,
+        "answered" | "not_accepted" => 2,
         "published" => 3,
         _ => 0,
     }

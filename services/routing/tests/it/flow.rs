@@ -369,3 +369,128 @@ async fn city_admin_edits_holidays_and_the_calendar_follows() {
             .any(|h| h["date"] == "2026-09-01")
     );
 }
+
+#[tokio::test]
+async fn clerk_refuses_on_triage_once_and_the_refusal_is_announced() {
+    let app = spawn().await;
+    let p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
+    app.publish(&p).await;
+    app.routed(1).await;
+    let clerk = token(Role::Clerk, "phuong-lang");
+    let url = format!("{}/api/v1/staff/routing/{}/refuse", app.base, p.petition_id);
+    let r = app
+        .client
+        .post(&url)
+        .bearer_auth(&clerk)
+        .json(&json!({"reason": ""}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 422);
+    let r = app
+        .client
+        .post(&url)
+        .bearer_auth(&clerk)
+        .json(&json!({"reason": "Nội dung không liên quan đến thủ tục hành chính"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = app
+        .client
+        .post(&url)
+        .bearer_auth(&clerk)
+        .json(&json!({"reason": "again"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    let events = app.routed(2).await;
+    assert_eq!(events[1]["event"], "petition.refused");
+    assert_eq!(events[1]["data"]["submitter"]["phone"], "+84912345678");
+}
+
+#[tokio::test]
+async fn city_admin_sets_a_units_answer_policy_and_it_applies_to_new_petitions() {
+    let app = spawn().await;
+    let admin = token(Role::CityAdmin, "hanoi");
+    let put = |path: &str, body: Value| {
+        app.client
+            .put(format!("{}/api/v1/staff/policies/{path}", app.base))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        put(
+            "phuong-lang/answer",
+            json!({"working_days": 5, "working_hours": 4})
+        )
+        .await
+        .unwrap()
+        .status()
+        .as_u16(),
+        422
+    );
+    assert_eq!(
+        put("phuong-lang/answer", json!({"working_days": 0}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        put("phuong-lang/forever", json!({"working_days": 5}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        put("phuong-atlantis/answer", json!({"working_days": 5}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(
+        put(
+            "phuong-lang/answer",
+            json!({"working_days": 5, "review_required": true})
+        )
+        .await
+        .unwrap()
+        .status()
+        .as_u16(),
+        200
+    );
+    app.publish(&received(
+        "phuong-lang",
+        "ho-tich",
+        "2026-02-13T10:00:00+07:00",
+    ))
+    .await;
+    let events = app.routed(1).await;
+    assert_eq!(
+        events[0]["data"]["due_at"], "2026-02-27T10:00:00Z",
+        "5 working days across Tết"
+    );
+    assert_eq!(events[0]["data"]["review_required"], true);
+    let rule = app
+        .client
+        .put(format!("{}/api/v1/staff/rules", app.base))
+        .bearer_auth(&admin)
+        .json(&json!({"unit": "phuong-lang", "field": "ho-tich", "department": "van-hoa-xa-hoi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rule.status().as_u16(), 200);
+    let mut p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
+    p.petition_id = uuid::Uuid::now_v7();
+    app.publish(&p).await;
+    let events = app.routed(2).await;
+    assert_eq!(events[1]["data"]["department"], "van-hoa-xa-hoi");
+}
