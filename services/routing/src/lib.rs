@@ -58,6 +58,7 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         );
     }
     core.spawn(refresh_calendar(core.clone(), calendar.clone()));
+    core.spawn(answer_holidays(core.clone(), calendar.clone()));
     let cal = web::Data::new(calendar);
     doithoai_web::serve(core.clone(), 64 * 1024, move |cfg| {
         cfg.app_data(cal.clone());
@@ -75,6 +76,45 @@ async fn refresh_calendar(core: Core, cal: flow::SharedCalendar) {
         }
         if let Err(e) = flow::reload_calendar(&core, &cal).await {
             tracing::warn!(error = %e, "reloading holidays failed: {e}");
+        }
+    }
+}
+
+/// Answers `{ns}.routing.holidays.get` (request/reply) with the calendar's holidays, so
+/// scheduling counts working days by the same calendar city IT edits here.
+async fn answer_holidays(core: Core, cal: flow::SharedCalendar) {
+    use futures_util::StreamExt;
+    let mut stop = core.stopping();
+    let subject = subjects::holidays_request(&core.bus.namespace);
+    loop {
+        let mut sub = match core
+            .nats
+            .queue_subscribe(subject.clone(), "routing".to_owned())
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot subscribe to {subject}: {e}");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(2)) => continue,
+                    _ = stop.changed() => return,
+                }
+            }
+        };
+        loop {
+            let msg = tokio::select! {
+                m = sub.next() => m,
+                _ = stop.changed() => return,
+            };
+            let Some(msg) = msg else { break };
+            let Some(reply) = msg.reply else { continue };
+            let days: Vec<chrono::NaiveDate> =
+                flow::calendar_now(&cal).holidays().copied().collect();
+            let body =
+                serde_json::to_vec(&doithoai_contracts::HolidaysV1 { days }).unwrap_or_default();
+            if let Err(e) = core.nats.publish(reply, body.into()).await {
+                tracing::warn!(error = %e, "replying with holidays failed: {e}");
+            }
         }
     }
 }

@@ -268,6 +268,74 @@ pub struct CaseDeadlineV1 {
     pub due_at: DateTime<Utc>,
 }
 
+/// Reply to the holidays request: the days the working-day calendar skips.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct HolidaysV1 {
+    pub days: Vec<chrono::NaiveDate>,
+}
+
+/// `conference.noticed`: a unit published the notice of a dialogue conference; questions may be
+/// registered from now until `registration_closes_at`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConferenceNoticedV1 {
+    pub conference_id: Uuid,
+    pub unit: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub venue: String,
+    pub online_link: Option<String>,
+    pub fields: Vec<String>,
+    pub registration_opens_at: DateTime<Utc>,
+    pub registration_closes_at: DateTime<Utc>,
+}
+
+/// `conference.cancelled`: force majeure; every registered question gets a written answer by
+/// `written_answers_due_at`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConferenceCancelledV1 {
+    pub conference_id: Uuid,
+    pub unit: String,
+    pub title: String,
+    pub reason: String,
+    pub written_answers_due_at: DateTime<Utc>,
+    pub registrants: Vec<RegistrantV1>,
+}
+
+/// A registered question's submitter, for telling them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegistrantV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub submitter: SubmitterV1,
+}
+
+/// `conference.outcome_recorded`: what became of a registered question at the conference:
+/// `answered` (on the spot), `written` (a written answer follows from `department` by
+/// `due_at`) or `forwarded` (outside the unit's competence, sent to `forwarded_to`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConferenceOutcomeV1 {
+    pub conference_id: Uuid,
+    pub unit: String,
+    pub title: String,
+    pub registrant: RegistrantV1,
+    pub outcome: String,
+    pub answer: Option<String>,
+    pub department: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub forwarded_to: Option<String>,
+}
+
+/// `conference.reminder`: 48 hours before, to each registrant.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConferenceReminderV1 {
+    pub conference_id: Uuid,
+    pub unit: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub venue: String,
+    pub registrant: RegistrantV1,
+}
+
 /// The time-ordered id used for events.
 pub fn new_event_id() -> Uuid {
     Uuid::now_v7()

@@ -47,3 +47,15 @@ pub const CASE_OVERDUE: &str = "case.overdue";
 pub fn event_wildcard(ns: &str, service: &str, event: &str) -> String {
     format!("{ns}.{service}.{event}.*")
 }
+
+/// Request/reply: routing answers with the holidays of its calendar (`HolidaysV1`).
+pub fn holidays_request(ns: &str) -> String {
+    format!("{ns}.routing.holidays.get")
+}
+
+pub const SCHEDULING: &str = "scheduling";
+pub const CONFERENCE_NOTICED: &str = "conference.noticed";
+pub const CONFERENCE_CANCELLED: &str = "conference.cancelled";
+pub const CONFERENCE_OUTCOME: &str = "conference.outcome_recorded";
+pub const CONFERENCE_RESULTS: &str = "conference.results_published";
+pub const CONFERENCE_REMINDER: &str = "conference.reminder";

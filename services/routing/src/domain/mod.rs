@@ -1,4 +1,5 @@
 //! Routing's pure rules: the working-day calendar and deadline arithmetic, routing decisions.
 
-pub mod calendar;
+/// The working-day calendar lives in `doithoai-calendar`, shared with scheduling.
+pub use doithoai_calendar as calendar;
 pub mod rules;

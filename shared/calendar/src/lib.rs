@@ -81,6 +81,32 @@ impl Calendar {
         !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
     }
 
+    pub fn previous_working_day(&self, d: NaiveDate) -> NaiveDate {
+        let mut n = d - Duration::days(1);
+        while !self.is_working_day(n) {
+            n -= Duration::days(1);
+        }
+        n
+    }
+
+    /// The holidays the calendar skips.
+    pub fn holidays(&self) -> impl Iterator<Item = &NaiveDate> {
+        self.holidays.iter()
+    }
+
+    /// When registration of questions for a dialogue conference starting at `starts` closes:
+    /// the end of office hours of the last working day at least `days_before` calendar days
+    /// before the conference (seed 001: "up to 7 days before", Monday–Friday in office hours).
+    pub fn registration_cutoff(&self, starts: DateTime<Utc>, days_before: i64) -> DateTime<Utc> {
+        let limit = starts.with_timezone(&vietnam()).date_naive() - Duration::days(days_before);
+        let day = if self.is_working_day(limit) {
+            limit
+        } else {
+            self.previous_working_day(limit)
+        };
+        self.at_local(day, self.hours.closes())
+    }
+
     pub fn next_working_day(&self, d: NaiveDate) -> NaiveDate {
         let mut n = d + Duration::days(1);
         while !self.is_working_day(n) {
@@ -240,6 +266,27 @@ mod tests {
         assert_eq!(due_days("2026-02-13T02:00:00Z", 5), "2026-02-27 17:00");
         // 2026-02-13T11:00Z is 18:00 in Hanoi: after hours.
         assert_eq!(due_days("2026-02-13T11:00:00Z", 5), "2026-03-02 17:00");
+    }
+
+    #[test]
+    fn registration_closes_on_the_last_working_day_at_least_7_days_before() {
+        let c = calendar();
+        let cutoff = |s: &str| {
+            c.registration_cutoff(at(s), 7)
+                .with_timezone(&vietnam())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        // Conference Thursday 12 March: 7 days before is Thursday 5 March, a working day.
+        assert_eq!(cutoff("2026-03-12T08:00:00+07:00"), "2026-03-05 17:00");
+        // Conference Monday 16 March: 7 days before is Monday 9 March.
+        assert_eq!(cutoff("2026-03-16T08:00:00+07:00"), "2026-03-09 17:00");
+        // Conference Sunday 15 March: Sunday 8 March is off → Friday 6 March.
+        assert_eq!(cutoff("2026-03-15T08:00:00+07:00"), "2026-03-06 17:00");
+        // Conference Friday 27 February: Friday 20 February is Tết → Friday 13 February.
+        assert_eq!(cutoff("2026-02-27T08:00:00+07:00"), "2026-02-13 17:00");
+        // Conference Friday 8 May: Friday 1 May and Thursday 30 April are holidays → Wed 29 April.
+        assert_eq!(cutoff("2026-05-08T08:00:00+07:00"), "2026-04-29 17:00");
     }
 
     #[test]
