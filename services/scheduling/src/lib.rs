@@ -1,22 +1,104 @@
-//! Scheduling: dialogue conferences, registration windows, agendas, minutes, results notices, compliance, calendars and timers. In this release it boots for real (own database with the bus tables, NATS, health, readiness, metrics); conferences arrive with the dialogue issue.
+//! Scheduling: dialogue conferences — plan, notice at least 7 days ahead, registration window
+//! (the cutoff from the working-day calendar, holidays asked of routing), agenda, outcomes,
+//! attendance, minutes and results notice (within 10 days), force-majeure cancellation,
+//! reminders 48 hours before, iCalendar feeds, and the city's compliance view.
 
+pub mod flow;
+pub mod http;
+pub mod reference;
+pub mod store;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
+use doithoai_contracts::subjects;
 use doithoai_web::{Core, CoreOptions, RunningServer};
 use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 pub const SERVICE: &str = "scheduling";
 pub const DEFAULT_PORT: u16 = 8084;
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 /// The running scheduling service (`port()`, `core()`, `run_until_stopped()`).
 pub type Application = RunningServer;
 
 /// Prepares the database, NATS and the HTTP server; `overrides` win over the environment.
+/// `SCHEDULING_TIMER_SECONDS` (60): how often reminders are looked for.
 pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
     let core = Core::start(CoreOptions {
         service: SERVICE,
         default_port: DEFAULT_PORT,
-        migrations: None,
+        migrations: Some(MIGRATIONS),
         overrides,
     })
     .await?;
-    doithoai_web::serve(core, 64 * 1024, |_cfg| {})
+    let every: u64 = core.settings.parse("TIMER_SECONDS", 60)?;
+    let units = actix_web::web::Data::new(reference::Units::load()?);
+    let calendar: flow::SharedCalendar = Arc::new(RwLock::new(doithoai_calendar::Calendar::default()));
+    {
+        let c = core.clone();
+        core.consume("received", subjects::INTAKE, &[subjects::PETITION_RECEIVED], move |e| flow::on_received(c.clone(), e));
+        let c = core.clone();
+        core.consume("routed", subjects::ROUTING, &[subjects::PETITION_ROUTED], move |e| flow::on_routed(c.clone(), e));
+    }
+    core.spawn(timers(core.clone(), calendar.clone(), Duration::from_secs(every.max(1))));
+    let cal = actix_web::web::Data::new(calendar);
+    doithoai_web::serve(core, 64 * 1024, move |cfg| {
+        cfg.app_data(cal.clone()).app_data(units.clone());
+        http::routes(cfg);
+    })
+}
+
+/// Refreshes holidays from routing and sends the 48-hour reminders to registrants, once each.
+async fn timers(core: Core, cal: flow::SharedCalendar, every: Duration) {
+    use store::schema::{conferences, registrations};
+    let mut stop = core.stopping();
+    loop {
+        if let Err(e) = flow::refresh_holidays(&core, &cal).await {
+            tracing::debug!(error = %e, "holidays not refreshed: {e}");
+        }
+        let result: anyhow::Result<usize> = async {
+            let now = chrono::Utc::now();
+            let mut conn = core.pool.get().await?;
+            let due: Vec<(flow::Registration, flow::Conference)> = registrations::table
+                .inner_join(conferences::table)
+                .filter(registrations::reminded.eq(false))
+                .filter(conferences::status.eq("noticed"))
+                .filter(conferences::starts_at.gt(now))
+                .filter(conferences::starts_at.le(now + chrono::Duration::hours(48)))
+                .select((flow::Registration::as_select(), flow::Conference::as_select()))
+                .load(&mut conn)
+                .await?;
+            let n = due.len();
+            for (r, c) in due {
+                let event = flow::event(&core, subjects::CONFERENCE_REMINDER, &c.unit_code, doithoai_contracts::ConferenceReminderV1 {
+                    conference_id: c.id,
+                    unit: c.unit_code.clone(),
+                    title: c.title.clone(),
+                    starts_at: c.starts_at,
+                    venue: c.venue.clone(),
+                    registrant: r.registrant(),
+                })?;
+                conn.transaction::<(), anyhow::Error, _>(async |conn| {
+                    diesel::update(registrations::table.find(r.petition_id)).set(registrations::reminded.eq(true)).execute(conn).await?;
+                    doithoai_bus::outbox::enqueue(conn, &[event]).await?;
+                    Ok(())
+                })
+                .await?;
+            }
+            Ok(n)
+        }
+        .await;
+        match result {
+            Ok(n) if n > 0 => core.relay.wake(),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "reminders failed: {e:#}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }

@@ -1,0 +1,170 @@
+//! Scheduling's work: conferences planned, noticed (at least 7 days ahead, with the
+//! registration cutoff from the working-day calendar), held, cancelled; registered questions
+//! taken from intake's events; outcomes; reminders; compliance.
+
+use crate::store::schema::{conferences, registrations};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use doithoai_calendar::Calendar;
+use doithoai_contracts::subjects::{self, SCHEDULING};
+use doithoai_contracts::{Envelope, HolidaysV1, PetitionReceivedV1, PetitionRoutedV1, RegistrantV1, SubmitterV1};
+use doithoai_web::{ConsumeError, Core};
+use std::sync::{Arc, RwLock};
+use uuid::Uuid;
+
+/// Days between the notice and the conference, at least (seed 001).
+pub const NOTICE_DAYS: i64 = 7;
+/// Days after the conference by which the results notice must be out (seed 001).
+pub const RESULTS_DAYS: i64 = 10;
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = conferences)]
+pub struct Conference {
+    pub id: Uuid,
+    pub unit_code: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub venue: String,
+    pub online_link: Option<String>,
+    pub chair: String,
+    pub co_organisers: Vec<String>,
+    pub fields: Vec<String>,
+    pub status: String,
+    pub notice_published_at: Option<DateTime<Utc>>,
+    pub registration_closes_at: Option<DateTime<Utc>>,
+    pub attendance: Option<i32>,
+    pub minutes: Option<String>,
+    pub minutes_published_at: Option<DateTime<Utc>>,
+    pub results_notice: Option<String>,
+    pub results_published_at: Option<DateTime<Utc>>,
+    pub cancel_reason: Option<String>,
+    pub written_answers_due_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = registrations)]
+pub struct Registration {
+    pub petition_id: Uuid,
+    pub conference_id: Uuid,
+    pub unit_code: String,
+    pub tracking_code: String,
+    pub field_code: String,
+    pub question: String,
+    #[serde(skip)]
+    pub submitter: String,
+    pub department: Option<String>,
+    pub department_name: Option<String>,
+    pub outcome: Option<String>,
+    pub outcome_answer: Option<String>,
+    pub outcome_department: Option<String>,
+    pub outcome_due_at: Option<DateTime<Utc>>,
+    pub forwarded_to: Option<String>,
+    pub reminded: bool,
+    pub registered_at: DateTime<Utc>,
+}
+
+impl Registration {
+    pub fn registrant(&self) -> RegistrantV1 {
+        RegistrantV1 {
+            petition_id: self.petition_id,
+            tracking_code: self.tracking_code.clone(),
+            submitter: serde_json::from_str::<SubmitterV1>(&self.submitter).unwrap_or(SubmitterV1 {
+                kind: "individual".into(),
+                name: String::new(),
+                organization: None,
+                address: String::new(),
+                phone: None,
+                email: None,
+            }),
+        }
+    }
+}
+
+/// The calendar, with holidays from routing (request/reply), refreshed every minute.
+pub type SharedCalendar = Arc<RwLock<Calendar>>;
+
+pub async fn refresh_holidays(core: &Core, cal: &SharedCalendar) -> anyhow::Result<()> {
+    let reply = tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        core.nats.request(subjects::holidays_request(&core.bus.namespace), "".into()),
+    )
+    .await??;
+    let h: HolidaysV1 = serde_json::from_slice(&reply.payload)?;
+    if let Ok(mut c) = cal.write() {
+        *c = Calendar::new(h.days, c.hours.clone());
+    }
+    Ok(())
+}
+
+pub fn calendar_now(cal: &SharedCalendar) -> Calendar {
+    cal.read().map(|c| c.clone()).unwrap_or_default()
+}
+
+pub async fn load(core: &Core, id: Uuid) -> anyhow::Result<Option<Conference>> {
+    let mut conn = core.pool.get().await?;
+    Ok(conferences::table.find(id).select(Conference::as_select()).first(&mut conn).await.optional()?)
+}
+
+pub async fn registrations_of(core: &Core, id: Uuid) -> anyhow::Result<Vec<Registration>> {
+    let mut conn = core.pool.get().await?;
+    Ok(registrations::table
+        .filter(registrations::conference_id.eq(id))
+        .order((registrations::field_code, registrations::department, registrations::registered_at))
+        .select(Registration::as_select())
+        .load(&mut conn)
+        .await?)
+}
+
+pub fn event<T: serde::Serialize>(core: &Core, name: &str, unit: &str, data: T) -> anyhow::Result<doithoai_bus::outbox::NewMessage> {
+    let env = Envelope::new(name, unit, data);
+    Ok(doithoai_bus::outbox::NewMessage::new(subjects::subject(&core.bus.namespace, SCHEDULING, name, unit), &env, None)?)
+}
+
+/// Consumer of `petition.received`: a dialogue question naming a conference becomes a
+/// registration (intake already checked the window).
+pub async fn on_received(core: Core, env: Envelope<PetitionReceivedV1>) -> Result<(), ConsumeError> {
+    let p = env.data;
+    let Some(conference_id) = p.conference_id else { return Ok(()) };
+    let submitter = serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
+    let mut conn = core.pool.get().await?;
+    conn.transaction::<(), ConsumeError, _>(async |conn| {
+        if !doithoai_bus::inbox::record(conn, "scheduling-received", env.id).await? {
+            return Ok(());
+        }
+        let known: i64 = conferences::table.find(conference_id).count().get_result(conn).await?;
+        if known == 0 {
+            return Err(ConsumeError::Poison(format!("unknown conference {conference_id}")));
+        }
+        diesel::insert_into(registrations::table)
+            .values((
+                registrations::petition_id.eq(p.petition_id),
+                registrations::conference_id.eq(conference_id),
+                registrations::unit_code.eq(&p.unit),
+                registrations::tracking_code.eq(&p.tracking_code),
+                registrations::field_code.eq(&p.field),
+                registrations::question.eq(&p.content),
+                registrations::submitter.eq(&submitter),
+                registrations::registered_at.eq(p.received_at),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Consumer of `petition.routed`: the department preparing a registered question's answer.
+pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<(), ConsumeError> {
+    let d = env.data;
+    if d.petition.conference_id.is_none() {
+        return Ok(());
+    }
+    let mut conn = core.pool.get().await?;
+    diesel::update(registrations::table.find(d.petition_id))
+        .set((registrations::department.eq(&d.department), registrations::department_name.eq(&d.department_name)))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,592 @@
+//! Scheduling's HTTP API: plan, notice, agenda, outcomes, attendance, minutes, results,
+//! cancellation; public conference pages and iCalendar feeds; the city's compliance view.
+
+use crate::flow::{self, Conference, NOTICE_DAYS, RESULTS_DAYS, SharedCalendar};
+use crate::reference::Units;
+use crate::store::schema::{conferences, registrations};
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Datelike, Duration, SecondsFormat, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, RunQueryDsl};
+use doithoai_auth::Role;
+use doithoai_contracts::subjects;
+use doithoai_contracts::{ConferenceCancelledV1, ConferenceNoticedV1, ConferenceOutcomeV1};
+use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
+use icalendar::{Calendar, Component, EventLike};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/staff/conferences", web::post().to(plan))
+        .route("/api/v1/staff/conferences", web::get().to(list_staff))
+        .route("/api/v1/staff/conferences/{id}/notice", web::post().to(notice))
+        .route("/api/v1/staff/conferences/{id}/agenda", web::get().to(agenda))
+        .route("/api/v1/staff/conferences/{id}/outcomes", web::post().to(outcome))
+        .route("/api/v1/staff/conferences/{id}/attendance", web::post().to(attendance))
+        .route("/api/v1/staff/conferences/{id}/minutes", web::post().to(minutes))
+        .route("/api/v1/staff/conferences/{id}/results", web::post().to(results))
+        .route("/api/v1/staff/conferences/{id}/cancel", web::post().to(cancel))
+        .route("/api/v1/staff/compliance", web::get().to(compliance))
+        .route("/api/v1/conferences/{id}.ics", web::get().to(conference_ics))
+        .route("/api/v1/conferences/{id}", web::get().to(public_conference))
+        .route("/api/v1/units/{unit}/conferences", web::get().to(unit_conferences))
+        .route("/api/v1/units/{unit}/calendar.ics", web::get().to(unit_ics));
+}
+
+type Res = Result<HttpResponse, actix_web::Error>;
+
+fn internal(lang: Lang, e: impl std::fmt::Display) -> actix_web::Error {
+    tracing::error!(error = %e, "scheduling request failed: {e}");
+    Problem::internal(lang).into()
+}
+
+fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+fn invalid(lang: Lang, errors: Vec<FieldError>) -> actix_web::Error {
+    Problem::validation(lang, errors).into()
+}
+
+fn conflict(lang: Lang, field: &str, code: &str, vi: &str, en: &str) -> actix_web::Error {
+    Problem::new(actix_web::http::StatusCode::CONFLICT, "conflict", lang.pick(vi, en))
+        .with_error(FieldError::new(field, code, lang.pick(vi, en)))
+        .into()
+}
+
+fn string(body: &Value, key: &'static str, max: usize, required: bool, lang: Lang, errors: &mut Vec<FieldError>) -> Option<String> {
+    match body.get(key) {
+        None | Some(Value::Null) => {
+            if required {
+                errors.push(FieldError::new(key, "required", lang.pick("Bắt buộc phải có", "This field is required")));
+            }
+            None
+        }
+        Some(Value::String(s)) if s.trim().is_empty() => {
+            if required {
+                errors.push(FieldError::new(key, "required", lang.pick("Không được để trống", "Must not be empty")));
+            }
+            None
+        }
+        Some(Value::String(s)) if s.chars().count() > max => {
+            errors.push(FieldError::new(key, "too_long", format!("{} {max}", lang.pick("Tối đa ký tự:", "At most characters:"))));
+            None
+        }
+        Some(Value::String(s)) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
+            errors.push(FieldError::new(key, "control_character", lang.pick("Chứa ký tự điều khiển", "Contains a control character")));
+            None
+        }
+        Some(Value::String(s)) => Some(s.trim().to_owned()),
+        Some(_) => {
+            errors.push(FieldError::new(key, "wrong_type", lang.pick("Sai kiểu dữ liệu: cần chuỗi ký tự", "Wrong type: expected a string")));
+            None
+        }
+    }
+}
+
+fn time(body: &Value, key: &'static str, required: bool, lang: Lang, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
+    let s = string(body, key, 64, required, lang, errors)?;
+    match DateTime::parse_from_rfc3339(&s) {
+        Ok(t) => Some(t.with_timezone(&Utc)),
+        Err(_) => {
+            errors.push(FieldError::new(key, "invalid_time", lang.pick("Thời điểm theo RFC 3339, có múi giờ", "An RFC 3339 time with its offset")));
+            None
+        }
+    }
+}
+
+fn strings(body: &Value, key: &'static str, lang: Lang, errors: &mut Vec<FieldError>) -> Vec<String> {
+    match body.get(key) {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) if a.len() <= 50 && a.iter().all(|v| v.as_str().is_some_and(|s| !s.trim().is_empty() && s.len() <= 200)) => {
+            a.iter().filter_map(|v| v.as_str().map(|s| s.trim().to_owned())).collect()
+        }
+        Some(_) => {
+            errors.push(FieldError::new(key, "wrong_type", lang.pick("Danh sách chuỗi ký tự (tối đa 50)", "A list of strings (at most 50)")));
+            Vec::new()
+        }
+    }
+}
+
+/// The leader or clerk of the conference's unit; others get a 404 (another unit's
+/// conference) or a 403 (a role that may not organise).
+async fn organised(core: &Core, staff: &Staff, id: &str, lang: Lang) -> Result<Conference, actix_web::Error> {
+    let id = Uuid::parse_str(id).map_err(|_| Problem::not_found(lang))?;
+    let c = flow::load(core, id).await.map_err(|e| internal(lang, e))?;
+    let c = c.filter(|c| staff.0.can_read(&c.unit_code)).ok_or_else(|| Problem::not_found(lang))?;
+    if !matches!(staff.0.role, Role::Leader | Role::Clerk) || !staff.0.can_write(&c.unit_code) {
+        return Err(Problem::forbidden(lang).into());
+    }
+    Ok(c)
+}
+
+fn view(c: &Conference) -> Value {
+    json!({
+        "id": c.id, "unit": c.unit_code, "title": c.title, "starts_at": ts(c.starts_at), "venue": c.venue,
+        "online_link": c.online_link, "chair": c.chair, "co_organisers": c.co_organisers, "fields": c.fields,
+        "status": c.status, "notice_published_at": c.notice_published_at.map(ts),
+        "registration_closes_at": c.registration_closes_at.map(ts), "attendance": c.attendance,
+        "minutes": c.minutes, "minutes_published_at": c.minutes_published_at.map(ts),
+        "results_notice": c.results_notice, "results_published_at": c.results_published_at.map(ts),
+        "cancel_reason": c.cancel_reason, "written_answers_due_at": c.written_answers_due_at.map(ts),
+    })
+}
+
+/// `POST /api/v1/staff/conferences` (leader or clerk): plan a conference of the token's unit.
+async fn plan(core: web::Data<Core>, staff: Staff, body: web::Json<Value>, lang: Lang) -> Res {
+    if !matches!(staff.0.role, Role::Leader | Role::Clerk) || staff.0.role.is_city_wide() {
+        return Err(Problem::forbidden(lang).into());
+    }
+    let mut e = Vec::new();
+    let title = string(&body, "title", 300, true, lang, &mut e);
+    let starts_at = time(&body, "starts_at", true, lang, &mut e);
+    let venue = string(&body, "venue", 500, true, lang, &mut e);
+    let online_link = string(&body, "online_link", 500, false, lang, &mut e);
+    let chair = string(&body, "chair", 200, true, lang, &mut e);
+    let co = strings(&body, "co_organisers", lang, &mut e);
+    let fields = strings(&body, "fields", lang, &mut e);
+    if let Some(t) = starts_at {
+        if t <= Utc::now() {
+            e.push(FieldError::new("starts_at", "in_past", lang.pick("Thời điểm phải ở tương lai", "Must be in the future")));
+        }
+    }
+    if let Some(link) = &online_link {
+        if !(link.starts_with("https://") || link.starts_with("http://")) {
+            e.push(FieldError::new("online_link", "invalid_url", lang.pick("Đường dẫn http(s)://", "An http(s):// link")));
+        }
+    }
+    let (Some(title), Some(starts_at), Some(venue), Some(chair)) = (title, starts_at, venue, chair) else {
+        return Err(invalid(lang, e));
+    };
+    if !e.is_empty() {
+        return Err(invalid(lang, e));
+    }
+    let id = Uuid::now_v7();
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    diesel::insert_into(conferences::table)
+        .values((
+            conferences::id.eq(id),
+            conferences::unit_code.eq(&staff.0.unit),
+            conferences::title.eq(&title),
+            conferences::starts_at.eq(starts_at),
+            conferences::venue.eq(&venue),
+            conferences::online_link.eq(&online_link),
+            conferences::chair.eq(&chair),
+            conferences::co_organisers.eq(&co),
+            conferences::fields.eq(&fields),
+            conferences::created_by.eq(&staff.0.sub),
+        ))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let c = flow::load(&core, id).await.map_err(|e| internal(lang, e))?.ok_or_else(|| internal(lang, "vanished"))?;
+    Ok(HttpResponse::Created().json(view(&c)))
+}
+
+/// `GET /api/v1/staff/conferences`: the unit's conferences.
+async fn list_staff(core: web::Data<Core>, staff: Staff, lang: Lang) -> Res {
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let rows: Vec<Conference> = conferences::table
+        .filter(conferences::unit_code.eq(&staff.0.unit))
+        .order(conferences::starts_at.desc())
+        .select(Conference::as_select())
+        .load(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"conferences": rows.iter().map(view).collect::<Vec<_>>()})))
+}
+
+/// `POST /api/v1/staff/conferences/{id}/notice`: publishes the notice, at least 7 days before;
+/// registration closes at the end of office hours of the last working day at least 7 days
+/// before the conference.
+async fn notice(core: web::Data<Core>, cal: web::Data<SharedCalendar>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    if c.status != "planned" {
+        return Err(conflict(lang, "status", "already_noticed", "Thông báo đã được đăng hoặc hội nghị đã kết thúc", "The notice is already out or the conference is over"));
+    }
+    let now = Utc::now();
+    if c.starts_at - now < Duration::days(NOTICE_DAYS) {
+        return Err(invalid(lang, vec![FieldError::new("starts_at", "notice_too_late", lang.pick(
+            "Thông báo phải đăng trước hội nghị ít nhất 7 ngày: hãy dời ngày hội nghị",
+            "The notice must be out at least 7 days before the conference: move the conference",
+        ))]));
+    }
+    let _ = flow::refresh_holidays(&core, &cal).await;
+    let closes = flow::calendar_now(&cal).registration_cutoff(c.starts_at, NOTICE_DAYS);
+    let event = flow::event(&core, subjects::CONFERENCE_NOTICED, &c.unit_code, ConferenceNoticedV1 {
+        conference_id: c.id,
+        unit: c.unit_code.clone(),
+        title: c.title.clone(),
+        starts_at: c.starts_at,
+        venue: c.venue.clone(),
+        online_link: c.online_link.clone(),
+        fields: c.fields.clone(),
+        registration_opens_at: now,
+        registration_closes_at: closes,
+    })
+    .map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    conn.transaction::<(), anyhow::Error, _>(async |conn| {
+        diesel::update(conferences::table.find(c.id))
+            .set((conferences::status.eq("noticed"), conferences::notice_published_at.eq(now), conferences::registration_closes_at.eq(closes)))
+            .execute(conn)
+            .await?;
+        doithoai_bus::outbox::enqueue(conn, &[event]).await?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| internal(lang, e))?;
+    core.relay.wake();
+    let c = flow::load(&core, c.id).await.map_err(|e| internal(lang, e))?.ok_or_else(|| internal(lang, "vanished"))?;
+    Ok(HttpResponse::Ok().json(view(&c)))
+}
+
+/// `GET /api/v1/staff/conferences/{id}/agenda[?format=html]`: registered questions grouped by
+/// field and department, with their outcomes; `format=html` is printable.
+async fn agenda(core: web::Data<Core>, staff: Staff, path: web::Path<String>, q: web::Query<std::collections::HashMap<String, String>>, lang: Lang) -> Res {
+    let id = Uuid::parse_str(&path).map_err(|_| Problem::not_found(lang))?;
+    let c = flow::load(&core, id).await.map_err(|e| internal(lang, e))?.filter(|c| staff.0.can_read(&c.unit_code)).ok_or_else(|| Problem::not_found(lang))?;
+    let regs = flow::registrations_of(&core, id).await.map_err(|e| internal(lang, e))?;
+    let mut groups: Vec<(String, String, Vec<Value>)> = Vec::new();
+    for r in &regs {
+        let dept = r.department_name.clone().or(r.department.clone()).unwrap_or_else(|| "Chưa giao phòng".to_owned());
+        let item = json!({"tracking_code": r.tracking_code, "question": r.question, "outcome": r.outcome, "answer": r.outcome_answer});
+        match groups.iter_mut().find(|g| g.0 == r.field_code && g.1 == dept) {
+            Some(g) => g.2.push(item),
+            None => groups.push((r.field_code.clone(), dept, vec![item])),
+        }
+    }
+    if q.get("format").map(String::as_str) == Some("html") {
+        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let mut html = format!(
+            "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:serif;max-width:48rem;margin:auto}}@media print{{a{{display:none}}}}</style><h1>Chương trình hội nghị đối thoại</h1><h2>{t}</h2><p>{when} – {venue}</p>",
+            t = esc(&c.title),
+            when = c.starts_at.with_timezone(&doithoai_web::text::hanoi()).format("%H:%M ngày %d/%m/%Y"),
+            venue = esc(&c.venue)
+        );
+        for (field, dept, items) in &groups {
+            html.push_str(&format!("<h3>Lĩnh vực {} – {}</h3><ol>", esc(field), esc(dept)));
+            for i in items {
+                html.push_str(&format!("<li><p>{} ({})</p></li>", esc(i["question"].as_str().unwrap_or("")), esc(i["tracking_code"].as_str().unwrap_or(""))));
+            }
+            html.push_str("</ol>");
+        }
+        return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html));
+    }
+    Ok(HttpResponse::Ok().json(json!({
+        "conference": view(&c),
+        "groups": groups.into_iter().map(|(f, d, items)| json!({"field": f, "department": d, "questions": items})).collect::<Vec<_>>(),
+    })))
+}
+
+/// `POST /api/v1/staff/conferences/{id}/outcomes` `{petition, outcome: answered|written|forwarded,
+/// answer?, department?, due_at?, forwarded_to?}`: what became of a registered question; the
+/// registrant is told.
+async fn outcome(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    if c.status == "cancelled" || c.status == "planned" {
+        return Err(conflict(lang, "status", "not_held", "Hội nghị chưa được thông báo hoặc đã bị hủy", "The conference was not noticed or was cancelled"));
+    }
+    let mut e = Vec::new();
+    let petition = string(&body, "petition", 64, true, lang, &mut e);
+    let kind = string(&body, "outcome", 32, true, lang, &mut e);
+    let answer = string(&body, "answer", 20_000, kind.as_deref() == Some("answered"), lang, &mut e);
+    let department = string(&body, "department", 64, kind.as_deref() == Some("written"), lang, &mut e);
+    let due_at = time(&body, "due_at", kind.as_deref() == Some("written"), lang, &mut e);
+    let forwarded_to = string(&body, "forwarded_to", 200, kind.as_deref() == Some("forwarded"), lang, &mut e);
+    if let Some(k) = &kind {
+        if !matches!(k.as_str(), "answered" | "written" | "forwarded") {
+            e.push(FieldError::new("outcome", "unknown_value", lang.pick("answered, written hoặc forwarded", "answered, written or forwarded")));
+        }
+    }
+    let (Some(petition), Some(kind)) = (petition, kind) else { return Err(invalid(lang, e)) };
+    if !e.is_empty() {
+        return Err(invalid(lang, e));
+    }
+    let regs = flow::registrations_of(&core, c.id).await.map_err(|e| internal(lang, e))?;
+    let key: String = petition.chars().filter(|ch| ch.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
+    let Some(r) = regs.iter().find(|r| r.petition_id.to_string() == petition || r.tracking_code.replace('-', "") == key) else {
+        return Err(invalid(lang, vec![FieldError::new("petition", "not_registered", lang.pick("Không có câu hỏi đăng ký này trong hội nghị", "No such registered question in this conference"))]));
+    };
+    let event = flow::event(&core, subjects::CONFERENCE_OUTCOME, &c.unit_code, ConferenceOutcomeV1 {
+        conference_id: c.id,
+        unit: c.unit_code.clone(),
+        title: c.title.clone(),
+        registrant: r.registrant(),
+        outcome: kind.clone(),
+        answer: answer.clone(),
+        department: department.clone(),
+        due_at,
+        forwarded_to: forwarded_to.clone(),
+    })
+    .map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let pid = r.petition_id;
+    conn.transaction::<(), anyhow::Error, _>(async |conn| {
+        diesel::update(registrations::table.find(pid))
+            .set((
+                registrations::outcome.eq(&kind),
+                registrations::outcome_answer.eq(&answer),
+                registrations::outcome_department.eq(&department),
+                registrations::outcome_due_at.eq(due_at),
+                registrations::forwarded_to.eq(&forwarded_to),
+            ))
+            .execute(conn)
+            .await?;
+        doithoai_bus::outbox::enqueue(conn, &[event]).await?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| internal(lang, e))?;
+    core.relay.wake();
+    Ok(HttpResponse::Ok().json(json!({"petition": pid, "outcome": kind})))
+}
+
+async fn set_text(core: &Core, id: Uuid, column: &str, text: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+    let mut conn = core.pool.get().await?;
+    let target = conferences::table.find(id);
+    match column {
+        "minutes" => diesel::update(target).set((conferences::minutes.eq(text), conferences::minutes_published_at.eq(now))).execute(&mut conn).await?,
+        _ => diesel::update(target).set((conferences::results_notice.eq(text), conferences::results_published_at.eq(now))).execute(&mut conn).await?,
+    };
+    Ok(())
+}
+
+/// `POST /api/v1/staff/conferences/{id}/attendance` `{count}`: the conference was held.
+async fn attendance(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    let count = match body.get("count").and_then(Value::as_i64) {
+        Some(n) if (0..=100_000).contains(&n) => n as i32,
+        _ => return Err(invalid(lang, vec![FieldError::new("count", "out_of_range", lang.pick("Số người dự, từ 0 đến 100000", "Attendance, from 0 to 100000"))])),
+    };
+    if c.status != "noticed" && c.status != "held" {
+        return Err(conflict(lang, "status", "not_noticed", "Hội nghị chưa được thông báo hoặc đã bị hủy", "The conference was not noticed or was cancelled"));
+    }
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    diesel::update(conferences::table.find(c.id))
+        .set((conferences::attendance.eq(count), conferences::status.eq("held")))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"status": "held", "attendance": count})))
+}
+
+async fn publish_text(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang, column: &'static str) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    if c.status != "held" {
+        return Err(conflict(lang, "status", "not_held", "Hội nghị chưa diễn ra", "The conference has not been held"));
+    }
+    let mut e = Vec::new();
+    let Some(text) = string(&body, "text", 100_000, true, lang, &mut e) else { return Err(invalid(lang, e)) };
+    let now = Utc::now();
+    set_text(&core, c.id, column, &text, now).await.map_err(|e| internal(lang, e))?;
+    let on_time = now <= c.starts_at + Duration::days(RESULTS_DAYS);
+    Ok(HttpResponse::Ok().json(json!({"published_at": ts(now), "on_time": on_time})))
+}
+
+/// `POST /api/v1/staff/conferences/{id}/minutes` `{text}`: the biên bản.
+async fn minutes(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+    publish_text(core, staff, path, body, lang, "minutes").await
+}
+
+/// `POST /api/v1/staff/conferences/{id}/results` `{text}`: the thông báo kết quả (due within
+/// 10 days).
+async fn results(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+    publish_text(core, staff, path, body, lang, "results").await
+}
+
+/// `POST /api/v1/staff/conferences/{id}/cancel` `{reason, written_answers_due_at}`: force
+/// majeure; every registered question gets a written answer by the date, and each registrant
+/// is told.
+async fn cancel(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    if c.status == "held" || c.status == "cancelled" {
+        return Err(conflict(lang, "status", "cannot_cancel", "Hội nghị đã diễn ra hoặc đã bị hủy", "The conference was held or already cancelled"));
+    }
+    let mut e = Vec::new();
+    let reason = string(&body, "reason", 2000, true, lang, &mut e);
+    let due = time(&body, "written_answers_due_at", true, lang, &mut e);
+    if due.is_some_and(|d| d <= Utc::now()) {
+        e.push(FieldError::new("written_answers_due_at", "in_past", lang.pick("Phải ở tương lai", "Must be in the future")));
+    }
+    let (Some(reason), Some(due)) = (reason, due) else { return Err(invalid(lang, e)) };
+    if !e.is_empty() {
+        return Err(invalid(lang, e));
+    }
+    let regs = flow::registrations_of(&core, c.id).await.map_err(|e| internal(lang, e))?;
+    let event = flow::event(&core, subjects::CONFERENCE_CANCELLED, &c.unit_code, ConferenceCancelledV1 {
+        conference_id: c.id,
+        unit: c.unit_code.clone(),
+        title: c.title.clone(),
+        reason: reason.clone(),
+        written_answers_due_at: due,
+        registrants: regs.iter().map(|r| r.registrant()).collect(),
+    })
+    .map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    conn.transaction::<(), anyhow::Error, _>(async |conn| {
+        diesel::update(conferences::table.find(c.id))
+            .set((conferences::status.eq("cancelled"), conferences::cancel_reason.eq(&reason), conferences::written_answers_due_at.eq(due)))
+            .execute(conn)
+            .await?;
+        diesel::update(registrations::table.filter(registrations::conference_id.eq(c.id)))
+            .set((registrations::outcome.eq("written"), registrations::outcome_due_at.eq(due)))
+            .execute(conn)
+            .await?;
+        doithoai_bus::outbox::enqueue(conn, &[event]).await?;
+        Ok(())
+    })
+    .await
+    .map_err(|e| internal(lang, e))?;
+    core.relay.wake();
+    Ok(HttpResponse::Ok().json(json!({"status": "cancelled", "registrants": regs.len()})))
+}
+
+fn public_view(c: &Conference) -> Value {
+    json!({
+        "id": c.id, "unit": c.unit_code, "title": c.title, "starts_at": ts(c.starts_at), "venue": c.venue,
+        "online_link": c.online_link, "chair": c.chair, "co_organisers": c.co_organisers, "fields": c.fields, "status": c.status,
+        "registration_closes_at": c.registration_closes_at.map(ts),
+        "results_notice": c.results_notice, "minutes": c.minutes,
+    })
+}
+
+async fn noticed(core: &Core, id: &str, lang: Lang) -> Result<Conference, actix_web::Error> {
+    let id = Uuid::parse_str(id.trim_end_matches(".ics")).map_err(|_| Problem::not_found(lang))?;
+    flow::load(core, id)
+        .await
+        .map_err(|e| internal(lang, e))?
+        .filter(|c| c.notice_published_at.is_some())
+        .ok_or_else(|| Problem::not_found(lang).into())
+}
+
+/// `GET /api/v1/conferences/{id}`: a noticed conference (public).
+async fn public_conference(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
+    Ok(HttpResponse::Ok().json(public_view(&noticed(&core, &path, lang).await?)))
+}
+
+async fn unit_list(core: &Core, unit: &str, lang: Lang) -> Result<Vec<Conference>, actix_web::Error> {
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    conferences::table
+        .filter(conferences::unit_code.eq(unit))
+        .filter(conferences::notice_published_at.is_not_null())
+        .order(conferences::starts_at.desc())
+        .select(Conference::as_select())
+        .load(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))
+}
+
+/// `GET /api/v1/units/{unit}/conferences`: a unit's noticed conferences (public).
+async fn unit_conferences(core: web::Data<Core>, units: web::Data<Units>, path: web::Path<String>, lang: Lang) -> Res {
+    if !units.contains(&path) {
+        return Err(Problem::not_found(lang).into());
+    }
+    let rows = unit_list(&core, &path, lang).await?;
+    Ok(HttpResponse::Ok().json(json!({"unit": *path, "conferences": rows.iter().map(public_view).collect::<Vec<_>>()})))
+}
+
+fn ics_event(c: &Conference) -> icalendar::Event {
+    let mut e = icalendar::Event::new();
+    e.uid(&format!("{}@doithoai.hanoi.gov.vn", c.id))
+        .summary(&c.title)
+        .location(&c.venue)
+        .starts(c.starts_at)
+        .ends(c.starts_at + Duration::hours(3))
+        .description(&format!(
+            "Hội nghị đối thoại với người dân và doanh nghiệp. Chủ trì: {}. Hạn đăng ký câu hỏi: {}.",
+            c.chair,
+            c.registration_closes_at.map(|t| t.with_timezone(&doithoai_web::text::hanoi()).format("%H:%M %d/%m/%Y").to_string()).unwrap_or_default()
+        ));
+    if let Some(link) = &c.online_link {
+        e.url(link);
+    }
+    if c.status == "cancelled" {
+        e.add_property("STATUS", "CANCELLED");
+    } else {
+        e.add_property("STATUS", "CONFIRMED");
+    }
+    e.done()
+}
+
+fn ics(calendar: Calendar) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/calendar; charset=utf-8").body(calendar.to_string())
+}
+
+/// `GET /api/v1/conferences/{id}.ics`: one conference as iCalendar.
+async fn conference_ics(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
+    let c = noticed(&core, &path, lang).await?;
+    let mut cal = Calendar::new();
+    cal.name(&c.title).push(ics_event(&c));
+    Ok(ics(cal.done()))
+}
+
+/// `GET /api/v1/units/{unit}/calendar.ics`: every noticed conference of a unit.
+async fn unit_ics(core: web::Data<Core>, units: web::Data<Units>, path: web::Path<String>, lang: Lang) -> Res {
+    let Some(name) = units.name(&path) else { return Err(Problem::not_found(lang).into()) };
+    let rows = unit_list(&core, &path, lang).await?;
+    let mut cal = Calendar::new();
+    cal.name(&format!("Hội nghị đối thoại – {name}"));
+    for c in &rows {
+        cal.push(ics_event(c));
+    }
+    Ok(ics(cal.done()))
+}
+
+/// `GET /api/v1/staff/compliance?year=` (city admin, auditor): for every unit, the last and next
+/// conference, how many were held in the year, and whether it is on track: at least 2 a
+/// calendar year and never more than 6 months between two; results notices overdue.
+async fn compliance(core: web::Data<Core>, units: web::Data<Units>, staff: Staff, lang: Lang) -> Res {
+    if !staff.0.role.is_city_wide() {
+        return Err(Problem::forbidden(lang).into());
+    }
+    let now = Utc::now();
+    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let all: Vec<Conference> = conferences::table
+        .filter(conferences::status.ne("cancelled"))
+        .order(conferences::starts_at.asc())
+        .select(Conference::as_select())
+        .load(&mut conn)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let year = now.with_timezone(&doithoai_web::text::hanoi()).year();
+    let mut rows = Vec::new();
+    let mut off_track = Vec::new();
+    for (code, name) in units.all() {
+        let mine: Vec<&Conference> = all.iter().filter(|c| &c.unit_code == code).collect();
+        let held: Vec<&&Conference> = mine.iter().filter(|c| c.starts_at <= now).collect();
+        let last = held.last().map(|c| c.starts_at);
+        let next = mine.iter().find(|c| c.starts_at > now).map(|c| c.starts_at);
+        let this_year = held.iter().filter(|c| c.starts_at.with_timezone(&doithoai_web::text::hanoi()).year() == year).count();
+        let six_months = Duration::days(183);
+        let mut reasons = Vec::new();
+        if last.is_none_or(|l| now - l > six_months) {
+            reasons.push("no_conference_in_6_months");
+        }
+        if let (Some(l), Some(n)) = (last, next) {
+            if n - l > six_months {
+                reasons.push("next_more_than_6_months_after_last");
+            }
+        } else if next.is_none() {
+            reasons.push("none_planned");
+        }
+        let planned_this_year = this_year + mine.iter().filter(|c| c.starts_at > now && c.starts_at.with_timezone(&doithoai_web::text::hanoi()).year() == year).count();
+        if planned_this_year < 2 {
+            reasons.push("fewer_than_2_this_year");
+        }
+        let results_overdue = held.iter().any(|c| c.results_published_at.is_none() && now - c.starts_at > Duration::days(RESULTS_DAYS));
+        if results_overdue {
+            reasons.push("results_notice_overdue");
+        }
+        let on_track = reasons.is_empty();
+        let row = json!({
+            "unit": code, "name": name, "last": last.map(ts), "next": next.map(ts), "held_this_year": this_year,
+            "on_track": on_track, "reasons": reasons,
+        });
+        if !on_track {
+            off_track.push(code.clone());
+        }
+        rows.push(row);
+    }
+    Ok(HttpResponse::Ok().json(json!({"year": year, "units": rows, "off_track": off_track})))
+}

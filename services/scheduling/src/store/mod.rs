@@ -1,0 +1,3 @@
+//! Scheduling's tables.
+
+pub mod schema;

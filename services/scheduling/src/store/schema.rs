@@ -1,0 +1,51 @@
+//! Diesel schema of scheduling's tables; mirrors `migrations/`.
+
+diesel::table! {
+    conferences (id) {
+        id -> Uuid,
+        unit_code -> Text,
+        title -> Text,
+        starts_at -> Timestamptz,
+        venue -> Text,
+        online_link -> Nullable<Text>,
+        chair -> Text,
+        co_organisers -> Array<Text>,
+        fields -> Array<Text>,
+        status -> Text,
+        notice_published_at -> Nullable<Timestamptz>,
+        registration_closes_at -> Nullable<Timestamptz>,
+        attendance -> Nullable<Int4>,
+        minutes -> Nullable<Text>,
+        minutes_published_at -> Nullable<Timestamptz>,
+        results_notice -> Nullable<Text>,
+        results_published_at -> Nullable<Timestamptz>,
+        cancel_reason -> Nullable<Text>,
+        written_answers_due_at -> Nullable<Timestamptz>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    registrations (petition_id) {
+        petition_id -> Uuid,
+        conference_id -> Uuid,
+        unit_code -> Text,
+        tracking_code -> Text,
+        field_code -> Text,
+        question -> Text,
+        submitter -> Text,
+        department -> Nullable<Text>,
+        department_name -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        outcome_answer -> Nullable<Text>,
+        outcome_department -> Nullable<Text>,
+        outcome_due_at -> Nullable<Timestamptz>,
+        forwarded_to -> Nullable<Text>,
+        reminded -> Bool,
+        registered_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(registrations -> conferences (conference_id));
+diesel::allow_tables_to_appear_in_same_query!(conferences, registrations);
