@@ -49,6 +49,20 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     {
         use doithoai_contracts::subjects as s;
         let c = core.clone();
+        core.consume(
+            "conference-noticed",
+            s::SCHEDULING,
+            &[s::CONFERENCE_NOTICED],
+            move |e| bus::lifecycle::on_conference_noticed(c.clone(), e),
+        );
+        let c = core.clone();
+        core.consume(
+            "conference-cancelled",
+            s::SCHEDULING,
+            &[s::CONFERENCE_CANCELLED],
+            move |e| bus::lifecycle::on_conference_cancelled(c.clone(), e),
+        );
+        let c = core.clone();
         core.consume("routed", s::ROUTING, &[s::PETITION_ROUTED], move |e| {
             bus::lifecycle::on_routed(c.clone(), e)
         });

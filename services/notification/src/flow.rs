@@ -181,6 +181,47 @@ pub fn on_deadline(e: &CaseDeadlineV1, overdue: bool, domain: &str) -> Option<Ou
     })
 }
 
+pub fn on_conference_outcome(e: &doithoai_contracts::ConferenceOutcomeV1) -> Option<Outgoing> {
+    let (subject, body) = templates::conference_outcome(e);
+    Some(Outgoing {
+        kind: "conference_outcome",
+        unit: e.unit.clone(),
+        tracking_code: Some(e.registrant.tracking_code.clone()),
+        recipients: citizen(&e.registrant.submitter),
+        subject,
+        body,
+    })
+}
+
+pub fn on_conference_cancelled(e: &doithoai_contracts::ConferenceCancelledV1) -> Option<Outgoing> {
+    let (subject, body) = templates::conference_cancelled(e);
+    let recipients = e
+        .registrants
+        .iter()
+        .flat_map(|r| citizen(&r.submitter))
+        .collect();
+    Some(Outgoing {
+        kind: "conference_cancelled",
+        unit: e.unit.clone(),
+        tracking_code: None,
+        recipients,
+        subject,
+        body,
+    })
+}
+
+pub fn on_conference_reminder(e: &doithoai_contracts::ConferenceReminderV1) -> Option<Outgoing> {
+    let (subject, body) = templates::conference_reminder(e);
+    Some(Outgoing {
+        kind: "conference_reminder",
+        unit: e.unit.clone(),
+        tracking_code: Some(e.registrant.tracking_code.clone()),
+        recipients: citizen(&e.registrant.submitter),
+        subject,
+        body,
+    })
+}
+
 /// A claimed message.
 #[derive(Debug, QueryableByName)]
 struct Claimed {

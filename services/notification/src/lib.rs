@@ -76,6 +76,24 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     );
     owe!("refused", s::ROUTING, s::PETITION_REFUSED, flow::on_refused);
     owe!(
+        "conference-outcome",
+        s::SCHEDULING,
+        s::CONFERENCE_OUTCOME,
+        flow::on_conference_outcome
+    );
+    owe!(
+        "conference-cancelled",
+        s::SCHEDULING,
+        s::CONFERENCE_CANCELLED,
+        flow::on_conference_cancelled
+    );
+    owe!(
+        "conference-reminder",
+        s::SCHEDULING,
+        s::CONFERENCE_REMINDER,
+        flow::on_conference_reminder
+    );
+    owe!(
         "answered",
         s::ANSWERING,
         s::PETITION_ANSWERED,

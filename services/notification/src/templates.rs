@@ -134,3 +134,62 @@ pub fn deadline(c: &CaseDeadlineV1, overdue: bool) -> (String, String) {
         )
     }
 }
+
+pub fn conference_outcome(o: &doithoai_contracts::ConferenceOutcomeV1) -> (String, String) {
+    let what = match o.outcome.as_str() {
+        "answered" => format!(
+            "Câu hỏi đã được trả lời tại hội nghị:\n\n{}",
+            o.answer.as_deref().unwrap_or("")
+        ),
+        "written" => format!(
+            "Câu hỏi sẽ được trả lời bằng văn bản{}{}.",
+            o.department
+                .as_deref()
+                .map(|d| format!(" bởi {d}"))
+                .unwrap_or_default(),
+            o.due_at
+                .map(|d| format!(", hạn {}", date(d)))
+                .unwrap_or_default()
+        ),
+        _ => format!(
+            "Câu hỏi không thuộc thẩm quyền của phường, xã và đã được chuyển đến {} để giải quyết.",
+            o.forwarded_to.as_deref().unwrap_or("cơ quan có thẩm quyền")
+        ),
+    };
+    (
+        format!(
+            "Kết quả câu hỏi {} tại hội nghị đối thoại",
+            o.registrant.tracking_code
+        ),
+        format!(
+            "Kính gửi ông/bà {},\n\nHội nghị \"{}\": {what}{SIGNATURE}",
+            o.registrant.submitter.name, o.title
+        ),
+    )
+}
+
+pub fn conference_cancelled(c: &doithoai_contracts::ConferenceCancelledV1) -> (String, String) {
+    (
+        format!("Hủy hội nghị đối thoại: {}", c.title),
+        format!(
+            "Kính gửi ông/bà,\n\nHội nghị \"{}\" không thể tổ chức: {}.\nCâu hỏi ông/bà đã đăng ký sẽ được trả lời bằng văn bản chậm nhất {}.{SIGNATURE}",
+            c.title,
+            c.reason,
+            date(c.written_answers_due_at)
+        ),
+    )
+}
+
+pub fn conference_reminder(r: &doithoai_contracts::ConferenceReminderV1) -> (String, String) {
+    (
+        format!("Nhắc lịch hội nghị đối thoại: {}", r.title),
+        format!(
+            "Kính gửi ông/bà {},\n\nHội nghị \"{}\" sẽ diễn ra lúc {} tại {}. Câu hỏi mã {} của ông/bà sẽ được trả lời tại hội nghị.{SIGNATURE}",
+            r.registrant.submitter.name,
+            r.title,
+            date(r.starts_at),
+            r.venue,
+            r.registrant.tracking_code
+        ),
+    )
+}

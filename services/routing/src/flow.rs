@@ -55,7 +55,11 @@ pub async fn on_received(
                     .await?
                     .unwrap_or_else(|| "van-phong".to_owned());
             let span = queries::policy(conn, &p.unit, "answer").await?;
-            let due_at = calendar.due(p.received_at, span);
+            let mut due_at = calendar.due(p.received_at, span);
+            // A question registered for a dialogue conference is prepared for the conference.
+            if let Some(starts) = p.conference_starts_at {
+                due_at = due_at.min(starts);
+            }
             let assignment = Assignment {
                 petition_id: p.petition_id,
                 tracking_code: p.tracking_code.clone(),

@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use doithoai_calendar::Calendar;
 use doithoai_contracts::subjects::{self, SCHEDULING};
-use doithoai_contracts::{Envelope, HolidaysV1, PetitionReceivedV1, PetitionRoutedV1, RegistrantV1, SubmitterV1};
+use doithoai_contracts::{
+    Envelope, HolidaysV1, PetitionReceivedV1, PetitionRoutedV1, RegistrantV1, SubmitterV1,
+};
 use doithoai_web::{ConsumeError, Core};
 use std::sync::{Arc, RwLock};
 use uuid::Uuid;
@@ -69,14 +71,16 @@ impl Registration {
         RegistrantV1 {
             petition_id: self.petition_id,
             tracking_code: self.tracking_code.clone(),
-            submitter: serde_json::from_str::<SubmitterV1>(&self.submitter).unwrap_or(SubmitterV1 {
-                kind: "individual".into(),
-                name: String::new(),
-                organization: None,
-                address: String::new(),
-                phone: None,
-                email: None,
-            }),
+            submitter: serde_json::from_str::<SubmitterV1>(&self.submitter).unwrap_or(
+                SubmitterV1 {
+                    kind: "individual".into(),
+                    name: String::new(),
+                    organization: None,
+                    address: String::new(),
+                    phone: None,
+                    email: None,
+                },
+            ),
         }
     }
 }
@@ -87,7 +91,8 @@ pub type SharedCalendar = Arc<RwLock<Calendar>>;
 pub async fn refresh_holidays(core: &Core, cal: &SharedCalendar) -> anyhow::Result<()> {
     let reply = tokio::time::timeout(
         std::time::Duration::from_secs(3),
-        core.nats.request(subjects::holidays_request(&core.bus.namespace), "".into()),
+        core.nats
+            .request(subjects::holidays_request(&core.bus.namespace), "".into()),
     )
     .await??;
     let h: HolidaysV1 = serde_json::from_slice(&reply.payload)?;
@@ -103,38 +108,68 @@ pub fn calendar_now(cal: &SharedCalendar) -> Calendar {
 
 pub async fn load(core: &Core, id: Uuid) -> anyhow::Result<Option<Conference>> {
     let mut conn = core.pool.get().await?;
-    Ok(conferences::table.find(id).select(Conference::as_select()).first(&mut conn).await.optional()?)
+    Ok(conferences::table
+        .find(id)
+        .select(Conference::as_select())
+        .first(&mut conn)
+        .await
+        .optional()?)
 }
 
 pub async fn registrations_of(core: &Core, id: Uuid) -> anyhow::Result<Vec<Registration>> {
     let mut conn = core.pool.get().await?;
     Ok(registrations::table
         .filter(registrations::conference_id.eq(id))
-        .order((registrations::field_code, registrations::department, registrations::registered_at))
+        .order((
+            registrations::field_code,
+            registrations::department,
+            registrations::registered_at,
+        ))
         .select(Registration::as_select())
         .load(&mut conn)
         .await?)
 }
 
-pub fn event<T: serde::Serialize>(core: &Core, name: &str, unit: &str, data: T) -> anyhow::Result<doithoai_bus::outbox::NewMessage> {
+pub fn event<T: serde::Serialize>(
+    core: &Core,
+    name: &str,
+    unit: &str,
+    data: T,
+) -> anyhow::Result<doithoai_bus::outbox::NewMessage> {
     let env = Envelope::new(name, unit, data);
-    Ok(doithoai_bus::outbox::NewMessage::new(subjects::subject(&core.bus.namespace, SCHEDULING, name, unit), &env, None)?)
+    Ok(doithoai_bus::outbox::NewMessage::new(
+        subjects::subject(&core.bus.namespace, SCHEDULING, name, unit),
+        &env,
+        None,
+    )?)
 }
 
 /// Consumer of `petition.received`: a dialogue question naming a conference becomes a
 /// registration (intake already checked the window).
-pub async fn on_received(core: Core, env: Envelope<PetitionReceivedV1>) -> Result<(), ConsumeError> {
+pub async fn on_received(
+    core: Core,
+    env: Envelope<PetitionReceivedV1>,
+) -> Result<(), ConsumeError> {
     let p = env.data;
-    let Some(conference_id) = p.conference_id else { return Ok(()) };
-    let submitter = serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
+    let Some(conference_id) = p.conference_id else {
+        return Ok(());
+    };
+    let submitter =
+        serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
     let mut conn = core.pool.get().await?;
     conn.transaction::<(), ConsumeError, _>(async |conn| {
         if !doithoai_bus::inbox::record(conn, "scheduling-received", env.id).await? {
             return Ok(());
         }
-        let known: i64 = conferences::table.find(conference_id).count().get_result(conn).await?;
+        let known: i64 = conferences::table
+            .find(conference_id)
+            .count()
+            .get_result(conn)
+            .await?;
         if known == 0 {
-            return Err(ConsumeError::Poison(format!("unknown conference {conference_id}")));
+            return Err(ConsumeError::Poison(format!(
+                "unknown conference {conference_id}"
+            )));
         }
         diesel::insert_into(registrations::table)
             .values((
@@ -163,7 +198,10 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
     }
     let mut conn = core.pool.get().await?;
     diesel::update(registrations::table.find(d.petition_id))
-        .set((registrations::department.eq(&d.department), registrations::department_name.eq(&d.department_name)))
+        .set((
+            registrations::department.eq(&d.department),
+            registrations::department_name.eq(&d.department_name),
+        ))
         .execute(&mut conn)
         .await?;
     Ok(())

@@ -19,17 +19,44 @@ use uuid::Uuid;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/staff/conferences", web::post().to(plan))
         .route("/api/v1/staff/conferences", web::get().to(list_staff))
-        .route("/api/v1/staff/conferences/{id}/notice", web::post().to(notice))
-        .route("/api/v1/staff/conferences/{id}/agenda", web::get().to(agenda))
-        .route("/api/v1/staff/conferences/{id}/outcomes", web::post().to(outcome))
-        .route("/api/v1/staff/conferences/{id}/attendance", web::post().to(attendance))
-        .route("/api/v1/staff/conferences/{id}/minutes", web::post().to(minutes))
-        .route("/api/v1/staff/conferences/{id}/results", web::post().to(results))
-        .route("/api/v1/staff/conferences/{id}/cancel", web::post().to(cancel))
+        .route(
+            "/api/v1/staff/conferences/{id}/notice",
+            web::post().to(notice),
+        )
+        .route(
+            "/api/v1/staff/conferences/{id}/agenda",
+            web::get().to(agenda),
+        )
+        .route(
+            "/api/v1/staff/conferences/{id}/outcomes",
+            web::post().to(outcome),
+        )
+        .route(
+            "/api/v1/staff/conferences/{id}/attendance",
+            web::post().to(attendance),
+        )
+        .route(
+            "/api/v1/staff/conferences/{id}/minutes",
+            web::post().to(minutes),
+        )
+        .route(
+            "/api/v1/staff/conferences/{id}/results",
+            web::post().to(results),
+        )
+        .route(
+            "/api/v1/staff/conferences/{id}/cancel",
+            web::post().to(cancel),
+        )
         .route("/api/v1/staff/compliance", web::get().to(compliance))
-        .route("/api/v1/conferences/{id}.ics", web::get().to(conference_ics))
+        .route(
+            "/api/v1/conferences/{id}.ics",
+            web::get().to(conference_ics),
+        )
         .route("/api/v1/conferences/{id}", web::get().to(public_conference))
-        .route("/api/v1/units/{unit}/conferences", web::get().to(unit_conferences))
+        .route(
+            "/api/v1/units/{unit}/conferences",
+            web::get().to(unit_conferences),
+        )
         .route("/api/v1/units/{unit}/calendar.ics", web::get().to(unit_ics));
 }
 
@@ -49,60 +76,130 @@ fn invalid(lang: Lang, errors: Vec<FieldError>) -> actix_web::Error {
 }
 
 fn conflict(lang: Lang, field: &str, code: &str, vi: &str, en: &str) -> actix_web::Error {
-    Problem::new(actix_web::http::StatusCode::CONFLICT, "conflict", lang.pick(vi, en))
-        .with_error(FieldError::new(field, code, lang.pick(vi, en)))
-        .into()
+    Problem::new(
+        actix_web::http::StatusCode::CONFLICT,
+        "conflict",
+        lang.pick(vi, en),
+    )
+    .with_error(FieldError::new(field, code, lang.pick(vi, en)))
+    .into()
 }
 
-fn string(body: &Value, key: &'static str, max: usize, required: bool, lang: Lang, errors: &mut Vec<FieldError>) -> Option<String> {
+fn string(
+    body: &Value,
+    key: &'static str,
+    max: usize,
+    required: bool,
+    lang: Lang,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     match body.get(key) {
         None | Some(Value::Null) => {
             if required {
-                errors.push(FieldError::new(key, "required", lang.pick("Bắt buộc phải có", "This field is required")));
+                errors.push(FieldError::new(
+                    key,
+                    "required",
+                    lang.pick("Bắt buộc phải có", "This field is required"),
+                ));
             }
             None
         }
         Some(Value::String(s)) if s.trim().is_empty() => {
             if required {
-                errors.push(FieldError::new(key, "required", lang.pick("Không được để trống", "Must not be empty")));
+                errors.push(FieldError::new(
+                    key,
+                    "required",
+                    lang.pick("Không được để trống", "Must not be empty"),
+                ));
             }
             None
         }
         Some(Value::String(s)) if s.chars().count() > max => {
-            errors.push(FieldError::new(key, "too_long", format!("{} {max}", lang.pick("Tối đa ký tự:", "At most characters:"))));
+            errors.push(FieldError::new(
+                key,
+                "too_long",
+                format!(
+                    "{} {max}",
+                    lang.pick("Tối đa ký tự:", "At most characters:")
+                ),
+            ));
             None
         }
         Some(Value::String(s)) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
-            errors.push(FieldError::new(key, "control_character", lang.pick("Chứa ký tự điều khiển", "Contains a control character")));
+            errors.push(FieldError::new(
+                key,
+                "control_character",
+                lang.pick("Chứa ký tự điều khiển", "Contains a control character"),
+            ));
             None
         }
         Some(Value::String(s)) => Some(s.trim().to_owned()),
         Some(_) => {
-            errors.push(FieldError::new(key, "wrong_type", lang.pick("Sai kiểu dữ liệu: cần chuỗi ký tự", "Wrong type: expected a string")));
+            errors.push(FieldError::new(
+                key,
+                "wrong_type",
+                lang.pick(
+                    "Sai kiểu dữ liệu: cần chuỗi ký tự",
+                    "Wrong type: expected a string",
+                ),
+            ));
             None
         }
     }
 }
 
-fn time(body: &Value, key: &'static str, required: bool, lang: Lang, errors: &mut Vec<FieldError>) -> Option<DateTime<Utc>> {
+fn time(
+    body: &Value,
+    key: &'static str,
+    required: bool,
+    lang: Lang,
+    errors: &mut Vec<FieldError>,
+) -> Option<DateTime<Utc>> {
     let s = string(body, key, 64, required, lang, errors)?;
     match DateTime::parse_from_rfc3339(&s) {
         Ok(t) => Some(t.with_timezone(&Utc)),
         Err(_) => {
-            errors.push(FieldError::new(key, "invalid_time", lang.pick("Thời điểm theo RFC 3339, có múi giờ", "An RFC 3339 time with its offset")));
+            errors.push(FieldError::new(
+                key,
+                "invalid_time",
+                lang.pick(
+                    "Thời điểm theo RFC 3339, có múi giờ",
+                    "An RFC 3339 time with its offset",
+                ),
+            ));
             None
         }
     }
 }
 
-fn strings(body: &Value, key: &'static str, lang: Lang, errors: &mut Vec<FieldError>) -> Vec<String> {
+fn strings(
+    body: &Value,
+    key: &'static str,
+    lang: Lang,
+    errors: &mut Vec<FieldError>,
+) -> Vec<String> {
     match body.get(key) {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) if a.len() <= 50 && a.iter().all(|v| v.as_str().is_some_and(|s| !s.trim().is_empty() && s.len() <= 200)) => {
-            a.iter().filter_map(|v| v.as_str().map(|s| s.trim().to_owned())).collect()
+        Some(Value::Array(a))
+            if a.len() <= 50
+                && a.iter().all(|v| {
+                    v.as_str()
+                        .is_some_and(|s| !s.trim().is_empty() && s.len() <= 200)
+                }) =>
+        {
+            a.iter()
+                .filter_map(|v| v.as_str().map(|s| s.trim().to_owned()))
+                .collect()
         }
         Some(_) => {
-            errors.push(FieldError::new(key, "wrong_type", lang.pick("Danh sách chuỗi ký tự (tối đa 50)", "A list of strings (at most 50)")));
+            errors.push(FieldError::new(
+                key,
+                "wrong_type",
+                lang.pick(
+                    "Danh sách chuỗi ký tự (tối đa 50)",
+                    "A list of strings (at most 50)",
+                ),
+            ));
             Vec::new()
         }
     }
@@ -110,10 +207,17 @@ fn strings(body: &Value, key: &'static str, lang: Lang, errors: &mut Vec<FieldEr
 
 /// The leader or clerk of the conference's unit; others get a 404 (another unit's
 /// conference) or a 403 (a role that may not organise).
-async fn organised(core: &Core, staff: &Staff, id: &str, lang: Lang) -> Result<Conference, actix_web::Error> {
+async fn organised(
+    core: &Core,
+    staff: &Staff,
+    id: &str,
+    lang: Lang,
+) -> Result<Conference, actix_web::Error> {
     let id = Uuid::parse_str(id).map_err(|_| Problem::not_found(lang))?;
     let c = flow::load(core, id).await.map_err(|e| internal(lang, e))?;
-    let c = c.filter(|c| staff.0.can_read(&c.unit_code)).ok_or_else(|| Problem::not_found(lang))?;
+    let c = c
+        .filter(|c| staff.0.can_read(&c.unit_code))
+        .ok_or_else(|| Problem::not_found(lang))?;
     if !matches!(staff.0.role, Role::Leader | Role::Clerk) || !staff.0.can_write(&c.unit_code) {
         return Err(Problem::forbidden(lang).into());
     }
@@ -147,15 +251,24 @@ async fn plan(core: web::Data<Core>, staff: Staff, body: web::Json<Value>, lang:
     let fields = strings(&body, "fields", lang, &mut e);
     if let Some(t) = starts_at {
         if t <= Utc::now() {
-            e.push(FieldError::new("starts_at", "in_past", lang.pick("Thời điểm phải ở tương lai", "Must be in the future")));
+            e.push(FieldError::new(
+                "starts_at",
+                "in_past",
+                lang.pick("Thời điểm phải ở tương lai", "Must be in the future"),
+            ));
         }
     }
     if let Some(link) = &online_link {
         if !(link.starts_with("https://") || link.starts_with("http://")) {
-            e.push(FieldError::new("online_link", "invalid_url", lang.pick("Đường dẫn http(s)://", "An http(s):// link")));
+            e.push(FieldError::new(
+                "online_link",
+                "invalid_url",
+                lang.pick("Đường dẫn http(s)://", "An http(s):// link"),
+            ));
         }
     }
-    let (Some(title), Some(starts_at), Some(venue), Some(chair)) = (title, starts_at, venue, chair) else {
+    let (Some(title), Some(starts_at), Some(venue), Some(chair)) = (title, starts_at, venue, chair)
+    else {
         return Err(invalid(lang, e));
     };
     if !e.is_empty() {
@@ -179,7 +292,10 @@ async fn plan(core: web::Data<Core>, staff: Staff, body: web::Json<Value>, lang:
         .execute(&mut conn)
         .await
         .map_err(|e| internal(lang, e))?;
-    let c = flow::load(&core, id).await.map_err(|e| internal(lang, e))?.ok_or_else(|| internal(lang, "vanished"))?;
+    let c = flow::load(&core, id)
+        .await
+        .map_err(|e| internal(lang, e))?
+        .ok_or_else(|| internal(lang, "vanished"))?;
     Ok(HttpResponse::Created().json(view(&c)))
 }
 
@@ -199,36 +315,60 @@ async fn list_staff(core: web::Data<Core>, staff: Staff, lang: Lang) -> Res {
 /// `POST /api/v1/staff/conferences/{id}/notice`: publishes the notice, at least 7 days before;
 /// registration closes at the end of office hours of the last working day at least 7 days
 /// before the conference.
-async fn notice(core: web::Data<Core>, cal: web::Data<SharedCalendar>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
+async fn notice(
+    core: web::Data<Core>,
+    cal: web::Data<SharedCalendar>,
+    staff: Staff,
+    path: web::Path<String>,
+    lang: Lang,
+) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
     if c.status != "planned" {
-        return Err(conflict(lang, "status", "already_noticed", "Thông báo đã được đăng hoặc hội nghị đã kết thúc", "The notice is already out or the conference is over"));
+        return Err(conflict(
+            lang,
+            "status",
+            "already_noticed",
+            "Thông báo đã được đăng hoặc hội nghị đã kết thúc",
+            "The notice is already out or the conference is over",
+        ));
     }
     let now = Utc::now();
     if c.starts_at - now < Duration::days(NOTICE_DAYS) {
-        return Err(invalid(lang, vec![FieldError::new("starts_at", "notice_too_late", lang.pick(
+        return Err(invalid(
+            lang,
+            vec![FieldError::new("starts_at", "notice_too_late", lang.pick(
             "Thông báo phải đăng trước hội nghị ít nhất 7 ngày: hãy dời ngày hội nghị",
             "The notice must be out at least 7 days before the conference: move the conference",
-        ))]));
+        ))],
+        ));
     }
     let _ = flow::refresh_holidays(&core, &cal).await;
     let closes = flow::calendar_now(&cal).registration_cutoff(c.starts_at, NOTICE_DAYS);
-    let event = flow::event(&core, subjects::CONFERENCE_NOTICED, &c.unit_code, ConferenceNoticedV1 {
-        conference_id: c.id,
-        unit: c.unit_code.clone(),
-        title: c.title.clone(),
-        starts_at: c.starts_at,
-        venue: c.venue.clone(),
-        online_link: c.online_link.clone(),
-        fields: c.fields.clone(),
-        registration_opens_at: now,
-        registration_closes_at: closes,
-    })
+    let event = flow::event(
+        &core,
+        subjects::CONFERENCE_NOTICED,
+        &c.unit_code,
+        ConferenceNoticedV1 {
+            conference_id: c.id,
+            unit: c.unit_code.clone(),
+            title: c.title.clone(),
+            starts_at: c.starts_at,
+            venue: c.venue.clone(),
+            online_link: c.online_link.clone(),
+            fields: c.fields.clone(),
+            registration_opens_at: now,
+            registration_closes_at: closes,
+        },
+    )
     .map_err(|e| internal(lang, e))?;
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         diesel::update(conferences::table.find(c.id))
-            .set((conferences::status.eq("noticed"), conferences::notice_published_at.eq(now), conferences::registration_closes_at.eq(closes)))
+            .set((
+                conferences::status.eq("noticed"),
+                conferences::notice_published_at.eq(now),
+                conferences::registration_closes_at.eq(closes),
+            ))
             .execute(conn)
             .await?;
         doithoai_bus::outbox::enqueue(conn, &[event]).await?;
@@ -237,41 +377,80 @@ async fn notice(core: web::Data<Core>, cal: web::Data<SharedCalendar>, staff: St
     .await
     .map_err(|e| internal(lang, e))?;
     core.relay.wake();
-    let c = flow::load(&core, c.id).await.map_err(|e| internal(lang, e))?.ok_or_else(|| internal(lang, "vanished"))?;
+    let c = flow::load(&core, c.id)
+        .await
+        .map_err(|e| internal(lang, e))?
+        .ok_or_else(|| internal(lang, "vanished"))?;
     Ok(HttpResponse::Ok().json(view(&c)))
 }
 
 /// `GET /api/v1/staff/conferences/{id}/agenda[?format=html]`: registered questions grouped by
 /// field and department, with their outcomes; `format=html` is printable.
-async fn agenda(core: web::Data<Core>, staff: Staff, path: web::Path<String>, q: web::Query<std::collections::HashMap<String, String>>, lang: Lang) -> Res {
+async fn agenda(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    q: web::Query<std::collections::HashMap<String, String>>,
+    lang: Lang,
+) -> Res {
     let id = Uuid::parse_str(&path).map_err(|_| Problem::not_found(lang))?;
-    let c = flow::load(&core, id).await.map_err(|e| internal(lang, e))?.filter(|c| staff.0.can_read(&c.unit_code)).ok_or_else(|| Problem::not_found(lang))?;
-    let regs = flow::registrations_of(&core, id).await.map_err(|e| internal(lang, e))?;
+    let c = flow::load(&core, id)
+        .await
+        .map_err(|e| internal(lang, e))?
+        .filter(|c| staff.0.can_read(&c.unit_code))
+        .ok_or_else(|| Problem::not_found(lang))?;
+    let regs = flow::registrations_of(&core, id)
+        .await
+        .map_err(|e| internal(lang, e))?;
     let mut groups: Vec<(String, String, Vec<Value>)> = Vec::new();
     for r in &regs {
-        let dept = r.department_name.clone().or(r.department.clone()).unwrap_or_else(|| "Chưa giao phòng".to_owned());
+        let dept = r
+            .department_name
+            .clone()
+            .or(r.department.clone())
+            .unwrap_or_else(|| "Chưa giao phòng".to_owned());
         let item = json!({"tracking_code": r.tracking_code, "question": r.question, "outcome": r.outcome, "answer": r.outcome_answer});
-        match groups.iter_mut().find(|g| g.0 == r.field_code && g.1 == dept) {
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == r.field_code && g.1 == dept)
+        {
             Some(g) => g.2.push(item),
             None => groups.push((r.field_code.clone(), dept, vec![item])),
         }
     }
     if q.get("format").map(String::as_str) == Some("html") {
-        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let esc = |s: &str| {
+            s.replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        };
         let mut html = format!(
             "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:serif;max-width:48rem;margin:auto}}@media print{{a{{display:none}}}}</style><h1>Chương trình hội nghị đối thoại</h1><h2>{t}</h2><p>{when} – {venue}</p>",
             t = esc(&c.title),
-            when = c.starts_at.with_timezone(&doithoai_web::text::hanoi()).format("%H:%M ngày %d/%m/%Y"),
+            when = c
+                .starts_at
+                .with_timezone(&doithoai_web::text::hanoi())
+                .format("%H:%M ngày %d/%m/%Y"),
             venue = esc(&c.venue)
         );
         for (field, dept, items) in &groups {
-            html.push_str(&format!("<h3>Lĩnh vực {} – {}</h3><ol>", esc(field), esc(dept)));
+            html.push_str(&format!(
+                "<h3>Lĩnh vực {} – {}</h3><ol>",
+                esc(field),
+                esc(dept)
+            ));
             for i in items {
-                html.push_str(&format!("<li><p>{} ({})</p></li>", esc(i["question"].as_str().unwrap_or("")), esc(i["tracking_code"].as_str().unwrap_or(""))));
+                html.push_str(&format!(
+                    "<li><p>{} ({})</p></li>",
+                    esc(i["question"].as_str().unwrap_or("")),
+                    esc(i["tracking_code"].as_str().unwrap_or(""))
+                ));
             }
             html.push_str("</ol>");
         }
-        return Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(html));
+        return Ok(HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(html));
     }
     Ok(HttpResponse::Ok().json(json!({
         "conference": view(&c),
@@ -282,43 +461,115 @@ async fn agenda(core: web::Data<Core>, staff: Staff, path: web::Path<String>, q:
 /// `POST /api/v1/staff/conferences/{id}/outcomes` `{petition, outcome: answered|written|forwarded,
 /// answer?, department?, due_at?, forwarded_to?}`: what became of a registered question; the
 /// registrant is told.
-async fn outcome(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+async fn outcome(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
     if c.status == "cancelled" || c.status == "planned" {
-        return Err(conflict(lang, "status", "not_held", "Hội nghị chưa được thông báo hoặc đã bị hủy", "The conference was not noticed or was cancelled"));
+        return Err(conflict(
+            lang,
+            "status",
+            "not_held",
+            "Hội nghị chưa được thông báo hoặc đã bị hủy",
+            "The conference was not noticed or was cancelled",
+        ));
     }
     let mut e = Vec::new();
     let petition = string(&body, "petition", 64, true, lang, &mut e);
     let kind = string(&body, "outcome", 32, true, lang, &mut e);
-    let answer = string(&body, "answer", 20_000, kind.as_deref() == Some("answered"), lang, &mut e);
-    let department = string(&body, "department", 64, kind.as_deref() == Some("written"), lang, &mut e);
-    let due_at = time(&body, "due_at", kind.as_deref() == Some("written"), lang, &mut e);
-    let forwarded_to = string(&body, "forwarded_to", 200, kind.as_deref() == Some("forwarded"), lang, &mut e);
+    let answer = string(
+        &body,
+        "answer",
+        20_000,
+        kind.as_deref() == Some("answered"),
+        lang,
+        &mut e,
+    );
+    let department = string(
+        &body,
+        "department",
+        64,
+        kind.as_deref() == Some("written"),
+        lang,
+        &mut e,
+    );
+    let due_at = time(
+        &body,
+        "due_at",
+        kind.as_deref() == Some("written"),
+        lang,
+        &mut e,
+    );
+    let forwarded_to = string(
+        &body,
+        "forwarded_to",
+        200,
+        kind.as_deref() == Some("forwarded"),
+        lang,
+        &mut e,
+    );
     if let Some(k) = &kind {
         if !matches!(k.as_str(), "answered" | "written" | "forwarded") {
-            e.push(FieldError::new("outcome", "unknown_value", lang.pick("answered, written hoặc forwarded", "answered, written or forwarded")));
+            e.push(FieldError::new(
+                "outcome",
+                "unknown_value",
+                lang.pick(
+                    "answered, written hoặc forwarded",
+                    "answered, written or forwarded",
+                ),
+            ));
         }
     }
-    let (Some(petition), Some(kind)) = (petition, kind) else { return Err(invalid(lang, e)) };
+    let (Some(petition), Some(kind)) = (petition, kind) else {
+        return Err(invalid(lang, e));
+    };
     if !e.is_empty() {
         return Err(invalid(lang, e));
     }
-    let regs = flow::registrations_of(&core, c.id).await.map_err(|e| internal(lang, e))?;
-    let key: String = petition.chars().filter(|ch| ch.is_ascii_alphanumeric()).collect::<String>().to_ascii_uppercase();
-    let Some(r) = regs.iter().find(|r| r.petition_id.to_string() == petition || r.tracking_code.replace('-', "") == key) else {
-        return Err(invalid(lang, vec![FieldError::new("petition", "not_registered", lang.pick("Không có câu hỏi đăng ký này trong hội nghị", "No such registered question in this conference"))]));
+    let regs = flow::registrations_of(&core, c.id)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let key: String = petition
+        .chars()
+        .filter(|ch| ch.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let Some(r) = regs
+        .iter()
+        .find(|r| r.petition_id.to_string() == petition || r.tracking_code.replace('-', "") == key)
+    else {
+        return Err(invalid(
+            lang,
+            vec![FieldError::new(
+                "petition",
+                "not_registered",
+                lang.pick(
+                    "Không có câu hỏi đăng ký này trong hội nghị",
+                    "No such registered question in this conference",
+                ),
+            )],
+        ));
     };
-    let event = flow::event(&core, subjects::CONFERENCE_OUTCOME, &c.unit_code, ConferenceOutcomeV1 {
-        conference_id: c.id,
-        unit: c.unit_code.clone(),
-        title: c.title.clone(),
-        registrant: r.registrant(),
-        outcome: kind.clone(),
-        answer: answer.clone(),
-        department: department.clone(),
-        due_at,
-        forwarded_to: forwarded_to.clone(),
-    })
+    let event = flow::event(
+        &core,
+        subjects::CONFERENCE_OUTCOME,
+        &c.unit_code,
+        ConferenceOutcomeV1 {
+            conference_id: c.id,
+            unit: c.unit_code.clone(),
+            title: c.title.clone(),
+            registrant: r.registrant(),
+            outcome: kind.clone(),
+            answer: answer.clone(),
+            department: department.clone(),
+            due_at,
+            forwarded_to: forwarded_to.clone(),
+        },
+    )
     .map_err(|e| internal(lang, e))?;
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     let pid = r.petition_id;
@@ -342,95 +593,205 @@ async fn outcome(core: web::Data<Core>, staff: Staff, path: web::Path<String>, b
     Ok(HttpResponse::Ok().json(json!({"petition": pid, "outcome": kind})))
 }
 
-async fn set_text(core: &Core, id: Uuid, column: &str, text: &str, now: DateTime<Utc>) -> anyhow::Result<()> {
+async fn set_text(
+    core: &Core,
+    id: Uuid,
+    column: &str,
+    text: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<()> {
     let mut conn = core.pool.get().await?;
     let target = conferences::table.find(id);
     match column {
-        "minutes" => diesel::update(target).set((conferences::minutes.eq(text), conferences::minutes_published_at.eq(now))).execute(&mut conn).await?,
-        _ => diesel::update(target).set((conferences::results_notice.eq(text), conferences::results_published_at.eq(now))).execute(&mut conn).await?,
+        "minutes" => {
+            diesel::update(target)
+                .set((
+                    conferences::minutes.eq(text),
+                    conferences::minutes_published_at.eq(now),
+                ))
+                .execute(&mut conn)
+                .await?
+        }
+        _ => {
+            diesel::update(target)
+                .set((
+                    conferences::results_notice.eq(text),
+                    conferences::results_published_at.eq(now),
+                ))
+                .execute(&mut conn)
+                .await?
+        }
     };
     Ok(())
 }
 
 /// `POST /api/v1/staff/conferences/{id}/attendance` `{count}`: the conference was held.
-async fn attendance(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+async fn attendance(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
     let count = match body.get("count").and_then(Value::as_i64) {
         Some(n) if (0..=100_000).contains(&n) => n as i32,
-        _ => return Err(invalid(lang, vec![FieldError::new("count", "out_of_range", lang.pick("Số người dự, từ 0 đến 100000", "Attendance, from 0 to 100000"))])),
+        _ => {
+            return Err(invalid(
+                lang,
+                vec![FieldError::new(
+                    "count",
+                    "out_of_range",
+                    lang.pick(
+                        "Số người dự, từ 0 đến 100000",
+                        "Attendance, from 0 to 100000",
+                    ),
+                )],
+            ));
+        }
     };
     if c.status != "noticed" && c.status != "held" {
-        return Err(conflict(lang, "status", "not_noticed", "Hội nghị chưa được thông báo hoặc đã bị hủy", "The conference was not noticed or was cancelled"));
+        return Err(conflict(
+            lang,
+            "status",
+            "not_noticed",
+            "Hội nghị chưa được thông báo hoặc đã bị hủy",
+            "The conference was not noticed or was cancelled",
+        ));
     }
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     diesel::update(conferences::table.find(c.id))
-        .set((conferences::attendance.eq(count), conferences::status.eq("held")))
+        .set((
+            conferences::attendance.eq(count),
+            conferences::status.eq("held"),
+        ))
         .execute(&mut conn)
         .await
         .map_err(|e| internal(lang, e))?;
     Ok(HttpResponse::Ok().json(json!({"status": "held", "attendance": count})))
 }
 
-async fn publish_text(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang, column: &'static str) -> Res {
+async fn publish_text(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+    column: &'static str,
+) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
     if c.status != "held" {
-        return Err(conflict(lang, "status", "not_held", "Hội nghị chưa diễn ra", "The conference has not been held"));
+        return Err(conflict(
+            lang,
+            "status",
+            "not_held",
+            "Hội nghị chưa diễn ra",
+            "The conference has not been held",
+        ));
     }
     let mut e = Vec::new();
-    let Some(text) = string(&body, "text", 100_000, true, lang, &mut e) else { return Err(invalid(lang, e)) };
+    let Some(text) = string(&body, "text", 100_000, true, lang, &mut e) else {
+        return Err(invalid(lang, e));
+    };
     let now = Utc::now();
-    set_text(&core, c.id, column, &text, now).await.map_err(|e| internal(lang, e))?;
+    set_text(&core, c.id, column, &text, now)
+        .await
+        .map_err(|e| internal(lang, e))?;
     let on_time = now <= c.starts_at + Duration::days(RESULTS_DAYS);
     Ok(HttpResponse::Ok().json(json!({"published_at": ts(now), "on_time": on_time})))
 }
 
 /// `POST /api/v1/staff/conferences/{id}/minutes` `{text}`: the biên bản.
-async fn minutes(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+async fn minutes(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Res {
     publish_text(core, staff, path, body, lang, "minutes").await
 }
 
 /// `POST /api/v1/staff/conferences/{id}/results` `{text}`: the thông báo kết quả (due within
 /// 10 days).
-async fn results(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+async fn results(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Res {
     publish_text(core, staff, path, body, lang, "results").await
 }
 
 /// `POST /api/v1/staff/conferences/{id}/cancel` `{reason, written_answers_due_at}`: force
 /// majeure; every registered question gets a written answer by the date, and each registrant
 /// is told.
-async fn cancel(core: web::Data<Core>, staff: Staff, path: web::Path<String>, body: web::Json<Value>, lang: Lang) -> Res {
+async fn cancel(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+    lang: Lang,
+) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
     if c.status == "held" || c.status == "cancelled" {
-        return Err(conflict(lang, "status", "cannot_cancel", "Hội nghị đã diễn ra hoặc đã bị hủy", "The conference was held or already cancelled"));
+        return Err(conflict(
+            lang,
+            "status",
+            "cannot_cancel",
+            "Hội nghị đã diễn ra hoặc đã bị hủy",
+            "The conference was held or already cancelled",
+        ));
     }
     let mut e = Vec::new();
     let reason = string(&body, "reason", 2000, true, lang, &mut e);
     let due = time(&body, "written_answers_due_at", true, lang, &mut e);
     if due.is_some_and(|d| d <= Utc::now()) {
-        e.push(FieldError::new("written_answers_due_at", "in_past", lang.pick("Phải ở tương lai", "Must be in the future")));
+        e.push(FieldError::new(
+            "written_answers_due_at",
+            "in_past",
+            lang.pick("Phải ở tương lai", "Must be in the future"),
+        ));
     }
-    let (Some(reason), Some(due)) = (reason, due) else { return Err(invalid(lang, e)) };
+    let (Some(reason), Some(due)) = (reason, due) else {
+        return Err(invalid(lang, e));
+    };
     if !e.is_empty() {
         return Err(invalid(lang, e));
     }
-    let regs = flow::registrations_of(&core, c.id).await.map_err(|e| internal(lang, e))?;
-    let event = flow::event(&core, subjects::CONFERENCE_CANCELLED, &c.unit_code, ConferenceCancelledV1 {
-        conference_id: c.id,
-        unit: c.unit_code.clone(),
-        title: c.title.clone(),
-        reason: reason.clone(),
-        written_answers_due_at: due,
-        registrants: regs.iter().map(|r| r.registrant()).collect(),
-    })
+    let regs = flow::registrations_of(&core, c.id)
+        .await
+        .map_err(|e| internal(lang, e))?;
+    let event = flow::event(
+        &core,
+        subjects::CONFERENCE_CANCELLED,
+        &c.unit_code,
+        ConferenceCancelledV1 {
+            conference_id: c.id,
+            unit: c.unit_code.clone(),
+            title: c.title.clone(),
+            reason: reason.clone(),
+            written_answers_due_at: due,
+            registrants: regs.iter().map(|r| r.registrant()).collect(),
+        },
+    )
     .map_err(|e| internal(lang, e))?;
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         diesel::update(conferences::table.find(c.id))
-            .set((conferences::status.eq("cancelled"), conferences::cancel_reason.eq(&reason), conferences::written_answers_due_at.eq(due)))
+            .set((
+                conferences::status.eq("cancelled"),
+                conferences::cancel_reason.eq(&reason),
+                conferences::written_answers_due_at.eq(due),
+            ))
             .execute(conn)
             .await?;
         diesel::update(registrations::table.filter(registrations::conference_id.eq(c.id)))
-            .set((registrations::outcome.eq("written"), registrations::outcome_due_at.eq(due)))
+            .set((
+                registrations::outcome.eq("written"),
+                registrations::outcome_due_at.eq(due),
+            ))
             .execute(conn)
             .await?;
         doithoai_bus::outbox::enqueue(conn, &[event]).await?;
@@ -465,7 +826,11 @@ async fn public_conference(core: web::Data<Core>, path: web::Path<String>, lang:
     Ok(HttpResponse::Ok().json(public_view(&noticed(&core, &path, lang).await?)))
 }
 
-async fn unit_list(core: &Core, unit: &str, lang: Lang) -> Result<Vec<Conference>, actix_web::Error> {
+async fn unit_list(
+    core: &Core,
+    unit: &str,
+    lang: Lang,
+) -> Result<Vec<Conference>, actix_web::Error> {
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     conferences::table
         .filter(conferences::unit_code.eq(unit))
@@ -478,12 +843,19 @@ async fn unit_list(core: &Core, unit: &str, lang: Lang) -> Result<Vec<Conference
 }
 
 /// `GET /api/v1/units/{unit}/conferences`: a unit's noticed conferences (public).
-async fn unit_conferences(core: web::Data<Core>, units: web::Data<Units>, path: web::Path<String>, lang: Lang) -> Res {
+async fn unit_conferences(
+    core: web::Data<Core>,
+    units: web::Data<Units>,
+    path: web::Path<String>,
+    lang: Lang,
+) -> Res {
     if !units.contains(&path) {
         return Err(Problem::not_found(lang).into());
     }
     let rows = unit_list(&core, &path, lang).await?;
-    Ok(HttpResponse::Ok().json(json!({"unit": *path, "conferences": rows.iter().map(public_view).collect::<Vec<_>>()})))
+    Ok(HttpResponse::Ok().json(
+        json!({"unit": *path, "conferences": rows.iter().map(public_view).collect::<Vec<_>>()}),
+    ))
 }
 
 fn ics_event(c: &Conference) -> icalendar::Event {
@@ -510,7 +882,9 @@ fn ics_event(c: &Conference) -> icalendar::Event {
 }
 
 fn ics(calendar: Calendar) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/calendar; charset=utf-8").body(calendar.to_string())
+    HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .body(calendar.to_string())
 }
 
 /// `GET /api/v1/conferences/{id}.ics`: one conference as iCalendar.
@@ -522,8 +896,15 @@ async fn conference_ics(core: web::Data<Core>, path: web::Path<String>, lang: La
 }
 
 /// `GET /api/v1/units/{unit}/calendar.ics`: every noticed conference of a unit.
-async fn unit_ics(core: web::Data<Core>, units: web::Data<Units>, path: web::Path<String>, lang: Lang) -> Res {
-    let Some(name) = units.name(&path) else { return Err(Problem::not_found(lang).into()) };
+async fn unit_ics(
+    core: web::Data<Core>,
+    units: web::Data<Units>,
+    path: web::Path<String>,
+    lang: Lang,
+) -> Res {
+    let Some(name) = units.name(&path) else {
+        return Err(Problem::not_found(lang).into());
+    };
     let rows = unit_list(&core, &path, lang).await?;
     let mut cal = Calendar::new();
     cal.name(&format!("Hội nghị đối thoại – {name}"));
@@ -536,7 +917,12 @@ async fn unit_ics(core: web::Data<Core>, units: web::Data<Units>, path: web::Pat
 /// `GET /api/v1/staff/compliance?year=` (city admin, auditor): for every unit, the last and next
 /// conference, how many were held in the year, and whether it is on track: at least 2 a
 /// calendar year and never more than 6 months between two; results notices overdue.
-async fn compliance(core: web::Data<Core>, units: web::Data<Units>, staff: Staff, lang: Lang) -> Res {
+async fn compliance(
+    core: web::Data<Core>,
+    units: web::Data<Units>,
+    staff: Staff,
+    lang: Lang,
+) -> Res {
     if !staff.0.role.is_city_wide() {
         return Err(Problem::forbidden(lang).into());
     }
@@ -557,7 +943,15 @@ async fn compliance(core: web::Data<Core>, units: web::Data<Units>, staff: Staff
         let held: Vec<&&Conference> = mine.iter().filter(|c| c.starts_at <= now).collect();
         let last = held.last().map(|c| c.starts_at);
         let next = mine.iter().find(|c| c.starts_at > now).map(|c| c.starts_at);
-        let this_year = held.iter().filter(|c| c.starts_at.with_timezone(&doithoai_web::text::hanoi()).year() == year).count();
+        let this_year = held
+            .iter()
+            .filter(|c| {
+                c.starts_at
+                    .with_timezone(&doithoai_web::text::hanoi())
+                    .year()
+                    == year
+            })
+            .count();
         let six_months = Duration::days(183);
         let mut reasons = Vec::new();
         if last.is_none_or(|l| now - l > six_months) {
@@ -570,11 +964,23 @@ async fn compliance(core: web::Data<Core>, units: web::Data<Units>, staff: Staff
         } else if next.is_none() {
             reasons.push("none_planned");
         }
-        let planned_this_year = this_year + mine.iter().filter(|c| c.starts_at > now && c.starts_at.with_timezone(&doithoai_web::text::hanoi()).year() == year).count();
+        let planned_this_year = this_year
+            + mine
+                .iter()
+                .filter(|c| {
+                    c.starts_at > now
+                        && c.starts_at
+                            .with_timezone(&doithoai_web::text::hanoi())
+                            .year()
+                            == year
+                })
+                .count();
         if planned_this_year < 2 {
             reasons.push("fewer_than_2_this_year");
         }
-        let results_overdue = held.iter().any(|c| c.results_published_at.is_none() && now - c.starts_at > Duration::days(RESULTS_DAYS));
+        let results_overdue = held.iter().any(|c| {
+            c.results_published_at.is_none() && now - c.starts_at > Duration::days(RESULTS_DAYS)
+        });
         if results_overdue {
             reasons.push("results_notice_overdue");
         }

@@ -36,14 +36,29 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     .await?;
     let every: u64 = core.settings.parse("TIMER_SECONDS", 60)?;
     let units = actix_web::web::Data::new(reference::Units::load()?);
-    let calendar: flow::SharedCalendar = Arc::new(RwLock::new(doithoai_calendar::Calendar::default()));
+    let calendar: flow::SharedCalendar =
+        Arc::new(RwLock::new(doithoai_calendar::Calendar::default()));
     {
         let c = core.clone();
-        core.consume("received", subjects::INTAKE, &[subjects::PETITION_RECEIVED], move |e| flow::on_received(c.clone(), e));
+        core.consume(
+            "received",
+            subjects::INTAKE,
+            &[subjects::PETITION_RECEIVED],
+            move |e| flow::on_received(c.clone(), e),
+        );
         let c = core.clone();
-        core.consume("routed", subjects::ROUTING, &[subjects::PETITION_ROUTED], move |e| flow::on_routed(c.clone(), e));
+        core.consume(
+            "routed",
+            subjects::ROUTING,
+            &[subjects::PETITION_ROUTED],
+            move |e| flow::on_routed(c.clone(), e),
+        );
     }
-    core.spawn(timers(core.clone(), calendar.clone(), Duration::from_secs(every.max(1))));
+    core.spawn(timers(
+        core.clone(),
+        calendar.clone(),
+        Duration::from_secs(every.max(1)),
+    ));
     let cal = actix_web::web::Data::new(calendar);
     doithoai_web::serve(core, 64 * 1024, move |cfg| {
         cfg.app_data(cal.clone()).app_data(units.clone());
@@ -68,21 +83,32 @@ async fn timers(core: Core, cal: flow::SharedCalendar, every: Duration) {
                 .filter(conferences::status.eq("noticed"))
                 .filter(conferences::starts_at.gt(now))
                 .filter(conferences::starts_at.le(now + chrono::Duration::hours(48)))
-                .select((flow::Registration::as_select(), flow::Conference::as_select()))
+                .select((
+                    flow::Registration::as_select(),
+                    flow::Conference::as_select(),
+                ))
                 .load(&mut conn)
                 .await?;
             let n = due.len();
             for (r, c) in due {
-                let event = flow::event(&core, subjects::CONFERENCE_REMINDER, &c.unit_code, doithoai_contracts::ConferenceReminderV1 {
-                    conference_id: c.id,
-                    unit: c.unit_code.clone(),
-                    title: c.title.clone(),
-                    starts_at: c.starts_at,
-                    venue: c.venue.clone(),
-                    registrant: r.registrant(),
-                })?;
+                let event = flow::event(
+                    &core,
+                    subjects::CONFERENCE_REMINDER,
+                    &c.unit_code,
+                    doithoai_contracts::ConferenceReminderV1 {
+                        conference_id: c.id,
+                        unit: c.unit_code.clone(),
+                        title: c.title.clone(),
+                        starts_at: c.starts_at,
+                        venue: c.venue.clone(),
+                        registrant: r.registrant(),
+                    },
+                )?;
                 conn.transaction::<(), anyhow::Error, _>(async |conn| {
-                    diesel::update(registrations::table.find(r.petition_id)).set(registrations::reminded.eq(true)).execute(conn).await?;
+                    diesel::update(registrations::table.find(r.petition_id))
+                        .set(registrations::reminded.eq(true))
+                        .execute(conn)
+                        .await?;
                     doithoai_bus::outbox::enqueue(conn, &[event]).await?;
                     Ok(())
                 })

@@ -11,7 +11,10 @@ impl Units {
         let mut v = Vec::new();
         for rec in r.records() {
             let rec = rec?;
-            v.push((rec.get(0).unwrap_or_default().to_owned(), rec.get(1).unwrap_or_default().to_owned()));
+            v.push((
+                rec.get(0).unwrap_or_default().to_owned(),
+                rec.get(1).unwrap_or_default().to_owned(),
+            ));
         }
         anyhow::ensure!(v.len() == 126, "expected 126 units, found {}", v.len());
         Ok(Units(v))
@@ -22,7 +25,10 @@ impl Units {
     }
 
     pub fn name(&self, code: &str) -> Option<&str> {
-        self.0.iter().find(|(c, _)| c == code).map(|(_, n)| n.as_str())
+        self.0
+            .iter()
+            .find(|(c, _)| c == code)
+            .map(|(_, n)| n.as_str())
     }
 
     pub fn all(&self) -> impl Iterator<Item = (&String, &String)> {

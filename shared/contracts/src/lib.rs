@@ -137,6 +137,9 @@ pub struct PetitionReceivedV1 {
     /// When the unit received it; deadlines count from here.
     pub received_at: DateTime<Utc>,
     pub conference_id: Option<Uuid>,
+    /// When the conference a registered question is for starts: its answer is due then.
+    #[serde(default)]
+    pub conference_starts_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -80,6 +80,7 @@ fn routed(code: &str, due: DateTime<Utc>, consent: bool) -> PetitionRoutedV1 {
             channel: Channel::Web,
             received_at: Utc::now(),
             conference_id: None,
+            conference_starts_at: None,
         },
     }
 }

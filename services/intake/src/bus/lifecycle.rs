@@ -189,3 +189,47 @@ pub async fn on_refused(core: Core, env: Envelope<PetitionRefusedV1>) -> Result<
     )
     .await
 }
+
+/// Keeps intake's copy of a noticed conference (its registration window).
+pub async fn on_conference_noticed(
+    core: Core,
+    env: Envelope<doithoai_contracts::ConferenceNoticedV1>,
+) -> Result<(), ConsumeError> {
+    use crate::store::schema::conferences as c;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let d = env.data;
+    let mut conn = core.pool.get().await?;
+    diesel::insert_into(c::table)
+        .values((
+            c::id.eq(d.conference_id),
+            c::unit_code.eq(&d.unit),
+            c::title.eq(&d.title),
+            c::starts_at.eq(d.starts_at),
+            c::registration_closes_at.eq(d.registration_closes_at),
+        ))
+        .on_conflict(c::id)
+        .do_update()
+        .set((
+            c::starts_at.eq(d.starts_at),
+            c::registration_closes_at.eq(d.registration_closes_at),
+        ))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn on_conference_cancelled(
+    core: Core,
+    env: Envelope<doithoai_contracts::ConferenceCancelledV1>,
+) -> Result<(), ConsumeError> {
+    use crate::store::schema::conferences as c;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    let mut conn = core.pool.get().await?;
+    diesel::update(c::table.find(env.data.conference_id))
+        .set(c::cancelled.eq(true))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}

@@ -145,6 +145,106 @@ pub struct Entry<'a> {
     pub core: &'a Core,
 }
 
+/// A dialogue question must name a conference of its unit whose registration is open: from
+/// the notice until the end of office hours of the last working day at least 7 days before
+/// (computed by scheduling). A late one is refused with the reason, and the submitter is offered
+/// to send it as an ordinary feedback instead. Returns the conference's start.
+async fn check_registration(
+    sub: &Submission,
+    core: &Core,
+    lang: Lang,
+) -> Result<Option<chrono::DateTime<Utc>>, IntakeError> {
+    use crate::store::schema::conferences as c;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    if sub.class != Classified::Pakn(doithoai_contracts::PetitionKind::DialogueQuestion) {
+        return Ok(None);
+    }
+    let Some(id) = sub.conference_id else {
+        return Err(Problem::validation(
+            lang,
+            vec![FieldError::new(
+                "conference_id",
+                "required",
+                lang.pick(
+                    "Câu hỏi đối thoại phải ghi hội nghị (conference_id)",
+                    "A dialogue question names its conference (conference_id)",
+                ),
+            )],
+        )
+        .into());
+    };
+    let mut conn = core
+        .pool
+        .get()
+        .await
+        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let found: Option<(String, chrono::DateTime<Utc>, chrono::DateTime<Utc>, bool)> = c::table
+        .find(id)
+        .select((
+            c::unit_code,
+            c::starts_at,
+            c::registration_closes_at,
+            c::cancelled,
+        ))
+        .first(&mut conn)
+        .await
+        .optional()
+        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let Some((_, starts, closes, cancelled)) = found.filter(|f| f.0 == sub.unit) else {
+        return Err(Problem::validation(
+            lang,
+            vec![FieldError::new(
+                "conference_id",
+                "unknown_conference",
+                lang.pick(
+                    "Không có hội nghị đối thoại đang nhận đăng ký với mã này ở phường, xã đã chọn",
+                    "No dialogue conference open for registration has this id in the chosen unit",
+                ),
+            )],
+        )
+        .into());
+    };
+    if cancelled || sub.received_at > closes {
+        let local = closes.with_timezone(&doithoai_web::text::hanoi());
+        let (vi, en) = if cancelled {
+            (
+                "Hội nghị đã bị hủy".to_owned(),
+                "The conference was cancelled".to_owned(),
+            )
+        } else {
+            (
+                format!(
+                    "Đã hết hạn đăng ký câu hỏi (hạn chót {})",
+                    local.format("%H:%M ngày %d/%m/%Y")
+                ),
+                format!(
+                    "Registration closed at {} Hanoi time",
+                    local.format("%Y-%m-%d %H:%M")
+                ),
+            )
+        };
+        let offer_vi = "Ông/bà có thể gửi nội dung này như một phản ánh, kiến nghị thông thường: gửi lại với \"kind\": \"feedback\" và bỏ \"conference_id\".";
+        let offer_en = "You may send it as ordinary feedback instead: send it again with \"kind\": \"feedback\" and no \"conference_id\".";
+        let code = if cancelled {
+            "conference_cancelled"
+        } else {
+            "registration_closed"
+        };
+        return Err(Problem::validation(
+            lang,
+            vec![FieldError::new(
+                "conference_id",
+                code,
+                format!("{}. {}", lang.pick(&vi, &en), lang.pick(offer_vi, offer_en)),
+            )],
+        )
+        .with_detail(lang.pick(offer_vi, offer_en))
+        .into());
+    }
+    Ok(Some(starts))
+}
+
 /// Stores `sub` and answers 201 (or the first answer again for a retried Idempotency-Key).
 pub async fn accept(
     state: &IntakeState,
@@ -152,8 +252,9 @@ pub async fn accept(
     entry: Entry<'_>,
 ) -> Result<HttpResponse, IntakeError> {
     let lang = entry.lang;
+    let conference_starts_at = check_registration(&sub, entry.core, lang).await?;
     for _attempt in 0..3 {
-        let write = build(state, &sub, &entry)?;
+        let write = build(state, &sub, &entry, conference_starts_at)?;
         let response = write
             .idempotency
             .as_ref()
@@ -220,6 +321,7 @@ fn build(
     state: &IntakeState,
     sub: &Submission,
     entry: &Entry<'_>,
+    conference_starts_at: Option<chrono::DateTime<Utc>>,
 ) -> Result<PendingWrite, IntakeError> {
     let id = Uuid::now_v7();
     let code = TrackingCode::generate();
@@ -290,6 +392,7 @@ fn build(
                     channel: sub.channel,
                     received_at: sub.received_at,
                     conference_id: sub.conference_id,
+                    conference_starts_at,
                 },
             );
             NewMessage::new(

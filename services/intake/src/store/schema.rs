@@ -58,3 +58,14 @@ diesel::table! {
 
 diesel::joinable!(petition_timeline -> petitions (petition_id));
 diesel::allow_tables_to_appear_in_same_query!(petitions, petition_timeline, idempotency_keys);
+
+diesel::table! {
+    conferences (id) {
+        id -> Uuid,
+        unit_code -> Text,
+        title -> Text,
+        starts_at -> Timestamptz,
+        registration_closes_at -> Timestamptz,
+        cancelled -> Bool,
+    }
+}

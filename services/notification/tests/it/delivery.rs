@@ -110,6 +110,7 @@ fn received(code: &str) -> PetitionReceivedV1 {
         channel: Channel::Web,
         received_at: chrono::Utc::now(),
         conference_id: None,
+        conference_starts_at: None,
     }
 }
 

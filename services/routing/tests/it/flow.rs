@@ -66,6 +66,7 @@ fn received(unit: &str, field: &str, at: &str) -> PetitionReceivedV1 {
             .unwrap()
             .with_timezone(&Utc),
         conference_id: None,
+        conference_starts_at: None,
     }
 }
 
