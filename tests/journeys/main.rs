@@ -3,4 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod crash;
+mod dialogue;
 mod lifecycle;
+mod platform;

@@ -8,6 +8,7 @@ mod helpers;
 mod idempotency;
 mod lifecycle;
 mod outage;
+mod registration;
 mod staff;
 mod submit;
 mod validation;
