@@ -166,6 +166,47 @@ pub async fn on_refused(core: Core, env: Envelope<PetitionRefusedV1>) -> Result<
     .await
 }
 
+/// Consumer of `conference.cancelled`: each registered question is answered in writing by
+/// the date the unit set.
+pub async fn on_conference_cancelled(
+    core: Core,
+    env: Envelope<doithoai_contracts::ConferenceCancelledV1>,
+) -> Result<(), ConsumeError> {
+    let d = env.data;
+    let mut conn = core.pool.get().await?;
+    conn.transaction::<(), ConsumeError, _>(async |conn| {
+        if !doithoai_bus::inbox::record(conn, "answering-conference-cancelled", env.id).await? {
+            return Ok(());
+        }
+        for r in &d.registrants {
+            let n = diesel::update(
+                cases::table
+                    .find(r.petition_id)
+                    .filter(cases::status.ne_all(["approved", "refused"])),
+            )
+            .set((
+                cases::due_at.eq(d.written_answers_due_at),
+                cases::due_soon_notified.eq(false),
+                cases::overdue_notified.eq(false),
+            ))
+            .execute(conn)
+            .await?;
+            if n > 0 {
+                history(
+                    conn,
+                    r.petition_id,
+                    "system",
+                    "conference_cancelled",
+                    Some(&d.reason),
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
 pub async fn load(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<Case>> {
     if let Ok(id) = Uuid::parse_str(key) {
         return cases::table

@@ -55,6 +55,15 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             move |e| flow::on_refused(c.clone(), e),
         );
     }
+    {
+        let c = core.clone();
+        core.consume(
+            "conference-cancelled",
+            subjects::SCHEDULING,
+            &[subjects::CONFERENCE_CANCELLED],
+            move |e| flow::on_conference_cancelled(c.clone(), e),
+        );
+    }
     core.spawn(deadline_watch(
         core.clone(),
         Duration::from_secs(check_every),

@@ -222,6 +222,21 @@ pub fn on_conference_reminder(e: &doithoai_contracts::ConferenceReminderV1) -> O
     })
 }
 
+pub fn on_compliance_reminder(
+    e: &doithoai_contracts::ComplianceReminderV1,
+    domain: &str,
+) -> Option<Outgoing> {
+    let (subject, body) = templates::compliance_reminder(e);
+    Some(Outgoing {
+        kind: "compliance_reminder",
+        unit: e.unit.clone(),
+        tracking_code: None,
+        recipients: vec![("email", format!("lanh-dao.{}@{domain}", e.unit))],
+        subject,
+        body,
+    })
+}
+
 /// A claimed message.
 #[derive(Debug, QueryableByName)]
 struct Claimed {

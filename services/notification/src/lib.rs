@@ -109,6 +109,13 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     owe!("due-soon", s::ANSWERING, s::CASE_DUE_SOON, |e| {
         flow::on_deadline(e, false, &d)
     });
+    let d = domain.clone();
+    owe!(
+        "compliance-reminder",
+        s::SCHEDULING,
+        s::COMPLIANCE_REMINDER,
+        |e| flow::on_compliance_reminder(e, &d)
+    );
     let d = domain;
     owe!("overdue", s::ANSWERING, s::CASE_OVERDUE, |e| {
         flow::on_deadline(e, true, &d)

@@ -193,3 +193,21 @@ pub fn conference_reminder(r: &doithoai_contracts::ConferenceReminderV1) -> (Str
         ),
     )
 }
+
+pub fn compliance_reminder(c: &doithoai_contracts::ComplianceReminderV1) -> (String, String) {
+    let why = match c.reason.as_str() {
+        "results_notice_overdue" => {
+            "Thông báo kết quả hội nghị đối thoại đã quá 10 ngày mà chưa được đăng.".to_owned()
+        }
+        _ => format!(
+            "Đơn vị cần tổ chức hội nghị đối thoại với người dân và doanh nghiệp (ít nhất 6 tháng một lần); hội nghị gần nhất: {}. Chưa có hội nghị nào được lên lịch.",
+            c.last_conference
+                .map(date)
+                .unwrap_or_else(|| "chưa có".to_owned())
+        ),
+    };
+    (
+        format!("Nhắc việc đối thoại: {}", c.unit_name),
+        format!("Kính gửi lãnh đạo {},\n\n{why}{SIGNATURE}", c.unit_name),
+    )
+}

@@ -59,6 +59,11 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         calendar.clone(),
         Duration::from_secs(every.max(1)),
     ));
+    core.spawn(compliance_reminders(
+        core.clone(),
+        units.clone(),
+        Duration::from_secs(every.max(1)),
+    ));
     let cal = actix_web::web::Data::new(calendar);
     doithoai_web::serve(core, 64 * 1024, move |cfg| {
         cfg.app_data(cal.clone()).app_data(units.clone());
@@ -124,6 +129,102 @@ async fn timers(core: Core, cal: flow::SharedCalendar, every: Duration) {
         }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// Reminds a unit's leader, once a month per reason, when the unit's next dialogue is due
+/// within 30 days (6 months after the last) and none is planned, or a results notice is late.
+async fn compliance_reminders(
+    core: Core,
+    units: actix_web::web::Data<reference::Units>,
+    every: Duration,
+) {
+    use store::schema::{compliance_reminders as r, conferences as c};
+    let mut stop = core.stopping();
+    loop {
+        let result: anyhow::Result<usize> = async {
+            let now = chrono::Utc::now();
+            let period = now.format("%Y-%m").to_string();
+            let mut conn = core.pool.get().await?;
+            let all: Vec<(
+                String,
+                chrono::DateTime<chrono::Utc>,
+                Option<chrono::DateTime<chrono::Utc>>,
+            )> = c::table
+                .filter(c::status.ne("cancelled"))
+                .select((c::unit_code, c::starts_at, c::results_published_at))
+                .load(&mut conn)
+                .await?;
+            let mut sent = 0;
+            for (code, name) in units.all() {
+                let mine: Vec<_> = all.iter().filter(|(u, _, _)| u == code).collect();
+                let last = mine
+                    .iter()
+                    .filter(|(_, s, _)| *s <= now)
+                    .map(|(_, s, _)| *s)
+                    .max();
+                let planned = mine.iter().any(|(_, s, _)| *s > now);
+                let mut reasons = Vec::new();
+                if !planned
+                    && last.is_none_or(|l| {
+                        now + chrono::Duration::days(30) > l + chrono::Duration::days(183)
+                    })
+                {
+                    reasons.push("due_within_30_days");
+                }
+                if mine.iter().any(|(_, s, res)| {
+                    res.is_none()
+                        && *s <= now
+                        && now - *s > chrono::Duration::days(flow::RESULTS_DAYS)
+                }) {
+                    reasons.push("results_notice_overdue");
+                }
+                for reason in reasons {
+                    let event = flow::event(
+                        &core,
+                        subjects::COMPLIANCE_REMINDER,
+                        code,
+                        doithoai_contracts::ComplianceReminderV1 {
+                            unit: code.clone(),
+                            unit_name: name.clone(),
+                            reason: reason.to_owned(),
+                            last_conference: last,
+                        },
+                    )?;
+                    let new = conn
+                        .transaction::<bool, anyhow::Error, _>(async |conn| {
+                            let n = diesel::insert_into(r::table)
+                                .values((
+                                    r::unit_code.eq(code),
+                                    r::reason.eq(reason),
+                                    r::period.eq(&period),
+                                ))
+                                .on_conflict_do_nothing()
+                                .execute(conn)
+                                .await?;
+                            if n == 1 {
+                                doithoai_bus::outbox::enqueue(conn, &[event]).await?;
+                            }
+                            Ok(n == 1)
+                        })
+                        .await?;
+                    sent += usize::from(new);
+                }
+            }
+            Ok(sent)
+        }
+        .await;
+        match result {
+            Ok(n) if n > 0 => core.relay.wake(),
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "compliance reminders failed: {e:#}")
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every * 10) => {}
             _ = stop.changed() => return,
         }
     }

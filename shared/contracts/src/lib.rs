@@ -339,6 +339,17 @@ pub struct ConferenceReminderV1 {
     pub registrant: RegistrantV1,
 }
 
+/// `conference.compliance_reminder`: a unit is (or is about to be) off track — no dialogue
+/// for nearly 6 months with none planned (`due_within_30_days`), or a results notice more
+/// than 10 days late (`results_notice_overdue`). Its leader is reminded.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ComplianceReminderV1 {
+    pub unit: String,
+    pub unit_name: String,
+    pub reason: String,
+    pub last_conference: Option<DateTime<Utc>>,
+}
+
 /// The time-ordered id used for events.
 pub fn new_event_id() -> Uuid {
     Uuid::now_v7()

@@ -59,3 +59,4 @@ pub const CONFERENCE_CANCELLED: &str = "conference.cancelled";
 pub const CONFERENCE_OUTCOME: &str = "conference.outcome_recorded";
 pub const CONFERENCE_RESULTS: &str = "conference.results_published";
 pub const CONFERENCE_REMINDER: &str = "conference.reminder";
+pub const COMPLIANCE_REMINDER: &str = "conference.compliance_reminder";

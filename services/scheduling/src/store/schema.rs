@@ -47,5 +47,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    compliance_reminders (unit_code, reason, period) {
+        unit_code -> Text,
+        reason -> Text,
+        period -> Text,
+        sent_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(registrations -> conferences (conference_id));
-diesel::allow_tables_to_appear_in_same_query!(conferences, registrations);
+diesel::allow_tables_to_appear_in_same_query!(conferences, registrations, compliance_reminders);
