@@ -56,17 +56,17 @@ async fn list(
         (None, true) => None,
         (None, false) => Some(staff.0.unit.clone()),
     };
-    if let Some(s) = &q.status {
-        if !matches!(s.as_str(), "pending" | "sending" | "sent" | "failed") {
-            errors.push(FieldError::new(
-                "status",
-                "unknown_value",
-                lang.pick(
-                    "pending, sending, sent hoặc failed",
-                    "pending, sending, sent or failed",
-                ),
-            ));
-        }
+    if let Some(s) = &q.status
+        && !matches!(s.as_str(), "pending" | "sending" | "sent" | "failed")
+    {
+        errors.push(FieldError::new(
+            "status",
+            "unknown_value",
+            lang.pick(
+                "pending, sending, sent hoặc failed",
+                "pending, sending, sent or failed",
+            ),
+        ));
     }
     let limit = q.limit.unwrap_or(50);
     if !(1..=500).contains(&limit) {

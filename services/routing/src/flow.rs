@@ -193,6 +193,7 @@ pub async fn reroute(
 /// Transfers to another unit or body, which works it in its own inbox with a fresh answer
 /// deadline counted from now; tells whether the transfer met its own deadline (5 working days
 /// of receipt by default).
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the list
 pub async fn transfer(
     core: &Core,
     cal: &SharedCalendar,

@@ -449,7 +449,8 @@ async fn list_policies(
     use crate::store::schema::deadline_policies as d;
     let _ = staff;
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let rows: Vec<(Option<String>, String, Option<i32>, Option<i32>, bool)> = d::table
+    type PolicyRow = (Option<String>, String, Option<i32>, Option<i32>, bool);
+    let rows: Vec<PolicyRow> = d::table
         .select((
             d::unit_code,
             d::class,
@@ -636,34 +637,32 @@ async fn put_rule(
             ));
         }
     }
-    if let Some(u) = &unit {
-        if queries::holder(&mut conn, u)
+    if let Some(u) = &unit
+        && queries::holder(&mut conn, u)
             .await
             .map_err(|e| internal(lang, e))?
             .is_none()
-        {
-            errors.push(FieldError::new(
-                "unit",
-                "unknown_unit",
-                lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
-            ));
-        }
+    {
+        errors.push(FieldError::new(
+            "unit",
+            "unknown_unit",
+            lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
+        ));
     }
-    if let Some(d) = &department {
-        if queries::department_name(&mut conn, d)
+    if let Some(d) = &department
+        && queries::department_name(&mut conn, d)
             .await
             .map_err(|e| internal(lang, e))?
             .is_none()
-        {
-            errors.push(FieldError::new(
-                "department",
-                "unknown_department",
-                lang.pick(
-                    "Không có phòng nào với mã này",
-                    "No department has this code",
-                ),
-            ));
-        }
+    {
+        errors.push(FieldError::new(
+            "department",
+            "unknown_department",
+            lang.pick(
+                "Không có phòng nào với mã này",
+                "No department has this code",
+            ),
+        ));
     }
     let (Some(field), Some(department)) = (field, department) else {
         return Err(Problem::validation(lang, errors).into());

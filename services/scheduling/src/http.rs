@@ -249,23 +249,23 @@ async fn plan(core: web::Data<Core>, staff: Staff, body: web::Json<Value>, lang:
     let chair = string(&body, "chair", 200, true, lang, &mut e);
     let co = strings(&body, "co_organisers", lang, &mut e);
     let fields = strings(&body, "fields", lang, &mut e);
-    if let Some(t) = starts_at {
-        if t <= Utc::now() {
-            e.push(FieldError::new(
-                "starts_at",
-                "in_past",
-                lang.pick("Thời điểm phải ở tương lai", "Must be in the future"),
-            ));
-        }
+    if let Some(t) = starts_at
+        && t <= Utc::now()
+    {
+        e.push(FieldError::new(
+            "starts_at",
+            "in_past",
+            lang.pick("Thời điểm phải ở tương lai", "Must be in the future"),
+        ));
     }
-    if let Some(link) = &online_link {
-        if !(link.starts_with("https://") || link.starts_with("http://")) {
-            e.push(FieldError::new(
-                "online_link",
-                "invalid_url",
-                lang.pick("Đường dẫn http(s)://", "An http(s):// link"),
-            ));
-        }
+    if let Some(link) = &online_link
+        && !(link.starts_with("https://") || link.starts_with("http://"))
+    {
+        e.push(FieldError::new(
+            "online_link",
+            "invalid_url",
+            lang.pick("Đường dẫn http(s)://", "An http(s):// link"),
+        ));
     }
     let (Some(title), Some(starts_at), Some(venue), Some(chair)) = (title, starts_at, venue, chair)
     else {
@@ -512,17 +512,17 @@ async fn outcome(
         lang,
         &mut e,
     );
-    if let Some(k) = &kind {
-        if !matches!(k.as_str(), "answered" | "written" | "forwarded") {
-            e.push(FieldError::new(
-                "outcome",
-                "unknown_value",
-                lang.pick(
-                    "answered, written hoặc forwarded",
-                    "answered, written or forwarded",
-                ),
-            ));
-        }
+    if let Some(k) = &kind
+        && !matches!(k.as_str(), "answered" | "written" | "forwarded")
+    {
+        e.push(FieldError::new(
+            "outcome",
+            "unknown_value",
+            lang.pick(
+                "answered, written hoặc forwarded",
+                "answered, written or forwarded",
+            ),
+        ));
     }
     let (Some(petition), Some(kind)) = (petition, kind) else {
         return Err(invalid(lang, e));

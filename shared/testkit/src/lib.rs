@@ -169,10 +169,10 @@ pub async fn stream_messages_at(
 pub async fn wait_ready(base: &str) {
     let client = reqwest::Client::new();
     for _ in 0..150 {
-        if let Ok(r) = client.get(format!("{base}/readyz")).send().await {
-            if r.status().is_success() {
-                return;
-            }
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status().is_success()
+        {
+            return;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
