@@ -127,6 +127,37 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
             .with_timezone(&Utc);
         assert!(due <= starts, "{c} due {due} after the conference");
     }
+    // The department prepares an answer before the day; the agenda shows it.
+    let officer = token(Role::Officer, "phuong-lang");
+    let first = p.petition_id(&codes[0]).await;
+    for _ in 0..100 {
+        let path = format!("/api/v1/staff/cases/{first}/drafts");
+        let (s, _) = p
+            .post(
+                "answering",
+                &path,
+                Some(&officer),
+                json!({"answer": "Dự kiến: bỏ yêu cầu bản sao."}),
+            )
+            .await;
+        if s == 201 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for _ in 0..100 {
+        let a = p
+            .get(
+                "scheduling",
+                &format!("/api/v1/staff/conferences/{id}/agenda"),
+                Some(&leader),
+            )
+            .await;
+        if a.to_string().contains("Dự kiến: bỏ yêu cầu bản sao.") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
     // The agenda groups them by field and department.
     let mut agenda = Value::Null;
     for _ in 0..100 {
@@ -169,6 +200,10 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
         .await
         .unwrap();
     assert!(html.contains("Chương trình hội nghị đối thoại") && html.contains("Câu hỏi 31"));
+    assert!(
+        html.contains("Dự kiến: bỏ yêu cầu bản sao."),
+        "the prepared answer is on the printable agenda"
+    );
 
     // The iCalendar feed parses in a calendar library.
     let ics = p

@@ -42,6 +42,7 @@ pub struct Case {
     pub signed_by: Option<String>,
     pub answered_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
+    pub conference_id: Option<Uuid>,
 }
 
 impl Case {
@@ -108,6 +109,7 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
                 cases::submitter.eq(&submitter),
                 cases::consent_to_publish_identity.eq(p.consent_to_publish_identity),
                 cases::received_at.eq(p.received_at),
+                cases::conference_id.eq(p.conference_id),
             ))
             .on_conflict(cases::petition_id)
             .do_update()
@@ -247,13 +249,19 @@ pub async fn latest_draft(
         .optional()
 }
 
+/// Stores a draft; for a question registered for a dialogue conference, also the
+/// `case.draft_prepared` event that puts it on the agenda.
 pub async fn add_draft(
     conn: &mut AsyncPgConnection,
     petition_id: Uuid,
     body: &str,
     author: &str,
+    prepared: Option<NewMessage>,
 ) -> QueryResult<()> {
     conn.transaction::<(), diesel::result::Error, _>(async |conn| {
+        if let Some(event) = &prepared {
+            outbox::enqueue(conn, std::slice::from_ref(event)).await?;
+        }
         diesel::insert_into(drafts::table)
             .values((
                 drafts::petition_id.eq(petition_id),

@@ -265,10 +265,37 @@ async fn draft(
     let Some(answer) = text(&body, "answer", 20_000, true, lang, &mut errors) else {
         return Err(Problem::validation(lang, errors).into());
     };
+    let prepared = match c.conference_id {
+        Some(conference_id) => Some(
+            doithoai_bus::outbox::NewMessage::new(
+                doithoai_contracts::subjects::subject(
+                    &core.bus.namespace,
+                    doithoai_contracts::subjects::ANSWERING,
+                    doithoai_contracts::subjects::DRAFT_PREPARED,
+                    &c.unit_code,
+                ),
+                &doithoai_contracts::Envelope::new(
+                    doithoai_contracts::subjects::DRAFT_PREPARED,
+                    &c.unit_code,
+                    doithoai_contracts::DraftPreparedV1 {
+                        petition_id: c.petition_id,
+                        conference_id,
+                        unit: c.unit_code.clone(),
+                        draft: answer.clone(),
+                        author: staff.0.sub.clone(),
+                    },
+                ),
+                None,
+            )
+            .map_err(|e| internal(lang, e))?,
+        ),
+        None => None,
+    };
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub)
+    flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub, prepared)
         .await
         .map_err(|e| internal(lang, e))?;
+    core.relay.wake();
     Ok(
         HttpResponse::Created()
             .json(json!({"status": "drafted", "tracking_code": c.tracking_code})),

@@ -64,6 +64,7 @@ pub struct Registration {
     pub forwarded_to: Option<String>,
     pub reminded: bool,
     pub registered_at: DateTime<Utc>,
+    pub prepared_answer: Option<String>,
 }
 
 impl Registration {
@@ -202,6 +203,20 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
             registrations::department.eq(&d.department),
             registrations::department_name.eq(&d.department_name),
         ))
+        .execute(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// Consumer of `case.draft_prepared`: the department's prepared answer, for the agenda.
+pub async fn on_draft_prepared(
+    core: Core,
+    env: Envelope<doithoai_contracts::DraftPreparedV1>,
+) -> Result<(), ConsumeError> {
+    let d = env.data;
+    let mut conn = core.pool.get().await?;
+    diesel::update(registrations::table.find(d.petition_id))
+        .set(registrations::prepared_answer.eq(&d.draft))
         .execute(&mut conn)
         .await?;
     Ok(())

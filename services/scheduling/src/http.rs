@@ -409,7 +409,7 @@ async fn agenda(
             .clone()
             .or(r.department.clone())
             .unwrap_or_else(|| "Chưa giao phòng".to_owned());
-        let item = json!({"tracking_code": r.tracking_code, "question": r.question, "outcome": r.outcome, "answer": r.outcome_answer});
+        let item = json!({"tracking_code": r.tracking_code, "question": r.question, "prepared_answer": r.prepared_answer, "outcome": r.outcome, "answer": r.outcome_answer});
         match groups
             .iter_mut()
             .find(|g| g.0 == r.field_code && g.1 == dept)
@@ -441,9 +441,10 @@ async fn agenda(
             ));
             for i in items {
                 html.push_str(&format!(
-                    "<li><p>{} ({})</p></li>",
+                    "<li><p>{} ({})</p><p><em>Trả lời chuẩn bị:</em> {}</p></li>",
                     esc(i["question"].as_str().unwrap_or("")),
-                    esc(i["tracking_code"].as_str().unwrap_or(""))
+                    esc(i["tracking_code"].as_str().unwrap_or("")),
+                    esc(i["prepared_answer"].as_str().unwrap_or("(chưa có)"))
                 ));
             }
             html.push_str("</ol>");

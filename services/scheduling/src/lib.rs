@@ -53,6 +53,13 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             &[subjects::PETITION_ROUTED],
             move |e| flow::on_routed(c.clone(), e),
         );
+        let c = core.clone();
+        core.consume(
+            "draft-prepared",
+            subjects::ANSWERING,
+            &[subjects::DRAFT_PREPARED],
+            move |e| flow::on_draft_prepared(c.clone(), e),
+        );
     }
     core.spawn(timers(
         core.clone(),

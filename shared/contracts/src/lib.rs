@@ -350,6 +350,17 @@ pub struct ComplianceReminderV1 {
     pub last_conference: Option<DateTime<Utc>>,
 }
 
+/// `case.draft_prepared`: a department drafted (or redrafted) the answer to a question
+/// registered for a dialogue conference; the agenda shows it as the prepared answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DraftPreparedV1 {
+    pub petition_id: Uuid,
+    pub conference_id: Uuid,
+    pub unit: String,
+    pub draft: String,
+    pub author: String,
+}
+
 /// The time-ordered id used for events.
 pub fn new_event_id() -> Uuid {
     Uuid::now_v7()

@@ -30,6 +30,7 @@ diesel::table! {
         due_soon_notified -> Bool,
         overdue_notified -> Bool,
         updated_at -> Timestamptz,
+        conference_id -> Nullable<Uuid>,
     }
 }
 

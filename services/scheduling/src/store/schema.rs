@@ -44,6 +44,7 @@ diesel::table! {
         forwarded_to -> Nullable<Text>,
         reminded -> Bool,
         registered_at -> Timestamptz,
+        prepared_answer -> Nullable<Text>,
     }
 }
 
