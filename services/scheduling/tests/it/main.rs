@@ -24,3 +24,51 @@ async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
         "stopped service no longer answers"
     );
 }
+
+/// Registrants are reminded 48 hours before, once each.
+#[tokio::test]
+async fn registrants_are_reminded_48_hours_before_once() {
+    use diesel_async::RunQueryDsl;
+    let env = TestEnv::new().set("SCHEDULING_TIMER_SECONDS", "1");
+    let app = scheduling::build(env.overrides.clone())
+        .await
+        .expect("scheduling starts");
+    let core = app.core().clone();
+    tokio::spawn(app.run_until_stopped());
+    // A conference noticed earlier that starts in 30 hours, with one registered question.
+    let mut conn = core.pool.get().await.unwrap();
+    let id = uuid::Uuid::now_v7();
+    diesel::sql_query(
+        "INSERT INTO conferences (id, unit_code, title, starts_at, venue, chair, status, notice_published_at, registration_closes_at, created_by) \
+         VALUES ($1, 'phuong-lang', 'Đối thoại', now() + interval '30 hours', 'Hội trường', 'Chủ tịch', 'noticed', now() - interval '10 days', now() - interval '3 days', 'test')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO registrations (petition_id, conference_id, unit_code, tracking_code, field_code, question, submitter, registered_at) \
+         VALUES ($1, $2, 'phuong-lang', 'AB12-CD34-EF5', 'ho-tich', 'Câu hỏi', '{\"kind\":\"individual\",\"name\":\"An\",\"organization\":null,\"address\":\"Láng\",\"phone\":null,\"email\":\"an@example.vn\"}', now())",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::now_v7())
+    .bind::<diesel::sql_types::Uuid, _>(id)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let msgs = doithoai_testkit::stream_messages(
+        &env.namespace,
+        "scheduling",
+        &format!("{}.scheduling.conference.reminder.*", env.namespace),
+        2,
+        std::time::Duration::from_secs(3),
+    )
+    .await
+    .unwrap();
+    assert_eq!(msgs.len(), 1, "one reminder, not one per timer round");
+    let v: serde_json::Value = serde_json::from_slice(&msgs[0].payload).unwrap();
+    assert_eq!(
+        v["data"]["registrant"]["submitter"]["email"],
+        "an@example.vn"
+    );
+}
