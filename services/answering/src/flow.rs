@@ -218,16 +218,7 @@ pub async fn load(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option
             .await
             .optional();
     }
-    let code: String = key
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    let formatted = if code.len() == 11 {
-        format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..])
-    } else {
-        code
-    };
+    let formatted = doithoai_web::input::tracking_code(key);
     cases::table
         .filter(cases::tracking_code.eq(formatted))
         .select(Case::as_select())

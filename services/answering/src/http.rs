@@ -9,7 +9,7 @@ use chrono::{SecondsFormat, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
-use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
+use doithoai_web::{Core, FieldError, Lang, Problem, Staff, input};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -53,74 +53,6 @@ async fn held(core: &Core, staff: &Staff, key: &str, lang: Lang) -> Result<Case,
         .map_err(|e| internal(lang, e))?
         .filter(|c| staff.0.can_read(&c.unit_code))
         .ok_or_else(|| Problem::not_found(lang).into())
-}
-
-fn text(
-    body: &Value,
-    key: &'static str,
-    max: usize,
-    required: bool,
-    lang: Lang,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    match body.get(key) {
-        None | Some(Value::Null) => {
-            if required {
-                errors.push(FieldError::new(
-                    key,
-                    "required",
-                    lang.pick("Bắt buộc phải có", "This field is required"),
-                ));
-            }
-            None
-        }
-        Some(Value::String(s)) => {
-            let t = s.trim();
-            if t.is_empty() {
-                if required {
-                    errors.push(FieldError::new(
-                        key,
-                        "required",
-                        lang.pick("Không được để trống", "Must not be empty"),
-                    ));
-                }
-                None
-            } else if t.chars().count() > max {
-                errors.push(FieldError::new(
-                    key,
-                    "too_long",
-                    format!(
-                        "{} {max}",
-                        lang.pick("Tối đa ký tự:", "At most characters:")
-                    ),
-                ));
-                None
-            } else if t
-                .chars()
-                .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
-            {
-                errors.push(FieldError::new(
-                    key,
-                    "control_character",
-                    lang.pick("Chứa ký tự điều khiển", "Contains a control character"),
-                ));
-                None
-            } else {
-                Some(t.to_owned())
-            }
-        }
-        Some(_) => {
-            errors.push(FieldError::new(
-                key,
-                "wrong_type",
-                lang.pick(
-                    "Sai kiểu dữ liệu: cần chuỗi ký tự",
-                    "Wrong type: expected a string",
-                ),
-            ));
-            None
-        }
-    }
 }
 
 fn case_view(c: &Case, now: chrono::DateTime<Utc>) -> Value {
@@ -262,7 +194,7 @@ async fn draft(
     }
     not_answered(&c, lang)?;
     let mut errors = Vec::new();
-    let Some(answer) = text(&body, "answer", 20_000, true, lang, &mut errors) else {
+    let Some(answer) = input::text(&body, "answer", 20_000, true, lang, &mut errors) else {
         return Err(Problem::validation(lang, errors).into());
     };
     let prepared = match c.conference_id {
@@ -316,8 +248,8 @@ async fn review(
     }
     not_answered(&c, lang)?;
     let mut errors = Vec::new();
-    let decision = text(&body, "decision", 32, true, lang, &mut errors);
-    let note = text(&body, "note", 2000, false, lang, &mut errors);
+    let decision = input::text(&body, "decision", 32, true, lang, &mut errors);
+    let note = input::text(&body, "note", 2000, false, lang, &mut errors);
     let approve = match decision.as_deref() {
         Some("approve") => true,
         Some("request_changes") => false,
@@ -588,8 +520,8 @@ async fn rate(
             None
         }
     };
-    let comment = text(&body, "comment", 2000, false, lang, &mut errors);
-    let contact = text(&body, "contact", 254, true, lang, &mut errors);
+    let comment = input::text(&body, "comment", 2000, false, lang, &mut errors);
+    let contact = input::text(&body, "contact", 254, true, lang, &mut errors);
     let (Some(score), Some(contact)) = (score, contact) else {
         return Err(Problem::validation(lang, errors).into());
     };

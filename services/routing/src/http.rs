@@ -9,7 +9,7 @@ use chrono::{NaiveDate, SecondsFormat, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
-use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
+use doithoai_web::{Core, FieldError, Lang, Problem, Staff, input};
 use serde_json::{Value, json};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -107,59 +107,6 @@ async fn show(
     Ok(HttpResponse::Ok().json(body))
 }
 
-fn text_field(
-    body: &Value,
-    key: &'static str,
-    max: usize,
-    lang: Lang,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    match body.get(key) {
-        Some(Value::String(s))
-            if !s.trim().is_empty()
-                && s.chars().count() <= max
-                && !s.chars().any(char::is_control) =>
-        {
-            Some(s.trim().to_owned())
-        }
-        Some(Value::String(s)) if s.chars().count() > max => {
-            errors.push(FieldError::new(
-                key,
-                "too_long",
-                lang.pick("Quá dài", "Too long"),
-            ));
-            None
-        }
-        Some(Value::String(s)) if s.chars().any(char::is_control) => {
-            errors.push(FieldError::new(
-                key,
-                "control_character",
-                lang.pick("Chứa ký tự điều khiển", "Contains a control character"),
-            ));
-            None
-        }
-        Some(Value::String(_)) | None | Some(Value::Null) => {
-            errors.push(FieldError::new(
-                key,
-                "required",
-                lang.pick("Bắt buộc phải có", "This field is required"),
-            ));
-            None
-        }
-        Some(_) => {
-            errors.push(FieldError::new(
-                key,
-                "wrong_type",
-                lang.pick(
-                    "Sai kiểu dữ liệu: cần chuỗi ký tự",
-                    "Wrong type: expected a string",
-                ),
-            ));
-            None
-        }
-    }
-}
-
 fn may_route(staff: &Staff, unit: &str, lang: Lang) -> Result<(), actix_web::Error> {
     if matches!(staff.0.role, Role::Clerk | Role::Leader) && staff.0.can_write(unit) {
         Ok(())
@@ -183,8 +130,8 @@ async fn reroute(
     may_route(&staff, &a.unit_code, lang)?;
     open_for_triage(&a, lang)?;
     let mut errors = Vec::new();
-    let department = text_field(&body, "department", 64, lang, &mut errors);
-    let reason = text_field(&body, "reason", 2000, lang, &mut errors);
+    let department = input::text(&body, "department", 64, true, lang, &mut errors);
+    let reason = input::text(&body, "reason", 2000, true, lang, &mut errors);
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     let kind = queries::holder(&mut conn, &a.unit_code)
         .await
@@ -245,8 +192,8 @@ async fn transfer(
     may_route(&staff, &a.unit_code, lang)?;
     open_for_triage(&a, lang)?;
     let mut errors = Vec::new();
-    let to = text_field(&body, "to", 64, lang, &mut errors);
-    let reason = text_field(&body, "reason", 2000, lang, &mut errors);
+    let to = input::text(&body, "to", 64, true, lang, &mut errors);
+    let reason = input::text(&body, "reason", 2000, true, lang, &mut errors);
     let mut to_name = None;
     if let Some(t) = &to {
         let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
@@ -338,7 +285,7 @@ async fn put_holiday(
     city_admin(&staff, lang)?;
     let day = parse_date(&path, lang)?;
     let mut errors = Vec::new();
-    let name_vi = text_field(&body, "name_vi", 200, lang, &mut errors);
+    let name_vi = input::text(&body, "name_vi", 200, true, lang, &mut errors);
     let name_en = body
         .get("name_en")
         .and_then(Value::as_str)
@@ -431,7 +378,7 @@ async fn refuse(
     may_route(&staff, &a.unit_code, lang)?;
     open_for_triage(&a, lang)?;
     let mut errors = Vec::new();
-    let Some(reason) = text_field(&body, "reason", 2000, lang, &mut errors) else {
+    let Some(reason) = input::text(&body, "reason", 2000, true, lang, &mut errors) else {
         return Err(Problem::validation(lang, errors).into());
     };
     let next = flow::refuse(&core, a, &reason, &staff.0.sub, Utc::now())
@@ -601,8 +548,8 @@ async fn put_rule(
     use crate::store::schema::{procedure_fields, routing_rules as r};
     city_admin(&staff, lang)?;
     let mut errors = Vec::new();
-    let field = text_field(&body, "field", 64, lang, &mut errors);
-    let department = text_field(&body, "department", 64, lang, &mut errors);
+    let field = input::text(&body, "field", 64, true, lang, &mut errors);
+    let department = input::text(&body, "department", 64, true, lang, &mut errors);
     let unit = body.get("unit").and_then(Value::as_str).map(str::to_owned);
     let content_type = match body.get("content_type") {
         None | Some(Value::Null) => None,

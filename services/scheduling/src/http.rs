@@ -11,7 +11,7 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use doithoai_auth::Role;
 use doithoai_contracts::subjects;
 use doithoai_contracts::{ConferenceCancelledV1, ConferenceNoticedV1, ConferenceOutcomeV1};
-use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
+use doithoai_web::{Core, FieldError, Lang, Problem, Staff, input};
 use icalendar::{Calendar, Component, EventLike};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -85,93 +85,6 @@ fn conflict(lang: Lang, field: &str, code: &str, vi: &str, en: &str) -> actix_we
     .into()
 }
 
-fn string(
-    body: &Value,
-    key: &'static str,
-    max: usize,
-    required: bool,
-    lang: Lang,
-    errors: &mut Vec<FieldError>,
-) -> Option<String> {
-    match body.get(key) {
-        None | Some(Value::Null) => {
-            if required {
-                errors.push(FieldError::new(
-                    key,
-                    "required",
-                    lang.pick("Bắt buộc phải có", "This field is required"),
-                ));
-            }
-            None
-        }
-        Some(Value::String(s)) if s.trim().is_empty() => {
-            if required {
-                errors.push(FieldError::new(
-                    key,
-                    "required",
-                    lang.pick("Không được để trống", "Must not be empty"),
-                ));
-            }
-            None
-        }
-        Some(Value::String(s)) if s.chars().count() > max => {
-            errors.push(FieldError::new(
-                key,
-                "too_long",
-                format!(
-                    "{} {max}",
-                    lang.pick("Tối đa ký tự:", "At most characters:")
-                ),
-            ));
-            None
-        }
-        Some(Value::String(s)) if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') => {
-            errors.push(FieldError::new(
-                key,
-                "control_character",
-                lang.pick("Chứa ký tự điều khiển", "Contains a control character"),
-            ));
-            None
-        }
-        Some(Value::String(s)) => Some(s.trim().to_owned()),
-        Some(_) => {
-            errors.push(FieldError::new(
-                key,
-                "wrong_type",
-                lang.pick(
-                    "Sai kiểu dữ liệu: cần chuỗi ký tự",
-                    "Wrong type: expected a string",
-                ),
-            ));
-            None
-        }
-    }
-}
-
-fn time(
-    body: &Value,
-    key: &'static str,
-    required: bool,
-    lang: Lang,
-    errors: &mut Vec<FieldError>,
-) -> Option<DateTime<Utc>> {
-    let s = string(body, key, 64, required, lang, errors)?;
-    match DateTime::parse_from_rfc3339(&s) {
-        Ok(t) => Some(t.with_timezone(&Utc)),
-        Err(_) => {
-            errors.push(FieldError::new(
-                key,
-                "invalid_time",
-                lang.pick(
-                    "Thời điểm theo RFC 3339, có múi giờ",
-                    "An RFC 3339 time with its offset",
-                ),
-            ));
-            None
-        }
-    }
-}
-
 fn strings(
     body: &Value,
     key: &'static str,
@@ -242,11 +155,11 @@ async fn plan(core: web::Data<Core>, staff: Staff, body: web::Json<Value>, lang:
         return Err(Problem::forbidden(lang).into());
     }
     let mut e = Vec::new();
-    let title = string(&body, "title", 300, true, lang, &mut e);
-    let starts_at = time(&body, "starts_at", true, lang, &mut e);
-    let venue = string(&body, "venue", 500, true, lang, &mut e);
-    let online_link = string(&body, "online_link", 500, false, lang, &mut e);
-    let chair = string(&body, "chair", 200, true, lang, &mut e);
+    let title = input::text(&body, "title", 300, true, lang, &mut e);
+    let starts_at = input::time(&body, "starts_at", true, lang, &mut e);
+    let venue = input::text(&body, "venue", 500, true, lang, &mut e);
+    let online_link = input::text(&body, "online_link", 500, false, lang, &mut e);
+    let chair = input::text(&body, "chair", 200, true, lang, &mut e);
     let co = strings(&body, "co_organisers", lang, &mut e);
     let fields = strings(&body, "fields", lang, &mut e);
     if let Some(t) = starts_at
@@ -480,9 +393,9 @@ async fn outcome(
         ));
     }
     let mut e = Vec::new();
-    let petition = string(&body, "petition", 64, true, lang, &mut e);
-    let kind = string(&body, "outcome", 32, true, lang, &mut e);
-    let answer = string(
+    let petition = input::text(&body, "petition", 64, true, lang, &mut e);
+    let kind = input::text(&body, "outcome", 32, true, lang, &mut e);
+    let answer = input::text(
         &body,
         "answer",
         20_000,
@@ -490,7 +403,7 @@ async fn outcome(
         lang,
         &mut e,
     );
-    let department = string(
+    let department = input::text(
         &body,
         "department",
         64,
@@ -498,14 +411,14 @@ async fn outcome(
         lang,
         &mut e,
     );
-    let due_at = time(
+    let due_at = input::time(
         &body,
         "due_at",
         kind.as_deref() == Some("written"),
         lang,
         &mut e,
     );
-    let forwarded_to = string(
+    let forwarded_to = input::text(
         &body,
         "forwarded_to",
         200,
@@ -691,7 +604,7 @@ async fn publish_text(
         ));
     }
     let mut e = Vec::new();
-    let Some(text) = string(&body, "text", 100_000, true, lang, &mut e) else {
+    let Some(text) = input::text(&body, "text", 100_000, true, lang, &mut e) else {
         return Err(invalid(lang, e));
     };
     let now = Utc::now();
@@ -746,8 +659,8 @@ async fn cancel(
         ));
     }
     let mut e = Vec::new();
-    let reason = string(&body, "reason", 2000, true, lang, &mut e);
-    let due = time(&body, "written_answers_due_at", true, lang, &mut e);
+    let reason = input::text(&body, "reason", 2000, true, lang, &mut e);
+    let due = input::time(&body, "written_answers_due_at", true, lang, &mut e);
     if due.is_some_and(|d| d <= Utc::now()) {
         e.push(FieldError::new(
             "written_answers_due_at",

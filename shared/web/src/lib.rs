@@ -9,6 +9,7 @@
 
 pub mod config;
 mod core;
+pub mod input;
 mod lang;
 mod middleware;
 pub mod problem;

@@ -157,16 +157,7 @@ pub async fn assignment(
             .await
             .optional();
     }
-    let code: String = key
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .collect::<String>()
-        .to_ascii_uppercase();
-    let formatted = if code.len() == 11 {
-        format!("{}-{}-{}", &code[..4], &code[4..8], &code[8..])
-    } else {
-        code
-    };
+    let formatted = doithoai_web::input::tracking_code(key);
     assignments::table
         .filter(assignments::tracking_code.eq(formatted))
         .select(Assignment::as_select())
