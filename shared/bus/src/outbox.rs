@@ -7,7 +7,8 @@
 //! at commit, which would serialise the grouped commits intake relies on under load.
 //!
 //! Rows are claimed with `FOR UPDATE SKIP LOCKED`, so several replicas share the work; a row is
-//! marked published only after JetStream acknowledged it. A crash between the ack and the mark
+//! deleted only after JetStream acknowledged it (the stream keeps the event; the table stays
+//! small, so the claim is a plain primary-key scan). A crash between the ack and the delete
 //! republishes the row, and JetStream drops it by its `Nats-Msg-Id` within the stream's
 //! duplicate window: at-least-once delivery to the stream, exactly-once in it.
 
@@ -26,8 +27,6 @@ use uuid::Uuid;
 pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 /// Rows claimed per relay transaction.
 pub const BATCH: i64 = 256;
-/// Published rows are kept this long for inspection, then deleted.
-pub const RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
 
 /// An event ready to be written to the outbox.
 #[derive(Debug, Clone, Insertable)]
@@ -71,7 +70,6 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, messages: &[NewMessage]) -> Q
 pub async fn backlog(pool: &PgPool) -> Option<i64> {
     let mut conn = pool.get().await.ok()?;
     outbox::table
-        .filter(outbox::published_at.is_null())
         .count()
         .get_result(&mut conn)
         .await
@@ -143,7 +141,6 @@ impl Relay {
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         let mut ready = self.before_publish.is_none();
         let mut backoff = Duration::from_millis(100);
-        let mut last_cleanup = tokio::time::Instant::now();
         loop {
             if *stop.borrow() {
                 break;
@@ -164,12 +161,6 @@ impl Relay {
             match self.publish_batch().await {
                 Ok(0) => {
                     backoff = Duration::from_millis(100);
-                    if last_cleanup.elapsed() > Duration::from_secs(600) {
-                        last_cleanup = tokio::time::Instant::now();
-                        if let Err(e) = self.cleanup().await {
-                            tracing::warn!(error = %e, "outbox cleanup failed: {e}");
-                        }
-                    }
                     tokio::select! {
                         _ = self.handle.notify.notified() => {}
                         _ = tokio::time::sleep(POLL_INTERVAL) => {}
@@ -193,15 +184,14 @@ impl Relay {
         tracing::info!("outbox relay stopped");
     }
 
-    /// Claims up to [`BATCH`] rows, publishes them in order, waits for every ack, and marks them
-    /// published, all in one transaction. Returns how many were published.
+    /// Claims up to [`BATCH`] rows, publishes them in order, waits for every ack, and deletes
+    /// them, all in one transaction. Returns how many were published.
     pub async fn publish_batch(&self) -> anyhow::Result<usize> {
         let mut conn = self.pool.get().await?;
         let js = self.js.clone();
         let published = conn
             .transaction::<usize, anyhow::Error, _>(async |conn| {
                 let rows: Vec<Row> = outbox::table
-                    .filter(outbox::published_at.is_null())
                     .order(outbox::seq)
                     .limit(BATCH)
                     .select((
@@ -234,9 +224,9 @@ impl Relay {
                 for ack in acks {
                     ack.await?;
                 }
+                // Acknowledged rows leave the outbox: JetStream holds them now.
                 let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-                diesel::update(outbox::table.filter(outbox::seq.eq_any(&seqs)))
-                    .set(outbox::published_at.eq(diesel::dsl::now))
+                diesel::delete(outbox::table.filter(outbox::seq.eq_any(&seqs)))
                     .execute(conn)
                     .await?;
                 Ok(rows.len())
@@ -244,20 +234,6 @@ impl Relay {
             .await?;
         self.published.inc_by(published as u64);
         Ok(published)
-    }
-
-    async fn cleanup(&self) -> anyhow::Result<()> {
-        let mut conn = self.pool.get().await?;
-        let cutoff = chrono::Utc::now()
-            - chrono::Duration::from_std(RETENTION).unwrap_or(chrono::Duration::days(7));
-        diesel::delete(
-            outbox::table
-                .filter(outbox::published_at.is_not_null())
-                .filter(outbox::published_at.lt(cutoff)),
-        )
-        .execute(&mut conn)
-        .await?;
-        Ok(())
     }
 }
 

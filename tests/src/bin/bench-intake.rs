@@ -200,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
             #[diesel(sql_type = diesel::sql_types::BigInt)]
             n: i64,
         }
-        let n: N = sql_query("SELECT count(*) AS n FROM outbox WHERE published_at IS NULL")
+        let n: N = sql_query("SELECT count(*) AS n FROM outbox")
             .get_result(&mut conn)
             .await?;
         if n.n == 0 {

@@ -1,0 +1,1 @@
+CREATE INDEX outbox_unpublished ON outbox (seq) WHERE published_at IS NULL;
