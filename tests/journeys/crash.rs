@@ -115,11 +115,10 @@ async fn every_acknowledged_submission_survives_kill_9_and_is_published_once() {
         acked.is_subset(&unique),
         "every acknowledged submission reached JetStream"
     );
-    let unpublished: Count =
-        diesel::sql_query("SELECT count(*) AS n FROM outbox")
-            .get_result(&mut conn)
-            .await
-            .unwrap();
+    let unpublished: Count = diesel::sql_query("SELECT count(*) AS n FROM outbox")
+        .get_result(&mut conn)
+        .await
+        .unwrap();
     assert_eq!(unpublished.n, 0);
 }
 

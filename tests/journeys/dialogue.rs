@@ -270,12 +270,29 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
             "/api/v1/staff/petitions",
             Some(&clerk),
             json!({
-        "unit": "phuong-lang", "kind": "feedback", "field": "dat-dai", "channel": "dialogue_floor",
+        "unit": "phuong-lang", "kind": "dialogue_question", "conference_id": id, "field": "dat-dai", "channel": "dialogue_floor",
         "received_at": Utc::now().to_rfc3339(), "content": "Câu hỏi tại hội nghị về cấp sổ đỏ",
         "submitter": {"name": "Người dự", "address": "Phường Láng", "phone": "0987 654 321"}}),
         )
         .await;
     assert_eq!(s, 201, "a floor question becomes a submission: {floor}");
+    // It joins the conference's agenda, under its own field.
+    let mut on_agenda = false;
+    for _ in 0..100 {
+        let a = p
+            .get(
+                "scheduling",
+                &format!("/api/v1/staff/conferences/{id}/agenda"),
+                Some(&leader),
+            )
+            .await;
+        if a.to_string().contains("cấp sổ đỏ") {
+            on_agenda = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(on_agenda, "the floor question is on the agenda");
     assert_eq!(
         p.post(
             "scheduling",

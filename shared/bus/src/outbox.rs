@@ -69,11 +69,7 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, messages: &[NewMessage]) -> Q
 /// computed when Prometheus scrapes.
 pub async fn backlog(pool: &PgPool) -> Option<i64> {
     let mut conn = pool.get().await.ok()?;
-    outbox::table
-        .count()
-        .get_result(&mut conn)
-        .await
-        .ok()
+    outbox::table.count().get_result(&mut conn).await.ok()
 }
 
 /// Wakes the relay after a commit.

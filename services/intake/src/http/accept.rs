@@ -148,7 +148,9 @@ pub struct Entry<'a> {
 /// A dialogue question must name a conference of its unit whose registration is open: from
 /// the notice until the end of office hours of the last working day at least 7 days before
 /// (computed by scheduling). A late one is refused with the reason, and the submitter is offered
-/// to send it as an ordinary feedback instead. Returns the conference's start.
+/// to send it as an ordinary feedback instead. A clerk recording a question from the floor
+/// (channel `dialogue_floor`) links it to the conference after the cutoff. Returns the
+/// conference's start.
 async fn check_registration(
     sub: &Submission,
     core: &Core,
@@ -205,7 +207,9 @@ async fn check_registration(
         )
         .into());
     };
-    if cancelled || sub.received_at > closes {
+    // A question from the floor is asked at the conference itself: no registration cutoff.
+    let from_floor = sub.channel == doithoai_contracts::Channel::DialogueFloor;
+    if cancelled || (sub.received_at > closes && !from_floor) {
         let local = closes.with_timezone(&doithoai_web::text::hanoi());
         let (vi, en) = if cancelled {
             (
