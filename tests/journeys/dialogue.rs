@@ -293,6 +293,19 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(on_agenda, "the floor question is on the agenda");
+    // Outside the ward's competence: forwarded up at the conference, and tracked as a transfer.
+    let floor_code = floor["tracking_code"].as_str().unwrap().to_owned();
+    let (s, b) = p.post("scheduling", &format!("/api/v1/staff/conferences/{id}/outcomes"), Some(&leader), json!({
+        "petition": floor_code, "outcome": "forwarded", "forwarded_to": "so-nong-nghiep-va-moi-truong"})).await;
+    assert_eq!(s, 200, "{b}");
+    let forwarded = p.until_status(&floor_code, "transferred").await;
+    assert!(
+        forwarded["holder"]["name"]
+            .as_str()
+            .unwrap()
+            .contains("Sở Nông nghiệp và Môi trường"),
+        "{forwarded}"
+    );
     assert_eq!(
         p.post(
             "scheduling",

@@ -336,3 +336,52 @@ pub async fn refuse(
     core.relay.wake();
     Ok(next)
 }
+
+/// Consumer of `conference.outcome_recorded`: a question found outside the unit's competence
+/// at a dialogue conference ("forwarded") is transferred to the body named, and tracked like
+/// any transfer. Idempotent by state: once the petition is held by that body, a redelivery
+/// changes nothing.
+pub async fn on_conference_outcome(
+    core: Core,
+    cal: SharedCalendar,
+    env: Envelope<doithoai_contracts::ConferenceOutcomeV1>,
+) -> Result<(), ConsumeError> {
+    let d = env.data;
+    let Some(to) = d
+        .forwarded_to
+        .as_deref()
+        .filter(|_| d.outcome == "forwarded")
+    else {
+        return Ok(());
+    };
+    let mut conn = core.pool.get().await?;
+    let Some(a) = queries::assignment(&mut conn, &d.registrant.petition_id.to_string()).await?
+    else {
+        return Err(ConsumeError::Transient(anyhow::anyhow!(
+            "petition {} not routed yet",
+            d.registrant.petition_id
+        )));
+    };
+    if a.unit_code == to {
+        return Ok(());
+    }
+    let Some((to_name, _)) = queries::holder(&mut conn, to).await? else {
+        tracing::warn!(petition = %a.petition_id, to, "conference forwarded {} to unknown body {to}: left for staff", a.tracking_code);
+        return Ok(());
+    };
+    drop(conn);
+    let reason = format!("Chuyển theo kết luận hội nghị đối thoại \"{}\"", d.title);
+    transfer(
+        &core,
+        &cal,
+        a,
+        to,
+        &to_name,
+        &reason,
+        "conference",
+        Utc::now(),
+    )
+    .await
+    .map_err(ConsumeError::Transient)?;
+    Ok(())
+}

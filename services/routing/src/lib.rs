@@ -56,6 +56,13 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             &[subjects::PETITION_RECEIVED],
             move |env| flow::on_received(core2.clone(), cal.clone(), env),
         );
+        let (core2, cal) = (core.clone(), calendar.clone());
+        core.consume(
+            "conference-outcome",
+            subjects::SCHEDULING,
+            &[subjects::CONFERENCE_OUTCOME],
+            move |env| flow::on_conference_outcome(core2.clone(), cal.clone(), env),
+        );
     }
     core.spawn(refresh_calendar(core.clone(), calendar.clone()));
     core.spawn(answer_holidays(core.clone(), calendar.clone()));
