@@ -36,6 +36,7 @@ impl Platform {
                 .set("NOTIFICATION_SMTP_URL", &smtp.url())
                 .set("NOTIFICATION_SMS_DIR", &sms_dir.to_string_lossy())
                 .set("NOTIFICATION_RETRY_BASE_SECONDS", "1")
+                .set("NOTIFICATION_SEND_LEASE_SECONDS", "3")
                 .set("HTTP_WORKERS", "1")
                 .set("DB_POOL_SIZE", "4");
             services.insert(name, Service::start(name, env).unwrap());

@@ -62,34 +62,25 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             &[s::CONFERENCE_CANCELLED],
             move |e| bus::lifecycle::on_conference_cancelled(c.clone(), e),
         );
-        let c = core.clone();
-        core.consume("routed", s::ROUTING, &[s::PETITION_ROUTED], move |e| {
-            bus::lifecycle::on_routed(c.clone(), e)
-        });
+        // One consumer per source stream, so the steps are recorded in the order they happened
+        // (a transfer before the receiving body's assignment, an answer before its publication).
         let c = core.clone();
         core.consume(
-            "transferred",
+            "routing-steps",
             s::ROUTING,
-            &[s::PETITION_TRANSFERRED],
-            move |e| bus::lifecycle::on_transferred(c.clone(), e),
-        );
-        let c = core.clone();
-        core.consume("refused", s::ROUTING, &[s::PETITION_REFUSED], move |e| {
-            bus::lifecycle::on_refused(c.clone(), e)
-        });
-        let c = core.clone();
-        core.consume(
-            "answered",
-            s::ANSWERING,
-            &[s::PETITION_ANSWERED],
-            move |e| bus::lifecycle::on_answered(c.clone(), e),
+            &[
+                s::PETITION_ROUTED,
+                s::PETITION_TRANSFERRED,
+                s::PETITION_REFUSED,
+            ],
+            move |e| bus::lifecycle::on_step(c.clone(), e),
         );
         let c = core.clone();
         core.consume(
-            "published",
+            "answering-steps",
             s::ANSWERING,
-            &[s::PETITION_PUBLISHED],
-            move |e| bus::lifecycle::on_published(c.clone(), e),
+            &[s::PETITION_ANSWERED, s::PETITION_PUBLISHED],
+            move |e| bus::lifecycle::on_step(c.clone(), e),
         );
     }
     let data = actix_web::web::Data::new(state);

@@ -260,9 +260,12 @@ pub struct Retry {
     pub max_attempts: i32,
     /// First retry delay; doubles each attempt (capped at one hour).
     pub base: chrono::Duration,
+    /// How long a claimed message is left to its sender before another round may take it
+    /// (a crash mid-send). Longer than the send timeouts (20 s SMTP, 15 s SMS).
+    pub lease: chrono::Duration,
 }
 
-/// Claims due messages (a 5-minute lease, so a crash mid-send retries them), sends each, and
+/// Claims due messages (with a lease, so a crash mid-send retries them), sends each, and
 /// records sent, a retry with backoff, or a permanent failure.
 pub async fn deliver_due(
     core: &Core,
@@ -272,12 +275,13 @@ pub async fn deliver_due(
 ) -> anyhow::Result<usize> {
     let mut conn = core.pool.get().await?;
     let claimed: Vec<Claimed> = diesel::sql_query(
-        "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 + interval '5 minutes' \
+        "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 + $2 \
          WHERE id IN (SELECT id FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
                       ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED) \
          RETURNING id, channel, recipient, subject, body, attempts",
     )
     .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Interval, _>(diesel::data_types::PgInterval::from_microseconds(retry.lease.num_microseconds().unwrap_or(60_000_000)))
     .load(&mut conn)
     .await?;
     let n = claimed.len();

@@ -25,7 +25,7 @@ pub type Application = RunningServer;
 /// Prepares the database, NATS, the channels and the HTTP server. Settings (besides the
 /// common ones): `NOTIFICATION_SMTP_URL`, `NOTIFICATION_MAIL_DIR`, `NOTIFICATION_MAIL_FROM`,
 /// `NOTIFICATION_SMS_GATEWAY_URL`, `NOTIFICATION_SMS_DIR`, `NOTIFICATION_MAX_ATTEMPTS` (6),
-/// `NOTIFICATION_RETRY_BASE_SECONDS` (30), `NOTIFICATION_STAFF_EMAIL_DOMAIN` (`hanoi.gov.vn`).
+/// `NOTIFICATION_RETRY_BASE_SECONDS` (30), `NOTIFICATION_SEND_LEASE_SECONDS` (60), `NOTIFICATION_STAFF_EMAIL_DOMAIN` (`hanoi.gov.vn`).
 pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
     let core = Core::start(CoreOptions {
         service: SERVICE,
@@ -38,6 +38,7 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     let retry = flow::Retry {
         max_attempts: core.settings.parse("MAX_ATTEMPTS", 6)?,
         base: chrono::Duration::seconds(core.settings.parse("RETRY_BASE_SECONDS", 30)?),
+        lease: chrono::Duration::seconds(core.settings.parse("SEND_LEASE_SECONDS", 60)?),
     };
     anyhow::ensure!(
         retry.max_attempts >= 1,

@@ -192,19 +192,26 @@ pub async fn on_received(
 }
 
 /// Consumer of `petition.routed`: the department preparing a registered question's answer.
+/// The registration comes from another stream; if it has not arrived yet, the event is retried.
 pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<(), ConsumeError> {
     let d = env.data;
     if d.petition.conference_id.is_none() {
         return Ok(());
     }
     let mut conn = core.pool.get().await?;
-    diesel::update(registrations::table.find(d.petition_id))
+    let n = diesel::update(registrations::table.find(d.petition_id))
         .set((
             registrations::department.eq(&d.department),
             registrations::department_name.eq(&d.department_name),
         ))
         .execute(&mut conn)
         .await?;
+    if n == 0 {
+        return Err(ConsumeError::Transient(anyhow::anyhow!(
+            "registration {} not recorded yet",
+            d.tracking_code
+        )));
+    }
     Ok(())
 }
 

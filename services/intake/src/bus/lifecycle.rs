@@ -233,3 +233,40 @@ pub async fn on_conference_cancelled(
         .await?;
     Ok(())
 }
+
+/// Dispatches a lifecycle event to its handler by its name.
+pub async fn on_step(core: Core, env: Envelope<serde_json::Value>) -> Result<(), ConsumeError> {
+    use doithoai_contracts::subjects as s;
+    fn retype<T: serde::de::DeserializeOwned>(
+        env: Envelope<serde_json::Value>,
+    ) -> Result<Envelope<T>, ConsumeError> {
+        let Envelope {
+            id,
+            event,
+            version,
+            unit,
+            occurred_at,
+            data,
+        } = env;
+        let data = serde_json::from_value(data)
+            .map_err(|e| ConsumeError::Poison(format!("{event}: {e}")))?;
+        Ok(Envelope {
+            id,
+            event,
+            version,
+            unit,
+            occurred_at,
+            data,
+        })
+    }
+    match env.event.as_str() {
+        s::PETITION_ROUTED => on_routed(core, retype(env)?).await,
+        s::PETITION_TRANSFERRED => on_transferred(core, retype(env)?).await,
+        s::PETITION_REFUSED => on_refused(core, retype(env)?).await,
+        s::PETITION_ANSWERED => on_answered(core, retype(env)?).await,
+        s::PETITION_PUBLISHED => on_published(core, retype(env)?).await,
+        other => Err(ConsumeError::Poison(format!(
+            "intake does not track {other}"
+        ))),
+    }
+}
