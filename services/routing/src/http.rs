@@ -107,6 +107,23 @@ async fn show(
     Ok(HttpResponse::Ok().json(body))
 }
 
+/// A petition the token's unit holds, still open for triage, and a role that may route it:
+/// else 404 (another unit's), 403 (the role) or 409 (refused already).
+async fn routable(
+    core: &Core,
+    staff: &Staff,
+    key: &str,
+    lang: Lang,
+) -> Result<queries::Assignment, actix_web::Error> {
+    let a = held(core, staff, key, lang).await?;
+    if !staff.0.can_read(&a.unit_code) {
+        return Err(Problem::not_found(lang).into());
+    }
+    may_route(staff, &a.unit_code, lang)?;
+    open_for_triage(&a, lang)?;
+    Ok(a)
+}
+
 fn may_route(staff: &Staff, unit: &str, lang: Lang) -> Result<(), actix_web::Error> {
     if matches!(staff.0.role, Role::Clerk | Role::Leader) && staff.0.can_write(unit) {
         Ok(())
@@ -123,12 +140,7 @@ async fn reroute(
     body: web::Json<Value>,
     lang: Lang,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let a = held(&core, &staff, &path, lang).await?;
-    if !staff.0.can_read(&a.unit_code) {
-        return Err(Problem::not_found(lang).into());
-    }
-    may_route(&staff, &a.unit_code, lang)?;
-    open_for_triage(&a, lang)?;
+    let a = routable(&core, &staff, &path, lang).await?;
     let mut errors = Vec::new();
     let department = input::text(&body, "department", 64, true, lang, &mut errors);
     let reason = input::text(&body, "reason", 2000, true, lang, &mut errors);
@@ -185,12 +197,7 @@ async fn transfer(
     body: web::Json<Value>,
     lang: Lang,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let a = held(&core, &staff, &path, lang).await?;
-    if !staff.0.can_read(&a.unit_code) {
-        return Err(Problem::not_found(lang).into());
-    }
-    may_route(&staff, &a.unit_code, lang)?;
-    open_for_triage(&a, lang)?;
+    let a = routable(&core, &staff, &path, lang).await?;
     let mut errors = Vec::new();
     let to = input::text(&body, "to", 64, true, lang, &mut errors);
     let reason = input::text(&body, "reason", 2000, true, lang, &mut errors);
@@ -371,12 +378,7 @@ async fn refuse(
     body: web::Json<Value>,
     lang: Lang,
 ) -> Result<HttpResponse, actix_web::Error> {
-    let a = held(&core, &staff, &path, lang).await?;
-    if !staff.0.can_read(&a.unit_code) {
-        return Err(Problem::not_found(lang).into());
-    }
-    may_route(&staff, &a.unit_code, lang)?;
-    open_for_triage(&a, lang)?;
+    let a = routable(&core, &staff, &path, lang).await?;
     let mut errors = Vec::new();
     let Some(reason) = input::text(&body, "reason", 2000, true, lang, &mut errors) else {
         return Err(Problem::validation(lang, errors).into());
