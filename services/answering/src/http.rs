@@ -5,7 +5,7 @@
 use crate::flow::{self, Case};
 use crate::store::schema::{case_history, cases, ratings};
 use actix_web::{HttpResponse, web};
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
@@ -342,31 +342,42 @@ async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, l
     Ok(HttpResponse::Ok().json(json!({"status": "approved", "official_number": number, "public_path": format!("/api/v1/answers/{}", c.tracking_code)})))
 }
 
-fn public_view(row: &PublicRow) -> Value {
-    json!({
-        "tracking_code": row.0,
-        "unit": row.1,
-        "unit_name": row.2,
-        "field": row.3,
-        "title": row.4,
-        "question": row.5,
-        "answer": row.6,
-        "official_number": row.7,
-        "published_at": row.8.map(ts),
-    })
+/// What the public sees of an answer: the redacted question and answer, never the submitter.
+#[derive(Debug, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = cases)]
+struct PublicAnswer {
+    tracking_code: String,
+    #[serde(rename = "unit")]
+    unit_code: String,
+    unit_name: String,
+    #[serde(rename = "field")]
+    field_code: String,
+    #[serde(rename = "title")]
+    public_title: Option<String>,
+    #[serde(rename = "question")]
+    public_question: Option<String>,
+    #[serde(rename = "answer")]
+    public_answer: Option<String>,
+    official_number: Option<String>,
+    #[serde(serialize_with = "millis")]
+    published_at: Option<DateTime<Utc>>,
 }
 
-type PublicRow = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    Option<chrono::DateTime<Utc>>,
-);
+fn millis<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&ts(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Published cases by tracking code (in any spelling); a petition id never finds one, so the
+/// public cannot probe by internal ids.
+fn published_by_code(key: &str) -> cases::BoxedQuery<'static, diesel::pg::Pg> {
+    cases::table
+        .filter(cases::tracking_code.eq(doithoai_web::input::tracking_code(key)))
+        .filter(cases::published_at.is_not_null())
+        .into_boxed()
+}
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -404,17 +415,7 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
     }
     let mut query = cases::table
         .filter(cases::published_at.is_not_null())
-        .select((
-            cases::tracking_code,
-            cases::unit_code,
-            cases::unit_name,
-            cases::field_code,
-            cases::public_title,
-            cases::public_question,
-            cases::public_answer,
-            cases::official_number,
-            cases::published_at,
-        ))
+        .select(PublicAnswer::as_select())
         .order(cases::published_at.desc())
         .limit(limit)
         .into_boxed();
@@ -434,38 +435,21 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
         }
     }
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let rows: Vec<PublicRow> = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
-    Ok(HttpResponse::Ok()
-        .json(json!({"answers": rows.iter().map(public_view).collect::<Vec<_>>()})))
+    let rows: Vec<PublicAnswer> = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
+    Ok(HttpResponse::Ok().json(json!({"answers": rows})))
 }
 
 /// `GET /api/v1/answers/{tracking_code}`: one published answer (no personal data).
 async fn public_answer(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let c = flow::load(&mut conn, &path)
-        .await
-        .map_err(|e| internal(lang, e))?;
-    let Some(c) = c.filter(|c| c.published_at.is_some() && uuid::Uuid::parse_str(&path).is_err())
-    else {
-        return Err(Problem::not_found(lang).into());
-    };
-    let row: PublicRow = cases::table
-        .find(c.petition_id)
-        .select((
-            cases::tracking_code,
-            cases::unit_code,
-            cases::unit_name,
-            cases::field_code,
-            cases::public_title,
-            cases::public_question,
-            cases::public_answer,
-            cases::official_number,
-            cases::published_at,
-        ))
+    let row: Option<PublicAnswer> = published_by_code(&path)
+        .select(PublicAnswer::as_select())
         .first(&mut conn)
         .await
+        .optional()
         .map_err(|e| internal(lang, e))?;
-    Ok(HttpResponse::Ok().json(public_view(&row)))
+    let row = row.ok_or_else(|| Problem::not_found(lang))?;
+    Ok(HttpResponse::Ok().json(row))
 }
 
 fn digits(s: &str) -> String {
@@ -529,13 +513,13 @@ async fn rate(
         return Err(Problem::validation(lang, errors).into());
     }
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let c = flow::load(&mut conn, &path)
+    let c: Option<Case> = published_by_code(&path)
+        .select(Case::as_select())
+        .first(&mut conn)
         .await
+        .optional()
         .map_err(|e| internal(lang, e))?;
-    let Some(c) = c.filter(|c| c.published_at.is_some() && uuid::Uuid::parse_str(&path).is_err())
-    else {
-        return Err(Problem::not_found(lang).into());
-    };
+    let c = c.ok_or_else(|| Problem::not_found(lang))?;
     let submitter = c
         .submitter()
         .ok_or_else(|| internal(lang, "unreadable submitter"))?;
