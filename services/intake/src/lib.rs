@@ -48,23 +48,16 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     core.spawn(expire_keys(core.clone(), config.idempotency_days));
     {
         use doithoai_contracts::subjects as s;
-        let c = core.clone();
+        // One consumer per source stream, so each is applied in the order it happened: a
+        // cancellation after its notice, a transfer before the receiving body's assignment, an
+        // answer before its publication.
         core.consume(
-            "conference-noticed",
+            "conferences",
             s::SCHEDULING,
-            &[s::CONFERENCE_NOTICED],
-            move |e| bus::lifecycle::on_conference_noticed(c.clone(), e),
+            &[s::CONFERENCE_NOTICED, s::CONFERENCE_CANCELLED],
+            (),
+            |conn, _, e| Box::pin(bus::lifecycle::on_conference(conn, e)),
         );
-        let c = core.clone();
-        core.consume(
-            "conference-cancelled",
-            s::SCHEDULING,
-            &[s::CONFERENCE_CANCELLED],
-            move |e| bus::lifecycle::on_conference_cancelled(c.clone(), e),
-        );
-        // One consumer per source stream, so the steps are recorded in the order they happened
-        // (a transfer before the receiving body's assignment, an answer before its publication).
-        let c = core.clone();
         core.consume(
             "routing-steps",
             s::ROUTING,
@@ -73,14 +66,15 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
                 s::PETITION_TRANSFERRED,
                 s::PETITION_REFUSED,
             ],
-            move |e| bus::lifecycle::on_step(c.clone(), e),
+            (),
+            |conn, _, e| Box::pin(bus::lifecycle::on_step(conn, e)),
         );
-        let c = core.clone();
         core.consume(
             "answering-steps",
             s::ANSWERING,
             &[s::PETITION_ANSWERED, s::PETITION_PUBLISHED],
-            move |e| bus::lifecycle::on_step(c.clone(), e),
+            (),
+            |conn, _, e| Box::pin(bus::lifecycle::on_step(conn, e)),
         );
     }
     let data = actix_web::web::Data::new(state);

@@ -6,7 +6,7 @@ use crate::store::schema::messages;
 use crate::templates;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use doithoai_contracts::{
     CaseDeadlineV1, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1,
     PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1, SubmitterV1,
@@ -39,16 +39,11 @@ fn citizen(s: &SubmitterV1) -> Vec<(&'static str, String)> {
 /// Records the messages `out` for event `event_id`, once (inbox and a unique key per event,
 /// recipient and channel), so a redelivered event sends nothing twice.
 pub async fn owe(
-    core: &Core,
-    consumer: &str,
+    conn: &mut AsyncPgConnection,
     event_id: Uuid,
     out: Option<Outgoing>,
 ) -> Result<(), ConsumeError> {
-    let mut conn = core.pool.get().await?;
-    conn.transaction::<(), ConsumeError, _>(async |conn| {
-        if !doithoai_bus::inbox::record(conn, consumer, event_id).await? {
-            return Ok(());
-        }
+    {
         let Some(out) = out else { return Ok(()) };
         for (channel, recipient) in &out.recipients {
             diesel::insert_into(messages::table)
@@ -68,8 +63,7 @@ pub async fn owe(
                 .await?;
         }
         Ok(())
-    })
-    .await
+    }
 }
 
 pub fn on_received(e: &PetitionReceivedV1) -> Option<Outgoing> {

@@ -46,80 +46,84 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     );
     let domain = core.settings.string("STAFF_EMAIL_DOMAIN", "hanoi.gov.vn");
 
+    // One consumer per event: each turns its event into the messages it owes, recorded in
+    // the consumer's batch transaction (`flow::owe`); the context is the staff mail domain.
     macro_rules! owe {
         ($name:literal, $service:expr, $event:expr, $f:expr) => {{
-            let c = core.clone();
-            core.consume($name, $service, &[$event], move |e| {
-                let c = c.clone();
-                let out = $f(&e.data);
-                async move { flow::owe(&c, concat!("notification-", $name), e.id, out).await }
-            });
+            core.consume(
+                $name,
+                $service,
+                &[$event],
+                domain.clone(),
+                |conn, _domain: &String, e| {
+                    #[allow(clippy::redundant_closure_call)]
+                    let out = ($f)(&e.data, _domain.as_str());
+                    Box::pin(flow::owe(conn, e.id, out))
+                },
+            );
         }};
     }
     owe!(
         "received",
         s::INTAKE,
         s::PETITION_RECEIVED,
-        flow::on_received
+        |e, _| flow::on_received(e)
     );
     owe!(
         "not-accepted",
         s::INTAKE,
         s::PETITION_NOT_ACCEPTED,
-        flow::on_not_accepted
+        |e, _| flow::on_not_accepted(e)
     );
-    owe!("routed", s::ROUTING, s::PETITION_ROUTED, flow::on_routed);
+    owe!("routed", s::ROUTING, s::PETITION_ROUTED, |e, _| flow::on_routed(e));
     owe!(
         "transferred",
         s::ROUTING,
         s::PETITION_TRANSFERRED,
-        flow::on_transferred
+        |e, _| flow::on_transferred(e)
     );
-    owe!("refused", s::ROUTING, s::PETITION_REFUSED, flow::on_refused);
+    owe!("refused", s::ROUTING, s::PETITION_REFUSED, |e, _| flow::on_refused(e));
     owe!(
         "conference-outcome",
         s::SCHEDULING,
         s::CONFERENCE_OUTCOME,
-        flow::on_conference_outcome
+        |e, _| flow::on_conference_outcome(e)
     );
     owe!(
         "conference-cancelled",
         s::SCHEDULING,
         s::CONFERENCE_CANCELLED,
-        flow::on_conference_cancelled
+        |e, _| flow::on_conference_cancelled(e)
     );
     owe!(
         "conference-reminder",
         s::SCHEDULING,
         s::CONFERENCE_REMINDER,
-        flow::on_conference_reminder
+        |e, _| flow::on_conference_reminder(e)
     );
     owe!(
         "answered",
         s::ANSWERING,
         s::PETITION_ANSWERED,
-        flow::on_answered
+        |e, _| flow::on_answered(e)
     );
     owe!(
         "published",
         s::ANSWERING,
         s::PETITION_PUBLISHED,
-        flow::on_published
+        |e, _| flow::on_published(e)
     );
-    let d = domain.clone();
-    owe!("due-soon", s::ANSWERING, s::CASE_DUE_SOON, |e| {
-        flow::on_deadline(e, false, &d)
+    owe!("due-soon", s::ANSWERING, s::CASE_DUE_SOON, |e, d| {
+        flow::on_deadline(e, false, d)
     });
-    let d = domain.clone();
     owe!(
         "compliance-reminder",
         s::SCHEDULING,
         s::COMPLIANCE_REMINDER,
-        |e| flow::on_compliance_reminder(e, &d)
+        |e, d| flow::on_compliance_reminder(e, d)
     );
-    let d = domain;
-    owe!("overdue", s::ANSWERING, s::CASE_OVERDUE, |e| {
-        flow::on_deadline(e, true, &d)
+    owe!("overdue", s::ANSWERING, s::CASE_OVERDUE, |e, d| {
+        flow::on_deadline(e, true, d)
     });
 
     core.spawn(deliver(core.clone(), channels, retry));
@@ -137,7 +141,10 @@ async fn deliver(core: Core, channels: delivery::Channels, retry: flow::Retry) {
             }
         };
         if sent == 0 {
+            // Woken as soon as a consumer committed new messages; polled as a fallback (for
+            // retries falling due, and messages owed by another replica).
             tokio::select! {
+                _ = core.consumed().notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 _ = stop.changed() => return,
             }

@@ -16,6 +16,12 @@ use doithoai_contracts::{
 use doithoai_web::{ConsumeError, Core};
 use std::sync::{Arc, RwLock};
 
+/// What routing's consumers need besides their connection.
+pub struct Context {
+    pub ns: String,
+    pub cal: SharedCalendar,
+}
+
 /// The calendar, reloaded when city IT edits holidays.
 pub type SharedCalendar = Arc<RwLock<Calendar>>;
 
@@ -32,65 +38,52 @@ pub async fn reload_calendar(core: &Core, cal: &SharedCalendar) -> anyhow::Resul
     Ok(())
 }
 
-/// Consumer of `petition.received`.
+/// Consumer of `petition.received`, inside the consumer's batch transaction (the inbox has
+/// recorded the event already).
 pub async fn on_received(
-    core: Core,
-    cal: SharedCalendar,
+    conn: &mut AsyncPgConnection,
+    cx: &Context,
     env: Envelope<PetitionReceivedV1>,
 ) -> Result<(), ConsumeError> {
-    let mut conn = core.pool.get().await?;
+    let (ns, cal) = (cx.ns.as_str(), &cx.cal);
     let p = env.data;
-    let calendar = calendar_now(&cal);
-    let ns = core.bus.namespace.clone();
-    let done = conn
-        .transaction::<bool, ConsumeError, _>(async |conn| {
-            if !doithoai_bus::inbox::record(conn, "routing-received", env.id).await? {
-                return Ok(false);
-            }
-            let Some((unit_name, kind)) = queries::holder(conn, &p.unit).await? else {
-                return Err(ConsumeError::Poison(format!("unknown unit {}", p.unit)));
-            };
-            let department =
-                queries::decide_department(conn, &p.unit, &kind, &p.field, p.content_type)
-                    .await?
-                    .unwrap_or_else(|| "van-phong".to_owned());
-            let span = queries::policy(conn, &p.unit, "answer").await?;
-            let mut due_at = calendar.due(p.received_at, span);
-            // A question registered for a dialogue conference is prepared for the conference.
-            if let Some(starts) = p.conference_starts_at {
-                due_at = due_at.min(starts);
-            }
-            let assignment = Assignment {
-                petition_id: p.petition_id,
-                tracking_code: p.tracking_code.clone(),
-                origin_unit: p.unit.clone(),
-                unit_code: p.unit.clone(),
-                department_code: department.clone(),
-                received_at: p.received_at,
-                due_at,
-                status: "routed".to_owned(),
-                petition: serde_json::to_string(&p)
-                    .map_err(|e| ConsumeError::Poison(e.to_string()))?,
-            };
-            queries::record(conn, &assignment, "system", "initial", None, None).await?;
-            let event = routed_event(
-                conn,
-                &ns,
-                &assignment,
-                &unit_name,
-                "initial",
-                None,
-                None,
-                p.clone(),
-            )
-            .await?;
-            outbox::enqueue(conn, &[event]).await?;
-            Ok(true)
-        })
-        .await?;
-    if done {
-        core.relay.wake();
+    let calendar = calendar_now(cal);
+    let Some((unit_name, kind)) = queries::holder(conn, &p.unit).await? else {
+        return Err(ConsumeError::Poison(format!("unknown unit {}", p.unit)));
+    };
+    let department = queries::decide_department(conn, &p.unit, &kind, &p.field, p.content_type)
+        .await?
+        .unwrap_or_else(|| "van-phong".to_owned());
+    let span = queries::policy(conn, &p.unit, "answer").await?;
+    let mut due_at = calendar.due(p.received_at, span);
+    // A question registered for a dialogue conference is prepared for the conference.
+    if let Some(starts) = p.conference_starts_at {
+        due_at = due_at.min(starts);
     }
+    let assignment = Assignment {
+        petition_id: p.petition_id,
+        tracking_code: p.tracking_code.clone(),
+        origin_unit: p.unit.clone(),
+        unit_code: p.unit.clone(),
+        department_code: department.clone(),
+        received_at: p.received_at,
+        due_at,
+        status: "routed".to_owned(),
+        petition: serde_json::to_string(&p).map_err(|e| ConsumeError::Poison(e.to_string()))?,
+    };
+    queries::record(conn, &assignment, "system", "initial", None, None).await?;
+    let event = routed_event(
+        conn,
+        ns,
+        &assignment,
+        &unit_name,
+        "initial",
+        None,
+        None,
+        p.clone(),
+    )
+    .await?;
+    outbox::enqueue(conn, &[event]).await?;
     Ok(())
 }
 
@@ -204,12 +197,34 @@ pub async fn transfer(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(Assignment, DateTime<Utc>), anyhow::Error> {
-    let calendar = calendar_now(cal);
     let mut conn = core.pool.get().await?;
     let ns = core.bus.namespace.clone();
-    let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
     let result = conn
         .transaction::<(Assignment, DateTime<Utc>), anyhow::Error, _>(async |conn| {
+            transfer_in(conn, &ns, cal, a, to, to_name, reason, actor, now).await
+        })
+        .await?;
+    core.relay.wake();
+    Ok(result)
+}
+
+/// [`transfer`] on a connection inside the caller's transaction.
+#[allow(clippy::too_many_arguments)]
+async fn transfer_in(
+    conn: &mut AsyncPgConnection,
+    ns: &str,
+    cal: &SharedCalendar,
+    a: Assignment,
+    to: &str,
+    to_name: &str,
+    reason: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(Assignment, DateTime<Utc>), anyhow::Error> {
+    let calendar = calendar_now(cal);
+    let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
+    {
+        {
             let transfer_span = queries::policy(conn, &a.unit_code, "transfer").await?;
             let transfer_due = calendar.due(a.received_at, transfer_span);
             let answer_span = queries::policy(conn, to, "answer")
@@ -256,7 +271,7 @@ pub async fn transfer(
             );
             let routed = routed_event(
                 conn,
-                &ns,
+                ns,
                 &next,
                 to_name,
                 "transfer",
@@ -267,16 +282,14 @@ pub async fn transfer(
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
             let transferred = NewMessage::new(
-                subjects::subject(&ns, ROUTING, PETITION_TRANSFERRED, &a.unit_code),
+                subjects::subject(ns, ROUTING, PETITION_TRANSFERRED, &a.unit_code),
                 &transferred,
                 None,
             )?;
             outbox::enqueue(conn, &[transferred, routed]).await?;
             Ok((next, transfer_due))
-        })
-        .await?;
-    core.relay.wake();
-    Ok(result)
+        }
+    }
 }
 
 /// Refuses on triage: the petition is not accepted, with the reason; the submitter is told.
@@ -342,10 +355,11 @@ pub async fn refuse(
 /// any transfer. Idempotent by state: once the petition is held by that body, a redelivery
 /// changes nothing.
 pub async fn on_conference_outcome(
-    core: Core,
-    cal: SharedCalendar,
+    conn: &mut AsyncPgConnection,
+    cx: &Context,
     env: Envelope<doithoai_contracts::ConferenceOutcomeV1>,
 ) -> Result<(), ConsumeError> {
+    let (ns, cal) = (cx.ns.as_str(), &cx.cal);
     let d = env.data;
     let Some(to) = d
         .forwarded_to
@@ -354,8 +368,7 @@ pub async fn on_conference_outcome(
     else {
         return Ok(());
     };
-    let mut conn = core.pool.get().await?;
-    let Some(a) = queries::assignment(&mut conn, &d.registrant.petition_id.to_string()).await?
+    let Some(a) = queries::assignment(conn, &d.registrant.petition_id.to_string()).await?
     else {
         return Err(ConsumeError::Transient(anyhow::anyhow!(
             "petition {} not routed yet",
@@ -365,15 +378,15 @@ pub async fn on_conference_outcome(
     if a.unit_code == to {
         return Ok(());
     }
-    let Some((to_name, _)) = queries::holder(&mut conn, to).await? else {
+    let Some((to_name, _)) = queries::holder(conn, to).await? else {
         tracing::warn!(petition = %a.petition_id, to, "conference forwarded {} to unknown body {to}: left for staff", a.tracking_code);
         return Ok(());
     };
-    drop(conn);
     let reason = format!("Chuyển theo kết luận hội nghị đối thoại \"{}\"", d.title);
-    transfer(
-        &core,
-        &cal,
+    transfer_in(
+        conn,
+        ns,
+        cal,
         a,
         to,
         &to_name,

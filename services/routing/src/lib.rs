@@ -49,19 +49,23 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     let calendar: flow::SharedCalendar = Arc::new(RwLock::new(Calendar::default()));
     flow::reload_calendar(&core, &calendar).await?;
     {
-        let (core2, cal) = (core.clone(), calendar.clone());
+        let cx = || flow::Context {
+            ns: core.bus.namespace.clone(),
+            cal: calendar.clone(),
+        };
         core.consume(
             "received",
             subjects::INTAKE,
             &[subjects::PETITION_RECEIVED],
-            move |env| flow::on_received(core2.clone(), cal.clone(), env),
+            cx(),
+            |conn, cx, env| Box::pin(flow::on_received(conn, cx, env)),
         );
-        let (core2, cal) = (core.clone(), calendar.clone());
         core.consume(
             "conference-outcome",
             subjects::SCHEDULING,
             &[subjects::CONFERENCE_OUTCOME],
-            move |env| flow::on_conference_outcome(core2.clone(), cal.clone(), env),
+            cx(),
+            |conn, cx, env| Box::pin(flow::on_conference_outcome(conn, cx, env)),
         );
     }
     core.spawn(refresh_calendar(core.clone(), calendar.clone()));

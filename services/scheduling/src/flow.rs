@@ -5,7 +5,7 @@
 use crate::store::schema::{conferences, registrations};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncConnection, RunQueryDsl};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use doithoai_calendar::Calendar;
 use doithoai_contracts::subjects::{self, SCHEDULING};
 use doithoai_contracts::{
@@ -148,7 +148,7 @@ pub fn event<T: serde::Serialize>(
 /// Consumer of `petition.received`: a dialogue question naming a conference becomes a
 /// registration (intake already checked the window).
 pub async fn on_received(
-    core: Core,
+    conn: &mut AsyncPgConnection,
     env: Envelope<PetitionReceivedV1>,
 ) -> Result<(), ConsumeError> {
     let p = env.data;
@@ -157,11 +157,7 @@ pub async fn on_received(
     };
     let submitter =
         serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
-    let mut conn = core.pool.get().await?;
-    conn.transaction::<(), ConsumeError, _>(async |conn| {
-        if !doithoai_bus::inbox::record(conn, "scheduling-received", env.id).await? {
-            return Ok(());
-        }
+    {
         let known: i64 = conferences::table
             .find(conference_id)
             .count()
@@ -187,24 +183,25 @@ pub async fn on_received(
             .execute(conn)
             .await?;
         Ok(())
-    })
-    .await
+    }
 }
 
 /// Consumer of `petition.routed`: the department preparing a registered question's answer.
 /// The registration comes from another stream; if it has not arrived yet, the event is retried.
-pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<(), ConsumeError> {
+pub async fn on_routed(
+    conn: &mut AsyncPgConnection,
+    env: Envelope<PetitionRoutedV1>,
+) -> Result<(), ConsumeError> {
     let d = env.data;
     if d.petition.conference_id.is_none() {
         return Ok(());
     }
-    let mut conn = core.pool.get().await?;
     let n = diesel::update(registrations::table.find(d.petition_id))
         .set((
             registrations::department.eq(&d.department),
             registrations::department_name.eq(&d.department_name),
         ))
-        .execute(&mut conn)
+        .execute(conn)
         .await?;
     if n == 0 {
         return Err(ConsumeError::Transient(anyhow::anyhow!(
@@ -217,14 +214,13 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
 
 /// Consumer of `case.draft_prepared`: the department's prepared answer, for the agenda.
 pub async fn on_draft_prepared(
-    core: Core,
+    conn: &mut AsyncPgConnection,
     env: Envelope<doithoai_contracts::DraftPreparedV1>,
 ) -> Result<(), ConsumeError> {
     let d = env.data;
-    let mut conn = core.pool.get().await?;
     diesel::update(registrations::table.find(d.petition_id))
         .set(registrations::prepared_answer.eq(&d.draft))
-        .execute(&mut conn)
+        .execute(conn)
         .await?;
     Ok(())
 }

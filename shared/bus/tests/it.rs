@@ -9,7 +9,7 @@ use diesel::sql_query;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use doithoai_bus::consumer::{ConsumerSpec, Outcome};
-use doithoai_bus::outbox::{NewMessage, Relay};
+use doithoai_bus::outbox::{NewMessage, Relay, Round};
 use doithoai_bus::{BusConfig, inbox, outbox};
 use doithoai_contracts::Envelope;
 use doithoai_testkit::TestEnv;
@@ -61,10 +61,10 @@ async fn relay_publishes_each_outbox_row_once_with_its_event_id_as_msg_id() {
         js.clone(),
         prometheus::IntCounter::new("x", "x").unwrap(),
     );
-    assert_eq!(relay.publish_batch().await.unwrap(), 10);
+    assert_eq!(relay.publish_batch().await.unwrap(), Round::Published(10));
     assert_eq!(
         relay.publish_batch().await.unwrap(),
-        0,
+        Round::Published(0),
         "nothing is published twice"
     );
     assert_eq!(outbox::backlog(&pool).await, Some(0));
@@ -98,12 +98,12 @@ async fn republishing_a_row_after_a_crash_is_dropped_by_jetstream() {
         js.clone(),
         prometheus::IntCounter::new("x", "x").unwrap(),
     );
-    assert_eq!(relay.publish_batch().await.unwrap(), 1);
+    assert_eq!(relay.publish_batch().await.unwrap(), Round::Published(1));
     // As if the process died after the ack but before deleting the row: the row is there again.
     outbox::enqueue(&mut conn, std::slice::from_ref(&row))
         .await
         .unwrap();
-    assert_eq!(relay.publish_batch().await.unwrap(), 1);
+    assert_eq!(relay.publish_batch().await.unwrap(), Round::Published(1));
     let msgs =
         doithoai_testkit::stream_messages(&env.namespace, "test", ">", 2, Duration::from_secs(2))
             .await
@@ -142,21 +142,27 @@ async fn redelivered_event_takes_effect_once_thanks_to_the_inbox() {
         filter_subjects: vec![format!("{}.test.>", env.namespace)],
         max_deliver: 5,
         ack_wait: Duration::from_secs(5),
+        batch: 16,
     };
     let deliveries = Arc::new(AtomicUsize::new(0));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let handler = {
         let pool = pool.clone();
         let deliveries = deliveries.clone();
-        move |msg: jetstream::Message| {
+        move |batch: Vec<jetstream::Message>| {
             let pool = pool.clone();
             let deliveries = deliveries.clone();
             async move {
+                let mut out = Vec::new();
+                for msg in batch {
                 let n = deliveries.fetch_add(1, Ordering::SeqCst);
                 let envelope: Envelope<serde_json::Value> =
                     match serde_json::from_slice(&msg.payload) {
                         Ok(e) => e,
-                        Err(e) => return (msg, Outcome::Poison(e.to_string())),
+                        Err(_) => {
+                            out.push((msg, Outcome::Term));
+                            continue;
+                        }
                     };
                 let mut conn = pool.get().await.unwrap();
                 conn.transaction::<_, diesel::result::Error, _>(async |c| {
@@ -172,11 +178,13 @@ async fn redelivered_event_takes_effect_once_thanks_to_the_inbox() {
                 .unwrap();
                 // The first delivery "loses" its ack after committing, so it comes again.
                 let outcome = if n == 0 {
-                    Outcome::Retry(Duration::from_millis(100))
+                    Outcome::Retry
                 } else {
                     Outcome::Done
                 };
-                (msg, outcome)
+                out.push((msg, outcome));
+                }
+                out
             }
         }
     };

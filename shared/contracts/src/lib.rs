@@ -43,6 +43,28 @@ impl<T> Envelope<T> {
     }
 }
 
+impl Envelope<serde_json::Value> {
+    /// The same envelope with its payload decoded as `T`: how a consumer that follows several
+    /// events reads the one it was given, after dispatching on [`Envelope::event`].
+    ///
+    /// ```
+    /// use doithoai_contracts::Envelope;
+    /// let e = Envelope::new("x.y", "phuong-lang", serde_json::json!(7));
+    /// let t: Envelope<u8> = e.into_typed().unwrap();
+    /// assert_eq!(t.data, 7);
+    /// ```
+    pub fn into_typed<T: serde::de::DeserializeOwned>(self) -> Result<Envelope<T>, serde_json::Error> {
+        Ok(Envelope {
+            data: serde_json::from_value(self.data)?,
+            id: self.id,
+            event: self.event,
+            version: self.version,
+            unit: self.unit,
+            occurred_at: self.occurred_at,
+        })
+    }
+}
+
 /// How a submission reached the platform.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]

@@ -48,9 +48,10 @@ pub fn event_wildcard(ns: &str, service: &str, event: &str) -> String {
     format!("{ns}.{service}.{event}.*")
 }
 
-/// Request/reply: routing answers with the holidays of its calendar (`HolidaysV1`).
+/// Request/reply: routing answers with the holidays of its calendar (`HolidaysV1`). Under
+/// `{ns}.rpc.`, outside every stream's subjects, so requests are never stored in JetStream.
 pub fn holidays_request(ns: &str) -> String {
-    format!("{ns}.routing.holidays.get")
+    format!("{ns}.rpc.routing.holidays")
 }
 
 pub const SCHEDULING: &str = "scheduling";

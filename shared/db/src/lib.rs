@@ -101,7 +101,32 @@ pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
 /// Runs the pending embedded migrations on one connection from `url`. Diesel's migration
 /// harness is synchronous, so it runs on a blocking thread that drives the async connection
 /// (this works under both the multi-thread and the current-thread tokio runtime).
+///
+/// Replicas starting together do not race: the migrations run under a session advisory lock
+/// held on a second connection, so one replica migrates and the others wait, then find nothing
+/// pending.
 pub async fn run_migrations(url: &str, migrations: EmbeddedMigrations) -> anyhow::Result<()> {
+    let mut lock = AsyncPgConnection::establish(url)
+        .await
+        .with_context(|| "connecting to take the migration lock")?;
+    sql_query("SELECT pg_advisory_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(&mut lock)
+        .await
+        .with_context(|| "taking the migration lock")?;
+    let result = run_migrations_locked(url, migrations).await;
+    // Dropping the connection releases the lock too; unlock explicitly to be prompt.
+    let _ = sql_query("SELECT pg_advisory_unlock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(MIGRATION_LOCK)
+        .execute(&mut lock)
+        .await;
+    result
+}
+
+/// The advisory lock key under which a service's migrations run.
+const MIGRATION_LOCK: i64 = 0x0D01_3161_7A7E;
+
+async fn run_migrations_locked(url: &str, migrations: EmbeddedMigrations) -> anyhow::Result<()> {
     let url = url.to_owned();
     let applied = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<String>> {
         let handle = tokio::runtime::Handle::current();

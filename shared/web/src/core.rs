@@ -7,11 +7,14 @@ use async_nats::jetstream;
 use diesel_migrations::EmbeddedMigrations;
 use doithoai_auth::AuthConfig;
 use doithoai_bus::BusConfig;
-use doithoai_bus::consumer::ConsumerSpec;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
+use doithoai_bus::consumer::{ConsumerSpec, Outcome};
+use futures_util::future::BoxFuture;
+use tracing::Instrument;
 use doithoai_bus::outbox::{Relay, RelayHandle};
 use doithoai_db::PgPool;
 use doithoai_telemetry::Metrics;
-use prometheus::{IntCounter, IntGauge, IntGaugeVec, Opts};
+use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -48,8 +51,17 @@ pub struct Core {
     pub auth: AuthConfig,
     pub relay: RelayHandle,
     backlog: IntGauge,
+    parked: IntGauge,
+    dead_letters: IntGauge,
+    dead_lettered: IntCounterVec,
+    nats_up: IntGauge,
     lag: IntGaugeVec,
+    /// Messages a consumer applies in one transaction, at most (`CONSUMER_BATCH`).
+    pub consumer_batch: usize,
+    /// Deliveries after which a failing event becomes a dead letter (`CONSUMER_DEAD_LETTER_AFTER`).
+    pub dead_letter_after: i64,
     consumers: Arc<Mutex<Vec<ConsumerSpec>>>,
+    consumed: Arc<tokio::sync::Notify>,
     scrape_hooks: Arc<Mutex<Vec<ScrapeHook>>>,
     stop_tx: Arc<watch::Sender<bool>>,
     tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
@@ -101,8 +113,24 @@ impl Core {
             doithoai_db::run_migrations(&db_url, m).await?;
         }
         let pool = doithoai_db::pool(&db_url, pool_size)?;
+        let consumer_batch: usize = settings.parse("CONSUMER_BATCH", 128)?;
+        anyhow::ensure!(
+            (1..=1000).contains(&consumer_batch),
+            "setting CONSUMER_BATCH must be 1 to 1000"
+        );
+        let dead_letter_after: i64 = settings.parse(
+            "CONSUMER_DEAD_LETTER_AFTER",
+            doithoai_bus::consumer::MAX_DELIVER,
+        )?;
+        anyhow::ensure!(
+            dead_letter_after >= 1,
+            "setting CONSUMER_DEAD_LETTER_AFTER must be at least 1"
+        );
 
         let nats = doithoai_bus::connect(&bus, service).await?;
+        // A server too old for the consumers is refused now, with the reason; one that is not
+        // reachable yet is checked again when it answers.
+        doithoai_bus::check_server_at_start(&nats, Duration::from_secs(2)).await?;
         let js = jetstream::new(nats.clone());
 
         let metrics = Metrics::new(service)?;
@@ -121,6 +149,29 @@ impl Core {
             ),
             &["consumer"],
         )?;
+        let parked = IntGauge::new(
+            format!("{service}_outbox_parked_messages"),
+            "Outbox rows set aside because they can never be published (too large, bad subject)",
+        )?;
+        let dead_letters = IntGauge::new(
+            format!("{service}_dead_letter_messages"),
+            "Events set aside by this service's consumers and not replayed yet",
+        )?;
+        let dead_lettered = IntCounterVec::new(
+            Opts::new(
+                format!("{service}_consumer_dead_lettered_total"),
+                "Events a consumer set aside as dead letters (undecodable, poison, or failed on every delivery)",
+            ),
+            &["consumer"],
+        )?;
+        let nats_up = IntGauge::new(
+            format!("{service}_nats_connected"),
+            "1 while the service is connected to NATS (the outbox keeps accepting when 0)",
+        )?;
+        metrics.registry.register(Box::new(parked.clone()))?;
+        metrics.registry.register(Box::new(dead_letters.clone()))?;
+        metrics.registry.register(Box::new(dead_lettered.clone()))?;
+        metrics.registry.register(Box::new(nats_up.clone()))?;
         metrics.registry.register(Box::new(backlog.clone()))?;
         metrics.registry.register(Box::new(published.clone()))?;
         metrics.registry.register(Box::new(lag.clone()))?;
@@ -150,8 +201,15 @@ impl Core {
             auth,
             relay: relay_handle,
             backlog,
+            parked,
+            dead_letters,
+            dead_lettered,
+            nats_up,
             lag,
+            consumer_batch,
+            dead_letter_after,
             consumers: Arc::new(Mutex::new(Vec::new())),
+            consumed: Arc::new(tokio::sync::Notify::new()),
             scrape_hooks: Arc::new(Mutex::new(Vec::new())),
             stop_tx: Arc::new(stop_tx),
             tasks: Arc::new(Mutex::new(vec![relay_task])),
@@ -174,6 +232,11 @@ impl Core {
         }
     }
 
+    /// Notified after a consumer committed events (e.g. notification wakes its delivery).
+    pub fn consumed(&self) -> &tokio::sync::Notify {
+        &self.consumed
+    }
+
     /// Reports this consumer's lag on `/metrics`.
     pub fn watch_consumer(&self, spec: ConsumerSpec) {
         if let Ok(mut c) = self.consumers.lock() {
@@ -182,18 +245,39 @@ impl Core {
     }
 
     /// Consumes events `events` (e.g. `petition.received`) from the stream of `from_service`,
-    /// for every unit, with the durable consumer `<service>-<name>`: each decoded envelope goes
-    /// to `handler` inside a span carrying the event's trace id. `Ok` acks; a transient error is
-    /// retried with backoff; an undecodable payload or [`ConsumeError::Poison`] is terminated
-    /// and logged. Handlers make their effect idempotent with `doithoai_bus::inbox::record`.
-    pub fn consume<T, H, Fut>(&self, name: &str, from_service: &str, events: &[&str], handler: H)
-    where
+    /// for every unit, with the durable consumer `<service>-<name>`. Several events in one
+    /// consumer arrive in the order they were published (dispatch on `envelope.event`).
+    ///
+    /// Messages come in batches: each decoded envelope goes to `handler` with a connection
+    /// inside one transaction for the whole batch, after its event id is recorded in the inbox
+    /// (a recorded id is skipped, so redelivery never doubles an effect). The batch commits,
+    /// then every message is acked and the outbox relay woken. When any handler fails, the
+    /// batch is rolled back and each message is applied on its own, so one bad event never
+    /// fails its neighbours: a transient error ([`ConsumeError::Transient`]) is retried after a
+    /// growing delay; an undecodable payload, a [`ConsumeError::Poison`], or an event that
+    /// failed on every delivery is stored as a dead letter with the reason and terminated.
+    ///
+    /// `ctx` is handed to every call of `handler` (the service's namespace, calendar, …), so a
+    /// handler can be written `|conn, cx, env| Box::pin(flow::on_received(conn, cx, env))`.
+    pub fn consume<T, C, H>(
+        &self,
+        name: &str,
+        from_service: &str,
+        events: &[&str],
+        ctx: C,
+        handler: H,
+    ) where
         T: serde::de::DeserializeOwned + Send + 'static,
-        H: Fn(doithoai_contracts::Envelope<T>) -> Fut + Send + Sync + 'static,
-        Fut: std::future::Future<Output = Result<(), ConsumeError>> + Send + 'static,
+        C: Send + Sync + 'static,
+        H: for<'a> Fn(
+                &'a mut AsyncPgConnection,
+                &'a C,
+                doithoai_contracts::Envelope<T>,
+            ) -> BoxFuture<'a, Result<(), ConsumeError>>
+            + Send
+            + Sync
+            + 'static,
     {
-        use doithoai_bus::consumer::Outcome;
-        use tracing::Instrument;
         let spec = ConsumerSpec {
             stream: doithoai_contracts::subjects::stream_name(&self.bus.namespace, from_service),
             durable: format!("{}-{name}", self.service),
@@ -207,44 +291,26 @@ impl Core {
                     )
                 })
                 .collect(),
-            max_deliver: 50,
+            // Never dropped by the server: the consumer sets an event aside itself, as a dead
+            // letter, after `dead_letter_after` deliveries.
+            max_deliver: -1,
             ack_wait: Duration::from_secs(30),
+            batch: self.consumer_batch,
         };
         self.watch_consumer(spec.clone());
-        let handler = Arc::new(handler);
-        let durable = spec.durable.clone();
+        let applier = Arc::new(Applier {
+            core: self.clone(),
+            durable: spec.durable.clone(),
+            ctx,
+            handler,
+            _t: std::marker::PhantomData::<fn() -> T>,
+        });
         let run = doithoai_bus::consumer::run(
             self.js.clone(),
             spec,
-            move |msg: jetstream::Message| {
-                let handler = handler.clone();
-                let durable = durable.clone();
-                async move {
-                    let trace_id = msg
-                        .headers
-                        .as_ref()
-                        .and_then(|h| h.get("traceparent"))
-                        .and_then(|v| doithoai_telemetry::trace_id_from_traceparent(v.as_str()))
-                        .unwrap_or_else(doithoai_telemetry::new_trace_id);
-                    let span = tracing::info_span!("event", trace_id = %trace_id, subject = %msg.subject, consumer = %durable);
-                    let envelope = match serde_json::from_slice::<doithoai_contracts::Envelope<T>>(
-                        &msg.payload,
-                    ) {
-                        Ok(e) => e,
-                        Err(e) => {
-                            return (msg, Outcome::Poison(format!("undecodable payload: {e}")));
-                        }
-                    };
-                    let outcome = match handler(envelope).instrument(span.clone()).await {
-                        Ok(()) => Outcome::Done,
-                        Err(ConsumeError::Transient(e)) => {
-                            span.in_scope(|| tracing::warn!(error = %format!("{e:#}"), "event handling failed, will retry: {e:#}"));
-                            Outcome::Retry(Duration::from_secs(2))
-                        }
-                        Err(ConsumeError::Poison(reason)) => Outcome::Poison(reason),
-                    };
-                    (msg, outcome)
-                }
+            move |batch: Vec<jetstream::Message>| {
+                let applier = applier.clone();
+                async move { applier.apply(batch).await }
             },
             self.stopping(),
         );
@@ -304,6 +370,181 @@ where
     })?;
     stop_on_signals(app.core());
     app.run_until_stopped().await
+}
+
+/// Applies batches of one consumer's messages (see [`Core::consume`]).
+struct Applier<T, C, H> {
+    core: Core,
+    durable: String,
+    ctx: C,
+    handler: H,
+    _t: std::marker::PhantomData<fn() -> T>,
+}
+
+/// How one message fared on its own.
+enum Single {
+    Done,
+    Retry(String),
+    Dead(String),
+}
+
+impl<T, C, H> Applier<T, C, H>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+    C: Send + Sync + 'static,
+    H: for<'a> Fn(
+            &'a mut AsyncPgConnection,
+            &'a C,
+            doithoai_contracts::Envelope<T>,
+        ) -> BoxFuture<'a, Result<(), ConsumeError>>
+        + Send
+        + Sync
+        + 'static,
+{
+    async fn apply(&self, batch: Vec<jetstream::Message>) -> Vec<(jetstream::Message, Outcome)> {
+        if batch.len() > 1 {
+            match self.apply_together(&batch).await {
+                Ok(()) => {
+                    self.core.relay.wake();
+                    self.core.consumed.notify_one();
+                    return batch.into_iter().map(|m| (m, Outcome::Done)).collect();
+                }
+                Err(e) => {
+                    tracing::debug!(consumer = %self.durable, error = %format!("{e:#}"),
+                        "batch of {} failed, applying one at a time: {e:#}", batch.len());
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(batch.len());
+        let mut woke = false;
+        for msg in batch {
+            let outcome = match self.apply_one(&msg).await {
+                Single::Done => {
+                    woke = true;
+                    Outcome::Done
+                }
+                Single::Retry(why) => {
+                    let delivered = doithoai_bus::consumer::delivered(&msg);
+                    if delivered >= self.core.dead_letter_after {
+                        self.set_aside(&msg, &format!("failed on {delivered} deliveries: {why}"))
+                            .await
+                    } else {
+                        let trace = message_trace_id(&msg);
+                        tracing::warn!(consumer = %self.durable, subject = %msg.subject, trace_id = %trace,
+                            delivered, error = %why, "event handling failed (delivery {delivered}), will retry: {why}");
+                        Outcome::Retry
+                    }
+                }
+                Single::Dead(why) => self.set_aside(&msg, &why).await,
+            };
+            out.push((msg, outcome));
+        }
+        if woke {
+            self.core.relay.wake();
+            self.core.consumed.notify_one();
+        }
+        out
+    }
+
+    /// Every decodable message in one transaction. Any failure (including an undecodable
+    /// message) rolls the batch back.
+    async fn apply_together(&self, batch: &[jetstream::Message]) -> anyhow::Result<()> {
+        let mut envelopes = Vec::with_capacity(batch.len());
+        for msg in batch {
+            envelopes.push((
+                message_trace_id(msg),
+                serde_json::from_slice::<doithoai_contracts::Envelope<T>>(&msg.payload)?,
+            ));
+        }
+        let mut conn = self.core.pool.get().await?;
+        conn.transaction::<(), anyhow::Error, _>(async |conn| {
+            for (trace_id, envelope) in envelopes {
+                if !doithoai_bus::inbox::record(conn, &self.durable, envelope.id).await? {
+                    continue;
+                }
+                let span = tracing::info_span!("event", trace_id = %trace_id, event = %envelope.event, consumer = %self.durable);
+                match (self.handler)(conn, &self.ctx, envelope).instrument(span).await {
+                    Ok(()) => {}
+                    Err(ConsumeError::Transient(e)) => return Err(e),
+                    Err(ConsumeError::Poison(p)) => anyhow::bail!("poison: {p}"),
+                }
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn apply_one(&self, msg: &jetstream::Message) -> Single {
+        let envelope = match serde_json::from_slice::<doithoai_contracts::Envelope<T>>(&msg.payload)
+        {
+            Ok(e) => e,
+            Err(e) => return Single::Dead(format!("undecodable payload: {e}")),
+        };
+        let trace_id = message_trace_id(msg);
+        let span = tracing::info_span!("event", trace_id = %trace_id, event = %envelope.event, consumer = %self.durable);
+        let mut conn = match self.core.pool.get().await {
+            Ok(c) => c,
+            Err(e) => return Single::Retry(format!("database unavailable: {e}")),
+        };
+        let result = conn
+            .transaction::<(), ConsumeError, _>(async |conn| {
+                if !doithoai_bus::inbox::record(conn, &self.durable, envelope.id).await? {
+                    return Ok(());
+                }
+                (self.handler)(conn, &self.ctx, envelope).instrument(span).await
+            })
+            .await;
+        match result {
+            Ok(()) => Single::Done,
+            Err(ConsumeError::Transient(e)) => Single::Retry(format!("{e:#}")),
+            Err(ConsumeError::Poison(p)) => Single::Dead(p),
+        }
+    }
+
+    /// Stores the message as a dead letter and terminates it; when even that cannot be stored
+    /// (database away), it is retried instead, so nothing is dropped.
+    async fn set_aside(&self, msg: &jetstream::Message, reason: &str) -> Outcome {
+        let letter = doithoai_bus::dead_letter::NewDeadLetter {
+            consumer: self.durable.clone(),
+            subject: msg.subject.to_string(),
+            event_id: serde_json::from_slice::<serde_json::Value>(&msg.payload)
+                .ok()
+                .and_then(|v| v.get("id")?.as_str()?.parse().ok()),
+            payload: String::from_utf8_lossy(&msg.payload).into_owned(),
+            reason: reason.to_owned(),
+            deliveries: doithoai_bus::consumer::delivered(msg),
+        };
+        let stored = match self.core.pool.get().await {
+            Ok(mut conn) => doithoai_bus::dead_letter::record(&mut conn, &letter).await.map_err(anyhow::Error::from),
+            Err(e) => Err(e.into()),
+        };
+        match stored {
+            Ok(()) => {
+                self.core
+                    .dead_lettered
+                    .with_label_values(&[self.durable.as_str()])
+                    .inc();
+                tracing::error!(consumer = %self.durable, subject = %msg.subject, reason = %reason,
+                    "event set aside as a dead letter: {reason}");
+                Outcome::Term
+            }
+            Err(e) => {
+                tracing::warn!(consumer = %self.durable, error = %format!("{e:#}"),
+                    "could not store a dead letter, will retry the event: {e:#}");
+                Outcome::Retry
+            }
+        }
+    }
+}
+
+/// The trace id a message carries in its `traceparent` header (or a new one).
+fn message_trace_id(msg: &jetstream::Message) -> String {
+    msg
+        .headers
+        .as_ref()
+        .and_then(|h| h.get("traceparent"))
+        .and_then(|v| doithoai_telemetry::trace_id_from_traceparent(v.as_str()))
+        .unwrap_or_else(doithoai_telemetry::new_trace_id)
 }
 
 /// Why an event handler did not finish.
@@ -447,26 +688,24 @@ async fn healthz(core: web::Data<Core>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "alive", "service": core.service}))
 }
 
+/// Ready while the database answers. NATS being away does not take a service out of traffic:
+/// writes go to the outbox and are published when it is back. The body reports both.
 async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
     let db = doithoai_db::ping(&core.pool, Duration::from_secs(2)).await;
     let nats = doithoai_bus::is_connected(&core.nats);
+    core.nats_up.set(i64::from(nats));
     let checks = serde_json::json!({
         "database": if db { "up" } else { "down" },
         "nats": if nats { "up" } else { "down" },
     });
-    if db && nats {
-        HttpResponse::Ok()
-            .json(serde_json::json!({"status": "ready", "service": core.service, "checks": checks}))
+    if db {
+        HttpResponse::Ok().insert_header((actix_web::http::header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
+            "status": if nats { "ready" } else { "ready_nats_down" },
+            "service": core.service,
+            "checks": checks,
+        }))
     } else {
-        let mut down = Vec::new();
-        if !db {
-            down.push("database");
-        }
-        if !nats {
-            down.push("nats");
-        }
-        let mut res =
-            Problem::unavailable(lang, &format!("unreachable: {}", down.join(", "))).response();
+        let mut res = Problem::unavailable(lang, "unreachable: database").response();
         res.headers_mut().insert(
             actix_web::http::header::CACHE_CONTROL,
             actix_web::http::header::HeaderValue::from_static("no-store"),
@@ -479,6 +718,16 @@ async fn metrics(core: web::Data<Core>) -> HttpResponse {
     if let Some(n) = doithoai_bus::outbox::backlog(&core.pool).await {
         core.backlog.set(n);
     }
+    if let Some(n) = doithoai_bus::outbox::parked(&core.pool).await {
+        core.parked.set(n);
+    }
+    if let Ok(mut conn) = core.pool.get().await
+        && let Ok(n) = doithoai_bus::dead_letter::waiting(&mut conn).await
+    {
+        core.dead_letters.set(n);
+    }
+    core.nats_up
+        .set(i64::from(doithoai_bus::is_connected(&core.nats)));
     // Consumer lag needs NATS: skipped while it is away, and bounded, so a scrape never hangs
     // during an outage.
     if doithoai_bus::is_connected(&core.nats) {

@@ -2,12 +2,12 @@
 
 use crate::store::petitions::{NewTimelineEntry, record_step};
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
+use diesel_async::AsyncPgConnection;
 use doithoai_contracts::{
     Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRefusedV1, PetitionRoutedV1,
     PetitionTransferredV1,
 };
-use doithoai_web::{ConsumeError, Core};
+use doithoai_web::ConsumeError;
 use uuid::Uuid;
 
 /// Hanoi time for notes people read.
@@ -22,7 +22,6 @@ fn unreachable_tz() -> chrono::FixedOffset {
 }
 
 struct Step {
-    consumer: &'static str,
     event_id: Uuid,
     petition_id: Uuid,
     at: DateTime<Utc>,
@@ -33,12 +32,9 @@ struct Step {
     due_at: Option<DateTime<Utc>>,
 }
 
-async fn apply(core: &Core, step: Step) -> Result<(), ConsumeError> {
-    let mut conn = core.pool.get().await?;
-    conn.transaction::<(), ConsumeError, _>(async |conn| {
-        if !doithoai_bus::inbox::record(conn, step.consumer, step.event_id).await? {
-            return Ok(());
-        }
+/// Records a step in the petition's timeline, inside the consumer's transaction.
+async fn apply(conn: &mut AsyncPgConnection, step: Step) -> Result<(), ConsumeError> {
+    {
         let entry = NewTimelineEntry {
             petition_id: step.petition_id,
             at: step.at,
@@ -56,11 +52,12 @@ async fn apply(core: &Core, step: Step) -> Result<(), ConsumeError> {
             )));
         }
         Ok(())
-    })
-    .await
+    }
 }
 
-pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<(), ConsumeError> {
+async fn on_routed(
+    conn: &mut AsyncPgConnection,
+    env: Envelope<PetitionRoutedV1>) -> Result<(), ConsumeError> {
     let d = env.data;
     let holder = format!("{} – {}", d.department_name, d.unit_name);
     let note = match d.reason_code.as_str() {
@@ -82,9 +79,8 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
         ),
     };
     apply(
-        &core,
+        conn,
         Step {
-            consumer: "intake-routed",
             event_id: env.id,
             petition_id: d.petition_id,
             at: env.occurred_at,
@@ -102,15 +98,14 @@ pub async fn on_routed(core: Core, env: Envelope<PetitionRoutedV1>) -> Result<()
     .await
 }
 
-pub async fn on_transferred(
-    core: Core,
+async fn on_transferred(
+    conn: &mut AsyncPgConnection,
     env: Envelope<PetitionTransferredV1>,
 ) -> Result<(), ConsumeError> {
     let d = env.data;
     apply(
-        &core,
+        conn,
         Step {
-            consumer: "intake-transferred",
             event_id: env.id,
             petition_id: d.petition_id,
             at: env.occurred_at,
@@ -127,15 +122,14 @@ pub async fn on_transferred(
     .await
 }
 
-pub async fn on_answered(
-    core: Core,
+async fn on_answered(
+    conn: &mut AsyncPgConnection,
     env: Envelope<PetitionAnsweredV1>,
 ) -> Result<(), ConsumeError> {
     let d = env.data;
     apply(
-        &core,
+        conn,
         Step {
-            consumer: "intake-answered",
             event_id: env.id,
             petition_id: d.petition_id,
             at: d.answered_at,
@@ -149,15 +143,14 @@ pub async fn on_answered(
     .await
 }
 
-pub async fn on_published(
-    core: Core,
+async fn on_published(
+    conn: &mut AsyncPgConnection,
     env: Envelope<PetitionPublishedV1>,
 ) -> Result<(), ConsumeError> {
     let d = env.data;
     apply(
-        &core,
+        conn,
         Step {
-            consumer: "intake-published",
             event_id: env.id,
             petition_id: d.petition_id,
             at: d.published_at,
@@ -171,12 +164,13 @@ pub async fn on_published(
     .await
 }
 
-pub async fn on_refused(core: Core, env: Envelope<PetitionRefusedV1>) -> Result<(), ConsumeError> {
+async fn on_refused(
+    conn: &mut AsyncPgConnection,
+    env: Envelope<PetitionRefusedV1>) -> Result<(), ConsumeError> {
     let d = env.data;
     apply(
-        &core,
+        conn,
         Step {
-            consumer: "intake-refused",
             event_id: env.id,
             petition_id: d.petition_id,
             at: d.refused_at,
@@ -190,81 +184,73 @@ pub async fn on_refused(core: Core, env: Envelope<PetitionRefusedV1>) -> Result<
     .await
 }
 
-/// Keeps intake's copy of a noticed conference (its registration window).
-pub async fn on_conference_noticed(
-    core: Core,
-    env: Envelope<doithoai_contracts::ConferenceNoticedV1>,
+/// Consumer of scheduling's `conference.noticed` and `conference.cancelled`, in the order they
+/// were published: intake's copy of each conference's registration window.
+pub async fn on_conference(
+    conn: &mut AsyncPgConnection,
+    env: Envelope<serde_json::Value>,
 ) -> Result<(), ConsumeError> {
     use crate::store::schema::conferences as c;
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
-    let d = env.data;
-    let mut conn = core.pool.get().await?;
-    diesel::insert_into(c::table)
-        .values((
-            c::id.eq(d.conference_id),
-            c::unit_code.eq(&d.unit),
-            c::title.eq(&d.title),
-            c::starts_at.eq(d.starts_at),
-            c::registration_closes_at.eq(d.registration_closes_at),
-        ))
-        .on_conflict(c::id)
-        .do_update()
-        .set((
-            c::starts_at.eq(d.starts_at),
-            c::registration_closes_at.eq(d.registration_closes_at),
-        ))
-        .execute(&mut conn)
-        .await?;
+    use doithoai_contracts::subjects as s;
+    match env.event.as_str() {
+        s::CONFERENCE_NOTICED => {
+            let d = retype::<doithoai_contracts::ConferenceNoticedV1>(env)?.data;
+            diesel::insert_into(c::table)
+                .values((
+                    c::id.eq(d.conference_id),
+                    c::unit_code.eq(&d.unit),
+                    c::title.eq(&d.title),
+                    c::starts_at.eq(d.starts_at),
+                    c::registration_closes_at.eq(d.registration_closes_at),
+                ))
+                .on_conflict(c::id)
+                .do_update()
+                .set((
+                    c::starts_at.eq(d.starts_at),
+                    c::registration_closes_at.eq(d.registration_closes_at),
+                ))
+                .execute(conn)
+                .await?;
+        }
+        s::CONFERENCE_CANCELLED => {
+            let d = retype::<doithoai_contracts::ConferenceCancelledV1>(env)?.data;
+            diesel::update(c::table.find(d.conference_id))
+                .set(c::cancelled.eq(true))
+                .execute(conn)
+                .await?;
+        }
+        other => {
+            return Err(ConsumeError::Poison(format!(
+                "intake does not follow {other}"
+            )));
+        }
+    }
     Ok(())
 }
 
-pub async fn on_conference_cancelled(
-    core: Core,
-    env: Envelope<doithoai_contracts::ConferenceCancelledV1>,
-) -> Result<(), ConsumeError> {
-    use crate::store::schema::conferences as c;
-    use diesel::prelude::*;
-    use diesel_async::RunQueryDsl;
-    let mut conn = core.pool.get().await?;
-    diesel::update(c::table.find(env.data.conference_id))
-        .set(c::cancelled.eq(true))
-        .execute(&mut conn)
-        .await?;
-    Ok(())
+/// The envelope with its payload decoded as `T` (an undecodable one is poison).
+fn retype<T: serde::de::DeserializeOwned>(
+    env: Envelope<serde_json::Value>,
+) -> Result<Envelope<T>, ConsumeError> {
+    let event = env.event.clone();
+    env.into_typed()
+        .map_err(|e| ConsumeError::Poison(format!("{event}: {e}")))
 }
 
 /// Dispatches a lifecycle event to its handler by its name.
-pub async fn on_step(core: Core, env: Envelope<serde_json::Value>) -> Result<(), ConsumeError> {
+pub async fn on_step(
+    conn: &mut AsyncPgConnection,
+    env: Envelope<serde_json::Value>,
+) -> Result<(), ConsumeError> {
     use doithoai_contracts::subjects as s;
-    fn retype<T: serde::de::DeserializeOwned>(
-        env: Envelope<serde_json::Value>,
-    ) -> Result<Envelope<T>, ConsumeError> {
-        let Envelope {
-            id,
-            event,
-            version,
-            unit,
-            occurred_at,
-            data,
-        } = env;
-        let data = serde_json::from_value(data)
-            .map_err(|e| ConsumeError::Poison(format!("{event}: {e}")))?;
-        Ok(Envelope {
-            id,
-            event,
-            version,
-            unit,
-            occurred_at,
-            data,
-        })
-    }
     match env.event.as_str() {
-        s::PETITION_ROUTED => on_routed(core, retype(env)?).await,
-        s::PETITION_TRANSFERRED => on_transferred(core, retype(env)?).await,
-        s::PETITION_REFUSED => on_refused(core, retype(env)?).await,
-        s::PETITION_ANSWERED => on_answered(core, retype(env)?).await,
-        s::PETITION_PUBLISHED => on_published(core, retype(env)?).await,
+        s::PETITION_ROUTED => on_routed(conn, retype(env)?).await,
+        s::PETITION_TRANSFERRED => on_transferred(conn, retype(env)?).await,
+        s::PETITION_REFUSED => on_refused(conn, retype(env)?).await,
+        s::PETITION_ANSWERED => on_answered(conn, retype(env)?).await,
+        s::PETITION_PUBLISHED => on_published(conn, retype(env)?).await,
         other => Err(ConsumeError::Poison(format!(
             "intake does not track {other}"
         ))),

@@ -39,13 +39,19 @@ async fn submissions_are_accepted_while_nats_is_down_and_each_published_once_whe
         );
     }
     assert_eq!(codes.len(), 20);
+    // Still ready: the outbox takes the work, so a load balancer must keep sending it. The body
+    // and the metrics say NATS is away.
     let ready = app.get("/readyz").await;
-    assert_eq!(ready.status().as_u16(), 503);
+    assert_eq!(ready.status().as_u16(), 200, "ready while the database is");
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["checks"]["nats"], "down", "{body}");
+    assert_eq!(body["checks"]["database"], "up", "{body}");
     let metrics = app.get("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains("intake_outbox_backlog_messages 20"),
         "{metrics}"
     );
+    assert!(metrics.contains("intake_nats_connected 0"), "{metrics}");
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     nats.restart().unwrap();
