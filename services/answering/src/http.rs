@@ -36,9 +36,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 type Res = Result<HttpResponse, actix_web::Error>;
 
-fn internal(lang: Lang, e: impl std::fmt::Display) -> actix_web::Error {
-    tracing::error!(error = %e, "answering request failed: {e}");
-    Problem::internal(lang).into()
+/// A failure that is not the client's: 503 when the database is away, else 500 (logged).
+fn internal(lang: Lang, e: impl Into<anyhow::Error>) -> actix_web::Error {
+    Problem::from_failure(lang, &e.into()).into()
 }
 
 fn ts(t: chrono::DateTime<Utc>) -> String {
@@ -522,7 +522,7 @@ async fn rate(
     let c = c.ok_or_else(|| Problem::not_found(lang))?;
     let submitter = c
         .submitter()
-        .ok_or_else(|| internal(lang, "unreadable submitter"))?;
+        .ok_or_else(|| internal(lang, anyhow::anyhow!("unreadable submitter")))?;
     let matches = submitter
         .email
         .as_deref()

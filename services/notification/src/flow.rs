@@ -259,30 +259,63 @@ pub struct Retry {
     pub lease: chrono::Duration,
 }
 
-/// Claims due messages (with a lease, so a crash mid-send retries them), sends each, and
-/// records sent, a retry with backoff, or a permanent failure.
+/// Messages sent at once by one sender.
+pub const SEND_CONCURRENCY: usize = 16;
+/// The longest one send may take (SMTP or gateway) before it counts as failed.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// How many messages one round claims: as many as the lease covers, sent
+/// [`SEND_CONCURRENCY`] at a time, each within [`SEND_TIMEOUT`], with 10 s to spare — so no
+/// other sender (another replica) can take a message while this one may still be sending it.
+///
+/// ```
+/// assert_eq!(notification::flow::claim_size(chrono::Duration::seconds(60)), 32);
+/// assert_eq!(notification::flow::claim_size(chrono::Duration::seconds(30)), 16);
+/// ```
+pub fn claim_size(lease: chrono::Duration) -> i64 {
+    let rounds = ((lease.num_seconds() - 10) / SEND_TIMEOUT.as_secs() as i64).clamp(1, 8);
+    rounds * SEND_CONCURRENCY as i64
+}
+
+/// Claims due messages atomically (one `UPDATE … FOR UPDATE SKIP LOCKED`, with a lease that
+/// covers the whole round, so a crash mid-send retries them and no other sender takes them
+/// meanwhile), sends them [`SEND_CONCURRENCY`] at a time, and records each as sent, a retry with
+/// backoff, or a permanent failure as soon as its send ends.
 pub async fn deliver_due(
     core: &Core,
     channels: &Channels,
     retry: &Retry,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
+    use futures_util::StreamExt;
     let mut conn = core.pool.get().await?;
     let claimed: Vec<Claimed> = diesel::sql_query(
         "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 + $2 \
          WHERE id IN (SELECT id FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
-                      ORDER BY next_attempt_at LIMIT 20 FOR UPDATE SKIP LOCKED) \
+                      ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
          RETURNING id, channel, recipient, subject, body, attempts",
     )
     .bind::<diesel::sql_types::Timestamptz, _>(now)
     .bind::<diesel::sql_types::Interval, _>(diesel::data_types::PgInterval::from_microseconds(retry.lease.num_microseconds().unwrap_or(60_000_000)))
+    .bind::<diesel::sql_types::BigInt, _>(claim_size(retry.lease))
     .load(&mut conn)
     .await?;
     let n = claimed.len();
-    for m in claimed {
-        let result = channels
-            .send(m.id, &m.channel, &m.recipient, &m.subject, &m.body)
-            .await;
+    let mut sends = futures_util::stream::iter(claimed)
+        .map(|m| async move {
+            let result = match tokio::time::timeout(
+                SEND_TIMEOUT,
+                channels.send(m.id, &m.channel, &m.recipient, &m.subject, &m.body),
+            )
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(anyhow::anyhow!("no answer within {} s", SEND_TIMEOUT.as_secs())),
+            };
+            (m, result)
+        })
+        .buffer_unordered(SEND_CONCURRENCY);
+    while let Some((m, result)) = sends.next().await {
         let target = messages::table.find(m.id);
         match result {
             Ok(()) => {

@@ -105,14 +105,9 @@ async fn list(
     if let Some(t) = &q.tracking_code {
         query = query.filter(messages::tracking_code.eq(t.clone()));
     }
-    let mut conn = core.pool.get().await.map_err(|e| {
-        tracing::error!(error = %e, "pool: {e}");
-        actix_web::Error::from(Problem::internal(lang))
-    })?;
-    let rows: Vec<Row> = query.load(&mut conn).await.map_err(|e| {
-        tracing::error!(error = %e, "listing messages: {e}");
-        actix_web::Error::from(Problem::internal(lang))
-    })?;
+    let failure = |e: anyhow::Error| actix_web::Error::from(Problem::from_failure(lang, &e));
+    let mut conn = core.pool.get().await.map_err(|e| failure(e.into()))?;
+    let rows: Vec<Row> = query.load(&mut conn).await.map_err(|e| failure(e.into()))?;
     let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
     Ok(HttpResponse::Ok().json(json!({"messages": rows.into_iter().map(|r| json!({
         "id": r.0, "kind": r.1, "tracking_code": r.2, "channel": r.3, "recipient": r.4, "subject": r.5,

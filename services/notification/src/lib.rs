@@ -44,6 +44,10 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         retry.max_attempts >= 1,
         "setting NOTIFICATION_MAX_ATTEMPTS must be at least 1"
     );
+    anyhow::ensure!(
+        retry.lease >= chrono::Duration::seconds(30),
+        "setting NOTIFICATION_SEND_LEASE_SECONDS must be at least 30 (a send may take 20 s)"
+    );
     let domain = core.settings.string("STAFF_EMAIL_DOMAIN", "hanoi.gov.vn");
 
     // One consumer per event: each turns its event into the messages it owes, recorded in

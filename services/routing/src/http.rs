@@ -42,9 +42,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn internal(lang: Lang, e: impl std::fmt::Display) -> actix_web::Error {
-    tracing::error!(error = %e, "routing request failed: {e}");
-    Problem::internal(lang).into()
+/// A failure that is not the client's: 503 when the database is away, else 500 (logged).
+fn internal(lang: Lang, e: impl Into<anyhow::Error>) -> actix_web::Error {
+    Problem::from_failure(lang, &e.into()).into()
 }
 
 /// `GET /api/v1/units`: the units of the city (public reference data).

@@ -62,9 +62,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 type Res = Result<HttpResponse, actix_web::Error>;
 
-fn internal(lang: Lang, e: impl std::fmt::Display) -> actix_web::Error {
-    tracing::error!(error = %e, "scheduling request failed: {e}");
-    Problem::internal(lang).into()
+/// A failure that is not the client's: 503 when the database is away, else 500 (logged).
+fn internal(lang: Lang, e: impl Into<anyhow::Error>) -> actix_web::Error {
+    Problem::from_failure(lang, &e.into()).into()
 }
 
 fn ts(t: DateTime<Utc>) -> String {
@@ -208,7 +208,7 @@ async fn plan(core: web::Data<Core>, staff: Staff, body: web::Json<Value>, lang:
     let c = flow::load(&core, id)
         .await
         .map_err(|e| internal(lang, e))?
-        .ok_or_else(|| internal(lang, "vanished"))?;
+        .ok_or_else(|| internal(lang, anyhow::anyhow!("vanished")))?;
     Ok(HttpResponse::Created().json(view(&c)))
 }
 
@@ -293,7 +293,7 @@ async fn notice(
     let c = flow::load(&core, c.id)
         .await
         .map_err(|e| internal(lang, e))?
-        .ok_or_else(|| internal(lang, "vanished"))?;
+        .ok_or_else(|| internal(lang, anyhow::anyhow!("vanished")))?;
     Ok(HttpResponse::Ok().json(view(&c)))
 }
 

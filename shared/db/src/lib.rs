@@ -157,6 +157,56 @@ pub async fn prepare(
     pool(url, max_size)
 }
 
+/// Whether an error means the database is unreachable, restarting, or a connection broke —
+/// a 503 with `Retry-After` for the client, not a 500. Looks through the whole cause chain.
+///
+/// ```
+/// let e = anyhow::Error::from(diesel::result::Error::BrokenTransactionManager);
+/// assert!(doithoai_db::is_unavailable(&e));
+/// assert!(!doithoai_db::is_unavailable(&anyhow::Error::from(diesel::result::Error::NotFound)));
+/// ```
+pub fn is_unavailable(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        if let Some(d) = cause.downcast_ref::<diesel::result::Error>() {
+            return diesel_unavailable(d);
+        }
+        cause
+            .downcast_ref::<diesel_async::pooled_connection::deadpool::PoolError>()
+            .is_some()
+            || cause
+                .downcast_ref::<diesel::ConnectionError>()
+                .is_some()
+    })
+}
+
+/// [`is_unavailable`] for a diesel error.
+pub fn diesel_unavailable(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::BrokenTransactionManager | Error::AlreadyInTransaction => true,
+        Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _) => true,
+        Error::DatabaseError(_, info) => {
+            // Connection exceptions and server shutdown/start-up (SQLSTATE 08xxx, 57P0x) reach
+            // diesel-async as messages.
+            let m = info.message();
+            [
+                "connection",
+                "terminating",
+                "shutting down",
+                "starting up",
+                "not yet accepting",
+                "recovery mode",
+                "administrator command",
+                "closed",
+            ]
+            .iter()
+            .any(|k| m.contains(k))
+        }
+        _ => false,
+    }
+}
+
 /// `SELECT 1` through the pool within `timeout`: the readiness check.
 pub async fn ping(pool: &PgPool, timeout: Duration) -> bool {
     let check = async {

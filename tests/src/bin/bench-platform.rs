@@ -1,0 +1,353 @@
+//! End-to-end benchmark (a command, not a test): the five release binaries on one NATS
+//! namespace with a real SMTP server process, submissions offered open-loop at a given rate,
+//! and for each accepted submission the time from its 201 to
+//!   - routed: its `petition.routed` event seen on NATS (a plain subscription);
+//!   - acknowledged: its acknowledgement email accepted by the SMTP server (the file the server
+//!     wrote, by its modification time);
+//!   - tracked: the public tracking view showing the department (polled for a sample).
+//!
+//! `tests/bench-platform` builds and runs it. Settings (environment):
+//!   BENCH_RATE (500)        offered submissions per second; a list (`250,500,1000`) runs each
+//!   BENCH_SECONDS (20)      length of the load at each rate
+//!   BENCH_REPLICAS (1)      replicas of each service (intake replicas share the load)
+//!   BENCH_SAMPLE (10)       every n-th submission's tracking view is polled
+//!
+//! A rate is "held" when every accepted submission was routed and acknowledged, routed p99 is
+//! at most 1 s and acknowledged p99 at most 2 s: the platform did not fall behind.
+
+use doithoai_journeys::{Service, submission};
+use doithoai_testkit::{SmtpSink, TestEnv};
+use futures_util::StreamExt;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::Semaphore;
+
+fn setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+const SERVICES: [&str; 5] = [
+    "intake",
+    "routing",
+    "answering",
+    "scheduling",
+    "notification",
+];
+
+/// What was seen of each tracking code, by wall-clock time.
+#[derive(Default)]
+struct Seen {
+    accepted: HashMap<String, SystemTime>,
+    routed: HashMap<String, SystemTime>,
+    acknowledged: HashMap<String, SystemTime>,
+    tracked: HashMap<String, SystemTime>,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
+
+/// Latencies from acceptance to `step` for the codes that reached it.
+fn latencies(seen: &Seen, step: &HashMap<String, SystemTime>) -> Vec<Duration> {
+    let mut v: Vec<Duration> = step
+        .iter()
+        .filter_map(|(code, at)| {
+            let accepted = seen.accepted.get(code)?;
+            Some(at.duration_since(*accepted).unwrap_or_default())
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn tracking_code(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    (0..b.len().saturating_sub(12)).find_map(|i| {
+        let w = &text.get(i..i + 13)?;
+        let ok = w.char_indices().all(|(j, c)| match j {
+            4 | 9 => c == '-',
+            _ => c.is_ascii_digit() || c.is_ascii_uppercase(),
+        });
+        ok.then(|| (*w).to_owned())
+    })
+}
+
+/// Watches the SMTP server's folder: each acknowledgement's tracking code, at the time the
+/// server wrote it.
+async fn watch_mail(dir: std::path::PathBuf, seen: Arc<Mutex<Seen>>, stop: Arc<tokio::sync::Notify>) {
+    let mut read: HashSet<std::path::PathBuf> = HashSet::new();
+    loop {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.filter_map(Result::ok) {
+                let path = e.path();
+                if path.extension().is_none_or(|x| x != "eml") || read.contains(&path) {
+                    continue;
+                }
+                let (Ok(raw), Ok(meta)) = (std::fs::read_to_string(&path), e.metadata()) else {
+                    continue;
+                };
+                read.insert(path);
+                let text = doithoai_testkit::decode_eml(&raw);
+                if !text.contains("đã tiếp nhận phản ánh") {
+                    continue;
+                }
+                if let (Some(code), Ok(at)) = (tracking_code(&text), meta.modified())
+                    && let Ok(mut s) = seen.lock()
+                {
+                    s.acknowledged.insert(code, at);
+                }
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            _ = stop.notified() => return,
+        }
+    }
+}
+
+struct Platform {
+    services: Vec<Service>,
+    smtp: SmtpSink,
+    namespace: String,
+}
+
+async fn start(replicas: usize) -> anyhow::Result<Platform> {
+    let smtp = SmtpSink::start()?;
+    let ns = doithoai_testkit::unique_name();
+    let mut services = Vec::new();
+    for name in SERVICES {
+        for _ in 0..replicas {
+            let env = TestEnv::with_name(&format!("{ns}_{name}"))
+                .set("NATS_NAMESPACE", &ns)
+                .set("INTAKE_SUBMIT_PER_MINUTE", "0")
+                .set("INTAKE_LOOKUP_PER_MINUTE", "0")
+                .set("NOTIFICATION_SMTP_URL", &smtp.url())
+                .set("NOTIFICATION_SMS_DIR", &std::env::temp_dir().join(format!("{ns}-sms")).to_string_lossy())
+                .set("HTTP_WORKERS", "2")
+                .set("DB_POOL_SIZE", "8")
+                .set("RUST_LOG", "warn");
+            let s = Service::start(name, env)?;
+            s.ready(Duration::from_secs(60)).await?;
+            services.push(s);
+        }
+    }
+    Ok(Platform {
+        services,
+        smtp,
+        namespace: ns,
+    })
+}
+
+struct Run {
+    offered: f64,
+    accepted: usize,
+    failed: usize,
+    accept: Vec<Duration>,
+    routed: Vec<Duration>,
+    acknowledged: Vec<Duration>,
+    tracked: Vec<Duration>,
+    sampled: usize,
+}
+
+async fn run_rate(p: &Platform, rate: f64, seconds: u64, sample: u64, offset: usize) -> anyhow::Result<Run> {
+    let nats = async_nats_connect().await?;
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    // Routed events, as they reach NATS.
+    let mut routed_sub = nats
+        .subscribe(format!("{}.routing.petition.routed.>", p.namespace))
+        .await?;
+    let routed_seen = seen.clone();
+    let routed_task = tokio::spawn(async move {
+        while let Some(m) = routed_sub.next().await {
+            let at = SystemTime::now();
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&m.payload)
+                && let Some(code) = v["data"]["tracking_code"].as_str()
+                && let Ok(mut s) = routed_seen.lock()
+            {
+                s.routed.entry(code.to_owned()).or_insert(at);
+            }
+        }
+    });
+    let stop_mail = Arc::new(tokio::sync::Notify::new());
+    let mail_task = tokio::spawn(watch_mail(p.smtp.dir.clone(), seen.clone(), stop_mail.clone()));
+
+    let intakes: Vec<String> = p
+        .services
+        .iter()
+        .filter(|s| s.name == "intake")
+        .map(Service::base)
+        .collect();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()?;
+    let slots = Arc::new(Semaphore::new(512));
+    let total = (rate * seconds as f64) as u64;
+    let bodies: Vec<bytes::Bytes> = (0..total)
+        .map(|n| bytes::Bytes::from(submission(offset + n as usize).to_string()))
+        .collect();
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let accept_lat = Arc::new(Mutex::new(Vec::new()));
+    let failed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut tasks = Vec::with_capacity(total as usize);
+    let start = Instant::now();
+    for n in 0..total {
+        let due = start + interval.mul_f64(n as f64);
+        let now = Instant::now();
+        if due > now {
+            tokio::time::sleep(due - now).await;
+        }
+        let permit = slots.clone().acquire_owned().await?;
+        let client = client.clone();
+        let base = intakes[n as usize % intakes.len()].clone();
+        let body = bodies[n as usize].clone();
+        let (seen, accept_lat, failed) = (seen.clone(), accept_lat.clone(), failed.clone());
+        let poll = n % sample.max(1) == 0;
+        tasks.push(tokio::spawn(async move {
+            let _permit = permit;
+            let res = client
+                .post(format!("{base}/api/v1/petitions"))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await;
+            let accepted_at = SystemTime::now();
+            let code = match res {
+                Ok(r) if r.status().as_u16() == 201 => r
+                    .json::<serde_json::Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| v["tracking_code"].as_str().map(str::to_owned)),
+                _ => None,
+            };
+            let Some(code) = code else {
+                failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                return;
+            };
+            if let Ok(mut l) = accept_lat.lock() {
+                l.push(due.elapsed());
+            }
+            if let Ok(mut s) = seen.lock() {
+                s.accepted.insert(code.clone(), accepted_at);
+            }
+            if poll {
+                drop(_permit);
+                let deadline = Instant::now() + Duration::from_secs(60);
+                while Instant::now() < deadline {
+                    if let Ok(r) = client.get(format!("{base}/api/v1/petitions/{code}")).send().await
+                        && let Ok(v) = r.json::<serde_json::Value>().await
+                        && v["holder"]["code"].as_str().is_some_and(|h| h.contains(':'))
+                    {
+                        if let Ok(mut s) = seen.lock() {
+                            s.tracked.insert(code.clone(), SystemTime::now());
+                        }
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        let _ = t.await;
+    }
+    // Let the steps finish (at most 60 s after the load).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let done = seen.lock().map(|s| {
+            s.accepted.keys().all(|c| s.routed.contains_key(c) && s.acknowledged.contains_key(c))
+        });
+        if matches!(done, Ok(true)) || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stop_mail.notify_one();
+    let _ = mail_task.await;
+    routed_task.abort();
+    let s = seen.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+    let mut accept = accept_lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clone();
+    accept.sort();
+    Ok(Run {
+        offered: rate,
+        accepted: s.accepted.len(),
+        failed: failed.load(std::sync::atomic::Ordering::Relaxed),
+        accept,
+        routed: latencies(&s, &s.routed),
+        acknowledged: latencies(&s, &s.acknowledged),
+        tracked: latencies(&s, &s.tracked),
+        sampled: s.tracked.len(),
+    })
+}
+
+async fn async_nats_connect() -> anyhow::Result<async_nats::Client> {
+    Ok(async_nats::connect(doithoai_testkit::nats_url()).await?)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let rates: Vec<f64> = std::env::var("BENCH_RATE")
+        .unwrap_or_else(|_| "500".into())
+        .split(',')
+        .filter_map(|r| r.trim().parse().ok())
+        .collect();
+    let seconds = setting("BENCH_SECONDS", 20);
+    let replicas = setting("BENCH_REPLICAS", 1).max(1) as usize;
+    let sample = setting("BENCH_SAMPLE", 10);
+    let p = start(replicas).await?;
+    println!(
+        "platform benchmark: {replicas} replica(s) of each service, {seconds} s per rate, real SMTP server, tracking view sampled 1 in {sample}"
+    );
+    // Warm-up: connections, consumers, caches.
+    let _ = run_rate(&p, 50.0, 2, 1000, 10_000_000).await?;
+    let mut held = None;
+    for (i, rate) in rates.iter().enumerate() {
+        let r = run_rate(&p, *rate, seconds, sample, i * 10_000_000).await?;
+        let line = |name: &str, v: &[Duration]| {
+            println!(
+                "  {name:<13} {:>6} p50 {:>8.1} ms  p99 {:>8.1} ms  max {:>8.1} ms",
+                v.len(),
+                ms(percentile(v, 0.5)),
+                ms(percentile(v, 0.99)),
+                ms(v.last().copied().unwrap_or_default())
+            )
+        };
+        println!(
+            "offered {:.0}/s for {seconds} s: accepted {} ({:.0}/s), failed {}",
+            r.offered,
+            r.accepted,
+            r.accepted as f64 / seconds as f64,
+            r.failed
+        );
+        line("accepted 201", &r.accept);
+        line("routed", &r.routed);
+        line("acknowledged", &r.acknowledged);
+        line("tracked", &r.tracked);
+        let ok = r.failed == 0
+            && r.routed.len() == r.accepted
+            && r.acknowledged.len() == r.accepted
+            && percentile(&r.routed, 0.99) <= Duration::from_secs(1)
+            && percentile(&r.acknowledged, 0.99) <= Duration::from_secs(2)
+            && r.sampled > 0;
+        println!("  held: {}", if ok { "yes" } else { "no (fell behind or lost)" });
+        if ok {
+            held = Some(r.offered);
+        }
+    }
+    match held {
+        Some(r) => println!("largest rate held: {r:.0}/s"),
+        None => println!("no rate held"),
+    }
+    drop(p);
+    Ok(())
+}
