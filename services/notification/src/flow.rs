@@ -259,8 +259,8 @@ pub struct Retry {
     pub lease: chrono::Duration,
 }
 
-/// Messages sent at once by one sender.
-pub const SEND_CONCURRENCY: usize = 16;
+/// Messages sent at once by one sender (and SMTP connections kept open at most).
+pub const SEND_CONCURRENCY: usize = 64;
 /// The longest one send may take (SMTP or gateway) before it counts as failed.
 pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
@@ -269,8 +269,8 @@ pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20)
 /// other sender (another replica) can take a message while this one may still be sending it.
 ///
 /// ```
-/// assert_eq!(notification::flow::claim_size(chrono::Duration::seconds(60)), 32);
-/// assert_eq!(notification::flow::claim_size(chrono::Duration::seconds(30)), 16);
+/// assert_eq!(notification::flow::claim_size(chrono::Duration::seconds(60)), 128);
+/// assert_eq!(notification::flow::claim_size(chrono::Duration::seconds(30)), 64);
 /// ```
 pub fn claim_size(lease: chrono::Duration) -> i64 {
     let rounds = ((lease.num_seconds() - 10) / SEND_TIMEOUT.as_secs() as i64).clamp(1, 8);
@@ -287,7 +287,7 @@ pub async fn deliver_due(
     retry: &Retry,
     now: DateTime<Utc>,
 ) -> anyhow::Result<usize> {
-    use futures_util::StreamExt;
+    use futures_util::{FutureExt, StreamExt};
     let mut conn = core.pool.get().await?;
     let claimed: Vec<Claimed> = diesel::sql_query(
         "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 + $2 \
@@ -315,43 +315,54 @@ pub async fn deliver_due(
             (m, result)
         })
         .buffer_unordered(SEND_CONCURRENCY);
-    while let Some((m, result)) = sends.next().await {
-        let target = messages::table.find(m.id);
-        match result {
-            Ok(()) => {
-                diesel::update(target)
-                    .set((
-                        messages::status.eq("sent"),
-                        messages::sent_at.eq(Utc::now()),
-                        messages::last_error.eq(None::<String>),
-                    ))
-                    .execute(&mut conn)
-                    .await?;
-                tracing::info!(message = %m.id, channel = %m.channel, "sent message {} by {}", m.id, m.channel);
+    // Each send is recorded as soon as it ends; the sends that ended together are recorded in
+    // one statement (one commit for many messages under load, the same promptness when idle).
+    while let Some(first) = sends.next().await {
+        let mut done = vec![first];
+        while let Some(Some(more)) = sends.next().now_or_never() {
+            done.push(more);
+        }
+        let mut sent: Vec<Uuid> = Vec::new();
+        for (m, result) in done {
+            match result {
+                Ok(()) => {
+                    tracing::debug!(message = %m.id, channel = %m.channel, "sent message {} by {}", m.id, m.channel);
+                    sent.push(m.id);
+                }
+                Err(e) if m.attempts >= retry.max_attempts => {
+                    tracing::error!(message = %m.id, error = %e, "message {} failed for good after {} attempts: {e:#}", m.id, m.attempts);
+                    diesel::update(messages::table.find(m.id))
+                        .set((
+                            messages::status.eq("failed"),
+                            messages::last_error.eq(format!("{e:#}")),
+                        ))
+                        .execute(&mut conn)
+                        .await?;
+                }
+                Err(e) => {
+                    let delay = (retry.base * 2i32.pow((m.attempts - 1).clamp(0, 16) as u32))
+                        .min(chrono::Duration::hours(1));
+                    tracing::warn!(message = %m.id, error = %e, attempt = m.attempts, "message {} not sent (attempt {}), retrying: {e:#}", m.id, m.attempts);
+                    diesel::update(messages::table.find(m.id))
+                        .set((
+                            messages::status.eq("pending"),
+                            messages::next_attempt_at.eq(Utc::now() + delay),
+                            messages::last_error.eq(format!("{e:#}")),
+                        ))
+                        .execute(&mut conn)
+                        .await?;
+                }
             }
-            Err(e) if m.attempts >= retry.max_attempts => {
-                tracing::error!(message = %m.id, error = %e, "message {} failed for good after {} attempts: {e:#}", m.id, m.attempts);
-                diesel::update(target)
-                    .set((
-                        messages::status.eq("failed"),
-                        messages::last_error.eq(format!("{e:#}")),
-                    ))
-                    .execute(&mut conn)
-                    .await?;
-            }
-            Err(e) => {
-                let delay = (retry.base * 2i32.pow((m.attempts - 1).clamp(0, 16) as u32))
-                    .min(chrono::Duration::hours(1));
-                tracing::warn!(message = %m.id, error = %e, attempt = m.attempts, "message {} not sent (attempt {}), retrying: {e:#}", m.id, m.attempts);
-                diesel::update(target)
-                    .set((
-                        messages::status.eq("pending"),
-                        messages::next_attempt_at.eq(Utc::now() + delay),
-                        messages::last_error.eq(format!("{e:#}")),
-                    ))
-                    .execute(&mut conn)
-                    .await?;
-            }
+        }
+        if !sent.is_empty() {
+            diesel::update(messages::table.filter(messages::id.eq_any(&sent)))
+                .set((
+                    messages::status.eq("sent"),
+                    messages::sent_at.eq(Utc::now()),
+                    messages::last_error.eq(None::<String>),
+                ))
+                .execute(&mut conn)
+                .await?;
         }
     }
     Ok(n)

@@ -22,3 +22,26 @@ pub async fn record(
         .await?;
     Ok(inserted == 1)
 }
+
+/// Records many event ids for `consumer` in one statement; returns those recorded now (the
+/// others were processed before). Call it inside the effects' transaction.
+pub async fn record_many(
+    conn: &mut AsyncPgConnection,
+    consumer: &str,
+    event_ids: &[Uuid],
+) -> QueryResult<std::collections::HashSet<Uuid>> {
+    if event_ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<_> = event_ids
+        .iter()
+        .map(|id| (inbox::consumer.eq(consumer), inbox::event_id.eq(*id)))
+        .collect();
+    let fresh: Vec<Uuid> = diesel::insert_into(inbox::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(inbox::event_id)
+        .get_results(conn)
+        .await?;
+    Ok(fresh.into_iter().collect())
+}

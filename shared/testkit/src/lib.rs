@@ -327,6 +327,107 @@ impl Drop for OwnNats {
     }
 }
 
+/// A PostgreSQL server of the test's own (initdb in a temporary folder, from the machine's
+/// PostgreSQL binaries), on a free port, that a test can restart or stop. As root it runs as
+/// the `postgres` user, since PostgreSQL refuses to run as root.
+pub struct OwnPostgres {
+    pub port: u16,
+    pub dir: std::path::PathBuf,
+    bin: std::path::PathBuf,
+}
+
+impl OwnPostgres {
+    pub fn start() -> anyhow::Result<OwnPostgres> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .map_err(|e| anyhow::anyhow!("PostgreSQL binaries not found in /usr/lib/postgresql: {e}"))?
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("bin"))
+            .filter(|p| p.join("initdb").exists())
+            .max()
+            .ok_or_else(|| anyhow::anyhow!("no initdb under /usr/lib/postgresql"))?;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let dir = std::env::temp_dir().join(format!("doithoai-pg-{}", unique_name()));
+        std::fs::create_dir_all(&dir)?;
+        let pg = OwnPostgres { port, dir, bin };
+        if Self::is_root() {
+            Self::run(std::process::Command::new("chown").arg("-R").arg("postgres:postgres").arg(&pg.dir))?;
+        }
+        pg.pg(&pg.bin.join("initdb"), &["-D", &pg.data(), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])?;
+        let log = pg.dir.join("server.log").to_string_lossy().into_owned();
+        pg.ctl(&["start", "-w", "-t", "60", "-l", &log])?;
+        Ok(pg)
+    }
+
+    fn is_root() -> bool {
+        std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false)
+    }
+
+    fn data(&self) -> String {
+        self.dir.join("data").to_string_lossy().into_owned()
+    }
+
+    fn run(cmd: &mut std::process::Command) -> anyhow::Result<()> {
+        let out = cmd.output()?;
+        anyhow::ensure!(
+            out.status.success(),
+            "{cmd:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Ok(())
+    }
+
+    fn pg(&self, program: &std::path::Path, args: &[&str]) -> anyhow::Result<()> {
+        let mut cmd = if Self::is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(program);
+            c
+        } else {
+            std::process::Command::new(program)
+        };
+        Self::run(cmd.args(args).stdout(std::process::Stdio::null()))
+    }
+
+    fn ctl(&self, args: &[&str]) -> anyhow::Result<()> {
+        let data = self.data();
+        let opts = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c max_connections=100 -c fsync=off",
+            self.port,
+            self.dir.to_string_lossy()
+        );
+        let mut all: Vec<&str> = vec!["-D", &data, "-o", &opts];
+        all.extend_from_slice(args);
+        self.pg(&self.bin.join("pg_ctl"), &all)
+    }
+
+    /// `postgres://postgres@127.0.0.1:<port>`: the server URL, to which a test adds a database.
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}", self.port)
+    }
+
+    /// Restarts in immediate mode: every connection is cut, as in a crash; recovery follows.
+    pub fn restart_immediate(&self) -> anyhow::Result<()> {
+        let log = self.dir.join("server.log").to_string_lossy().into_owned();
+        self.ctl(&["restart", "-m", "immediate", "-w", "-t", "60", "-l", &log])
+    }
+
+    pub fn stop(&self) {
+        let _ = self.ctl(&["stop", "-m", "immediate"]);
+    }
+}
+
+impl Drop for OwnPostgres {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// A real SMTP server process (Python's standard `smtpd`) that writes every message it
 /// accepts to a folder, for tests of email delivery.
 pub struct SmtpSink {

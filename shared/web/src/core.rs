@@ -14,7 +14,7 @@ use tracing::Instrument;
 use doithoai_bus::outbox::{Relay, RelayHandle};
 use doithoai_db::PgPool;
 use doithoai_telemetry::Metrics;
-use prometheus::{IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts};
+use prometheus::{HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -54,6 +54,9 @@ pub struct Core {
     parked: IntGauge,
     dead_letters: IntGauge,
     dead_lettered: IntCounterVec,
+    batch_messages: HistogramVec,
+    batch_seconds: HistogramVec,
+    batch_fallbacks: IntCounterVec,
     nats_up: IntGauge,
     lag: IntGaugeVec,
     /// Messages a consumer applies in one transaction, at most (`CONSUMER_BATCH`).
@@ -164,6 +167,32 @@ impl Core {
             ),
             &["consumer"],
         )?;
+        let batch_messages = HistogramVec::new(
+            HistogramOpts::new(
+                format!("{service}_consumer_batch_messages"),
+                "Messages a consumer applied together (one transaction)",
+            )
+            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0]),
+            &["consumer"],
+        )?;
+        let batch_seconds = HistogramVec::new(
+            HistogramOpts::new(
+                format!("{service}_consumer_batch_seconds"),
+                "Time a consumer took to apply a batch, commit included",
+            )
+            .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            &["consumer"],
+        )?;
+        let batch_fallbacks = IntCounterVec::new(
+            Opts::new(
+                format!("{service}_consumer_batch_fallbacks_total"),
+                "Batches rolled back and applied one message at a time",
+            ),
+            &["consumer"],
+        )?;
+        metrics.registry.register(Box::new(batch_messages.clone()))?;
+        metrics.registry.register(Box::new(batch_seconds.clone()))?;
+        metrics.registry.register(Box::new(batch_fallbacks.clone()))?;
         let nats_up = IntGauge::new(
             format!("{service}_nats_connected"),
             "1 while the service is connected to NATS (the outbox keeps accepting when 0)",
@@ -204,6 +233,9 @@ impl Core {
             parked,
             dead_letters,
             dead_lettered,
+            batch_messages,
+            batch_seconds,
+            batch_fallbacks,
             nats_up,
             lag,
             consumer_batch,
@@ -402,6 +434,24 @@ where
         + 'static,
 {
     async fn apply(&self, batch: Vec<jetstream::Message>) -> Vec<(jetstream::Message, Outcome)> {
+        let started = std::time::Instant::now();
+        let label = [self.durable.as_str()];
+        self.core
+            .batch_messages
+            .with_label_values(&label)
+            .observe(batch.len() as f64);
+        let out = self.apply_batch(batch).await;
+        self.core
+            .batch_seconds
+            .with_label_values(&label)
+            .observe(started.elapsed().as_secs_f64());
+        out
+    }
+
+    async fn apply_batch(
+        &self,
+        batch: Vec<jetstream::Message>,
+    ) -> Vec<(jetstream::Message, Outcome)> {
         if batch.len() > 1 {
             match self.apply_together(&batch).await {
                 Ok(()) => {
@@ -410,6 +460,10 @@ where
                     return batch.into_iter().map(|m| (m, Outcome::Done)).collect();
                 }
                 Err(e) => {
+                    self.core
+                        .batch_fallbacks
+                        .with_label_values(&[self.durable.as_str()])
+                        .inc();
                     tracing::debug!(consumer = %self.durable, error = %format!("{e:#}"),
                         "batch of {} failed, applying one at a time: {e:#}", batch.len());
                 }
@@ -458,8 +512,11 @@ where
         }
         let mut conn = self.core.pool.get().await?;
         conn.transaction::<(), anyhow::Error, _>(async |conn| {
+            let ids: Vec<uuid::Uuid> = envelopes.iter().map(|(_, e)| e.id).collect();
+            let mut fresh = doithoai_bus::inbox::record_many(conn, &self.durable, &ids).await?;
             for (trace_id, envelope) in envelopes {
-                if !doithoai_bus::inbox::record(conn, &self.durable, envelope.id).await? {
+                // Processed before (or twice in this batch): skipped.
+                if !fresh.remove(&envelope.id) {
                     continue;
                 }
                 let span = tracing::info_span!("event", trace_id = %trace_id, event = %envelope.event, consumer = %self.durable);

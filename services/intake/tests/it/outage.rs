@@ -91,3 +91,90 @@ async fn submissions_are_accepted_while_nats_is_down_and_each_published_once_whe
     .unwrap();
     assert_eq!(settled.len(), 21);
 }
+
+/// PostgreSQL of the test's own is restarted (immediate mode: every connection cut) while 16
+/// clients keep submitting. Every answer is a 201 or a 503 with `Retry-After` — never a 500 —
+/// every 201 is stored and published once, and intake recovers without a restart.
+#[tokio::test]
+async fn a_postgres_restart_under_load_costs_no_acknowledged_submission_and_no_500() {
+    use doithoai_testkit::OwnPostgres;
+    use std::sync::{Arc, Mutex};
+    let pg = OwnPostgres::start().unwrap();
+    let env = TestEnv::new()
+        .set("INTAKE_SUBMIT_PER_MINUTE", "0")
+        .set("INTAKE_LOOKUP_PER_MINUTE", "0");
+    let db = format!("{}/{}", pg.url(), env.name);
+    let app = Arc::new(spawn_with(env.set("DATABASE_URL", &db)).await);
+    let accepted = Arc::new(Mutex::new(Vec::<String>::new()));
+    let statuses = Arc::new(Mutex::new(Vec::<u16>::new()));
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut writers = Vec::new();
+    for _ in 0..16 {
+        let (app, accepted, statuses, stop) =
+            (app.clone(), accepted.clone(), statuses.clone(), stop.clone());
+        writers.push(tokio::spawn(async move {
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let Ok(res) = app
+                    .client
+                    .post(app.url("/api/v1/petitions"))
+                    .json(&valid_body())
+                    .send()
+                    .await
+                else {
+                    continue;
+                };
+                let status = res.status().as_u16();
+                if status == 503 {
+                    assert!(res.headers().contains_key("retry-after"), "503 without Retry-After");
+                }
+                if status == 201 {
+                    let v: Value = res.json().await.unwrap();
+                    accepted.lock().unwrap().push(v["tracking_code"].as_str().unwrap().to_owned());
+                }
+                statuses.lock().unwrap().push(status);
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    pg.restart_immediate().unwrap();
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for w in writers {
+        w.await.unwrap();
+    }
+    let statuses = statuses.lock().unwrap().clone();
+    let count = |code: u16| statuses.iter().filter(|s| **s == code).count();
+    assert_eq!(
+        statuses.iter().filter(|s| **s != 201 && **s != 503).count(),
+        0,
+        "only 201 and 503: {} x 500, {} in all",
+        count(500),
+        statuses.len()
+    );
+    // Recovered by itself: a submission after the restart is accepted.
+    assert_eq!(app.post(&valid_body()).await.status().as_u16(), 201);
+    assert_eq!(app.get("/readyz").await.status().as_u16(), 200);
+
+    // Every acknowledged submission is stored and reaches the stream exactly once.
+    let accepted = accepted.lock().unwrap().clone();
+    assert!(accepted.len() > 100, "load ran: {} accepted", accepted.len());
+    let expected = accepted.len() + 1;
+    let published = doithoai_testkit::stream_messages(&app.env.namespace, "intake", ">", expected, Duration::from_secs(60))
+        .await
+        .unwrap();
+    let codes: HashSet<String> = published
+        .iter()
+        .map(|m| {
+            serde_json::from_slice::<Value>(&m.payload).unwrap()["data"]["tracking_code"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(published.len(), codes.len(), "nothing published twice");
+    for code in &accepted {
+        assert!(codes.contains(code), "acknowledged {code} was lost");
+        let view = app.get(&format!("/api/v1/petitions/{code}")).await;
+        assert_eq!(view.status().as_u16(), 200, "acknowledged {code} is stored");
+    }
+}
