@@ -28,7 +28,10 @@ try:
         def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
             store(data)
 
-    Sink(("127.0.0.1", port), None, decode_data=False)
+    sink = Sink(("127.0.0.1", port), None, decode_data=False)
+    # smtpd listens with a backlog of 5: a sender opening many connections at once would see
+    # SYNs dropped and retried seconds later. A real relay accepts them.
+    sink.socket.listen(1024)
     print("ready", flush=True)
     asyncore.loop()
 except ImportError:

@@ -50,7 +50,10 @@ fn unavailable(e: &anyhow::Error) -> bool {
         || e.chain().any(|c| {
             matches!(
                 c.downcast_ref::<crate::store::writer::WriteError>(),
-                Some(crate::store::writer::WriteError::Pool(_) | crate::store::writer::WriteError::Stopped)
+                Some(
+                    crate::store::writer::WriteError::Pool(_)
+                        | crate::store::writer::WriteError::Stopped
+                )
             )
         })
 }

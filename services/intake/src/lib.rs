@@ -58,7 +58,7 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             (),
             |conn, _, e| Box::pin(bus::lifecycle::on_conference(conn, e)),
         );
-        core.consume(
+        core.consume_batch(
             "routing-steps",
             s::ROUTING,
             &[
@@ -67,14 +67,14 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
                 s::PETITION_REFUSED,
             ],
             (),
-            |conn, _, e| Box::pin(bus::lifecycle::on_step(conn, e)),
+            |conn, _, batch| Box::pin(bus::lifecycle::on_steps(conn, batch)),
         );
-        core.consume(
+        core.consume_batch(
             "answering-steps",
             s::ANSWERING,
             &[s::PETITION_ANSWERED, s::PETITION_PUBLISHED],
             (),
-            |conn, _, e| Box::pin(bus::lifecycle::on_step(conn, e)),
+            |conn, _, batch| Box::pin(bus::lifecycle::on_steps(conn, batch)),
         );
     }
     let data = actix_web::web::Data::new(state);

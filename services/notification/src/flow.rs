@@ -4,7 +4,7 @@
 use crate::delivery::Channels;
 use crate::store::schema::messages;
 use crate::templates;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use doithoai_contracts::{
@@ -36,18 +36,19 @@ fn citizen(s: &SubmitterV1) -> Vec<(&'static str, String)> {
     r
 }
 
-/// Records the messages `out` for event `event_id`, once (inbox and a unique key per event,
-/// recipient and channel), so a redelivered event sends nothing twice.
+/// Records the messages a batch of events owes (`None`: nothing to tell), in one statement,
+/// once: the consumer's inbox and a unique key per event, recipient and channel mean a
+/// redelivered event sends nothing twice.
 pub async fn owe(
     conn: &mut AsyncPgConnection,
-    event_id: Uuid,
-    out: Option<Outgoing>,
+    owed: Vec<(Uuid, Option<Outgoing>)>,
 ) -> Result<(), ConsumeError> {
-    {
-        let Some(out) = out else { return Ok(()) };
-        for (channel, recipient) in &out.recipients {
-            diesel::insert_into(messages::table)
-                .values((
+    let rows: Vec<_> = owed
+        .iter()
+        .filter_map(|(event_id, out)| Some((*event_id, out.as_ref()?)))
+        .flat_map(|(event_id, out)| {
+            out.recipients.iter().map(move |(channel, recipient)| {
+                (
                     messages::id.eq(Uuid::now_v7()),
                     messages::event_id.eq(event_id),
                     messages::unit_code.eq(&out.unit),
@@ -57,13 +58,20 @@ pub async fn owe(
                     messages::recipient.eq(recipient),
                     messages::subject.eq(&out.subject),
                     messages::body.eq(&out.body),
-                ))
-                .on_conflict_do_nothing()
-                .execute(conn)
-                .await?;
-        }
-        Ok(())
+                )
+            })
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
     }
+    // One statement for the whole batch; unique per (event, recipient, channel).
+    diesel::insert_into(messages::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 pub fn on_received(e: &PetitionReceivedV1) -> Option<Outgoing> {
@@ -260,110 +268,179 @@ pub struct Retry {
 }
 
 /// Messages sent at once by one sender (and SMTP connections kept open at most).
-pub const SEND_CONCURRENCY: usize = 64;
-/// The longest one send may take (SMTP or gateway) before it counts as failed.
+pub const SEND_CONCURRENCY: usize = 128;
+/// The longest one send may take (SMTP or gateway) before it counts as failed, when the lease
+/// allows it (see [`Retry::send_timeout`]).
 pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 
-/// How many messages one round claims: as many as the lease covers, sent
-/// [`SEND_CONCURRENCY`] at a time, each within [`SEND_TIMEOUT`], with 10 s to spare — so no
-/// other sender (another replica) can take a message while this one may still be sending it.
-///
-/// ```
-/// assert_eq!(notification::flow::claim_size(chrono::Duration::seconds(60)), 128);
-/// assert_eq!(notification::flow::claim_size(chrono::Duration::seconds(30)), 64);
-/// ```
-pub fn claim_size(lease: chrono::Duration) -> i64 {
-    let rounds = ((lease.num_seconds() - 10) / SEND_TIMEOUT.as_secs() as i64).clamp(1, 8);
-    rounds * SEND_CONCURRENCY as i64
+impl Retry {
+    /// How long one send may take: [`SEND_TIMEOUT`], or two thirds of a shorter lease, so the
+    /// lease always outlasts the send it covers.
+    ///
+    /// ```
+    /// use notification::flow::Retry;
+    /// let r = |s| Retry { max_attempts: 1, base: chrono::Duration::seconds(1), lease: chrono::Duration::seconds(s) };
+    /// assert_eq!(r(60).send_timeout().as_secs(), 20);
+    /// assert_eq!(r(3).send_timeout().as_secs(), 2);
+    /// ```
+    pub fn send_timeout(&self) -> std::time::Duration {
+        let two_thirds = self.lease.to_std().unwrap_or_default() * 2 / 3;
+        two_thirds.min(SEND_TIMEOUT)
+    }
 }
 
-/// Claims due messages atomically (one `UPDATE … FOR UPDATE SKIP LOCKED`, with a lease that
-/// covers the whole round, so a crash mid-send retries them and no other sender takes them
-/// meanwhile), sends them [`SEND_CONCURRENCY`] at a time, and records each as sent, a retry with
-/// backoff, or a permanent failure as soon as its send ends.
-pub async fn deliver_due(
+/// Sends owed messages until `stop`: a pipeline of at most [`SEND_CONCURRENCY`] sends. It
+/// claims due messages only for free send slots (one `UPDATE … FOR UPDATE SKIP LOCKED`), so
+/// every claimed message starts sending at once and its lease (`NOTIFICATION_SEND_LEASE_SECONDS`)
+/// outlasts its whole send ([`Retry::send_timeout`]): no other sender (another
+/// replica) can take it meanwhile, and a crash mid-send retries it after the lease. Each
+/// message is recorded as sent, a retry with backoff, or a permanent failure as soon as its
+/// send ends; the sends that ended together are recorded in one statement.
+pub async fn deliver(
     core: &Core,
     channels: &Channels,
     retry: &Retry,
-    now: DateTime<Utc>,
-) -> anyhow::Result<usize> {
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    use futures_util::stream::FuturesUnordered;
     use futures_util::{FutureExt, StreamExt};
-    let mut conn = core.pool.get().await?;
-    let claimed: Vec<Claimed> = diesel::sql_query(
-        "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = $1 + $2 \
-         WHERE id IN (SELECT id FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1 \
-                      ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, channel, recipient, subject, body, attempts",
-    )
-    .bind::<diesel::sql_types::Timestamptz, _>(now)
-    .bind::<diesel::sql_types::Interval, _>(diesel::data_types::PgInterval::from_microseconds(retry.lease.num_microseconds().unwrap_or(60_000_000)))
-    .bind::<diesel::sql_types::BigInt, _>(claim_size(retry.lease))
-    .load(&mut conn)
-    .await?;
-    let n = claimed.len();
-    let mut sends = futures_util::stream::iter(claimed)
-        .map(|m| async move {
-            let result = match tokio::time::timeout(
-                SEND_TIMEOUT,
-                channels.send(m.id, &m.channel, &m.recipient, &m.subject, &m.body),
-            )
-            .await
-            {
-                Ok(r) => r,
-                Err(_) => Err(anyhow::anyhow!("no answer within {} s", SEND_TIMEOUT.as_secs())),
-            };
-            (m, result)
-        })
-        .buffer_unordered(SEND_CONCURRENCY);
-    // Each send is recorded as soon as it ends; the sends that ended together are recorded in
-    // one statement (one commit for many messages under load, the same promptness when idle).
-    while let Some(first) = sends.next().await {
-        let mut done = vec![first];
-        while let Some(Some(more)) = sends.next().now_or_never() {
-            done.push(more);
+    let mut inflight = FuturesUnordered::new();
+    let mut backoff = std::time::Duration::from_millis(200);
+    loop {
+        if *stop.borrow() && inflight.is_empty() {
+            return;
         }
-        let mut sent: Vec<Uuid> = Vec::new();
-        for (m, result) in done {
-            match result {
-                Ok(()) => {
-                    tracing::debug!(message = %m.id, channel = %m.channel, "sent message {} by {}", m.id, m.channel);
-                    sent.push(m.id);
-                }
-                Err(e) if m.attempts >= retry.max_attempts => {
-                    tracing::error!(message = %m.id, error = %e, "message {} failed for good after {} attempts: {e:#}", m.id, m.attempts);
-                    diesel::update(messages::table.find(m.id))
-                        .set((
-                            messages::status.eq("failed"),
-                            messages::last_error.eq(format!("{e:#}")),
-                        ))
-                        .execute(&mut conn)
-                        .await?;
+        // Top up when a quarter of the slots are free (or nothing is in flight).
+        let free = SEND_CONCURRENCY - inflight.len();
+        let mut claimed_none = false;
+        if !*stop.borrow() && (free >= SEND_CONCURRENCY / 4 || inflight.is_empty()) {
+            match claim(core, retry, free as i64).await {
+                Ok(claimed) => {
+                    claimed_none = claimed.is_empty();
+                    backoff = std::time::Duration::from_millis(200);
+                    for m in claimed {
+                        inflight.push(async move {
+                            let result = match tokio::time::timeout(
+                                retry.send_timeout(),
+                                channels.send(m.id, &m.channel, &m.recipient, &m.subject, &m.body),
+                            )
+                            .await
+                            {
+                                Ok(r) => r,
+                                Err(_) => Err(anyhow::anyhow!(
+                                    "no answer within {} ms",
+                                    retry.send_timeout().as_millis()
+                                )),
+                            };
+                            (m, result)
+                        });
+                    }
                 }
                 Err(e) => {
-                    let delay = (retry.base * 2i32.pow((m.attempts - 1).clamp(0, 16) as u32))
-                        .min(chrono::Duration::hours(1));
-                    tracing::warn!(message = %m.id, error = %e, attempt = m.attempts, "message {} not sent (attempt {}), retrying: {e:#}", m.id, m.attempts);
-                    diesel::update(messages::table.find(m.id))
-                        .set((
-                            messages::status.eq("pending"),
-                            messages::next_attempt_at.eq(Utc::now() + delay),
-                            messages::last_error.eq(format!("{e:#}")),
-                        ))
-                        .execute(&mut conn)
-                        .await?;
+                    tracing::warn!(error = %format!("{e:#}"), "claiming messages failed: {e:#}");
+                    claimed_none = true;
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(5));
                 }
             }
         }
-        if !sent.is_empty() {
-            diesel::update(messages::table.filter(messages::id.eq_any(&sent)))
-                .set((
-                    messages::status.eq("sent"),
-                    messages::sent_at.eq(Utc::now()),
-                    messages::last_error.eq(None::<String>),
-                ))
-                .execute(&mut conn)
-                .await?;
+        if inflight.is_empty() {
+            // Woken as soon as a consumer committed new messages; polled as a fallback (for
+            // retries falling due, and messages owed by another replica).
+            let wait = if claimed_none { backoff.max(std::time::Duration::from_millis(500)) } else { std::time::Duration::ZERO };
+            tokio::select! {
+                _ = core.consumed().notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = stop.changed() => {}
+            }
+            continue;
+        }
+        let first = tokio::select! {
+            first = inflight.next() => first,
+            // New messages owed: top up the pipeline without waiting for a send to end.
+            _ = core.consumed().notified(), if free > 0 => None,
+            _ = stop.changed() => None,
+        };
+        let Some(first) = first else { continue };
+        let mut done = vec![first];
+        while let Some(Some(more)) = inflight.next().now_or_never() {
+            done.push(more);
+        }
+        if let Err(e) = record(core, retry, done).await {
+            // The lease runs out and the messages are sent again (same Message-ID).
+            tracing::warn!(error = %format!("{e:#}"), "recording sent messages failed: {e:#}");
         }
     }
-    Ok(n)
+}
+
+/// Claims up to `n` due messages with a lease.
+async fn claim(core: &Core, retry: &Retry, n: i64) -> anyhow::Result<Vec<Claimed>> {
+    if n <= 0 {
+        return Ok(Vec::new());
+    }
+    let mut conn = core.pool.get().await?;
+    Ok(diesel::sql_query(
+        "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = now() + $1 \
+         WHERE id IN (SELECT id FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= now() \
+                      ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, channel, recipient, subject, body, attempts",
+    )
+    .bind::<diesel::sql_types::Interval, _>(diesel::data_types::PgInterval::from_microseconds(
+        retry.lease.num_microseconds().unwrap_or(60_000_000),
+    ))
+    .bind::<diesel::sql_types::BigInt, _>(n)
+    .load(&mut conn)
+    .await?)
+}
+
+/// Records how the sends that ended went: sent ones in one statement, retries and failures
+/// one by one (rare).
+async fn record(
+    core: &Core,
+    retry: &Retry,
+    done: Vec<(Claimed, anyhow::Result<()>)>,
+) -> anyhow::Result<()> {
+    let mut conn = core.pool.get().await?;
+    let mut sent: Vec<Uuid> = Vec::new();
+    for (m, result) in done {
+        match result {
+            Ok(()) => {
+                tracing::debug!(message = %m.id, channel = %m.channel, "sent message {} by {}", m.id, m.channel);
+                sent.push(m.id);
+            }
+            Err(e) if m.attempts >= retry.max_attempts => {
+                tracing::error!(message = %m.id, error = %e, "message {} failed for good after {} attempts: {e:#}", m.id, m.attempts);
+                diesel::update(messages::table.find(m.id))
+                    .set((
+                        messages::status.eq("failed"),
+                        messages::last_error.eq(format!("{e:#}")),
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+            }
+            Err(e) => {
+                let delay = (retry.base * 2i32.pow((m.attempts - 1).clamp(0, 16) as u32))
+                    .min(chrono::Duration::hours(1));
+                tracing::warn!(message = %m.id, error = %e, attempt = m.attempts, "message {} not sent (attempt {}), retrying: {e:#}", m.id, m.attempts);
+                diesel::update(messages::table.find(m.id))
+                    .set((
+                        messages::status.eq("pending"),
+                        messages::next_attempt_at.eq(Utc::now() + delay),
+                        messages::last_error.eq(format!("{e:#}")),
+                    ))
+                    .execute(&mut conn)
+                    .await?;
+            }
+        }
+    }
+    if !sent.is_empty() {
+        diesel::update(messages::table.filter(messages::id.eq_any(&sent)))
+            .set((
+                messages::status.eq("sent"),
+                messages::sent_at.eq(Utc::now()),
+                messages::last_error.eq(None::<String>),
+            ))
+            .execute(&mut conn)
+            .await?;
+    }
+    Ok(())
 }

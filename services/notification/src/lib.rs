@@ -13,7 +13,6 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use doithoai_contracts::subjects as s;
 use doithoai_web::{Core, CoreOptions, RunningServer};
 use std::collections::HashMap;
-use std::time::Duration;
 
 pub const SERVICE: &str = "notification";
 pub const DEFAULT_PORT: u16 = 8085;
@@ -45,48 +44,55 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         "setting NOTIFICATION_MAX_ATTEMPTS must be at least 1"
     );
     anyhow::ensure!(
-        retry.lease >= chrono::Duration::seconds(30),
-        "setting NOTIFICATION_SEND_LEASE_SECONDS must be at least 30 (a send may take 20 s)"
+        retry.lease >= chrono::Duration::seconds(2),
+        "setting NOTIFICATION_SEND_LEASE_SECONDS must be at least 2"
     );
     let domain = core.settings.string("STAFF_EMAIL_DOMAIN", "hanoi.gov.vn");
 
     // One consumer per event: each turns its event into the messages it owes, recorded in
     // the consumer's batch transaction (`flow::owe`); the context is the staff mail domain.
+    // One consumer per event: each turns a batch of its events into the messages they owe,
+    // recorded in the consumer's batch transaction (`flow::owe`); the context is the staff
+    // mail domain.
     macro_rules! owe {
         ($name:literal, $service:expr, $event:expr, $f:expr) => {{
-            core.consume(
+            core.consume_batch(
                 $name,
                 $service,
                 &[$event],
                 domain.clone(),
-                |conn, _domain: &String, e| {
+                |conn, _domain: &String, batch| {
                     #[allow(clippy::redundant_closure_call)]
-                    let out = ($f)(&e.data, _domain.as_str());
-                    Box::pin(flow::owe(conn, e.id, out))
+                    let owed = batch
+                        .iter()
+                        .map(|e| (e.id, ($f)(&e.data, _domain.as_str())))
+                        .collect();
+                    Box::pin(flow::owe(conn, owed))
                 },
             );
         }};
     }
-    owe!(
-        "received",
-        s::INTAKE,
-        s::PETITION_RECEIVED,
-        |e, _| flow::on_received(e)
-    );
+    owe!("received", s::INTAKE, s::PETITION_RECEIVED, |e, _| {
+        flow::on_received(e)
+    });
     owe!(
         "not-accepted",
         s::INTAKE,
         s::PETITION_NOT_ACCEPTED,
         |e, _| flow::on_not_accepted(e)
     );
-    owe!("routed", s::ROUTING, s::PETITION_ROUTED, |e, _| flow::on_routed(e));
+    owe!("routed", s::ROUTING, s::PETITION_ROUTED, |e, _| {
+        flow::on_routed(e)
+    });
     owe!(
         "transferred",
         s::ROUTING,
         s::PETITION_TRANSFERRED,
         |e, _| flow::on_transferred(e)
     );
-    owe!("refused", s::ROUTING, s::PETITION_REFUSED, |e, _| flow::on_refused(e));
+    owe!("refused", s::ROUTING, s::PETITION_REFUSED, |e, _| {
+        flow::on_refused(e)
+    });
     owe!(
         "conference-outcome",
         s::SCHEDULING,
@@ -105,18 +111,12 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         s::CONFERENCE_REMINDER,
         |e, _| flow::on_conference_reminder(e)
     );
-    owe!(
-        "answered",
-        s::ANSWERING,
-        s::PETITION_ANSWERED,
-        |e, _| flow::on_answered(e)
-    );
-    owe!(
-        "published",
-        s::ANSWERING,
-        s::PETITION_PUBLISHED,
-        |e, _| flow::on_published(e)
-    );
+    owe!("answered", s::ANSWERING, s::PETITION_ANSWERED, |e, _| {
+        flow::on_answered(e)
+    });
+    owe!("published", s::ANSWERING, s::PETITION_PUBLISHED, |e, _| {
+        flow::on_published(e)
+    });
     owe!("due-soon", s::ANSWERING, s::CASE_DUE_SOON, |e, d| {
         flow::on_deadline(e, false, d)
     });
@@ -135,23 +135,6 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
 }
 
 async fn deliver(core: Core, channels: delivery::Channels, retry: flow::Retry) {
-    let mut stop = core.stopping();
-    loop {
-        let sent = match flow::deliver_due(&core, &channels, &retry, chrono::Utc::now()).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %format!("{e:#}"), "delivery round failed: {e:#}");
-                0
-            }
-        };
-        if sent == 0 {
-            // Woken as soon as a consumer committed new messages; polled as a fallback (for
-            // retries falling due, and messages owed by another replica).
-            tokio::select! {
-                _ = core.consumed().notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                _ = stop.changed() => return,
-            }
-        }
-    }
+    let stop = core.stopping();
+    flow::deliver(&core, &channels, &retry, stop).await;
 }

@@ -5,6 +5,7 @@
 use crate::domain::calendar::{Calendar, Span};
 use crate::store::queries::{self, Assignment};
 use chrono::{DateTime, Utc};
+use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use doithoai_bus::outbox::{self, NewMessage};
 use doithoai_contracts::subjects::{
@@ -14,6 +15,7 @@ use doithoai_contracts::{
     Envelope, PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1,
 };
 use doithoai_web::{ConsumeError, Core};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 /// What routing's consumers need besides their connection.
@@ -38,70 +40,164 @@ pub async fn reload_calendar(core: &Core, cal: &SharedCalendar) -> anyhow::Resul
     Ok(())
 }
 
-/// Consumer of `petition.received`, inside the consumer's batch transaction (the inbox has
-/// recorded the event already).
-pub async fn on_received(
+/// Reference look-ups memoised for one batch (one transaction): a batch of petitions of the
+/// same few units asks each question once.
+#[derive(Default)]
+struct Lookups {
+    holder: HashMap<String, Option<(String, String)>>,
+    department: HashMap<(String, String, String, Option<i16>), Option<String>>,
+    policy: HashMap<String, Span>,
+    department_name: HashMap<String, String>,
+    review_required: HashMap<String, bool>,
+}
+
+impl Lookups {
+    async fn holder(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        unit: &str,
+    ) -> QueryResult<Option<(String, String)>> {
+        if let Some(v) = self.holder.get(unit) {
+            return Ok(v.clone());
+        }
+        let v = queries::holder(conn, unit).await?;
+        self.holder.insert(unit.to_owned(), v.clone());
+        Ok(v)
+    }
+
+    async fn department(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        key: (String, String, String, Option<i16>),
+    ) -> QueryResult<Option<String>> {
+        if let Some(v) = self.department.get(&key) {
+            return Ok(v.clone());
+        }
+        let v = queries::decide_department(conn, &key.0, &key.1, &key.2, key.3).await?;
+        self.department.insert(key, v.clone());
+        Ok(v)
+    }
+
+    async fn answer_policy(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        unit: &str,
+    ) -> QueryResult<Span> {
+        if let Some(v) = self.policy.get(unit) {
+            return Ok(*v);
+        }
+        let v = queries::policy(conn, unit, "answer").await?;
+        self.policy.insert(unit.to_owned(), v);
+        Ok(v)
+    }
+
+    async fn department_name(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        code: &str,
+    ) -> QueryResult<String> {
+        if let Some(v) = self.department_name.get(code) {
+            return Ok(v.clone());
+        }
+        let v = queries::department_name(conn, code)
+            .await?
+            .unwrap_or_else(|| code.to_owned());
+        self.department_name.insert(code.to_owned(), v.clone());
+        Ok(v)
+    }
+
+    async fn review_required(
+        &mut self,
+        conn: &mut AsyncPgConnection,
+        unit: &str,
+    ) -> QueryResult<bool> {
+        if let Some(v) = self.review_required.get(unit) {
+            return Ok(*v);
+        }
+        let v = queries::review_required(conn, unit).await?;
+        self.review_required.insert(unit.to_owned(), v);
+        Ok(v)
+    }
+}
+
+/// Consumer of `petition.received`, a batch at a time inside the consumer's transaction (the
+/// inbox has recorded the events already): each petition gets its department and due date;
+/// the assignments, their history rows and the `petition.routed` events are written with one
+/// statement each for the whole batch.
+pub async fn on_received_batch(
     conn: &mut AsyncPgConnection,
     cx: &Context,
-    env: Envelope<PetitionReceivedV1>,
+    batch: Vec<Envelope<PetitionReceivedV1>>,
 ) -> Result<(), ConsumeError> {
-    let (ns, cal) = (cx.ns.as_str(), &cx.cal);
-    let p = env.data;
-    let calendar = calendar_now(cal);
-    let Some((unit_name, kind)) = queries::holder(conn, &p.unit).await? else {
-        return Err(ConsumeError::Poison(format!("unknown unit {}", p.unit)));
-    };
-    let department = queries::decide_department(conn, &p.unit, &kind, &p.field, p.content_type)
-        .await?
-        .unwrap_or_else(|| "van-phong".to_owned());
-    let span = queries::policy(conn, &p.unit, "answer").await?;
-    let mut due_at = calendar.due(p.received_at, span);
-    // A question registered for a dialogue conference is prepared for the conference.
-    if let Some(starts) = p.conference_starts_at {
-        due_at = due_at.min(starts);
+    let calendar = calendar_now(&cx.cal);
+    let mut look = Lookups::default();
+    let mut assignments = Vec::with_capacity(batch.len());
+    let mut events = Vec::with_capacity(batch.len());
+    for env in batch {
+        let p = env.data;
+        let Some((unit_name, kind)) = look.holder(conn, &p.unit).await? else {
+            return Err(ConsumeError::Poison(format!("unknown unit {}", p.unit)));
+        };
+        let department = look
+            .department(
+                conn,
+                (
+                    p.unit.clone(),
+                    kind.clone(),
+                    p.field.clone(),
+                    p.content_type,
+                ),
+            )
+            .await?
+            .unwrap_or_else(|| "van-phong".to_owned());
+        let span = look.answer_policy(conn, &p.unit).await?;
+        let mut due_at = calendar.due(p.received_at, span);
+        // A question registered for a dialogue conference is prepared for the conference.
+        if let Some(starts) = p.conference_starts_at {
+            due_at = due_at.min(starts);
+        }
+        let a = Assignment {
+            petition_id: p.petition_id,
+            tracking_code: p.tracking_code.clone(),
+            origin_unit: p.unit.clone(),
+            unit_code: p.unit.clone(),
+            department_code: department.clone(),
+            received_at: p.received_at,
+            due_at,
+            status: "routed".to_owned(),
+            petition: serde_json::to_string(&p).map_err(|e| ConsumeError::Poison(e.to_string()))?,
+        };
+        let department_name = look.department_name(conn, &department).await?;
+        let review_required = look.review_required(conn, &p.unit).await?;
+        events.push(routed_message(
+            &cx.ns,
+            &a,
+            &unit_name,
+            department_name,
+            review_required,
+            "initial",
+            (None, None),
+            p,
+        )?);
+        assignments.push(a);
     }
-    let assignment = Assignment {
-        petition_id: p.petition_id,
-        tracking_code: p.tracking_code.clone(),
-        origin_unit: p.unit.clone(),
-        unit_code: p.unit.clone(),
-        department_code: department.clone(),
-        received_at: p.received_at,
-        due_at,
-        status: "routed".to_owned(),
-        petition: serde_json::to_string(&p).map_err(|e| ConsumeError::Poison(e.to_string()))?,
-    };
-    queries::record(conn, &assignment, "system", "initial", None, None).await?;
-    let event = routed_event(
-        conn,
-        ns,
-        &assignment,
-        &unit_name,
-        "initial",
-        None,
-        None,
-        p.clone(),
-    )
-    .await?;
-    outbox::enqueue(conn, &[event]).await?;
+    queries::record_initial_many(conn, &assignments).await?;
+    outbox::enqueue(conn, &events).await?;
     Ok(())
 }
 
+/// The `petition.routed` event of an assignment, with its names already looked up.
 #[allow(clippy::too_many_arguments)]
-async fn routed_event(
-    conn: &mut AsyncPgConnection,
+fn routed_message(
     ns: &str,
     a: &Assignment,
     unit_name: &str,
+    department_name: String,
+    review_required: bool,
     reason_code: &str,
-    reason: Option<&str>,
-    actor: Option<&str>,
+    (reason, actor): (Option<&str>, Option<&str>),
     petition: PetitionReceivedV1,
 ) -> Result<NewMessage, ConsumeError> {
-    let department_name = queries::department_name(conn, &a.department_code)
-        .await?
-        .unwrap_or_else(|| a.department_code.clone());
-    let review_required = queries::review_required(conn, &a.unit_code).await?;
     let envelope = Envelope::new(
         PETITION_ROUTED,
         &a.unit_code,
@@ -126,6 +222,33 @@ async fn routed_event(
         None,
     )
     .map_err(|e| ConsumeError::Poison(e.to_string()))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn routed_event(
+    conn: &mut AsyncPgConnection,
+    ns: &str,
+    a: &Assignment,
+    unit_name: &str,
+    reason_code: &str,
+    reason: Option<&str>,
+    actor: Option<&str>,
+    petition: PetitionReceivedV1,
+) -> Result<NewMessage, ConsumeError> {
+    let department_name = queries::department_name(conn, &a.department_code)
+        .await?
+        .unwrap_or_else(|| a.department_code.clone());
+    let review_required = queries::review_required(conn, &a.unit_code).await?;
+    routed_message(
+        ns,
+        a,
+        unit_name,
+        department_name,
+        review_required,
+        reason_code,
+        (reason, actor),
+        petition,
+    )
 }
 
 /// Why a staff routing action was refused.
@@ -368,8 +491,7 @@ pub async fn on_conference_outcome(
     else {
         return Ok(());
     };
-    let Some(a) = queries::assignment(conn, &d.registrant.petition_id.to_string()).await?
-    else {
+    let Some(a) = queries::assignment(conn, &d.registrant.petition_id.to_string()).await? else {
         return Err(ConsumeError::Transient(anyhow::anyhow!(
             "petition {} not routed yet",
             d.registrant.petition_id

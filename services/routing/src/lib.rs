@@ -53,12 +53,12 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             ns: core.bus.namespace.clone(),
             cal: calendar.clone(),
         };
-        core.consume(
+        core.consume_batch(
             "received",
             subjects::INTAKE,
             &[subjects::PETITION_RECEIVED],
             cx(),
-            |conn, cx, env| Box::pin(flow::on_received(conn, cx, env)),
+            |conn, cx, batch| Box::pin(flow::on_received_batch(conn, cx, batch)),
         );
         core.consume(
             "conference-outcome",

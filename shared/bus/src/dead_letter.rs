@@ -74,7 +74,11 @@ pub async fn replay(conn: &mut AsyncPgConnection, id: Option<i64>) -> QueryResul
     conn.transaction::<usize, diesel::result::Error, _>(async |conn| {
         let letters: Vec<DeadLetter> = dead_letter::table
             .filter(dead_letter::replayed_at.is_null())
-            .filter(dead_letter::id.eq(id.unwrap_or(0)).or(id.is_none().into_sql::<diesel::sql_types::Bool>()))
+            .filter(
+                dead_letter::id
+                    .eq(id.unwrap_or(0))
+                    .or(id.is_none().into_sql::<diesel::sql_types::Bool>()),
+            )
             .order(dead_letter::id)
             .for_update()
             .load(conn)

@@ -135,7 +135,10 @@ pub fn check_version(version: &str) -> Result<(), String> {
 /// refuses to start on a server that cannot honour its consumers. A server that is not
 /// reachable yet is not an error (the outbox keeps accepting; consumers check again when it
 /// answers).
-pub async fn check_server_at_start(client: &async_nats::Client, wait: Duration) -> anyhow::Result<()> {
+pub async fn check_server_at_start(
+    client: &async_nats::Client,
+    wait: Duration,
+) -> anyhow::Result<()> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         match check_server(client) {

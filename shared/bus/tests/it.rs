@@ -155,34 +155,34 @@ async fn redelivered_event_takes_effect_once_thanks_to_the_inbox() {
             async move {
                 let mut out = Vec::new();
                 for msg in batch {
-                let n = deliveries.fetch_add(1, Ordering::SeqCst);
-                let envelope: Envelope<serde_json::Value> =
-                    match serde_json::from_slice(&msg.payload) {
-                        Ok(e) => e,
-                        Err(_) => {
-                            out.push((msg, Outcome::Term));
-                            continue;
+                    let n = deliveries.fetch_add(1, Ordering::SeqCst);
+                    let envelope: Envelope<serde_json::Value> =
+                        match serde_json::from_slice(&msg.payload) {
+                            Ok(e) => e,
+                            Err(_) => {
+                                out.push((msg, Outcome::Term));
+                                continue;
+                            }
+                        };
+                    let mut conn = pool.get().await.unwrap();
+                    conn.transaction::<_, diesel::result::Error, _>(async |c| {
+                        if inbox::record(c, "effects", envelope.id).await? {
+                            sql_query("INSERT INTO effects VALUES ($1)")
+                                .bind::<diesel::sql_types::Uuid, _>(envelope.id)
+                                .execute(c)
+                                .await?;
                         }
+                        Ok(())
+                    })
+                    .await
+                    .unwrap();
+                    // The first delivery "loses" its ack after committing, so it comes again.
+                    let outcome = if n == 0 {
+                        Outcome::Retry
+                    } else {
+                        Outcome::Done
                     };
-                let mut conn = pool.get().await.unwrap();
-                conn.transaction::<_, diesel::result::Error, _>(async |c| {
-                    if inbox::record(c, "effects", envelope.id).await? {
-                        sql_query("INSERT INTO effects VALUES ($1)")
-                            .bind::<diesel::sql_types::Uuid, _>(envelope.id)
-                            .execute(c)
-                            .await?;
-                    }
-                    Ok(())
-                })
-                .await
-                .unwrap();
-                // The first delivery "loses" its ack after committing, so it comes again.
-                let outcome = if n == 0 {
-                    Outcome::Retry
-                } else {
-                    Outcome::Done
-                };
-                out.push((msg, outcome));
+                    out.push((msg, outcome));
                 }
                 out
             }
@@ -212,4 +212,79 @@ async fn redelivered_event_takes_effect_once_thanks_to_the_inbox() {
         .await
         .unwrap();
     assert_eq!(c.n, 1);
+}
+
+#[tokio::test]
+async fn a_row_that_can_never_be_published_is_set_aside_and_the_rows_after_it_go_on() {
+    let (env, pool, js, cfg) = setup().await;
+    let mut too_big = message(&cfg, 1);
+    // Larger than the server's largest message (1 MiB by default).
+    too_big.payload = format!("{{\"pad\":\"{}\"}}", "x".repeat(2 * 1024 * 1024));
+    let mut bad_subject = message(&cfg, 2);
+    bad_subject.subject = format!("{}.test.thing.happened.phuong lang", cfg.namespace);
+    let after: Vec<NewMessage> = (3..6).map(|n| message(&cfg, n)).collect();
+    let mut conn = pool.get().await.unwrap();
+    outbox::enqueue(&mut conn, &[too_big, bad_subject]).await.unwrap();
+    outbox::enqueue(&mut conn, &after).await.unwrap();
+    drop(conn);
+    let relay = Relay::new(
+        pool.clone(),
+        js.clone(),
+        prometheus::IntCounter::new("x", "x").unwrap(),
+    );
+    assert_eq!(relay.publish_batch().await.unwrap(), Round::Published(5));
+    assert_eq!(outbox::backlog(&pool).await, Some(0), "nothing left to publish");
+    assert_eq!(outbox::parked(&pool).await, Some(2), "both set aside");
+    let msgs =
+        doithoai_testkit::stream_messages(&env.namespace, "test", ">", 4, Duration::from_secs(3))
+            .await
+            .unwrap();
+    assert_eq!(msgs.len(), 3, "the rows after them were published");
+    // Still set aside on the next round (not retried forever, not blocking).
+    assert_eq!(relay.publish_batch().await.unwrap(), Round::Published(0));
+    assert_eq!(outbox::parked(&pool).await, Some(2));
+}
+
+#[tokio::test]
+async fn two_replicas_publish_one_at_a_time_in_commit_order() {
+    let (env, pool, js, cfg) = setup().await;
+    let rows: Vec<NewMessage> = (0..600).map(|n| message(&cfg, n)).collect();
+    let mut conn = pool.get().await.unwrap();
+    outbox::enqueue(&mut conn, &rows).await.unwrap();
+    drop(conn);
+    let relay = |_: u8| {
+        Relay::new(
+            pool.clone(),
+            js.clone(),
+            prometheus::IntCounter::new("x", "x").unwrap(),
+        )
+    };
+    let (a, b) = (relay(1), relay(2));
+    // Both replicas publish at once until the outbox is empty.
+    let drain = |r: Relay| {
+        let pool = pool.clone();
+        async move {
+        for _ in 0..200 {
+            if outbox::backlog(&pool).await == Some(0) {
+                break;
+            }
+            let _ = r.publish_batch().await.unwrap();
+        }
+        }
+    };
+    tokio::join!(drain(a), drain(b));
+    let msgs =
+        doithoai_testkit::stream_messages(&env.namespace, "test", ">", 600, Duration::from_secs(10))
+            .await
+            .unwrap();
+    assert_eq!(msgs.len(), 600);
+    let order: Vec<u64> = msgs
+        .iter()
+        .map(|m| {
+            serde_json::from_slice::<serde_json::Value>(&m.payload).unwrap()["data"]["n"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(order, (0..600).collect::<Vec<u64>>(), "the stream holds them in commit order");
 }

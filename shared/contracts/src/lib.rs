@@ -53,7 +53,9 @@ impl Envelope<serde_json::Value> {
     /// let t: Envelope<u8> = e.into_typed().unwrap();
     /// assert_eq!(t.data, 7);
     /// ```
-    pub fn into_typed<T: serde::de::DeserializeOwned>(self) -> Result<Envelope<T>, serde_json::Error> {
+    pub fn into_typed<T: serde::de::DeserializeOwned>(
+        self,
+    ) -> Result<Envelope<T>, serde_json::Error> {
         Ok(Envelope {
             data: serde_json::from_value(self.data)?,
             id: self.id,

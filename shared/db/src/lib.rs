@@ -173,9 +173,7 @@ pub fn is_unavailable(e: &anyhow::Error) -> bool {
         cause
             .downcast_ref::<diesel_async::pooled_connection::deadpool::PoolError>()
             .is_some()
-            || cause
-                .downcast_ref::<diesel::ConnectionError>()
-                .is_some()
+            || cause.downcast_ref::<diesel::ConnectionError>().is_some()
     })
 }
 

@@ -339,7 +339,9 @@ pub struct OwnPostgres {
 impl OwnPostgres {
     pub fn start() -> anyhow::Result<OwnPostgres> {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
-            .map_err(|e| anyhow::anyhow!("PostgreSQL binaries not found in /usr/lib/postgresql: {e}"))?
+            .map_err(|e| {
+                anyhow::anyhow!("PostgreSQL binaries not found in /usr/lib/postgresql: {e}")
+            })?
             .filter_map(Result::ok)
             .map(|e| e.path().join("bin"))
             .filter(|p| p.join("initdb").exists())
@@ -352,9 +354,25 @@ impl OwnPostgres {
         std::fs::create_dir_all(&dir)?;
         let pg = OwnPostgres { port, dir, bin };
         if Self::is_root() {
-            Self::run(std::process::Command::new("chown").arg("-R").arg("postgres:postgres").arg(&pg.dir))?;
+            Self::run(
+                std::process::Command::new("chown")
+                    .arg("-R")
+                    .arg("postgres:postgres")
+                    .arg(&pg.dir),
+            )?;
         }
-        pg.pg(&pg.bin.join("initdb"), &["-D", &pg.data(), "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"])?;
+        pg.pg(
+            &pg.bin.join("initdb"),
+            &[
+                "-D",
+                &pg.data(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+            ],
+        )?;
         let log = pg.dir.join("server.log").to_string_lossy().into_owned();
         pg.ctl(&["start", "-w", "-t", "60", "-l", &log])?;
         Ok(pg)

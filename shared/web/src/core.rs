@@ -4,22 +4,24 @@ use crate::middleware::telemetry;
 use crate::{Lang, Problem, Settings, problem};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use async_nats::jetstream;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 use diesel_migrations::EmbeddedMigrations;
 use doithoai_auth::AuthConfig;
 use doithoai_bus::BusConfig;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
 use doithoai_bus::consumer::{ConsumerSpec, Outcome};
-use futures_util::future::BoxFuture;
-use tracing::Instrument;
 use doithoai_bus::outbox::{Relay, RelayHandle};
 use doithoai_db::PgPool;
 use doithoai_telemetry::Metrics;
-use prometheus::{HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts};
+use futures_util::future::BoxFuture;
+use prometheus::{
+    HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 pub use crate::middleware::TraceId;
 
@@ -172,7 +174,9 @@ impl Core {
                 format!("{service}_consumer_batch_messages"),
                 "Messages a consumer applied together (one transaction)",
             )
-            .buckets(vec![1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0]),
+            .buckets(vec![
+                1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0,
+            ]),
             &["consumer"],
         )?;
         let batch_seconds = HistogramVec::new(
@@ -180,7 +184,9 @@ impl Core {
                 format!("{service}_consumer_batch_seconds"),
                 "Time a consumer took to apply a batch, commit included",
             )
-            .buckets(vec![0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0]),
+            .buckets(vec![
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ]),
             &["consumer"],
         )?;
         let batch_fallbacks = IntCounterVec::new(
@@ -190,9 +196,13 @@ impl Core {
             ),
             &["consumer"],
         )?;
-        metrics.registry.register(Box::new(batch_messages.clone()))?;
+        metrics
+            .registry
+            .register(Box::new(batch_messages.clone()))?;
         metrics.registry.register(Box::new(batch_seconds.clone()))?;
-        metrics.registry.register(Box::new(batch_fallbacks.clone()))?;
+        metrics
+            .registry
+            .register(Box::new(batch_fallbacks.clone()))?;
         let nats_up = IntGauge::new(
             format!("{service}_nats_connected"),
             "1 while the service is connected to NATS (the outbox keeps accepting when 0)",
@@ -310,6 +320,50 @@ impl Core {
             + Sync
             + 'static,
     {
+        let spec = self.consumer_spec(name, from_service, events);
+        let applier = Arc::new(Applier {
+            core: self.clone(),
+            durable: spec.durable.clone(),
+            apply: PerMessage { ctx, handler },
+            _t: std::marker::PhantomData::<fn() -> T>,
+        });
+        self.run_consumer(spec, applier);
+    }
+
+    /// Like [`Core::consume`], but `handler` receives the whole batch of new events at once
+    /// (their ids already in the inbox), so it can apply them with a few set-based statements
+    /// instead of several per event. On failure the batch is rolled back and the handler is
+    /// called again with one event at a time.
+    pub fn consume_batch<T, C, H>(
+        &self,
+        name: &str,
+        from_service: &str,
+        events: &[&str],
+        ctx: C,
+        handler: H,
+    ) where
+        T: serde::de::DeserializeOwned + Send + 'static,
+        C: Send + Sync + 'static,
+        H: for<'a> Fn(
+                &'a mut AsyncPgConnection,
+                &'a C,
+                Vec<doithoai_contracts::Envelope<T>>,
+            ) -> BoxFuture<'a, Result<(), ConsumeError>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        let spec = self.consumer_spec(name, from_service, events);
+        let applier = Arc::new(Applier {
+            core: self.clone(),
+            durable: spec.durable.clone(),
+            apply: Batched { ctx, handler },
+            _t: std::marker::PhantomData::<fn() -> T>,
+        });
+        self.run_consumer(spec, applier);
+    }
+
+    fn consumer_spec(&self, name: &str, from_service: &str, events: &[&str]) -> ConsumerSpec {
         let spec = ConsumerSpec {
             stream: doithoai_contracts::subjects::stream_name(&self.bus.namespace, from_service),
             durable: format!("{}-{name}", self.service),
@@ -330,13 +384,14 @@ impl Core {
             batch: self.consumer_batch,
         };
         self.watch_consumer(spec.clone());
-        let applier = Arc::new(Applier {
-            core: self.clone(),
-            durable: spec.durable.clone(),
-            ctx,
-            handler,
-            _t: std::marker::PhantomData::<fn() -> T>,
-        });
+        spec
+    }
+
+    fn run_consumer<T, A>(&self, spec: ConsumerSpec, applier: Arc<Applier<T, A>>)
+    where
+        T: serde::de::DeserializeOwned + Send + 'static,
+        A: Apply<T> + 'static,
+    {
         let run = doithoai_bus::consumer::run(
             self.js.clone(),
             spec,
@@ -405,24 +460,32 @@ where
 }
 
 /// Applies batches of one consumer's messages (see [`Core::consume`]).
-struct Applier<T, C, H> {
+struct Applier<T, A> {
     core: Core,
     durable: String,
-    ctx: C,
-    handler: H,
+    apply: A,
     _t: std::marker::PhantomData<fn() -> T>,
 }
 
-/// How one message fared on its own.
-enum Single {
-    Done,
-    Retry(String),
-    Dead(String),
+/// How a consumer's new events are applied inside the batch transaction.
+trait Apply<T>: Send + Sync {
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        durable: &'a str,
+        events: Vec<(String, doithoai_contracts::Envelope<T>)>,
+    ) -> BoxFuture<'a, Result<(), ConsumeError>>;
 }
 
-impl<T, C, H> Applier<T, C, H>
+/// A handler called once per event, each in a span with the event's trace id.
+struct PerMessage<C, H> {
+    ctx: C,
+    handler: H,
+}
+
+impl<T, C, H> Apply<T> for PerMessage<C, H>
 where
-    T: serde::de::DeserializeOwned + Send + 'static,
+    T: Send + 'static,
     C: Send + Sync + 'static,
     H: for<'a> Fn(
             &'a mut AsyncPgConnection,
@@ -432,6 +495,68 @@ where
         + Send
         + Sync
         + 'static,
+{
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        durable: &'a str,
+        events: Vec<(String, doithoai_contracts::Envelope<T>)>,
+    ) -> BoxFuture<'a, Result<(), ConsumeError>> {
+        Box::pin(async move {
+            for (trace_id, envelope) in events {
+                let span = tracing::info_span!("event", trace_id = %trace_id, event = %envelope.event, consumer = %durable);
+                (self.handler)(&mut *conn, &self.ctx, envelope)
+                    .instrument(span)
+                    .await?;
+            }
+            Ok(())
+        })
+    }
+}
+
+/// A handler called once with every new event of the batch.
+struct Batched<C, H> {
+    ctx: C,
+    handler: H,
+}
+
+impl<T, C, H> Apply<T> for Batched<C, H>
+where
+    T: Send + 'static,
+    C: Send + Sync + 'static,
+    H: for<'a> Fn(
+            &'a mut AsyncPgConnection,
+            &'a C,
+            Vec<doithoai_contracts::Envelope<T>>,
+        ) -> BoxFuture<'a, Result<(), ConsumeError>>
+        + Send
+        + Sync
+        + 'static,
+{
+    fn apply<'a>(
+        &'a self,
+        conn: &'a mut AsyncPgConnection,
+        durable: &'a str,
+        events: Vec<(String, doithoai_contracts::Envelope<T>)>,
+    ) -> BoxFuture<'a, Result<(), ConsumeError>> {
+        let traces: Vec<String> = events.iter().map(|(t, _)| t.clone()).collect();
+        let span = tracing::info_span!("events", count = events.len(), trace_ids = %traces.join(","), consumer = %durable);
+        let envelopes = events.into_iter().map(|(_, e)| e).collect();
+        Box::pin((self.handler)(conn, &self.ctx, envelopes).instrument(span))
+    }
+}
+
+/// How one message fared on its own.
+enum Single {
+    Done,
+    Retry(String),
+    Dead(String),
+}
+
+impl<T, A> Applier<T, A>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+    A: Apply<T>,
 {
     async fn apply(&self, batch: Vec<jetstream::Message>) -> Vec<(jetstream::Message, Outcome)> {
         let started = std::time::Instant::now();
@@ -514,19 +639,19 @@ where
         conn.transaction::<(), anyhow::Error, _>(async |conn| {
             let ids: Vec<uuid::Uuid> = envelopes.iter().map(|(_, e)| e.id).collect();
             let mut fresh = doithoai_bus::inbox::record_many(conn, &self.durable, &ids).await?;
-            for (trace_id, envelope) in envelopes {
-                // Processed before (or twice in this batch): skipped.
-                if !fresh.remove(&envelope.id) {
-                    continue;
-                }
-                let span = tracing::info_span!("event", trace_id = %trace_id, event = %envelope.event, consumer = %self.durable);
-                match (self.handler)(conn, &self.ctx, envelope).instrument(span).await {
-                    Ok(()) => {}
-                    Err(ConsumeError::Transient(e)) => return Err(e),
-                    Err(ConsumeError::Poison(p)) => anyhow::bail!("poison: {p}"),
-                }
+            // Processed before (or twice in this batch): skipped.
+            let new: Vec<_> = envelopes
+                .into_iter()
+                .filter(|(_, e)| fresh.remove(&e.id))
+                .collect();
+            if new.is_empty() {
+                return Ok(());
             }
-            Ok(())
+            match self.apply.apply(conn, &self.durable, new).await {
+                Ok(()) => Ok(()),
+                Err(ConsumeError::Transient(e)) => Err(e),
+                Err(ConsumeError::Poison(p)) => anyhow::bail!("poison: {p}"),
+            }
         })
         .await
     }
@@ -538,7 +663,6 @@ where
             Err(e) => return Single::Dead(format!("undecodable payload: {e}")),
         };
         let trace_id = message_trace_id(msg);
-        let span = tracing::info_span!("event", trace_id = %trace_id, event = %envelope.event, consumer = %self.durable);
         let mut conn = match self.core.pool.get().await {
             Ok(c) => c,
             Err(e) => return Single::Retry(format!("database unavailable: {e}")),
@@ -548,7 +672,9 @@ where
                 if !doithoai_bus::inbox::record(conn, &self.durable, envelope.id).await? {
                     return Ok(());
                 }
-                (self.handler)(conn, &self.ctx, envelope).instrument(span).await
+                self.apply
+                    .apply(conn, &self.durable, vec![(trace_id, envelope)])
+                    .await
             })
             .await;
         match result {
@@ -572,7 +698,9 @@ where
             deliveries: doithoai_bus::consumer::delivered(msg),
         };
         let stored = match self.core.pool.get().await {
-            Ok(mut conn) => doithoai_bus::dead_letter::record(&mut conn, &letter).await.map_err(anyhow::Error::from),
+            Ok(mut conn) => doithoai_bus::dead_letter::record(&mut conn, &letter)
+                .await
+                .map_err(anyhow::Error::from),
             Err(e) => Err(e.into()),
         };
         match stored {
@@ -596,8 +724,7 @@ where
 
 /// The trace id a message carries in its `traceparent` header (or a new one).
 fn message_trace_id(msg: &jetstream::Message) -> String {
-    msg
-        .headers
+    msg.headers
         .as_ref()
         .and_then(|h| h.get("traceparent"))
         .and_then(|v| doithoai_telemetry::trace_id_from_traceparent(v.as_str()))
@@ -756,11 +883,13 @@ async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
         "nats": if nats { "up" } else { "down" },
     });
     if db {
-        HttpResponse::Ok().insert_header((actix_web::http::header::CACHE_CONTROL, "no-store")).json(serde_json::json!({
-            "status": if nats { "ready" } else { "ready_nats_down" },
-            "service": core.service,
-            "checks": checks,
-        }))
+        HttpResponse::Ok()
+            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+            .json(serde_json::json!({
+                "status": if nats { "ready" } else { "ready_nats_down" },
+                "service": core.service,
+                "checks": checks,
+            }))
     } else {
         let mut res = Problem::unavailable(lang, "unreachable: database").response();
         res.headers_mut().insert(

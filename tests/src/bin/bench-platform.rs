@@ -19,7 +19,7 @@
 use doithoai_journeys::{Service, submission};
 use doithoai_testkit::{SmtpSink, TestEnv};
 use futures_util::StreamExt;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::Semaphore;
@@ -85,37 +85,30 @@ fn tracking_code(text: &str) -> Option<String> {
 }
 
 /// Watches the SMTP server's folder: each acknowledgement's tracking code, at the time the
-/// server wrote it.
+/// server wrote it (the file's modification time). The server numbers its files in order, so
+/// the watcher reads each new one once and never lists the folder.
 async fn watch_mail(dir: std::path::PathBuf, seen: Arc<Mutex<Seen>>, stop: Arc<tokio::sync::Notify>) {
-    let mut read: HashSet<std::path::PathBuf> = HashSet::new();
+    let mut next = 1u64;
     loop {
-        if let Ok(entries) = std::fs::read_dir(&dir) {
-            for e in entries.filter_map(Result::ok) {
-                let path = e.path();
-                if path.extension().is_none_or(|x| x != "eml") || read.contains(&path) {
-                    continue;
-                }
-                let (Ok(raw), Ok(meta)) = (std::fs::read_to_string(&path), e.metadata()) else {
-                    continue;
-                };
-                read.insert(path);
-                let text = doithoai_testkit::decode_eml(&raw);
-                if !text.contains("đã tiếp nhận phản ánh") {
-                    if std::env::var("BENCH_DEBUG").is_ok() {
-                        eprintln!("not an acknowledgement: {}", text.chars().take(600).collect::<String>());
-                    }
-                    continue;
-                }
-                let after = text.split_once("Mã tra cứu: ").map(|(_, t)| t).unwrap_or("");
-                if let (Some(code), Ok(at)) = (tracking_code(after), meta.modified())
-                    && let Ok(mut s) = seen.lock()
-                {
-                    s.acknowledged.insert(code, at);
-                }
+        loop {
+            let path = dir.join(format!("{next:06}.eml"));
+            let (Ok(raw), Ok(meta)) = (std::fs::read_to_string(&path), std::fs::metadata(&path)) else {
+                break;
+            };
+            next += 1;
+            let text = doithoai_testkit::decode_eml(&raw);
+            if !text.contains("đã tiếp nhận phản ánh") {
+                continue;
+            }
+            let after = text.split_once("Mã tra cứu: ").map(|(_, t)| t).unwrap_or("");
+            if let (Some(code), Ok(at)) = (tracking_code(after), meta.modified())
+                && let Ok(mut s) = seen.lock()
+            {
+                s.acknowledged.insert(code, at);
             }
         }
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            _ = tokio::time::sleep(Duration::from_millis(50)) => {}
             _ = stop.notified() => return,
         }
     }
@@ -138,7 +131,12 @@ async fn start(replicas: usize) -> anyhow::Result<Platform> {
                 .set("INTAKE_SUBMIT_PER_MINUTE", "0")
                 .set("INTAKE_LOOKUP_PER_MINUTE", "0")
                 .set("NOTIFICATION_SMTP_URL", &smtp.url())
-                .set("NOTIFICATION_SMS_DIR", &std::env::temp_dir().join(format!("{ns}-sms")).to_string_lossy())
+                .set(
+                    "NOTIFICATION_SMS_DIR",
+                    &std::env::temp_dir()
+                        .join(format!("{ns}-sms"))
+                        .to_string_lossy(),
+                )
                 .set("HTTP_WORKERS", "2")
                 .set("DB_POOL_SIZE", "8")
                 .set("RUST_LOG", "warn");
@@ -165,7 +163,13 @@ struct Run {
     sampled: usize,
 }
 
-async fn run_rate(p: &Platform, rate: f64, seconds: u64, sample: u64, offset: usize) -> anyhow::Result<Run> {
+async fn run_rate(
+    p: &Platform,
+    rate: f64,
+    seconds: u64,
+    sample: u64,
+    offset: usize,
+) -> anyhow::Result<Run> {
     let nats = async_nats_connect().await?;
     let seen = Arc::new(Mutex::new(Seen::default()));
     // Routed events, as they reach NATS.
@@ -185,7 +189,11 @@ async fn run_rate(p: &Platform, rate: f64, seconds: u64, sample: u64, offset: us
         }
     });
     let stop_mail = Arc::new(tokio::sync::Notify::new());
-    let mail_task = tokio::spawn(watch_mail(p.smtp.dir.clone(), seen.clone(), stop_mail.clone()));
+    let mail_task = tokio::spawn(watch_mail(
+        p.smtp.dir.clone(),
+        seen.clone(),
+        stop_mail.clone(),
+    ));
 
     let intakes: Vec<String> = p
         .services
@@ -254,9 +262,14 @@ async fn run_rate(p: &Platform, rate: f64, seconds: u64, sample: u64, offset: us
                 drop(_permit);
                 let deadline = Instant::now() + Duration::from_secs(60);
                 while Instant::now() < deadline {
-                    if let Ok(r) = client.get(format!("{base}/api/v1/petitions/{code}")).send().await
+                    if let Ok(r) = client
+                        .get(format!("{base}/api/v1/petitions/{code}"))
+                        .send()
+                        .await
                         && let Ok(v) = r.json::<serde_json::Value>().await
-                        && v["holder"]["code"].as_str().is_some_and(|h| h.contains(':'))
+                        && v["holder"]["code"]
+                            .as_str()
+                            .is_some_and(|h| h.contains(':'))
                     {
                         if let Ok(mut s) = seen.lock() {
                             s.tracked.insert(code.clone(), SystemTime::now());
@@ -275,7 +288,9 @@ async fn run_rate(p: &Platform, rate: f64, seconds: u64, sample: u64, offset: us
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let done = seen.lock().map(|s| {
-            s.accepted.keys().all(|c| s.routed.contains_key(c) && s.acknowledged.contains_key(c))
+            s.accepted
+                .keys()
+                .all(|c| s.routed.contains_key(c) && s.acknowledged.contains_key(c))
         });
         if matches!(done, Ok(true)) || Instant::now() > deadline {
             break;
@@ -286,7 +301,10 @@ async fn run_rate(p: &Platform, rate: f64, seconds: u64, sample: u64, offset: us
     let _ = mail_task.await;
     routed_task.abort();
     let s = seen.lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
-    let mut accept = accept_lat.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.clone();
+    let mut accept = accept_lat
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .clone();
     accept.sort();
     Ok(Run {
         offered: rate,
@@ -349,18 +367,51 @@ async fn main() -> anyhow::Result<()> {
             && percentile(&r.routed, 0.99) <= Duration::from_secs(1)
             && percentile(&r.acknowledged, 0.99) <= Duration::from_secs(2)
             && r.sampled > 0;
-        println!("  held: {}", if ok { "yes" } else { "no (fell behind or lost)" });
+        println!(
+            "  held: {}",
+            if ok {
+                "yes"
+            } else {
+                "no (fell behind or lost)"
+            }
+        );
         if ok {
             held = Some(r.offered);
         }
     }
     if std::env::var("BENCH_METRICS").is_ok() {
+        use diesel_async::{AsyncConnection, RunQueryDsl};
+        #[derive(diesel::QueryableByName)]
+        struct Lag {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            line: String,
+        }
+        if let Some(n) = p.services.iter().find(|s| s.name == "notification") {
+            let mut conn = diesel_async::AsyncPgConnection::establish(&n.env.database_url).await?;
+            let rows: Vec<Lag> = diesel::sql_query(
+                "SELECT channel || ': owed→sent p50 ' || round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at))::numeric * 1000) || ' ms, p99 ' || \
+                 round(percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM sent_at - created_at))::numeric * 1000) || ' ms, ' || count(*) || ' sent over ' || \
+                 round(extract(epoch FROM max(sent_at) - min(sent_at))::numeric, 1) || ' s' AS line FROM messages WHERE status = 'sent' GROUP BY channel",
+            )
+            .load(&mut conn)
+            .await?;
+            for r in rows {
+                println!("  notification {}", r.line);
+            }
+        }
         let client = reqwest::Client::new();
         for svc in &p.services {
-            let text = client.get(format!("{}/metrics", svc.base())).send().await?.text().await?;
+            let text = client
+                .get(format!("{}/metrics", svc.base()))
+                .send()
+                .await?
+                .text()
+                .await?;
             for line in text.lines().filter(|l| {
-                (l.contains("consumer_batch_messages_sum") || l.contains("consumer_batch_messages_count")
-                    || l.contains("consumer_batch_seconds_sum") || l.contains("batch_fallbacks_total")
+                (l.contains("consumer_batch_messages_sum")
+                    || l.contains("consumer_batch_messages_count")
+                    || l.contains("consumer_batch_seconds_sum")
+                    || l.contains("batch_fallbacks_total")
                     || l.contains("outbox_published_total"))
                     && !l.starts_with('#')
             }) {

@@ -1,6 +1,6 @@
 //! One handler per lifecycle event.
 
-use crate::store::petitions::{NewTimelineEntry, record_step};
+use crate::store::petitions::{NewTimelineEntry, StepRecord, record_steps};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
 use doithoai_contracts::{
@@ -32,32 +32,24 @@ struct Step {
     due_at: Option<DateTime<Utc>>,
 }
 
-/// Records a step in the petition's timeline, inside the consumer's transaction.
-async fn apply(conn: &mut AsyncPgConnection, step: Step) -> Result<(), ConsumeError> {
-    {
-        let entry = NewTimelineEntry {
-            petition_id: step.petition_id,
-            at: step.at,
-            status: step.status.to_owned(),
-            actor: step.actor.clone(),
-            note: Some(step.note.clone()),
-            event_id: Some(step.event_id),
-        };
-        if !record_step(conn, entry, step.holder.clone(), step.due_at).await? {
-            // Intake's own row comes first (its event is published after its commit), so an
-            // unknown petition means the event is not ours to track.
-            return Err(ConsumeError::Poison(format!(
-                "unknown petition {}",
-                step.petition_id
-            )));
+impl Step {
+    fn record(self) -> StepRecord {
+        StepRecord {
+            entry: NewTimelineEntry {
+                petition_id: self.petition_id,
+                at: self.at,
+                status: self.status.to_owned(),
+                actor: self.actor,
+                note: Some(self.note),
+                event_id: Some(self.event_id),
+            },
+            holder: self.holder,
+            due_at: self.due_at,
         }
-        Ok(())
     }
 }
 
-async fn on_routed(
-    conn: &mut AsyncPgConnection,
-    env: Envelope<PetitionRoutedV1>) -> Result<(), ConsumeError> {
+fn on_routed(env: Envelope<PetitionRoutedV1>) -> Step {
     let d = env.data;
     let holder = format!("{} – {}", d.department_name, d.unit_name);
     let note = match d.reason_code.as_str() {
@@ -78,110 +70,79 @@ async fn on_routed(
             local_date(d.due_at)
         ),
     };
-    apply(
-        conn,
-        Step {
-            event_id: env.id,
-            petition_id: d.petition_id,
-            at: env.occurred_at,
-            status: if d.reason_code == "transfer" {
-                "transferred"
-            } else {
-                "routed"
-            },
-            actor: d.actor,
-            note,
-            holder: Some((format!("{}:{}", d.unit, d.department), holder)),
-            due_at: Some(d.due_at),
+    Step {
+        event_id: env.id,
+        petition_id: d.petition_id,
+        at: env.occurred_at,
+        status: if d.reason_code == "transfer" {
+            "transferred"
+        } else {
+            "routed"
         },
-    )
-    .await
+        actor: d.actor,
+        note,
+        holder: Some((format!("{}:{}", d.unit, d.department), holder)),
+        due_at: Some(d.due_at),
+    }
 }
 
-async fn on_transferred(
-    conn: &mut AsyncPgConnection,
-    env: Envelope<PetitionTransferredV1>,
-) -> Result<(), ConsumeError> {
+fn on_transferred(env: Envelope<PetitionTransferredV1>) -> Step {
     let d = env.data;
-    apply(
-        conn,
-        Step {
-            event_id: env.id,
-            petition_id: d.petition_id,
-            at: env.occurred_at,
-            status: "transferred",
-            actor: Some(d.actor),
-            note: format!(
-                "Chuyển đến {} (ngoài thẩm quyền): {}",
-                d.to_unit_name, d.reason
-            ),
-            holder: Some((d.to_unit.clone(), d.to_unit_name)),
-            due_at: None,
-        },
-    )
-    .await
+    Step {
+        event_id: env.id,
+        petition_id: d.petition_id,
+        at: env.occurred_at,
+        status: "transferred",
+        actor: Some(d.actor),
+        note: format!(
+            "Chuyển đến {} (ngoài thẩm quyền): {}",
+            d.to_unit_name, d.reason
+        ),
+        holder: Some((d.to_unit.clone(), d.to_unit_name)),
+        due_at: None,
+    }
 }
 
-async fn on_answered(
-    conn: &mut AsyncPgConnection,
-    env: Envelope<PetitionAnsweredV1>,
-) -> Result<(), ConsumeError> {
+fn on_answered(env: Envelope<PetitionAnsweredV1>) -> Step {
     let d = env.data;
-    apply(
-        conn,
-        Step {
-            event_id: env.id,
-            petition_id: d.petition_id,
-            at: d.answered_at,
-            status: "answered",
-            actor: Some(d.signed_by),
-            note: format!("Đã có văn bản trả lời số {}", d.official_number),
-            holder: Some((d.unit.clone(), d.unit_name)),
-            due_at: None,
-        },
-    )
-    .await
+    Step {
+        event_id: env.id,
+        petition_id: d.petition_id,
+        at: d.answered_at,
+        status: "answered",
+        actor: Some(d.signed_by),
+        note: format!("Đã có văn bản trả lời số {}", d.official_number),
+        holder: Some((d.unit.clone(), d.unit_name)),
+        due_at: None,
+    }
 }
 
-async fn on_published(
-    conn: &mut AsyncPgConnection,
-    env: Envelope<PetitionPublishedV1>,
-) -> Result<(), ConsumeError> {
+fn on_published(env: Envelope<PetitionPublishedV1>) -> Step {
     let d = env.data;
-    apply(
-        conn,
-        Step {
-            event_id: env.id,
-            petition_id: d.petition_id,
-            at: d.published_at,
-            status: "published",
-            actor: None,
-            note: format!("Công khai kết quả tại {}", d.public_path),
-            holder: None,
-            due_at: None,
-        },
-    )
-    .await
+    Step {
+        event_id: env.id,
+        petition_id: d.petition_id,
+        at: d.published_at,
+        status: "published",
+        actor: None,
+        note: format!("Công khai kết quả tại {}", d.public_path),
+        holder: None,
+        due_at: None,
+    }
 }
 
-async fn on_refused(
-    conn: &mut AsyncPgConnection,
-    env: Envelope<PetitionRefusedV1>) -> Result<(), ConsumeError> {
+fn on_refused(env: Envelope<PetitionRefusedV1>) -> Step {
     let d = env.data;
-    apply(
-        conn,
-        Step {
-            event_id: env.id,
-            petition_id: d.petition_id,
-            at: d.refused_at,
-            status: "not_accepted",
-            actor: Some(d.actor),
-            note: format!("Không tiếp nhận: {}", d.reason),
-            holder: Some((d.unit.clone(), d.unit_name)),
-            due_at: None,
-        },
-    )
-    .await
+    Step {
+        event_id: env.id,
+        petition_id: d.petition_id,
+        at: d.refused_at,
+        status: "not_accepted",
+        actor: Some(d.actor),
+        note: format!("Không tiếp nhận: {}", d.reason),
+        holder: Some((d.unit.clone(), d.unit_name)),
+        due_at: None,
+    }
 }
 
 /// Consumer of scheduling's `conference.noticed` and `conference.cancelled`, in the order they
@@ -240,19 +201,32 @@ fn retype<T: serde::de::DeserializeOwned>(
 }
 
 /// Dispatches a lifecycle event to its handler by its name.
-pub async fn on_step(
+pub async fn on_steps(
     conn: &mut AsyncPgConnection,
-    env: Envelope<serde_json::Value>,
+    batch: Vec<Envelope<serde_json::Value>>,
 ) -> Result<(), ConsumeError> {
     use doithoai_contracts::subjects as s;
-    match env.event.as_str() {
-        s::PETITION_ROUTED => on_routed(conn, retype(env)?).await,
-        s::PETITION_TRANSFERRED => on_transferred(conn, retype(env)?).await,
-        s::PETITION_REFUSED => on_refused(conn, retype(env)?).await,
-        s::PETITION_ANSWERED => on_answered(conn, retype(env)?).await,
-        s::PETITION_PUBLISHED => on_published(conn, retype(env)?).await,
-        other => Err(ConsumeError::Poison(format!(
-            "intake does not track {other}"
-        ))),
+    let mut steps = Vec::with_capacity(batch.len());
+    for env in batch {
+        let step = match env.event.as_str() {
+            s::PETITION_ROUTED => on_routed(retype(env)?),
+            s::PETITION_TRANSFERRED => on_transferred(retype(env)?),
+            s::PETITION_REFUSED => on_refused(retype(env)?),
+            s::PETITION_ANSWERED => on_answered(retype(env)?),
+            s::PETITION_PUBLISHED => on_published(retype(env)?),
+            other => {
+                return Err(ConsumeError::Poison(format!(
+                    "intake does not track {other}"
+                )));
+            }
+        };
+        steps.push(step.record());
     }
+    let unknown = record_steps(conn, steps).await?;
+    if let Some(id) = unknown.first() {
+        // Intake's own row comes first (its event is published after its commit), so an
+        // unknown petition means the event is not ours to track.
+        return Err(ConsumeError::Poison(format!("unknown petition {id}")));
+    }
+    Ok(())
 }

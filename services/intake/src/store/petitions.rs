@@ -92,50 +92,117 @@ pub fn status_rank(status: &str) -> u8 {
     }
 }
 
-/// Records a lifecycle step: a timeline entry always; status, holder and due date when the step
-/// does not move the petition backwards. Returns false if the petition is unknown.
-pub async fn record_step(
+
+/// A lifecycle step to record: its timeline entry, and the holder and due date it brings.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    pub entry: NewTimelineEntry,
+    pub holder: Option<(String, String)>,
+    pub due_at: Option<DateTime<Utc>>,
+}
+
+/// Records many steps, in order, with a fixed number of statements: the petitions are read
+/// (and locked) at once, their new status, holder and due date computed as [`record_step`]
+/// would one step after another (a timeline entry always; status, holder and due date when the step
+/// does not move the petition backwards), then written with one `UPDATE` and the timeline entries with
+/// one `INSERT`. Returns the ids of petitions it does not know (their steps are not recorded).
+pub async fn record_steps(
     conn: &mut AsyncPgConnection,
-    entry: NewTimelineEntry,
-    holder: Option<(String, String)>,
-    due_at: Option<DateTime<Utc>>,
-) -> QueryResult<bool> {
-    let current: Option<String> = petitions::table
-        .find(entry.petition_id)
-        .select(petitions::status)
-        .for_update()
-        .first(conn)
-        .await
-        .optional()?;
-    let Some(current) = current else {
-        return Ok(false);
-    };
-    if status_rank(&entry.status) >= status_rank(&current) {
-        diesel::update(petitions::table.find(entry.petition_id))
-            .set(petitions::status.eq(&entry.status))
-            .execute(conn)
-            .await?;
-        if let Some((code, name)) = holder {
-            diesel::update(petitions::table.find(entry.petition_id))
-                .set((
-                    petitions::holder_code.eq(code),
-                    petitions::holder_name.eq(name),
-                ))
-                .execute(conn)
-                .await?;
-        }
-        if let Some(due) = due_at {
-            diesel::update(petitions::table.find(entry.petition_id))
-                .set(petitions::due_at.eq(due))
-                .execute(conn)
-                .await?;
-        }
+    steps: Vec<StepRecord>,
+) -> QueryResult<Vec<Uuid>> {
+    use std::collections::HashMap;
+    if steps.is_empty() {
+        return Ok(Vec::new());
     }
-    diesel::insert_into(petition_timeline::table)
-        .values(&entry)
+    let ids: Vec<Uuid> = steps.iter().map(|s| s.entry.petition_id).collect();
+    let current: Vec<(Uuid, String)> = petitions::table
+        .filter(petitions::id.eq_any(&ids))
+        .select((petitions::id, petitions::status))
+        .for_update()
+        .load(conn)
+        .await?;
+    /// A petition's state as the batch's steps move it.
+    struct State {
+        status: String,
+        holder: Option<(String, String)>,
+        due_at: Option<DateTime<Utc>>,
+        changed: bool,
+    }
+    let mut states: HashMap<Uuid, State> = current
+        .into_iter()
+        .map(|(id, status)| {
+            (
+                id,
+                State {
+                    status,
+                    holder: None,
+                    due_at: None,
+                    changed: false,
+                },
+            )
+        })
+        .collect();
+    let mut unknown = Vec::new();
+    let mut entries = Vec::with_capacity(steps.len());
+    for step in steps {
+        let Some(state) = states.get_mut(&step.entry.petition_id) else {
+            unknown.push(step.entry.petition_id);
+            continue;
+        };
+        if status_rank(&step.entry.status) >= status_rank(&state.status) {
+            state.status = step.entry.status.clone();
+            state.holder = step.holder.or(state.holder.take());
+            state.due_at = step.due_at.or(state.due_at);
+            state.changed = true;
+        }
+        entries.push(step.entry);
+    }
+    let changed: Vec<(&Uuid, &State)> = states.iter().filter(|(_, s)| s.changed).collect();
+    if !changed.is_empty() {
+        use diesel::sql_types::{Array, Nullable, Text, Timestamptz};
+        diesel::sql_query(
+            "UPDATE petitions p SET status = u.status, \
+                 holder_code = COALESCE(u.holder_code, p.holder_code), \
+                 holder_name = COALESCE(u.holder_name, p.holder_name), \
+                 due_at = COALESCE(u.due_at, p.due_at) \
+             FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) \
+                 AS u(id, status, holder_code, holder_name, due_at) \
+             WHERE p.id = u.id",
+        )
+        .bind::<Array<diesel::sql_types::Uuid>, _>(
+            changed.iter().map(|(id, _)| **id).collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(
+            changed
+                .iter()
+                .map(|(_, s)| s.status.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Text>>, _>(
+            changed
+                .iter()
+                .map(|(_, s)| s.holder.as_ref().map(|h| h.0.clone()))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Text>>, _>(
+            changed
+                .iter()
+                .map(|(_, s)| s.holder.as_ref().map(|h| h.1.clone()))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Timestamptz>>, _>(
+            changed.iter().map(|(_, s)| s.due_at).collect::<Vec<_>>(),
+        )
         .execute(conn)
         .await?;
-    Ok(true)
+    }
+    if !entries.is_empty() {
+        diesel::insert_into(petition_timeline::table)
+            .values(&entries)
+            .execute(conn)
+            .await?;
+    }
+    Ok(unknown)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -110,8 +110,12 @@ async fn a_postgres_restart_under_load_costs_no_acknowledged_submission_and_no_5
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut writers = Vec::new();
     for _ in 0..16 {
-        let (app, accepted, statuses, stop) =
-            (app.clone(), accepted.clone(), statuses.clone(), stop.clone());
+        let (app, accepted, statuses, stop) = (
+            app.clone(),
+            accepted.clone(),
+            statuses.clone(),
+            stop.clone(),
+        );
         writers.push(tokio::spawn(async move {
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let Ok(res) = app
@@ -125,11 +129,17 @@ async fn a_postgres_restart_under_load_costs_no_acknowledged_submission_and_no_5
                 };
                 let status = res.status().as_u16();
                 if status == 503 {
-                    assert!(res.headers().contains_key("retry-after"), "503 without Retry-After");
+                    assert!(
+                        res.headers().contains_key("retry-after"),
+                        "503 without Retry-After"
+                    );
                 }
                 if status == 201 {
                     let v: Value = res.json().await.unwrap();
-                    accepted.lock().unwrap().push(v["tracking_code"].as_str().unwrap().to_owned());
+                    accepted
+                        .lock()
+                        .unwrap()
+                        .push(v["tracking_code"].as_str().unwrap().to_owned());
                 }
                 statuses.lock().unwrap().push(status);
             }
@@ -157,11 +167,21 @@ async fn a_postgres_restart_under_load_costs_no_acknowledged_submission_and_no_5
 
     // Every acknowledged submission is stored and reaches the stream exactly once.
     let accepted = accepted.lock().unwrap().clone();
-    assert!(accepted.len() > 100, "load ran: {} accepted", accepted.len());
+    assert!(
+        accepted.len() > 100,
+        "load ran: {} accepted",
+        accepted.len()
+    );
     let expected = accepted.len() + 1;
-    let published = doithoai_testkit::stream_messages(&app.env.namespace, "intake", ">", expected, Duration::from_secs(60))
-        .await
-        .unwrap();
+    let published = doithoai_testkit::stream_messages(
+        &app.env.namespace,
+        "intake",
+        ">",
+        expected,
+        Duration::from_secs(60),
+    )
+    .await
+    .unwrap();
     let codes: HashSet<String> = published
         .iter()
         .map(|m| {

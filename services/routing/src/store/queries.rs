@@ -265,3 +265,69 @@ pub async fn review_required(conn: &mut AsyncPgConnection, unit: &str) -> QueryR
         .map(|(_, r)| *r)
         .unwrap_or(false))
 }
+
+/// Records the first assignment of many petitions and their history rows: two statements for
+/// the whole batch (a petition seen twice keeps its last row).
+pub async fn record_initial_many(
+    conn: &mut AsyncPgConnection,
+    batch: &[Assignment],
+) -> QueryResult<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let mut seen = std::collections::HashSet::new();
+    let unique: Vec<&Assignment> = batch
+        .iter()
+        .rev()
+        .filter(|a| seen.insert(a.petition_id))
+        .collect();
+    let rows: Vec<_> = unique
+        .iter()
+        .map(|a| {
+            (
+                assignments::petition_id.eq(a.petition_id),
+                assignments::tracking_code.eq(&a.tracking_code),
+                assignments::origin_unit.eq(&a.origin_unit),
+                assignments::unit_code.eq(&a.unit_code),
+                assignments::department_code.eq(&a.department_code),
+                assignments::received_at.eq(a.received_at),
+                assignments::due_at.eq(a.due_at),
+                assignments::status.eq(&a.status),
+                assignments::petition.eq(&a.petition),
+            )
+        })
+        .collect();
+    use diesel::upsert::excluded;
+    diesel::insert_into(assignments::table)
+        .values(rows)
+        .on_conflict(assignments::petition_id)
+        .do_update()
+        .set((
+            assignments::unit_code.eq(excluded(assignments::unit_code)),
+            assignments::department_code.eq(excluded(assignments::department_code)),
+            assignments::due_at.eq(excluded(assignments::due_at)),
+            assignments::status.eq(excluded(assignments::status)),
+            assignments::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    let history: Vec<_> = unique
+        .iter()
+        .map(|a| {
+            (
+                routing_history::petition_id.eq(a.petition_id),
+                routing_history::actor.eq("system"),
+                routing_history::action.eq("initial"),
+                routing_history::from_unit.eq(None::<String>),
+                routing_history::to_unit.eq(&a.unit_code),
+                routing_history::department.eq(&a.department_code),
+                routing_history::reason.eq(None::<String>),
+            )
+        })
+        .collect();
+    diesel::insert_into(routing_history::table)
+        .values(history)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -22,7 +22,14 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!(USAGE);
     };
     anyhow::ensure!(
-        ["intake", "routing", "answering", "scheduling", "notification"].contains(&service.as_str()),
+        [
+            "intake",
+            "routing",
+            "answering",
+            "scheduling",
+            "notification"
+        ]
+        .contains(&service.as_str()),
         "unknown service {service}\n{USAGE}"
     );
     let settings = Settings::load(service)?;
@@ -42,7 +49,10 @@ async fn main() -> anyhow::Result<()> {
         }
         "replay" => {
             let id = match args.get(2) {
-                Some(v) => Some(v.parse::<i64>().map_err(|_| anyhow::anyhow!("id must be a number\n{USAGE}"))?),
+                Some(v) => Some(
+                    v.parse::<i64>()
+                        .map_err(|_| anyhow::anyhow!("id must be a number\n{USAGE}"))?,
+                ),
                 None => None,
             };
             let n = doithoai_bus::dead_letter::replay(&mut conn, id).await?;
