@@ -230,7 +230,9 @@ pub async fn assert_service_basics(base: &str, service: &str) -> anyhow::Result<
             "{service}_http_requests_total{{method=\"GET\",route=\"/healthz\",status=\"200\"}} 1"
         ),
         format!("{service}_http_request_duration_seconds_bucket"),
-        format!("{service}_outbox_backlog_messages 0"),
+        format!("{service}_outbox_backlog_messages "),
+        format!("{service}_dead_letter_messages 0"),
+        format!("{service}_nats_connected 1"),
     ] {
         anyhow::ensure!(metrics.contains(&name), "metrics lack {name}:\n{metrics}");
     }

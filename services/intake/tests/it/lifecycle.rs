@@ -144,3 +144,72 @@ async fn tracking_view_follows_routing_and_answering_events_and_keeps_an_append_
         .await;
     assert!(edit.is_err(), "the timeline is append-only");
 }
+
+/// An event that can never be read is set aside as a dead letter (with the reason, counted,
+/// not retried forever) and does not hold up the events after it; a replay sends it back
+/// through the outbox.
+#[tokio::test]
+async fn an_undecodable_event_becomes_a_dead_letter_and_its_neighbours_are_applied() {
+    let app = spawn_app().await;
+    let receipt: Value = app.post(&valid_body()).await.json().await.unwrap();
+    let code = receipt["tracking_code"].as_str().unwrap().to_owned();
+    let received: PetitionReceivedV1 = serde_json::from_slice(&app.events(1).await[0].payload)
+        .map(|e: Envelope<PetitionReceivedV1>| e.data)
+        .unwrap();
+    // A routed event whose payload is not what routing publishes.
+    publish(
+        &app,
+        subjects::ROUTING,
+        subjects::PETITION_ROUTED,
+        "phuong-lang",
+        serde_json::json!({"petition_id": "not-a-uuid"}),
+    )
+    .await;
+    publish(
+        &app,
+        subjects::ROUTING,
+        subjects::PETITION_ROUTED,
+        "phuong-lang",
+        PetitionRoutedV1 {
+            petition_id: received.petition_id,
+            tracking_code: code.clone(),
+            unit: "phuong-lang".into(),
+            unit_name: "Phường Láng".into(),
+            department: "van-phong".into(),
+            department_name: "Văn phòng HĐND và UBND".into(),
+            due_at: chrono::Utc::now() + chrono::Duration::days(10),
+            reason_code: "initial".into(),
+            reason: None,
+            actor: None,
+            review_required: false,
+            petition: received.clone(),
+        },
+    )
+    .await;
+    view_until(&app, &code, "routed").await;
+
+    let mut conn = app.core.pool.get().await.unwrap();
+    let mut letters = Vec::new();
+    for _ in 0..50 {
+        letters = doithoai_bus::dead_letter::list(&mut conn, false).await.unwrap();
+        if !letters.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0].consumer, "intake-routing-steps");
+    assert!(letters[0].reason.contains("petition.routed"), "{}", letters[0].reason);
+    assert!(letters[0].subject.ends_with(".routing.petition.routed.phuong-lang"));
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(metrics.contains("intake_dead_letter_messages 1"), "{metrics}");
+    assert!(
+        metrics.contains(r#"intake_consumer_dead_lettered_total{consumer="intake-routing-steps"} 1"#),
+        "{metrics}"
+    );
+
+    // Replayed: marked, and back in the outbox under a fresh message id.
+    assert_eq!(doithoai_bus::dead_letter::replay(&mut conn, None).await.unwrap(), 1);
+    assert!(doithoai_bus::dead_letter::list(&mut conn, false).await.unwrap().is_empty());
+    assert_eq!(doithoai_bus::dead_letter::list(&mut conn, true).await.unwrap().len(), 1);
+}

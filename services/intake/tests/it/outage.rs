@@ -154,6 +154,12 @@ async fn a_postgres_restart_under_load_costs_no_acknowledged_submission_and_no_5
     }
     let statuses = statuses.lock().unwrap().clone();
     let count = |code: u16| statuses.iter().filter(|s| **s == code).count();
+    eprintln!(
+        "during the restart: {} x 201, {} x 503, {} in all",
+        count(201),
+        count(503),
+        statuses.len()
+    );
     assert_eq!(
         statuses.iter().filter(|s| **s != 201 && **s != 503).count(),
         0,
