@@ -346,7 +346,11 @@ pub async fn deliver(
         if inflight.is_empty() {
             // Woken as soon as a consumer committed new messages; polled as a fallback (for
             // retries falling due, and messages owed by another replica).
-            let wait = if claimed_none { backoff.max(std::time::Duration::from_millis(500)) } else { std::time::Duration::ZERO };
+            let wait = if claimed_none {
+                backoff.max(std::time::Duration::from_millis(500))
+            } else {
+                std::time::Duration::ZERO
+            };
             tokio::select! {
                 _ = core.consumed().notified() => {}
                 _ = tokio::time::sleep(wait) => {}

@@ -124,7 +124,7 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         "compliance-reminder",
         s::SCHEDULING,
         s::COMPLIANCE_REMINDER,
-        |e, d| flow::on_compliance_reminder(e, d)
+        flow::on_compliance_reminder
     );
     owe!("overdue", s::ANSWERING, s::CASE_OVERDUE, |e, d| {
         flow::on_deadline(e, true, d)

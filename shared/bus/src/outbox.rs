@@ -305,7 +305,7 @@ pub enum Round {
 
 /// The advisory lock key that makes one replica of a service publish at a time (each service
 /// has a database of its own, so one key serves all).
-const RELAY_LOCK: i64 = 0x0D01_7110_A1;
+const RELAY_LOCK: i64 = 0x000D_0171_10A1;
 
 #[derive(diesel::QueryableByName)]
 struct Locked {

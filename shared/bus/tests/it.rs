@@ -224,7 +224,9 @@ async fn a_row_that_can_never_be_published_is_set_aside_and_the_rows_after_it_go
     bad_subject.subject = format!("{}.test.thing.happened.phuong lang", cfg.namespace);
     let after: Vec<NewMessage> = (3..6).map(|n| message(&cfg, n)).collect();
     let mut conn = pool.get().await.unwrap();
-    outbox::enqueue(&mut conn, &[too_big, bad_subject]).await.unwrap();
+    outbox::enqueue(&mut conn, &[too_big, bad_subject])
+        .await
+        .unwrap();
     outbox::enqueue(&mut conn, &after).await.unwrap();
     drop(conn);
     let relay = Relay::new(
@@ -233,7 +235,11 @@ async fn a_row_that_can_never_be_published_is_set_aside_and_the_rows_after_it_go
         prometheus::IntCounter::new("x", "x").unwrap(),
     );
     assert_eq!(relay.publish_batch().await.unwrap(), Round::Published(5));
-    assert_eq!(outbox::backlog(&pool).await, Some(0), "nothing left to publish");
+    assert_eq!(
+        outbox::backlog(&pool).await,
+        Some(0),
+        "nothing left to publish"
+    );
     assert_eq!(outbox::parked(&pool).await, Some(2), "both set aside");
     let msgs =
         doithoai_testkit::stream_messages(&env.namespace, "test", ">", 4, Duration::from_secs(3))
@@ -264,19 +270,24 @@ async fn two_replicas_publish_one_at_a_time_in_commit_order() {
     let drain = |r: Relay| {
         let pool = pool.clone();
         async move {
-        for _ in 0..200 {
-            if outbox::backlog(&pool).await == Some(0) {
-                break;
+            for _ in 0..200 {
+                if outbox::backlog(&pool).await == Some(0) {
+                    break;
+                }
+                let _ = r.publish_batch().await.unwrap();
             }
-            let _ = r.publish_batch().await.unwrap();
-        }
         }
     };
     tokio::join!(drain(a), drain(b));
-    let msgs =
-        doithoai_testkit::stream_messages(&env.namespace, "test", ">", 600, Duration::from_secs(10))
-            .await
-            .unwrap();
+    let msgs = doithoai_testkit::stream_messages(
+        &env.namespace,
+        "test",
+        ">",
+        600,
+        Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
     assert_eq!(msgs.len(), 600);
     let order: Vec<u64> = msgs
         .iter()
@@ -286,5 +297,9 @@ async fn two_replicas_publish_one_at_a_time_in_commit_order() {
                 .unwrap()
         })
         .collect();
-    assert_eq!(order, (0..600).collect::<Vec<u64>>(), "the stream holds them in commit order");
+    assert_eq!(
+        order,
+        (0..600).collect::<Vec<u64>>(),
+        "the stream holds them in commit order"
+    );
 }

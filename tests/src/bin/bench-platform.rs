@@ -87,12 +87,17 @@ fn tracking_code(text: &str) -> Option<String> {
 /// Watches the SMTP server's folder: each acknowledgement's tracking code, at the time the
 /// server wrote it (the file's modification time). The server numbers its files in order, so
 /// the watcher reads each new one once and never lists the folder.
-async fn watch_mail(dir: std::path::PathBuf, seen: Arc<Mutex<Seen>>, stop: Arc<tokio::sync::Notify>) {
+async fn watch_mail(
+    dir: std::path::PathBuf,
+    seen: Arc<Mutex<Seen>>,
+    stop: Arc<tokio::sync::Notify>,
+) {
     let mut next = 1u64;
     loop {
         loop {
             let path = dir.join(format!("{next:06}.eml"));
-            let (Ok(raw), Ok(meta)) = (std::fs::read_to_string(&path), std::fs::metadata(&path)) else {
+            let (Ok(raw), Ok(meta)) = (std::fs::read_to_string(&path), std::fs::metadata(&path))
+            else {
                 break;
             };
             next += 1;
@@ -100,7 +105,10 @@ async fn watch_mail(dir: std::path::PathBuf, seen: Arc<Mutex<Seen>>, stop: Arc<t
             if !text.contains("đã tiếp nhận phản ánh") {
                 continue;
             }
-            let after = text.split_once("Mã tra cứu: ").map(|(_, t)| t).unwrap_or("");
+            let after = text
+                .split_once("Mã tra cứu: ")
+                .map(|(_, t)| t)
+                .unwrap_or("");
             if let (Some(code), Ok(at)) = (tracking_code(after), meta.modified())
                 && let Ok(mut s) = seen.lock()
             {

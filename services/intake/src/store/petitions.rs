@@ -92,7 +92,6 @@ pub fn status_rank(status: &str) -> u8 {
     }
 }
 
-
 /// A lifecycle step to record: its timeline entry, and the holder and due date it brings.
 #[derive(Debug, Clone)]
 pub struct StepRecord {

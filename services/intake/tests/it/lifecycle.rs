@@ -191,7 +191,9 @@ async fn an_undecodable_event_becomes_a_dead_letter_and_its_neighbours_are_appli
     let mut conn = app.core.pool.get().await.unwrap();
     let mut letters = Vec::new();
     for _ in 0..50 {
-        letters = doithoai_bus::dead_letter::list(&mut conn, false).await.unwrap();
+        letters = doithoai_bus::dead_letter::list(&mut conn, false)
+            .await
+            .unwrap();
         if !letters.is_empty() {
             break;
         }
@@ -199,17 +201,45 @@ async fn an_undecodable_event_becomes_a_dead_letter_and_its_neighbours_are_appli
     }
     assert_eq!(letters.len(), 1, "{letters:?}");
     assert_eq!(letters[0].consumer, "intake-routing-steps");
-    assert!(letters[0].reason.contains("petition.routed"), "{}", letters[0].reason);
-    assert!(letters[0].subject.ends_with(".routing.petition.routed.phuong-lang"));
-    let metrics = app.get("/metrics").await.text().await.unwrap();
-    assert!(metrics.contains("intake_dead_letter_messages 1"), "{metrics}");
     assert!(
-        metrics.contains(r#"intake_consumer_dead_lettered_total{consumer="intake-routing-steps"} 1"#),
+        letters[0].reason.contains("petition.routed"),
+        "{}",
+        letters[0].reason
+    );
+    assert!(
+        letters[0]
+            .subject
+            .ends_with(".routing.petition.routed.phuong-lang")
+    );
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("intake_dead_letter_messages 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics
+            .contains(r#"intake_consumer_dead_lettered_total{consumer="intake-routing-steps"} 1"#),
         "{metrics}"
     );
 
     // Replayed: marked, and back in the outbox under a fresh message id.
-    assert_eq!(doithoai_bus::dead_letter::replay(&mut conn, None).await.unwrap(), 1);
-    assert!(doithoai_bus::dead_letter::list(&mut conn, false).await.unwrap().is_empty());
-    assert_eq!(doithoai_bus::dead_letter::list(&mut conn, true).await.unwrap().len(), 1);
+    assert_eq!(
+        doithoai_bus::dead_letter::replay(&mut conn, None)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(
+        doithoai_bus::dead_letter::list(&mut conn, false)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        doithoai_bus::dead_letter::list(&mut conn, true)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
