@@ -188,40 +188,36 @@ async fn on_refused(
     }
 }
 
-/// Consumer of `conference.cancelled`: each registered question is answered in writing by
-/// the date the unit set.
-pub async fn on_conference_cancelled(
+/// Consumer of `conference.registration_cancelled`: the registered question is answered in
+/// writing by the date the unit set.
+pub async fn on_registration_cancelled(
     conn: &mut AsyncPgConnection,
-    env: Envelope<doithoai_contracts::ConferenceCancelledV1>,
+    env: Envelope<doithoai_contracts::RegistrationCancelledV1>,
 ) -> Result<(), ConsumeError> {
     let d = env.data;
-    {
-        for r in &d.registrants {
-            let n = diesel::update(
-                cases::table
-                    .find(r.petition_id)
-                    .filter(cases::status.ne_all(["approved", "refused"])),
-            )
-            .set((
-                cases::due_at.eq(d.written_answers_due_at),
-                cases::due_soon_notified.eq(false),
-                cases::overdue_notified.eq(false),
-            ))
-            .execute(conn)
-            .await?;
-            if n > 0 {
-                history(
-                    conn,
-                    r.petition_id,
-                    "system",
-                    "conference_cancelled",
-                    Some(&d.reason),
-                )
-                .await?;
-            }
-        }
-        Ok(())
+    let n = diesel::update(
+        cases::table
+            .find(d.registrant.petition_id)
+            .filter(cases::status.ne_all(["approved", "refused"])),
+    )
+    .set((
+        cases::due_at.eq(d.written_answers_due_at),
+        cases::due_soon_notified.eq(false),
+        cases::overdue_notified.eq(false),
+    ))
+    .execute(conn)
+    .await?;
+    if n > 0 {
+        history(
+            conn,
+            d.registrant.petition_id,
+            "system",
+            "conference_cancelled",
+            Some(&d.reason),
+        )
+        .await?;
     }
+    Ok(())
 }
 
 pub async fn load(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<Case>> {

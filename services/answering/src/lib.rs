@@ -47,11 +47,11 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         |conn, _, e| Box::pin(flow::on_routing_step(conn, e)),
     );
     core.consume(
-        "conference-cancelled",
+        "registration-cancelled",
         subjects::SCHEDULING,
-        &[subjects::CONFERENCE_CANCELLED],
+        &[subjects::REGISTRATION_CANCELLED],
         (),
-        |conn, _, e| Box::pin(flow::on_conference_cancelled(conn, e)),
+        |conn, _, e| Box::pin(flow::on_registration_cancelled(conn, e)),
     );
     core.spawn(deadline_watch(
         core.clone(),

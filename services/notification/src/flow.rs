@@ -195,18 +195,16 @@ pub fn on_conference_outcome(e: &doithoai_contracts::ConferenceOutcomeV1) -> Opt
     })
 }
 
-pub fn on_conference_cancelled(e: &doithoai_contracts::ConferenceCancelledV1) -> Option<Outgoing> {
-    let (subject, body) = templates::conference_cancelled(e);
-    let recipients = e
-        .registrants
-        .iter()
-        .flat_map(|r| citizen(&r.submitter))
-        .collect();
+/// A registrant of a cancelled conference: their question will be answered in writing.
+pub fn on_registration_cancelled(
+    e: &doithoai_contracts::RegistrationCancelledV1,
+) -> Option<Outgoing> {
+    let (subject, body) = templates::registration_cancelled(e);
     Some(Outgoing {
         kind: "conference_cancelled",
         unit: e.unit.clone(),
-        tracking_code: None,
-        recipients,
+        tracking_code: Some(e.registrant.tracking_code.clone()),
+        recipients: citizen(&e.registrant.submitter),
         subject,
         body,
     })
@@ -305,6 +303,7 @@ pub async fn deliver(
     use futures_util::stream::FuturesUnordered;
     use futures_util::{FutureExt, StreamExt};
     let mut inflight = FuturesUnordered::new();
+    let mut recorder: Option<doithoai_db::PooledConn> = None;
     let mut backoff = std::time::Duration::from_millis(200);
     loop {
         if *stop.borrow() && inflight.is_empty() {
@@ -369,7 +368,17 @@ pub async fn deliver(
         while let Some(Some(more)) = inflight.next().now_or_never() {
             done.push(more);
         }
-        if let Err(e) = record(core, retry, done).await {
+        // Recorded on a connection kept for it, without a pool checkout in between: the
+        // window in which a crash would resend an accepted message stays a single statement.
+        if recorder.is_none() {
+            recorder = core.pool.get().await.ok();
+        }
+        let Some(conn) = recorder.as_mut() else {
+            tracing::warn!("recording sent messages failed: database unavailable");
+            continue;
+        };
+        if let Err(e) = record(conn, retry, done).await {
+            recorder = None;
             // The lease runs out and the messages are sent again (same Message-ID).
             tracing::warn!(error = %format!("{e:#}"), "recording sent messages failed: {e:#}");
         }
@@ -399,11 +408,10 @@ async fn claim(core: &Core, retry: &Retry, n: i64) -> anyhow::Result<Vec<Claimed
 /// Records how the sends that ended went: sent ones in one statement, retries and failures
 /// one by one (rare).
 async fn record(
-    core: &Core,
+    conn: &mut AsyncPgConnection,
     retry: &Retry,
     done: Vec<(Claimed, anyhow::Result<()>)>,
 ) -> anyhow::Result<()> {
-    let mut conn = core.pool.get().await?;
     let mut sent: Vec<Uuid> = Vec::new();
     for (m, result) in done {
         match result {
@@ -418,7 +426,7 @@ async fn record(
                         messages::status.eq("failed"),
                         messages::last_error.eq(format!("{e:#}")),
                     ))
-                    .execute(&mut conn)
+                    .execute(conn)
                     .await?;
             }
             Err(e) => {
@@ -431,7 +439,7 @@ async fn record(
                         messages::next_attempt_at.eq(Utc::now() + delay),
                         messages::last_error.eq(format!("{e:#}")),
                     ))
-                    .execute(&mut conn)
+                    .execute(conn)
                     .await?;
             }
         }
@@ -443,7 +451,7 @@ async fn record(
                 messages::sent_at.eq(Utc::now()),
                 messages::last_error.eq(None::<String>),
             ))
-            .execute(&mut conn)
+            .execute(conn)
             .await?;
     }
     Ok(())

@@ -100,10 +100,10 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         |e, _| flow::on_conference_outcome(e)
     );
     owe!(
-        "conference-cancelled",
+        "registration-cancelled",
         s::SCHEDULING,
-        s::CONFERENCE_CANCELLED,
-        |e, _| flow::on_conference_cancelled(e)
+        s::REGISTRATION_CANCELLED,
+        |e, _| flow::on_registration_cancelled(e)
     );
     owe!(
         "conference-reminder",

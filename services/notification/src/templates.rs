@@ -168,11 +168,12 @@ pub fn conference_outcome(o: &doithoai_contracts::ConferenceOutcomeV1) -> (Strin
     )
 }
 
-pub fn conference_cancelled(c: &doithoai_contracts::ConferenceCancelledV1) -> (String, String) {
+pub fn registration_cancelled(c: &doithoai_contracts::RegistrationCancelledV1) -> (String, String) {
     (
         format!("Hủy hội nghị đối thoại: {}", c.title),
         format!(
-            "Kính gửi ông/bà,\n\nHội nghị \"{}\" không thể tổ chức: {}.\nCâu hỏi ông/bà đã đăng ký sẽ được trả lời bằng văn bản chậm nhất {}.{SIGNATURE}",
+            "Kính gửi ông/bà {},\n\nHội nghị \"{}\" không thể tổ chức: {}.\nCâu hỏi ông/bà đã đăng ký sẽ được trả lời bằng văn bản chậm nhất {}.{SIGNATURE}",
+            c.registrant.submitter.name,
             c.title,
             c.reason,
             date(c.written_answers_due_at)

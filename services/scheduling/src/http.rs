@@ -677,20 +677,41 @@ async fn cancel(
     let regs = flow::registrations_of(&core, c.id)
         .await
         .map_err(|e| internal(lang, e))?;
-    let event = flow::event(
-        &core,
-        subjects::CONFERENCE_CANCELLED,
-        &c.unit_code,
-        ConferenceCancelledV1 {
-            conference_id: c.id,
-            unit: c.unit_code.clone(),
-            title: c.title.clone(),
-            reason: reason.clone(),
-            written_answers_due_at: due,
-            registrants: regs.iter().map(|r| r.registrant()).collect(),
-        },
-    )
-    .map_err(|e| internal(lang, e))?;
+    // The conference's event, and one small event per registrant (not one holding them all).
+    let mut events = vec![
+        flow::event(
+            &core,
+            subjects::CONFERENCE_CANCELLED,
+            &c.unit_code,
+            ConferenceCancelledV1 {
+                conference_id: c.id,
+                unit: c.unit_code.clone(),
+                title: c.title.clone(),
+                reason: reason.clone(),
+                written_answers_due_at: due,
+                registrants: Vec::new(),
+            },
+        )
+        .map_err(|e| internal(lang, e))?,
+    ];
+    for r in &regs {
+        events.push(
+            flow::event(
+                &core,
+                subjects::REGISTRATION_CANCELLED,
+                &c.unit_code,
+                doithoai_contracts::RegistrationCancelledV1 {
+                    conference_id: c.id,
+                    unit: c.unit_code.clone(),
+                    title: c.title.clone(),
+                    reason: reason.clone(),
+                    written_answers_due_at: due,
+                    registrant: r.registrant(),
+                },
+            )
+            .map_err(|e| internal(lang, e))?,
+        );
+    }
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         diesel::update(conferences::table.find(c.id))
@@ -708,7 +729,7 @@ async fn cancel(
             ))
             .execute(conn)
             .await?;
-        doithoai_bus::outbox::enqueue(conn, &[event]).await?;
+        doithoai_bus::outbox::enqueue(conn, &events).await?;
         Ok(())
     })
     .await

@@ -114,12 +114,20 @@ async fn timers(core: Core, cal: flow::SharedCalendar, every: Duration) {
                         registrant: r.registrant(),
                     },
                 )?;
+                // Claimed atomically: of two replicas that both saw the registration, only the
+                // one whose update still finds it unreminded tells the registrant.
                 conn.transaction::<(), anyhow::Error, _>(async |conn| {
-                    diesel::update(registrations::table.find(r.petition_id))
-                        .set(registrations::reminded.eq(true))
-                        .execute(conn)
-                        .await?;
-                    doithoai_bus::outbox::enqueue(conn, &[event]).await?;
+                    let claimed = diesel::update(
+                        registrations::table
+                            .find(r.petition_id)
+                            .filter(registrations::reminded.eq(false)),
+                    )
+                    .set(registrations::reminded.eq(true))
+                    .execute(conn)
+                    .await?;
+                    if claimed == 1 {
+                        doithoai_bus::outbox::enqueue(conn, &[event]).await?;
+                    }
                     Ok(())
                 })
                 .await?;

@@ -317,7 +317,9 @@ pub struct ConferenceNoticedV1 {
 }
 
 /// `conference.cancelled`: force majeure; every registered question gets a written answer by
-/// `written_answers_due_at`.
+/// `written_answers_due_at`. Each registrant is told by a `conference.registration_cancelled`
+/// event of their own, so this one stays small whatever the number of registrants:
+/// `registrants` is always empty now (kept, defaulted, for readers of the first version).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ConferenceCancelledV1 {
     pub conference_id: Uuid,
@@ -325,7 +327,20 @@ pub struct ConferenceCancelledV1 {
     pub title: String,
     pub reason: String,
     pub written_answers_due_at: DateTime<Utc>,
+    #[serde(default)]
     pub registrants: Vec<RegistrantV1>,
+}
+
+/// `conference.registration_cancelled`: one per registered question of a cancelled
+/// conference: it will be answered in writing by `written_answers_due_at`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RegistrationCancelledV1 {
+    pub conference_id: Uuid,
+    pub unit: String,
+    pub title: String,
+    pub reason: String,
+    pub written_answers_due_at: DateTime<Utc>,
+    pub registrant: RegistrantV1,
 }
 
 /// A registered question's submitter, for telling them.

@@ -57,6 +57,7 @@ pub fn holidays_request(ns: &str) -> String {
 pub const SCHEDULING: &str = "scheduling";
 pub const CONFERENCE_NOTICED: &str = "conference.noticed";
 pub const CONFERENCE_CANCELLED: &str = "conference.cancelled";
+pub const REGISTRATION_CANCELLED: &str = "conference.registration_cancelled";
 pub const CONFERENCE_OUTCOME: &str = "conference.outcome_recorded";
 pub const CONFERENCE_RESULTS: &str = "conference.results_published";
 pub const CONFERENCE_REMINDER: &str = "conference.reminder";

@@ -25,9 +25,10 @@ async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
     );
 }
 
-/// Registrants are reminded 48 hours before, once each.
+/// Registrants are reminded 48 hours before, once each — also with two replicas whose timers
+/// both find the registration due.
 #[tokio::test]
-async fn registrants_are_reminded_48_hours_before_once() {
+async fn registrants_are_reminded_48_hours_before_once_even_by_two_replicas() {
     use diesel_async::RunQueryDsl;
     let env = TestEnv::new().set("SCHEDULING_TIMER_SECONDS", "1");
     let app = scheduling::build(env.overrides.clone())
@@ -35,6 +36,11 @@ async fn registrants_are_reminded_48_hours_before_once() {
         .expect("scheduling starts");
     let core = app.core().clone();
     tokio::spawn(app.run_until_stopped());
+    // A second replica: same database, same namespace.
+    let replica = scheduling::build(env.overrides.clone())
+        .await
+        .expect("a second replica starts");
+    tokio::spawn(replica.run_until_stopped());
     // A conference noticed earlier that starts in 30 hours, with one registered question.
     let mut conn = core.pool.get().await.unwrap();
     let id = uuid::Uuid::now_v7();
