@@ -128,23 +128,21 @@ ensure_nats_binary() {
   export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$b}"
 }
 
+# True when a NATS server new enough answers at host:port (says so); sets NATS_FOUND_VERSION.
+nats_usable() { # host port
+  NATS_FOUND_VERSION=$(nats_server_version "$1" "$2")
+  [ -n "$NATS_FOUND_VERSION" ] && version_ge "$NATS_FOUND_VERSION" "$NATS_MIN_VERSION" &&
+    log "NATS $NATS_FOUND_VERSION reachable at $1:$2"
+}
+
 ensure_nats() {
-  local v
   if reachable "$NATS_HOST" "$NATS_PORT"; then
-    v=$(nats_server_version "$NATS_HOST" "$NATS_PORT")
-    if [ -n "$v" ] && version_ge "$v" "$NATS_MIN_VERSION"; then
-      log "NATS $v reachable at $NATS_HOST:$NATS_PORT"
-      return 0
-    fi
-    log "NATS at $NATS_HOST:$NATS_PORT is ${v:-of an unknown version}, older than $NATS_MIN_VERSION: using a server of our own on port $NATS_OWN_PORT"
+    nats_usable "$NATS_HOST" "$NATS_PORT" && return 0
+    log "NATS at $NATS_HOST:$NATS_PORT is ${NATS_FOUND_VERSION:-of an unknown version}, older than $NATS_MIN_VERSION: using a server of our own on port $NATS_OWN_PORT"
     NATS_PORT="$NATS_OWN_PORT"
     if reachable "$NATS_HOST" "$NATS_PORT"; then
-      v=$(nats_server_version "$NATS_HOST" "$NATS_PORT")
-      if [ -n "$v" ] && version_ge "$v" "$NATS_MIN_VERSION"; then
-        log "NATS $v reachable at $NATS_HOST:$NATS_PORT"
-        return 0
-      fi
-      log "port $NATS_PORT answers with NATS ${v:-of an unknown version}: set NATS_OWN_PORT to a free port"
+      nats_usable "$NATS_HOST" "$NATS_PORT" && return 0
+      log "port $NATS_PORT answers with NATS ${NATS_FOUND_VERSION:-of an unknown version}: set NATS_OWN_PORT to a free port"
       return 1
     fi
   fi

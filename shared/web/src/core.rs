@@ -320,14 +320,7 @@ impl Core {
             + Sync
             + 'static,
     {
-        let spec = self.consumer_spec(name, from_service, events);
-        let applier = Arc::new(Applier {
-            core: self.clone(),
-            durable: spec.durable.clone(),
-            apply: PerMessage { ctx, handler },
-            _t: std::marker::PhantomData::<fn() -> T>,
-        });
-        self.run_consumer(spec, applier);
+        self.start_consumer::<T, _>(name, from_service, events, PerMessage { ctx, handler });
     }
 
     /// Like [`Core::consume`], but `handler` receives the whole batch of new events at once
@@ -353,17 +346,16 @@ impl Core {
             + Sync
             + 'static,
     {
-        let spec = self.consumer_spec(name, from_service, events);
-        let applier = Arc::new(Applier {
-            core: self.clone(),
-            durable: spec.durable.clone(),
-            apply: Batched { ctx, handler },
-            _t: std::marker::PhantomData::<fn() -> T>,
-        });
-        self.run_consumer(spec, applier);
+        self.start_consumer::<T, _>(name, from_service, events, Batched { ctx, handler });
     }
 
-    fn consumer_spec(&self, name: &str, from_service: &str, events: &[&str]) -> ConsumerSpec {
+    /// Declares the durable consumer `<service>-<name>` on `from_service`'s stream, filtered to
+    /// `events` for every unit, reports its lag, and runs it with `apply` until the service stops.
+    fn start_consumer<T, A>(&self, name: &str, from_service: &str, events: &[&str], apply: A)
+    where
+        T: serde::de::DeserializeOwned + Send + 'static,
+        A: Apply<T> + 'static,
+    {
         let spec = ConsumerSpec {
             stream: doithoai_contracts::subjects::stream_name(&self.bus.namespace, from_service),
             durable: format!("{}-{name}", self.service),
@@ -384,14 +376,12 @@ impl Core {
             batch: self.consumer_batch,
         };
         self.watch_consumer(spec.clone());
-        spec
-    }
-
-    fn run_consumer<T, A>(&self, spec: ConsumerSpec, applier: Arc<Applier<T, A>>)
-    where
-        T: serde::de::DeserializeOwned + Send + 'static,
-        A: Apply<T> + 'static,
-    {
+        let applier = Arc::new(Applier {
+            core: self.clone(),
+            durable: spec.durable.clone(),
+            apply,
+            _t: std::marker::PhantomData::<fn() -> T>,
+        });
         let run = doithoai_bus::consumer::run(
             self.js.clone(),
             spec,
