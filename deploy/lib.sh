@@ -155,12 +155,48 @@ ensure_nats() {
   wait_for "$NATS_HOST" "$NATS_PORT" 30 NATS
 }
 
+# A 3-node JetStream cluster for the local cluster mode: client ports NATS_CLUSTER_PORTS
+# (4331 4332 4333), route ports 2000 above them, stores in $DATA_DIR/nats-cluster/n<i>.
+# Reuses the nodes already answering. Exports NATS_URL (every node, comma-separated) and
+# NATS_REPLICAS=3 (R3 streams).
+NATS_CLUSTER_PORTS="${NATS_CLUSTER_PORTS:-4331 4332 4333}"
+ensure_nats_cluster() {
+  local ports=($NATS_CLUSTER_PORTS) i p routes urls=() conf dir
+  ensure_nats_binary
+  for p in "${ports[@]}"; do urls+=("nats://$NATS_HOST:$p"); done
+  for i in "${!ports[@]}"; do
+    p=${ports[$i]}
+    if reachable "$NATS_HOST" "$p"; then
+      nats_usable "$NATS_HOST" "$p" && continue
+      log "port $p answers with NATS ${NATS_FOUND_VERSION:-of an unknown version}: set NATS_CLUSTER_PORTS to free ports"
+      return 1
+    fi
+    routes=$(for q in "${ports[@]}"; do [ "$q" = "$p" ] || printf '"nats-route://%s:%s", ' "$NATS_HOST" $((q + 2000)); done)
+    dir="$DATA_DIR/nats-cluster/n$i"
+    mkdir -p "$dir"
+    conf="$dir/server.conf"
+    cat >"$conf" <<CONF
+server_name: n$i
+listen: $NATS_HOST:$p
+jetstream { store_dir: "$dir" }
+cluster { name: doithoai, listen: $NATS_HOST:$((p + 2000)), routes: [${routes%, }] }
+CONF
+    log "starting NATS cluster node n$i on $NATS_HOST:$p (store in $dir)"
+    "$NATS_SERVER_BIN" -c "$conf" -l "$dir/server.log" &
+    STARTED_NATS="$STARTED_NATS $!"
+  done
+  for p in "${ports[@]}"; do wait_for "$NATS_HOST" "$p" 30 "NATS cluster node"; done
+  NATS_URL=$(IFS=,; echo "${urls[*]}")
+  export NATS_URL NATS_REPLICAS=3
+}
+
 # Stops what this script started (not servers that were already running).
 stop_infrastructure() {
   if [ -n "$STARTED_NATS" ]; then
     log "stopping NATS"
-    kill "$STARTED_NATS" 2>/dev/null || true
-    wait "$STARTED_NATS" 2>/dev/null || true
+    # shellcheck disable=SC2086
+    kill $STARTED_NATS 2>/dev/null || true
+    for pid in $STARTED_NATS; do wait "$pid" 2>/dev/null || true; done
     STARTED_NATS=""
   fi
   if [ -n "$STARTED_PG" ]; then

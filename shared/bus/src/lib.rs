@@ -28,7 +28,8 @@ pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 /// Connection settings.
 #[derive(Debug, Clone)]
 pub struct BusConfig {
-    /// `NATS_URL`, default `nats://127.0.0.1:4222`.
+    /// `NATS_URL`, default `nats://127.0.0.1:4222`; a comma-separated list names the servers of
+    /// a cluster (the client moves to another when one goes away).
     pub url: String,
     /// `NATS_NAMESPACE`, default `dt`: the first token of every subject and the prefix of every
     /// stream, so deployments (and tests) sharing a server never see each other.
@@ -77,9 +78,17 @@ pub async fn connect(cfg: &BusConfig, name: &str) -> anyhow::Result<async_nats::
         .event_callback(|event| async move {
             tracing::info!(event = %event, "nats connection event: {event}");
         })
-        .connect(cfg.url.as_str())
+        .connect(server_list(&cfg.url))
         .await?;
     Ok(client)
+}
+
+/// `nats://a:4222, nats://b:4222` → each address, trimmed, empty entries skipped.
+fn server_list(url: &str) -> Vec<&str> {
+    url.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .collect()
 }
 
 /// The oldest NATS server the services run on: consumers that follow several event types in
@@ -102,6 +111,10 @@ pub fn check_server(client: &async_nats::Client) -> Result<(), ServerCheck> {
         return Err(ServerCheck::NotConnected);
     }
     let version = client.server_info().version;
+    if version.is_empty() {
+        // Connected, but the server's INFO has not been read into the client yet.
+        return Err(ServerCheck::NotConnected);
+    }
     check_version(&version).map_err(ServerCheck::Unsupported)
 }
 
@@ -178,4 +191,25 @@ pub async fn ensure_stream(
     };
     js.create_or_update_stream(config).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::server_list;
+
+    #[test]
+    fn a_nats_url_list_names_each_server_of_a_cluster() {
+        assert_eq!(
+            server_list("nats://127.0.0.1:4331, nats://127.0.0.1:4332,,nats://127.0.0.1:4333"),
+            [
+                "nats://127.0.0.1:4331",
+                "nats://127.0.0.1:4332",
+                "nats://127.0.0.1:4333"
+            ]
+        );
+        assert_eq!(
+            server_list("nats://127.0.0.1:4222"),
+            ["nats://127.0.0.1:4222"]
+        );
+    }
 }

@@ -74,12 +74,19 @@ pub fn split_database_url(url: &str) -> anyhow::Result<(String, String)> {
 }
 
 /// Creates the database named in `url` when it does not exist yet. Safe to call from several
-/// replicas at once: a concurrent creation is not an error.
+/// replicas at once: the check and the creation run under a session advisory lock named after
+/// the database (released when this connection closes), so one replica creates it and the
+/// others find it.
 pub async fn ensure_database(url: &str) -> anyhow::Result<()> {
     let (admin_url, name) = split_database_url(url)?;
     let mut admin = AsyncPgConnection::establish(&admin_url)
         .await
         .with_context(|| format!("connecting to PostgreSQL maintenance database for {name}"))?;
+    sql_query("SELECT pg_advisory_lock(hashtext('doithoai create database ' || $1))")
+        .bind::<Text, _>(&name)
+        .execute(&mut admin)
+        .await
+        .with_context(|| format!("locking the creation of database {name}"))?;
     let found: Vec<Exists> =
         sql_query("SELECT datname::text AS datname FROM pg_database WHERE datname = $1")
             .bind::<Text, _>(&name)

@@ -329,6 +329,136 @@ impl Drop for OwnNats {
     }
 }
 
+/// A JetStream cluster of the test's own: `nodes` servers (from the same binary as
+/// [`OwnNats`]) on free ports, routed to each other, each with its own store, any of which a
+/// test can kill (`kill -9`) and start again.
+pub struct NatsCluster {
+    pub dir: std::path::PathBuf,
+    ports: Vec<(u16, u16)>,
+    children: Vec<Option<std::process::Child>>,
+}
+
+impl NatsCluster {
+    /// Starts the nodes and waits until the cluster has elected its JetStream leader.
+    pub async fn start(nodes: usize) -> anyhow::Result<NatsCluster> {
+        let dir = std::env::temp_dir().join(format!("doithoai-nats-cluster-{}", unique_name()));
+        std::fs::create_dir_all(&dir)?;
+        let mut ports = Vec::new();
+        for _ in 0..nodes {
+            ports.push((free_port()?, free_port()?));
+        }
+        let mut c = NatsCluster {
+            dir,
+            children: (0..nodes).map(|_| None).collect(),
+            ports,
+        };
+        for i in 0..nodes {
+            c.start_node(i)?;
+        }
+        c.ready(Duration::from_secs(30)).await?;
+        Ok(c)
+    }
+
+    /// Every node's client URL, comma-separated (what `NATS_URL` takes).
+    pub fn url(&self) -> String {
+        (0..self.ports.len())
+            .map(|i| self.node_url(i))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
+    pub fn node_url(&self, i: usize) -> String {
+        format!("nats://127.0.0.1:{}", self.ports[i].0)
+    }
+
+    /// Starts node `i` (again), on its ports and store.
+    pub fn start_node(&mut self, i: usize) -> anyhow::Result<()> {
+        let (port, cluster_port) = self.ports[i];
+        let routes: Vec<String> = self
+            .ports
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, (_, c))| format!("\"nats-route://127.0.0.1:{c}\""))
+            .collect();
+        let node_dir = self.dir.join(format!("n{i}"));
+        std::fs::create_dir_all(&node_dir)?;
+        let conf = node_dir.join("server.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "server_name: n{i}\nlisten: 127.0.0.1:{port}\n\
+                 jetstream {{ store_dir: \"{store}\" }}\n\
+                 cluster {{ name: doithoai, listen: 127.0.0.1:{cluster_port}, routes: [{routes}] }}\n",
+                store = node_dir.display(),
+                routes = routes.join(", "),
+            ),
+        )?;
+        let child = std::process::Command::new(OwnNats::binary())
+            .arg("-c")
+            .arg(&conf)
+            .arg("-l")
+            .arg(node_dir.join("server.log"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                anyhow::anyhow!("starting nats-server (install it, or set NATS_SERVER_BIN): {e}")
+            })?;
+        self.children[i] = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        anyhow::bail!("nats-server n{i} did not start on port {port}")
+    }
+
+    /// Waits until JetStream answers through the cluster (its meta leader is elected).
+    pub async fn ready(&self, within: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Ok(client) = async_nats::connect(self.url().split(',').collect::<Vec<_>>()).await
+                && jetstream::new(client).query_account().await.is_ok()
+            {
+                return Ok(());
+            }
+            anyhow::ensure!(
+                tokio::time::Instant::now() < deadline,
+                "the NATS cluster elected no JetStream leader within {within:?} (logs in {})",
+                self.dir.display()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Kills node `i` at once (SIGKILL).
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut c) = self.children[i].take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+impl Drop for NatsCluster {
+    fn drop(&mut self) {
+        for i in 0..self.children.len() {
+            self.kill(i);
+        }
+        if std::env::var("KEEP_NATS_DIR").is_err() {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
 /// A PostgreSQL server of the test's own (initdb in a temporary folder, from the machine's
 /// PostgreSQL binaries), on a free port, that a test can restart or stop. As root it runs as
 /// the `postgres` user, since PostgreSQL refuses to run as root.
