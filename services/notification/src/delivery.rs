@@ -2,6 +2,7 @@
 //! through an HTTP gateway or, locally, text files in a folder.
 
 use lettre::message::header::ContentType;
+use lettre::transport::smtp::client::AsyncSmtpConnection;
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,8 +11,84 @@ use uuid::Uuid;
 /// Where email goes.
 #[derive(Clone)]
 pub enum Email {
+    /// A relay reached with TLS or credentials: lettre's transport and pool.
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// A plain `smtp://host:port` relay (a local MTA or sidecar): lettre's SMTP client on
+    /// connections of our own with Nagle's algorithm off (see [`PlainRelay`]).
+    Plain(std::sync::Arc<PlainRelay>),
     Folder(AsyncFileTransport<Tokio1Executor>, PathBuf),
+}
+
+/// Connections to a plain SMTP relay, kept open between sends. lettre writes a message's body
+/// and its terminating `.` in two writes; with Nagle's algorithm on (lettre's own connector
+/// leaves it on), the second waits for the server's delayed ACK of the first, about 40 ms per
+/// message. These connections set `TCP_NODELAY`, so a send costs its round trips only.
+pub struct PlainRelay {
+    addr: String,
+    hello: lettre::transport::smtp::extension::ClientId,
+    timeout: Duration,
+    idle: std::sync::Mutex<Vec<(AsyncSmtpConnection, std::time::Instant)>>,
+}
+
+/// An idle connection older than this is closed rather than reused: relays drop idle clients
+/// (Postfix after 300 s), and a send on a dropped connection would fail and wait for a retry.
+const RELAY_IDLE: Duration = Duration::from_secs(10);
+
+impl PlainRelay {
+    /// `smtp://host[:port]` with nothing else (no credentials, no query), else `None`.
+    fn from_url(url: &str, timeout: Duration) -> Option<PlainRelay> {
+        let rest = url.strip_prefix("smtp://")?.trim_end_matches('/');
+        if rest.is_empty() || rest.contains(['@', '?', '/']) {
+            return None;
+        }
+        let addr = if rest.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+            rest.to_owned()
+        } else {
+            format!("{rest}:25")
+        };
+        Some(PlainRelay {
+            addr,
+            hello: lettre::transport::smtp::extension::ClientId::default(),
+            timeout,
+            idle: std::sync::Mutex::new(Vec::new()),
+        })
+    }
+
+    async fn connect(&self) -> anyhow::Result<AsyncSmtpConnection> {
+        let tcp = tokio::net::TcpStream::connect(&self.addr).await?;
+        tcp.set_nodelay(true)?;
+        Ok(AsyncSmtpConnection::connect_with_transport(Box::new(tcp), &self.hello).await?)
+    }
+
+    fn take_idle(&self) -> Option<AsyncSmtpConnection> {
+        let mut idle = self.idle.lock().ok()?;
+        while let Some((conn, since)) = idle.pop() {
+            if since.elapsed() < RELAY_IDLE && !conn.has_broken() {
+                return Some(conn);
+            }
+        }
+        None
+    }
+
+    /// Sends on an idle connection or a new one, within the timeout; the connection goes back
+    /// to the idle list only after a clean send.
+    async fn send(&self, message: &Message) -> anyhow::Result<()> {
+        let bytes = message.formatted();
+        let envelope = message.envelope();
+        tokio::time::timeout(self.timeout, async {
+            let mut conn = match self.take_idle() {
+                Some(conn) => conn,
+                None => self.connect().await?,
+            };
+            conn.send(envelope, &bytes).await?;
+            if let Ok(mut idle) = self.idle.lock() {
+                idle.push((conn, std::time::Instant::now()));
+            }
+            anyhow::Ok(())
+        })
+        .await
+        .map_err(|_| anyhow::anyhow!("SMTP send timed out after {:?}", self.timeout))?
+    }
 }
 
 /// Where SMS goes.
@@ -37,20 +114,20 @@ impl Channels {
     /// when unset, text files in `NOTIFICATION_SMS_DIR`.
     pub fn from_settings(s: &doithoai_web::Settings) -> anyhow::Result<Channels> {
         let email = match s.raw("SMTP_URL") {
-            Some(url) => Email::Smtp(
-                AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
-                    .map_err(|e| anyhow::anyhow!("setting NOTIFICATION_SMTP_URL: {e}"))?
-                    .timeout(Some(Duration::from_secs(20)))
-                    // One connection per concurrent send: lettre writes a message's body and
-                    // its terminating dot separately, so Nagle's algorithm and the server's
-                    // delayed ACK hold each message about 40 ms; throughput comes from
-                    // sending on many connections at once.
-                    .pool_config(
-                        lettre::transport::smtp::PoolConfig::new()
-                            .max_size(crate::flow::SEND_CONCURRENCY as u32),
-                    )
-                    .build(),
-            ),
+            Some(url) => match PlainRelay::from_url(&url, Duration::from_secs(20)) {
+                Some(relay) => Email::Plain(std::sync::Arc::new(relay)),
+                None => Email::Smtp(
+                    AsyncSmtpTransport::<Tokio1Executor>::from_url(&url)
+                        .map_err(|e| anyhow::anyhow!("setting NOTIFICATION_SMTP_URL: {e}"))?
+                        .timeout(Some(Duration::from_secs(20)))
+                        // One connection per concurrent send.
+                        .pool_config(
+                            lettre::transport::smtp::PoolConfig::new()
+                                .max_size(crate::flow::SEND_CONCURRENCY as u32),
+                        )
+                        .build(),
+                ),
+            },
             None => {
                 let dir = PathBuf::from(s.string("MAIL_DIR", ".local/mail"));
                 std::fs::create_dir_all(&dir).map_err(|e| {
@@ -107,6 +184,7 @@ impl Channels {
                     Email::Smtp(t) => {
                         t.send(message).await?;
                     }
+                    Email::Plain(relay) => relay.send(&message).await?,
                     Email::Folder(t, _) => {
                         t.send(message).await?;
                     }
@@ -139,5 +217,22 @@ impl Channels {
             },
             other => anyhow::bail!("unknown channel {other}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PlainRelay;
+    use std::time::Duration;
+
+    #[test]
+    fn only_a_plain_smtp_url_uses_the_relay_connections_of_our_own() {
+        let t = Duration::from_secs(1);
+        let addr = |u: &str| PlainRelay::from_url(u, t).map(|r| r.addr);
+        assert_eq!(addr("smtp://127.0.0.1:2525").as_deref(), Some("127.0.0.1:2525"));
+        assert_eq!(addr("smtp://mail.local").as_deref(), Some("mail.local:25"));
+        assert_eq!(addr("smtps://mail.example.vn"), None);
+        assert_eq!(addr("smtp://user:secret@mail.example.vn:587"), None);
+        assert_eq!(addr("smtp://mail.example.vn:587?tls=required"), None);
     }
 }
