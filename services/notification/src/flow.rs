@@ -300,9 +300,11 @@ pub async fn deliver(
     retry: &Retry,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    use futures_util::stream::FuturesUnordered;
-    use futures_util::{FutureExt, StreamExt};
-    let mut inflight = FuturesUnordered::new();
+    // Each send is a task of its own, so sends go on while this loop claims or records.
+    let channels = std::sync::Arc::new(channels.clone());
+    let send_timeout = retry.send_timeout();
+    let mut inflight: tokio::task::JoinSet<(Claimed, anyhow::Result<()>)> =
+        tokio::task::JoinSet::new();
     let mut recorder: Option<doithoai_db::PooledConn> = None;
     let mut backoff = std::time::Duration::from_millis(200);
     loop {
@@ -318,9 +320,10 @@ pub async fn deliver(
                     claimed_none = claimed.is_empty();
                     backoff = std::time::Duration::from_millis(200);
                     for m in claimed {
-                        inflight.push(async move {
+                        let channels = channels.clone();
+                        inflight.spawn(async move {
                             let result = match tokio::time::timeout(
-                                retry.send_timeout(),
+                                send_timeout,
                                 channels.send(m.id, &m.channel, &m.recipient, &m.subject, &m.body),
                             )
                             .await
@@ -328,7 +331,7 @@ pub async fn deliver(
                                 Ok(r) => r,
                                 Err(_) => Err(anyhow::anyhow!(
                                     "no answer within {} ms",
-                                    retry.send_timeout().as_millis()
+                                    send_timeout.as_millis()
                                 )),
                             };
                             (m, result)
@@ -358,15 +361,21 @@ pub async fn deliver(
             continue;
         }
         let first = tokio::select! {
-            first = inflight.next() => first,
+            first = inflight.join_next() => first,
             // New messages owed: top up the pipeline without waiting for a send to end.
             _ = core.consumed().notified(), if free > 0 => None,
             _ = stop.changed() => None,
         };
         let Some(first) = first else { continue };
-        let mut done = vec![first];
-        while let Some(Some(more)) = inflight.next().now_or_never() {
-            done.push(more);
+        let mut done = Vec::new();
+        let mut joined = Some(first);
+        while let Some(result) = joined {
+            match result {
+                Ok(d) => done.push(d),
+                // A send task panicked: its message's lease runs out and it is sent again.
+                Err(e) => tracing::error!(error = %e, "a send task failed: {e}"),
+            }
+            joined = inflight.try_join_next();
         }
         // Recorded on a connection kept for it, without a pool checkout in between: the
         // window in which a crash would resend an accepted message stays a single statement.

@@ -10,6 +10,7 @@
 //!   BENCH_RATE (500)        offered submissions per second; a list (`250,500,1000`) runs each
 //!   BENCH_SECONDS (20)      length of the load at each rate
 //!   BENCH_REPLICAS (1)      replicas of each service (intake replicas share the load)
+//!   BENCH_CLUSTER (unset)   `1`: a 3-node JetStream cluster of its own with R3 streams
 //!   BENCH_SAMPLE (50)       every n-th submission's tracking view is polled (every 50 ms, so
 //!                           the polling itself stays a small load)
 //!
@@ -17,7 +18,7 @@
 //! at most 1 s and acknowledged p99 at most 2 s: the platform did not fall behind.
 
 use doithoai_journeys::{Service, submission};
-use doithoai_testkit::{SmtpSink, TestEnv};
+use doithoai_testkit::{NatsCluster, SmtpSink, TestEnv};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -126,16 +127,30 @@ struct Platform {
     services: Vec<Service>,
     smtp: SmtpSink,
     namespace: String,
+    /// The NATS the services use (every node of a cluster, comma-separated).
+    nats_url: String,
+    _cluster: Option<NatsCluster>,
 }
 
-async fn start(replicas: usize) -> anyhow::Result<Platform> {
+async fn start(replicas: usize, cluster: bool) -> anyhow::Result<Platform> {
     let smtp = SmtpSink::start()?;
     let ns = doithoai_testkit::unique_name();
+    let cluster = if cluster {
+        Some(NatsCluster::start(3).await?)
+    } else {
+        None
+    };
+    let (nats_url, stream_replicas) = match &cluster {
+        Some(c) => (c.url(), "3"),
+        None => (doithoai_testkit::nats_url(), "1"),
+    };
     let mut services = Vec::new();
     for name in SERVICES {
         for _ in 0..replicas {
             let env = TestEnv::with_name(&format!("{ns}_{name}"))
                 .set("NATS_NAMESPACE", &ns)
+                .set("NATS_URL", &nats_url)
+                .set("NATS_REPLICAS", stream_replicas)
                 .set("INTAKE_SUBMIT_PER_MINUTE", "0")
                 .set("INTAKE_LOOKUP_PER_MINUTE", "0")
                 .set("NOTIFICATION_SMTP_URL", &smtp.url())
@@ -157,6 +172,8 @@ async fn start(replicas: usize) -> anyhow::Result<Platform> {
         services,
         smtp,
         namespace: ns,
+        nats_url,
+        _cluster: cluster,
     })
 }
 
@@ -178,7 +195,8 @@ async fn run_rate(
     sample: u64,
     offset: usize,
 ) -> anyhow::Result<Run> {
-    let nats = async_nats_connect().await?;
+    let servers: Vec<&str> = p.nats_url.split(',').collect();
+    let nats = async_nats::connect(servers).await?;
     let seen = Arc::new(Mutex::new(Seen::default()));
     // Routed events, as they reach NATS.
     let mut routed_sub = nats
@@ -326,10 +344,6 @@ async fn run_rate(
     })
 }
 
-async fn async_nats_connect() -> anyhow::Result<async_nats::Client> {
-    Ok(async_nats::connect(doithoai_testkit::nats_url()).await?)
-}
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let rates: Vec<f64> = std::env::var("BENCH_RATE")
@@ -340,9 +354,11 @@ async fn main() -> anyhow::Result<()> {
     let seconds = setting("BENCH_SECONDS", 20);
     let replicas = setting("BENCH_REPLICAS", 1).max(1) as usize;
     let sample = setting("BENCH_SAMPLE", 50);
-    let p = start(replicas).await?;
+    let cluster = std::env::var("BENCH_CLUSTER").is_ok_and(|v| v == "1");
+    let p = start(replicas, cluster).await?;
     println!(
-        "platform benchmark: {replicas} replica(s) of each service, {seconds} s per rate, real SMTP server, tracking view sampled 1 in {sample}"
+        "platform benchmark: {replicas} replica(s) of each service, {}, {seconds} s per rate, real SMTP server, tracking view sampled 1 in {sample}",
+        if cluster { "3-node NATS cluster (R3)" } else { "one NATS server" }
     );
     // Warm-up: connections, consumers, caches.
     let _ = run_rate(&p, 50.0, 2, 1000, 10_000_000).await?;
