@@ -41,7 +41,10 @@ impl PlainRelay {
         if rest.is_empty() || rest.contains(['@', '?', '/']) {
             return None;
         }
-        let addr = if rest.rsplit_once(':').is_some_and(|(_, p)| p.parse::<u16>().is_ok()) {
+        let addr = if rest
+            .rsplit_once(':')
+            .is_some_and(|(_, p)| p.parse::<u16>().is_ok())
+        {
             rest.to_owned()
         } else {
             format!("{rest}:25")
@@ -229,7 +232,10 @@ mod tests {
     fn only_a_plain_smtp_url_uses_the_relay_connections_of_our_own() {
         let t = Duration::from_secs(1);
         let addr = |u: &str| PlainRelay::from_url(u, t).map(|r| r.addr);
-        assert_eq!(addr("smtp://127.0.0.1:2525").as_deref(), Some("127.0.0.1:2525"));
+        assert_eq!(
+            addr("smtp://127.0.0.1:2525").as_deref(),
+            Some("127.0.0.1:2525")
+        );
         assert_eq!(addr("smtp://mail.local").as_deref(), Some("mail.local:25"));
         assert_eq!(addr("smtps://mail.example.vn"), None);
         assert_eq!(addr("smtp://user:secret@mail.example.vn:587"), None);

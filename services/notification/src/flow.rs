@@ -12,6 +12,7 @@ use doithoai_contracts::{
     PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1, SubmitterV1,
 };
 use doithoai_web::{ConsumeError, Core};
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// A message to owe.
@@ -291,37 +292,41 @@ impl Retry {
 /// claims due messages only for free send slots (one `UPDATE … FOR UPDATE SKIP LOCKED`), so
 /// every claimed message starts sending at once and its lease (`NOTIFICATION_SEND_LEASE_SECONDS`)
 /// outlasts its whole send ([`Retry::send_timeout`]): no other sender (another
-/// replica) can take it meanwhile, and a crash mid-send retries it after the lease. Each
-/// message is recorded as sent, a retry with backoff, or a permanent failure as soon as its
-/// send ends; the sends that ended together are recorded in one statement.
+/// replica) can take it meanwhile, and a crash mid-send retries it after the lease.
+///
+/// Three things run side by side, so none waits for another's database round trip: each send
+/// is a task of its own; a recorder task records each ended send as sent, a retry with backoff,
+/// or a permanent failure (the sends that ended meanwhile in one statement, on a connection
+/// kept for it); and this loop claims for the slots the ended sends freed.
 pub async fn deliver(
     core: &Core,
     channels: &Channels,
     retry: &Retry,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
-    // Each send is a task of its own, so sends go on while this loop claims or records.
-    let channels = std::sync::Arc::new(channels.clone());
+    let channels = Arc::new(channels.clone());
     let send_timeout = retry.send_timeout();
-    let mut inflight: tokio::task::JoinSet<(Claimed, anyhow::Result<()>)> =
-        tokio::task::JoinSet::new();
-    let mut recorder: Option<doithoai_db::PooledConn> = None;
+    let slots = Arc::new(tokio::sync::Semaphore::new(SEND_CONCURRENCY));
+    let freed = Arc::new(tokio::sync::Notify::new());
+    let (ended_tx, ended_rx) = tokio::sync::mpsc::unbounded_channel();
+    let recorder = tokio::spawn(record_ended(core.clone(), retry.clone(), ended_rx));
     let mut backoff = std::time::Duration::from_millis(200);
-    loop {
-        if *stop.borrow() && inflight.is_empty() {
-            return;
-        }
-        // Top up when a quarter of the slots are free (or nothing is in flight).
-        let free = SEND_CONCURRENCY - inflight.len();
+    while !*stop.borrow() {
+        let free = slots.available_permits();
         let mut claimed_none = false;
-        if !*stop.borrow() && (free >= SEND_CONCURRENCY / 4 || inflight.is_empty()) {
+        // Top up when a quarter of the slots are free (or nothing is in flight).
+        if free >= SEND_CONCURRENCY / 4 || free == SEND_CONCURRENCY {
             match claim(core, retry, free as i64).await {
                 Ok(claimed) => {
                     claimed_none = claimed.is_empty();
                     backoff = std::time::Duration::from_millis(200);
                     for m in claimed {
-                        let channels = channels.clone();
-                        inflight.spawn(async move {
+                        let Ok(slot) = slots.clone().try_acquire_owned() else {
+                            break; // cannot happen: claimed at most `free`
+                        };
+                        let (channels, ended, freed) =
+                            (channels.clone(), ended_tx.clone(), freed.clone());
+                        tokio::spawn(async move {
                             let result = match tokio::time::timeout(
                                 send_timeout,
                                 channels.send(m.id, &m.channel, &m.recipient, &m.subject, &m.body),
@@ -334,7 +339,9 @@ pub async fn deliver(
                                     send_timeout.as_millis()
                                 )),
                             };
-                            (m, result)
+                            let _ = ended.send((m, result));
+                            drop(slot);
+                            freed.notify_one();
                         });
                     }
                 }
@@ -345,49 +352,48 @@ pub async fn deliver(
                 }
             }
         }
-        if inflight.is_empty() {
-            // Woken as soon as a consumer committed new messages; polled as a fallback (for
-            // retries falling due, and messages owed by another replica).
-            let wait = if claimed_none {
-                backoff.max(std::time::Duration::from_millis(500))
-            } else {
-                std::time::Duration::ZERO
-            };
-            tokio::select! {
-                _ = core.consumed().notified() => {}
-                _ = tokio::time::sleep(wait) => {}
-                _ = stop.changed() => {}
-            }
-            continue;
-        }
-        let first = tokio::select! {
-            first = inflight.join_next() => first,
-            // New messages owed: top up the pipeline without waiting for a send to end.
-            _ = core.consumed().notified(), if free > 0 => None,
-            _ = stop.changed() => None,
+        let busy = slots.available_permits() < SEND_CONCURRENCY;
+        // Woken when a consumer committed new messages or a send ended; polled as a fallback
+        // (retries falling due, messages owed by another replica).
+        let wait = if claimed_none || busy {
+            backoff.max(std::time::Duration::from_millis(500))
+        } else {
+            std::time::Duration::ZERO
         };
-        let Some(first) = first else { continue };
-        let mut done = Vec::new();
-        let mut joined = Some(first);
-        while let Some(result) = joined {
-            match result {
-                Ok(d) => done.push(d),
-                // A send task panicked: its message's lease runs out and it is sent again.
-                Err(e) => tracing::error!(error = %e, "a send task failed: {e}"),
-            }
-            joined = inflight.try_join_next();
+        tokio::select! {
+            _ = core.consumed().notified() => {}
+            _ = freed.notified(), if busy => {}
+            _ = tokio::time::sleep(wait) => {}
+            _ = stop.changed() => {}
         }
-        // Recorded on a connection kept for it, without a pool checkout in between: the
-        // window in which a crash would resend an accepted message stays a single statement.
-        if recorder.is_none() {
-            recorder = core.pool.get().await.ok();
+    }
+    // Stopping: let the sends in flight end, then the recorder record them.
+    let _ = slots.acquire_many(SEND_CONCURRENCY as u32).await;
+    drop(ended_tx);
+    let _ = recorder.await;
+}
+
+/// Records ended sends as they come: whatever has ended since the last statement, in one.
+async fn record_ended(
+    core: Core,
+    retry: Retry,
+    mut ended: tokio::sync::mpsc::UnboundedReceiver<(Claimed, anyhow::Result<()>)>,
+) {
+    let mut conn: Option<doithoai_db::PooledConn> = None;
+    let mut done = Vec::new();
+    while ended.recv_many(&mut done, 4096).await > 0 {
+        // A connection kept for recording, without a pool checkout in between: the window in
+        // which a crash would resend an accepted message stays a single statement.
+        if conn.is_none() {
+            conn = core.pool.get().await.ok();
         }
-        let Some(conn) = recorder.as_mut() else {
+        let Some(c) = conn.as_mut() else {
             tracing::warn!("recording sent messages failed: database unavailable");
+            done.clear();
             continue;
         };
-        if let Err(e) = record(conn, retry, done).await {
-            recorder = None;
+        if let Err(e) = record(c, &retry, std::mem::take(&mut done)).await {
+            conn = None;
             // The lease runs out and the messages are sent again (same Message-ID).
             tracing::warn!(error = %format!("{e:#}"), "recording sent messages failed: {e:#}");
         }

@@ -358,7 +358,11 @@ async fn main() -> anyhow::Result<()> {
     let p = start(replicas, cluster).await?;
     println!(
         "platform benchmark: {replicas} replica(s) of each service, {}, {seconds} s per rate, real SMTP server, tracking view sampled 1 in {sample}",
-        if cluster { "3-node NATS cluster (R3)" } else { "one NATS server" }
+        if cluster {
+            "3-node NATS cluster (R3)"
+        } else {
+            "one NATS server"
+        }
     );
     // Warm-up: connections, consumers, caches.
     let _ = run_rate(&p, 50.0, 2, 1000, 10_000_000).await?;
