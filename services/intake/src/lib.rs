@@ -33,6 +33,7 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     .await?;
     let config = config::IntakeConfig::from_settings(&core.settings)?;
     let reference = Arc::new(domain::reference::Reference::load()?);
+    domain::phone::load_metadata();
     let writer = store::writer::Writer::start(
         core.pool.clone(),
         core.relay.clone(),

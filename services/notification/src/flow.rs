@@ -25,16 +25,29 @@ pub struct Outgoing {
     pub body: String,
 }
 
-/// The citizen's contacts: email when given, SMS when a phone is given.
+/// The citizen's contacts: email when given, SMS when the phone given is a mobile one (a
+/// fixed line cannot take SMS).
 fn citizen(s: &SubmitterV1) -> Vec<(&'static str, String)> {
     let mut r = Vec::new();
     if let Some(e) = &s.email {
         r.push(("email", e.clone()));
     }
-    if let Some(p) = &s.phone {
+    if let Some(p) = s.phone.as_ref().filter(|p| is_mobile(p)) {
         r.push(("sms", p.clone()));
     }
     r
+}
+
+/// Whether a number (E.164, as intake stores it) is a mobile one, by libphonenumber's
+/// metadata.
+///
+/// ```
+/// assert!(notification::flow::is_mobile("+84912345678"));
+/// assert!(!notification::flow::is_mobile("+842438253536")); // a Hà Nội fixed line
+/// ```
+pub fn is_mobile(e164: &str) -> bool {
+    phonenumber::parse(None, e164)
+        .is_ok_and(|n| n.number_type(&phonenumber::metadata::DATABASE) == phonenumber::Type::Mobile)
 }
 
 /// Records the messages a batch of events owes (`None`: nothing to tell), in one statement,

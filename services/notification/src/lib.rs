@@ -34,6 +34,8 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     })
     .await?;
     let channels = delivery::Channels::from_settings(&core.settings)?;
+    // Loads libphonenumber's metadata now rather than on the first event.
+    flow::is_mobile("+84912345678");
     let retry = flow::Retry {
         max_attempts: core.settings.parse("MAX_ATTEMPTS", 6)?,
         base: chrono::Duration::seconds(core.settings.parse("RETRY_BASE_SECONDS", 30)?),

@@ -1,4 +1,13 @@
-//! Vietnamese phone numbers, normalised to E.164 (`+84…`).
+//! Vietnamese phone numbers, parsed and classified with `phonenumber` (Google's libphonenumber
+//! metadata), normalised to E.164 (`+84…`).
+
+use phonenumber::{Mode, Type as PhoneNumberType, country};
+
+/// Loads the numbering metadata now (it is read on first use), so the first submission does
+/// not wait for it.
+pub fn load_metadata() {
+    let _ = phonenumber::metadata::DATABASE.by_code(&84);
+}
 
 /// A phone number that reaches a Vietnamese subscriber.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -6,8 +15,9 @@ pub struct PhoneNumber(String);
 
 impl PhoneNumber {
     /// Accepts the ways people write them — `0912 345 678`, `0912.345.678`, `+84 912 345 678`,
-    /// `84912345678`, `(024) 3825 3536` — and keeps mobile numbers (9 digits after the trunk 0,
-    /// starting 3, 5, 7, 8 or 9) and fixed lines (10 digits, starting 2).
+    /// `84912345678`, `(024) 3825 3536` — when the metadata says the number is a valid
+    /// Vietnamese one (mobile or fixed line). Letters, extensions and foreign numbers are
+    /// refused.
     ///
     /// ```
     /// use intake::domain::phone::PhoneNumber;
@@ -17,37 +27,27 @@ impl PhoneNumber {
     /// assert!(PhoneNumber::parse("12345").is_none());
     /// ```
     pub fn parse(input: &str) -> Option<PhoneNumber> {
-        let mut digits = String::with_capacity(16);
-        let mut plus = false;
-        for (i, c) in input.trim().chars().enumerate() {
-            match c {
-                '0'..='9' => digits.push(c),
-                '+' if i == 0 => plus = true,
-                ' ' | '.' | '-' | '(' | ')' | '\u{a0}' => {}
-                _ => return None,
-            }
-            if digits.len() > 15 {
-                return None;
-            }
-        }
-        let national = if plus {
-            digits.strip_prefix("84")?
-        } else if let Some(rest) = digits.strip_prefix("0084") {
-            rest
-        } else if let Some(rest) = digits.strip_prefix('0') {
-            rest
-        } else if digits.len() == 11 || digits.len() == 12 {
-            digits.strip_prefix("84")?
-        } else {
+        let input = input.trim();
+        // The parser reads past letters ("ext", vanity numbers); a number a person wrote has
+        // digits and separators only.
+        if input.len() > 32
+            || !input
+                .chars()
+                .all(|c| c.is_ascii_digit() || " .-()+/\u{a0}".contains(c))
+        {
             return None;
-        };
-        let national = national.strip_prefix('0').unwrap_or(national);
-        let ok = match national.as_bytes().first() {
-            Some(b'3' | b'5' | b'7' | b'8' | b'9') => national.len() == 9,
-            Some(b'2') => national.len() == 10,
-            _ => false,
-        };
-        ok.then(|| PhoneNumber(format!("+84{national}")))
+        }
+        let n = phonenumber::parse(Some(country::Id::VN), input).ok()?;
+        let ok = n.code().value() == 84
+            && n.extension().is_none()
+            && phonenumber::is_valid(&n)
+            && matches!(
+                n.number_type(&phonenumber::metadata::DATABASE),
+                PhoneNumberType::Mobile
+                    | PhoneNumberType::FixedLine
+                    | PhoneNumberType::FixedLineOrMobile
+            );
+        ok.then(|| PhoneNumber(n.format().mode(Mode::E164).to_string()))
     }
 
     pub fn as_str(&self) -> &str {

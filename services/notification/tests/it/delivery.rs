@@ -188,6 +188,28 @@ async fn acknowledgement_reaches_the_citizen_by_email_and_sms_once_even_when_red
 }
 
 #[tokio::test]
+async fn a_fixed_line_gets_no_sms_and_the_email_still_goes() {
+    let (url, gateway) = start_gateway(0);
+    let rig = rig(&url).await;
+    let mut petition = received("LN12-CD34-EF5");
+    petition.submitter.phone = Some("+842438253536".into()); // a Hà Nội fixed line
+    let env = Envelope::new(subjects::PETITION_RECEIVED, "phuong-lang", petition);
+    rig.publish(&env, &env.id.to_string()).await;
+    let mail = rig.smtp.wait_for(1, Duration::from_secs(15)).await;
+    assert_eq!(mail.len(), 1, "the email goes");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        gateway.received.lock().unwrap().is_empty(),
+        "no SMS to a fixed line"
+    );
+    let owed = rig.messages("").await;
+    assert!(
+        owed.iter().all(|m| m["channel"] == "email"),
+        "no SMS is even owed: {owed:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_failing_gateway_is_retried_with_backoff_until_it_answers() {
     let (url, gateway) = start_gateway(2);
     let rig = rig(&url).await;
