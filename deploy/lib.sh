@@ -128,6 +128,24 @@ ensure_nats_binary() {
   export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$b}"
 }
 
+# The tests' SMTP server is aiosmtpd (Python's own smtpd is gone from 3.12 on), installed from
+# PyPI into $DATA_DIR/python when the machine's Python lacks it; exports PYTHONPATH.
+AIOSMTPD_VERSION="${AIOSMTPD_VERSION:-1.4.6}"
+ensure_aiosmtpd() {
+  command -v python3 >/dev/null 2>&1 || apt_install python3
+  local dir="$DATA_DIR/python"
+  export PYTHONPATH="$dir${PYTHONPATH:+:$PYTHONPATH}"
+  python3 -c 'import aiosmtpd' >/dev/null 2>&1 && return 0
+  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+  log "installing aiosmtpd $AIOSMTPD_VERSION (PyPI) into $dir"
+  mkdir -p "$dir"
+  python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
+    --break-system-packages --target "$dir" "aiosmtpd==$AIOSMTPD_VERSION" >/dev/null 2>&1 ||
+    python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
+      --target "$dir" "aiosmtpd==$AIOSMTPD_VERSION" >/dev/null
+  python3 -c 'import aiosmtpd' || { log "aiosmtpd could not be installed"; return 1; }
+}
+
 # True when a NATS server new enough answers at host:port (says so); sets NATS_FOUND_VERSION.
 nats_usable() { # host port
   NATS_FOUND_VERSION=$(nats_server_version "$1" "$2")

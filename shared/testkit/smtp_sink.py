@@ -1,9 +1,11 @@
-"""A real SMTP server for tests: accepts every message and writes it, as received, to
-<dir>/<n>.eml. Usage: python3 smtp_sink.py <port> <dir>. Uses the standard library's smtpd
-(present up to Python 3.11), else aiosmtpd when installed."""
+"""A real SMTP server for tests: aiosmtpd, accepting every message and writing it, as received,
+to <dir>/<n>.eml (numbered in arrival order, written whole then renamed).
+Usage: python3 smtp_sink.py <port> <dir>. tests/run installs aiosmtpd (deploy/lib.sh)."""
+import asyncio
 import os
 import sys
-import warnings
+
+from aiosmtpd.smtp import SMTP
 
 port, out = int(sys.argv[1]), sys.argv[2]
 os.makedirs(out, exist_ok=True)
@@ -19,31 +21,26 @@ def store(data):
     os.rename(path + ".tmp", path)
 
 
-try:
-    warnings.simplefilter("ignore")
-    import asyncore
-    import smtpd
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        store(envelope.original_content or envelope.content)
+        return "250 OK"
 
-    class Sink(smtpd.SMTPServer):
-        def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
-            store(data)
 
-    sink = Sink(("127.0.0.1", port), None, decode_data=False)
-    # smtpd listens with a backlog of 5: a sender opening many connections at once would see
-    # SYNs dropped and retried seconds later. A real relay accepts them.
-    sink.socket.listen(1024)
+async def main():
+    loop = asyncio.get_running_loop()
+    handler = Handler()
+    # A sender opens up to 128 connections at once: a backlog that takes them all (a real relay
+    # does), rather than SYNs dropped and retried seconds later.
+    server = await loop.create_server(
+        lambda: SMTP(handler, hostname="127.0.0.1"),
+        host="127.0.0.1",
+        port=port,
+        backlog=1024,
+    )
     print("ready", flush=True)
-    asyncore.loop()
-except ImportError:
-    import asyncio
-    from aiosmtpd.controller import Controller
+    async with server:
+        await server.serve_forever()
 
-    class Handler:
-        async def handle_DATA(self, server, session, envelope):
-            store(envelope.original_content or envelope.content)
-            return "250 OK"
 
-    c = Controller(Handler(), hostname="127.0.0.1", port=port)
-    c.start()
-    print("ready", flush=True)
-    asyncio.get_event_loop().run_forever()
+asyncio.run(main())

@@ -578,7 +578,7 @@ impl Drop for OwnPostgres {
     }
 }
 
-/// A real SMTP server process (Python's standard `smtpd`) that writes every message it
+/// A real SMTP server process (aiosmtpd; `tests/run` installs it) that writes every message it
 /// accepts to a folder, for tests of email delivery.
 pub struct SmtpSink {
     pub port: u16,
