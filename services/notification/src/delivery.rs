@@ -142,9 +142,7 @@ impl Channels {
         let sms = match s.raw("SMS_GATEWAY_URL") {
             Some(url) => Sms::Gateway {
                 url,
-                client: reqwest::Client::builder()
-                    .timeout(Duration::from_secs(15))
-                    .build()?,
+                client: gateway_client(s.raw("SMS_GATEWAY_CA").map(PathBuf::from))?,
             },
             None => {
                 let dir = PathBuf::from(s.string("SMS_DIR", ".local/sms"));
@@ -221,6 +219,38 @@ impl Channels {
             other => anyhow::bail!("unknown channel {other}"),
         }
     }
+}
+
+/// The SMS gateway's HTTP client: HTTPS by rustls (ring), trusting the public roots
+/// (webpki-roots) and, when `NOTIFICATION_SMS_GATEWAY_CA` names a PEM file, the CAs in it (a
+/// gateway behind a city-internal CA).
+fn gateway_client(extra_ca: Option<PathBuf>) -> anyhow::Result<reqwest::Client> {
+    use rustls::pki_types::CertificateDer;
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = extra_ca {
+        let setting = || format!("setting NOTIFICATION_SMS_GATEWAY_CA={}", path.display());
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&path)
+            .and_then(|certs| certs.collect())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", setting()))?;
+        anyhow::ensure!(!certs.is_empty(), "{}: no certificate in it", setting());
+        for cert in certs {
+            roots
+                .add(cert)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", setting()))?;
+        }
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(reqwest::Client::builder()
+        .use_preconfigured_tls(tls)
+        .timeout(Duration::from_secs(15))
+        .build()?)
 }
 
 #[cfg(test)]

@@ -53,6 +53,7 @@ impl TestEnv {
 
     /// An env that reuses `name` (a restarted app sees the same database and namespace).
     pub fn with_name(name: &str) -> Self {
+        install_tls_provider();
         let database_url = format!("{}/{name}", pg_server_url());
         let namespace = name.to_owned();
         let mut overrides = HashMap::new();
@@ -81,6 +82,12 @@ impl Default for TestEnv {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Makes ring the test process's TLS crypto provider, which reqwest's clients need (reqwest is
+/// built without one); every [`TestEnv`] does it. Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// The auth settings test apps use.

@@ -77,6 +77,7 @@ impl Core {
     /// connects to NATS (in the background if it is away), and starts the outbox relay, which
     /// declares the service's stream once NATS answers.
     pub async fn start(opts: CoreOptions) -> anyhow::Result<Core> {
+        install_tls_provider();
         let service = opts.service;
         let settings = Settings::load(service)?.with_overrides(opts.overrides);
         let db_url = settings.string(
@@ -945,4 +946,11 @@ async fn unknown_route(req: HttpRequest) -> HttpResponse {
             format!("{} {}", req.method(), req.path()),
         ))
         .response()
+}
+
+/// Makes ring the process's TLS crypto provider (rustls, as async-nats, lettre and reqwest use
+/// it). reqwest is built without a provider of its own (aws-lc-rs is a long C build), so a
+/// client needs one installed. Idempotent.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

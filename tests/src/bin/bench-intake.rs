@@ -139,6 +139,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    doithoai_testkit::install_tls_provider();
     let concurrency = setting("BENCH_CONCURRENCY", 64) as usize;
     let seconds = setting("BENCH_SECONDS", 10);
     let env = TestEnv::new()

@@ -346,6 +346,7 @@ async fn run_rate(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    doithoai_testkit::install_tls_provider();
     let rates: Vec<f64> = std::env::var("BENCH_RATE")
         .unwrap_or_else(|_| "500".into())
         .split(',')

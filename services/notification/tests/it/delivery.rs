@@ -46,6 +46,89 @@ fn start_gateway(fail_first: usize) -> (String, Gateway) {
     (format!("http://127.0.0.1:{port}/sms"), g)
 }
 
+/// The SMS provider's stand-in over HTTPS: a TLS server with the test certificate (chained to
+/// `shared/testkit/tls/ca.pem`) answering each `POST` with 200 and recording its JSON body.
+async fn start_tls_gateway() -> (String, Arc<Mutex<Vec<Value>>>) {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testkit/tls");
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(format!("{dir}/server.pem"))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_file(format!("{dir}/server.key")).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let received: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let seen = received.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, seen) = (acceptor.clone(), seen.clone());
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                // One HTTP/1.1 request: headers, then a body of Content-Length bytes.
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head_end, length) = loop {
+                    let Ok(n) = tls.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&buf[..i]).to_ascii_lowercase();
+                        let length = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .and_then(|v| v.trim().parse::<usize>().ok())
+                            .unwrap_or(0);
+                        break (i + 4, length);
+                    }
+                };
+                while buf.len() < head_end + length {
+                    let Ok(n) = tls.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                if let Ok(v) = serde_json::from_slice(&buf[head_end..head_end + length]) {
+                    seen.lock().unwrap().push(v);
+                }
+                let body = r#"{"status":"queued"}"#;
+                let _ = tls
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                            body.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .await;
+                let _ = tls.shutdown().await;
+            });
+        }
+    });
+    (format!("https://localhost:{port}/sms"), received)
+}
+
 struct Rig {
     base: String,
     env: TestEnv,
@@ -54,8 +137,12 @@ struct Rig {
 }
 
 async fn rig(gateway_url: &str) -> Rig {
+    rig_with(gateway_url, TestEnv::new()).await
+}
+
+async fn rig_with(gateway_url: &str, env: TestEnv) -> Rig {
     let smtp = SmtpSink::start().unwrap();
-    let env = TestEnv::new()
+    let env = env
         .set("NOTIFICATION_SMTP_URL", &smtp.url())
         .set("NOTIFICATION_SMS_GATEWAY_URL", gateway_url)
         .set("NOTIFICATION_RETRY_BASE_SECONDS", "1")
@@ -87,7 +174,7 @@ async fn rig(gateway_url: &str) -> Rig {
     }
 }
 
-fn received(code: &str) -> PetitionReceivedV1 {
+fn received_petition(code: &str) -> PetitionReceivedV1 {
     PetitionReceivedV1 {
         petition_id: uuid::Uuid::now_v7(),
         tracking_code: code.into(),
@@ -157,7 +244,7 @@ async fn acknowledgement_reaches_the_citizen_by_email_and_sms_once_even_when_red
     let env = Envelope::new(
         subjects::PETITION_RECEIVED,
         "phuong-lang",
-        received("AB12-CD34-EF5"),
+        received_petition("AB12-CD34-EF5"),
     );
     rig.publish(&env, &env.id.to_string()).await;
     let mail = rig.smtp.wait_for(1, Duration::from_secs(15)).await;
@@ -191,7 +278,7 @@ async fn acknowledgement_reaches_the_citizen_by_email_and_sms_once_even_when_red
 async fn a_fixed_line_gets_no_sms_and_the_email_still_goes() {
     let (url, gateway) = start_gateway(0);
     let rig = rig(&url).await;
-    let mut petition = received("LN12-CD34-EF5");
+    let mut petition = received_petition("LN12-CD34-EF5");
     petition.submitter.phone = Some("+842438253536".into()); // a Hà Nội fixed line
     let env = Envelope::new(subjects::PETITION_RECEIVED, "phuong-lang", petition);
     rig.publish(&env, &env.id.to_string()).await;
@@ -210,13 +297,67 @@ async fn a_fixed_line_gets_no_sms_and_the_email_still_goes() {
 }
 
 #[tokio::test]
+async fn sms_reaches_an_https_gateway_whose_certificate_chains_to_the_configured_ca() {
+    let (url, received) = start_tls_gateway().await;
+    let ca = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../shared/testkit/tls/ca.pem"
+    );
+    let rig = rig_with(&url, TestEnv::new().set("NOTIFICATION_SMS_GATEWAY_CA", ca)).await;
+    let env = Envelope::new(
+        subjects::PETITION_RECEIVED,
+        "phuong-lang",
+        received_petition("TL12-CD34-EF5"),
+    );
+    rig.publish(&env, &env.id.to_string()).await;
+    for _ in 0..100 {
+        if !received.lock().unwrap().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let got = received.lock().unwrap().clone();
+    assert_eq!(got.len(), 1, "the SMS went over HTTPS");
+    assert_eq!(got[0]["to"], "+84912345678");
+}
+
+#[tokio::test]
+async fn an_https_gateway_with_an_untrusted_certificate_gets_nothing() {
+    let (url, received) = start_tls_gateway().await;
+    let rig = rig(&url).await; // no NOTIFICATION_SMS_GATEWAY_CA: only the public roots
+    let env = Envelope::new(
+        subjects::PETITION_RECEIVED,
+        "phuong-lang",
+        received_petition("TL12-CD34-EF6"),
+    );
+    rig.publish(&env, &env.id.to_string()).await;
+    rig.smtp.wait_for(1, Duration::from_secs(15)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "nothing sent to an untrusted server"
+    );
+    let sms: Vec<Value> = rig
+        .messages("")
+        .await
+        .into_iter()
+        .filter(|m| m["channel"] == "sms")
+        .collect();
+    assert_eq!(sms.len(), 1);
+    assert_ne!(
+        sms[0]["status"], "sent",
+        "the SMS waits for a retry: {sms:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_failing_gateway_is_retried_with_backoff_until_it_answers() {
     let (url, gateway) = start_gateway(2);
     let rig = rig(&url).await;
     let env = Envelope::new(
         subjects::PETITION_RECEIVED,
         "phuong-lang",
-        received("AB12-CD34-EF6"),
+        received_petition("AB12-CD34-EF6"),
     );
     rig.publish(&env, &env.id.to_string()).await;
     for _ in 0..100 {
@@ -243,7 +384,7 @@ async fn a_message_that_keeps_failing_is_marked_failed_for_staff() {
     let env = Envelope::new(
         subjects::PETITION_RECEIVED,
         "phuong-lang",
-        received("AB12-CD34-EF7"),
+        received_petition("AB12-CD34-EF7"),
     );
     rig.publish(&env, &env.id.to_string()).await;
     let mut failed = Vec::new();
