@@ -146,6 +146,19 @@ ensure_aiosmtpd() {
   python3 -c 'import aiosmtpd' || { log "aiosmtpd could not be installed"; return 1; }
 }
 
+# cargo-deny for the supply-chain checks of tests/run: the machine's, else built once from
+# crates.io into $DATA_DIR/cargo-tools (a few minutes on two cores). Sets CARGO_DENY.
+CARGO_DENY_VERSION="${CARGO_DENY_VERSION:-0.20.2}"
+ensure_cargo_deny() {
+  if cargo deny --version >/dev/null 2>&1; then CARGO_DENY="cargo deny"; return 0; fi
+  local root="$DATA_DIR/cargo-tools"
+  if [ ! -x "$root/bin/cargo-deny" ]; then
+    log "building cargo-deny $CARGO_DENY_VERSION into $root (once)"
+    cargo install -q --locked --root "$root" --version "$CARGO_DENY_VERSION" cargo-deny
+  fi
+  CARGO_DENY="$root/bin/cargo-deny"
+}
+
 # True when a NATS server new enough answers at host:port (says so); sets NATS_FOUND_VERSION.
 nats_usable() { # host port
   NATS_FOUND_VERSION=$(nats_server_version "$1" "$2")
