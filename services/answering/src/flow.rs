@@ -4,6 +4,7 @@
 //! one transaction.
 
 use crate::domain::redact::redact;
+use crate::domain::status::CaseStatus;
 use crate::store::schema::{answer_numbers, case_history, cases, drafts};
 use chrono::{DateTime, Datelike, Utc};
 use diesel::prelude::*;
@@ -87,7 +88,10 @@ async fn on_routed(
             .first(conn)
             .await
             .optional()?;
-        if matches!(existing.as_deref(), Some("approved" | "refused")) {
+        if existing
+            .as_deref()
+            .is_some_and(|s| !crate::domain::status::is_open(s))
+        {
             // Answered or refused already: a late routing event changes nothing (a refusal is
             // final, so a routed event seen after it never reopens the case).
             return Ok(());
@@ -198,7 +202,7 @@ pub async fn on_registration_cancelled(
     let n = diesel::update(
         cases::table
             .find(d.registrant.petition_id)
-            .filter(cases::status.ne_all(["approved", "refused"])),
+            .filter(cases::status.ne_all(CaseStatus::CLOSED)),
     )
     .set((
         cases::due_at.eq(d.written_answers_due_at),
@@ -441,7 +445,7 @@ pub async fn watch_deadlines(
         .transaction::<usize, anyhow::Error, _>(async |conn| {
             let mut events = Vec::new();
             let due_soon: Vec<Case> = cases::table
-                .filter(cases::status.ne_all(["approved", "refused"]))
+                .filter(cases::status.ne_all(CaseStatus::CLOSED))
                 .filter(cases::due_soon_notified.eq(false))
                 .filter(cases::due_at.le(now + soon))
                 .filter(cases::due_at.gt(now))
@@ -451,7 +455,7 @@ pub async fn watch_deadlines(
                 .load(conn)
                 .await?;
             let overdue: Vec<Case> = cases::table
-                .filter(cases::status.ne_all(["approved", "refused"]))
+                .filter(cases::status.ne_all(CaseStatus::CLOSED))
                 .filter(cases::overdue_notified.eq(false))
                 .filter(cases::due_at.le(now))
                 .select(Case::as_select())
@@ -512,7 +516,7 @@ pub async fn watch_deadlines(
 pub async fn overdue_counts(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec<(String, i64)>> {
     let mut conn = core.pool.get().await?;
     Ok(cases::table
-        .filter(cases::status.ne_all(["approved", "refused"]))
+        .filter(cases::status.ne_all(CaseStatus::CLOSED))
         .filter(cases::due_at.lt(now))
         .group_by(cases::unit_code)
         .select((cases::unit_code, diesel::dsl::count_star()))

@@ -2,6 +2,7 @@
 //! Public: published answers (list, search, one) and the submitter's rating; the satisfaction
 //! index per unit.
 
+use crate::domain::status::{self, CaseStatus};
 use crate::flow::{self, Case};
 use crate::store::schema::{case_history, cases, ratings};
 use actix_web::{HttpResponse, web};
@@ -64,7 +65,7 @@ fn case_view(c: &Case, now: chrono::DateTime<Utc>) -> Value {
         "department_name": c.department_name,
         "status": c.status,
         "due_at": ts(c.due_at),
-        "overdue": c.status != "approved" && c.due_at < now,
+        "overdue": status::is_overdue(&c.status, c.due_at, now),
         "review_required": c.review_required,
         "kind": c.kind,
         "field": c.field_code,
@@ -125,14 +126,14 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
         query = query.filter(cases::department_code.eq(d.clone()));
     }
     if !q.include_answered.unwrap_or(false) {
-        query = query.filter(cases::status.ne_all(["approved", "refused"]));
+        query = query.filter(cases::status.ne_all(CaseStatus::CLOSED));
     }
     let rows = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
     let now = Utc::now();
     Ok(HttpResponse::Ok().json(json!({
         "unit": unit,
         "cases": rows.iter().map(|c| case_view(c, now)).collect::<Vec<_>>(),
-        "overdue": rows.iter().filter(|c| c.status != "approved" && c.due_at < now).count(),
+        "overdue": rows.iter().filter(|c| status::is_overdue(&c.status, c.due_at, now)).count(),
     })))
 }
 
@@ -163,7 +164,7 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
 }
 
 fn not_answered(c: &Case, lang: Lang) -> Result<(), actix_web::Error> {
-    if c.status == "approved" || c.status == "refused" {
+    if !status::is_open(&c.status) {
         Err(Problem::new(
             actix_web::http::StatusCode::CONFLICT,
             "conflict",

@@ -552,7 +552,8 @@ async fn put_rule(
     let mut errors = Vec::new();
     let field = input::text(&body, "field", 64, true, lang, &mut errors);
     let department = input::text(&body, "department", 64, true, lang, &mut errors);
-    let unit = body.get("unit").and_then(Value::as_str).map(str::to_owned);
+    // A unit that is not a string is an error, not a rule for every unit.
+    let unit = input::text(&body, "unit", 64, false, lang, &mut errors);
     let content_type = match body.get("content_type") {
         None | Some(Value::Null) => None,
         Some(v) => match v.as_i64() {

@@ -1,19 +1,24 @@
 //! Reading fields of a JSON body one by one, so every violation names its field and all of them
 //! come back together (used by the staff endpoints of every service).
 
+use crate::text::TextError;
 use crate::{FieldError, Lang};
 use serde_json::Value;
 
-/// A text field: trimmed; `required` ones may not be missing or blank; at most `max`
-/// characters; no control characters other than line breaks and tabs.
+/// A text field, by the platform's one set of text rules ([`crate::text::clean`], the rules
+/// citizen text gets in intake): NFC, trimmed, `\r\n` folded; `required` ones may not be
+/// missing or blank; at most `max` characters; no control characters other than line breaks
+/// and tabs, no bidirectional overrides.
 ///
 /// ```
 /// use doithoai_web::{Lang, input};
-/// let body = serde_json::json!({"reason": "  Ngoài thẩm quyền ", "note": 5});
+/// let body = serde_json::json!({"reason": "  Ngoài thẩm quyền ", "note": 5, "x": "a\u{202e}b"});
 /// let mut errors = Vec::new();
 /// assert_eq!(input::text(&body, "reason", 100, true, Lang::Vi, &mut errors).as_deref(), Some("Ngoài thẩm quyền"));
 /// assert_eq!(input::text(&body, "note", 100, false, Lang::Vi, &mut errors), None);
 /// assert_eq!(errors[0].code, "wrong_type");
+/// assert_eq!(input::text(&body, "x", 100, false, Lang::Vi, &mut errors), None);
+/// assert_eq!(errors[1].code, "control_character");
 /// ```
 pub fn text(
     body: &Value,
@@ -34,9 +39,9 @@ pub fn text(
             }
             None
         }
-        Some(Value::String(s)) => {
-            let t = s.trim();
-            if t.is_empty() {
+        Some(Value::String(s)) => match crate::text::clean(s, max, true) {
+            Ok(t) => Some(t),
+            Err(TextError::Empty) => {
                 if required {
                     errors.push(FieldError::new(
                         key,
@@ -45,17 +50,16 @@ pub fn text(
                     ));
                 }
                 None
-            } else if t.chars().count() > max {
+            }
+            Err(TextError::TooLong { max }) => {
                 let msg = match lang {
                     Lang::Vi => format!("Tối đa {max} ký tự"),
                     Lang::En => format!("At most {max} characters"),
                 };
                 errors.push(FieldError::new(key, "too_long", msg));
                 None
-            } else if t
-                .chars()
-                .any(|c| c.is_control() && !matches!(c, '\n' | '\t' | '\r'))
-            {
+            }
+            Err(TextError::ControlCharacter) => {
                 errors.push(FieldError::new(
                     key,
                     "control_character",
@@ -65,10 +69,8 @@ pub fn text(
                     ),
                 ));
                 None
-            } else {
-                Some(t.to_owned())
             }
-        }
+        },
         Some(_) => {
             errors.push(FieldError::new(
                 key,

@@ -1,3 +1,4 @@
 //! Answering's pure rules.
 
 pub mod redact;
+pub mod status;

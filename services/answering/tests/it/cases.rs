@@ -86,15 +86,10 @@ fn routed(code: &str, due: DateTime<Utc>, consent: bool) -> PetitionRoutedV1 {
 }
 
 impl App {
-    async fn route(&self, mut r: PetitionRoutedV1) -> PetitionRoutedV1 {
-        r.petition.petition_id = r.petition_id;
-        let env = Envelope::new(subjects::PETITION_ROUTED, &r.unit, r.clone());
-        let subject = subjects::subject(
-            &self.env.namespace,
-            subjects::ROUTING,
-            subjects::PETITION_ROUTED,
-            &r.unit,
-        );
+    /// Publishes a routing event of `unit` to the test's stream, as routing would.
+    async fn publish_routing<T: serde::Serialize>(&self, event: &str, unit: &str, data: T) {
+        let env = Envelope::new(event, unit, data);
+        let subject = subjects::subject(&self.env.namespace, subjects::ROUTING, event, unit);
         self.js
             .send_publish(
                 subject,
@@ -106,6 +101,12 @@ impl App {
             .unwrap()
             .await
             .unwrap();
+    }
+
+    async fn route(&self, mut r: PetitionRoutedV1) -> PetitionRoutedV1 {
+        r.petition.petition_id = r.petition_id;
+        self.publish_routing(subjects::PETITION_ROUTED, &r.unit.clone(), r.clone())
+            .await;
         let clerk = token(Role::Clerk, &r.unit);
         for _ in 0..100 {
             let res = self
@@ -526,4 +527,62 @@ async fn overdue_cases_are_flagged_once_and_counted_per_unit() {
         inbox["cases"][0]["overdue"], true,
         "soonest first, overdue marked"
     );
+}
+
+#[tokio::test]
+async fn a_refused_case_past_its_date_is_not_overdue() {
+    let app = spawn().await;
+    let r = app
+        .route(routed(
+            "AB12-CD34-EF9",
+            Utc::now() - CDuration::hours(1),
+            false,
+        ))
+        .await;
+    let refused = doithoai_contracts::PetitionRefusedV1 {
+        petition_id: r.petition_id,
+        tracking_code: r.tracking_code.clone(),
+        unit: r.unit.clone(),
+        unit_name: "Phường Láng".into(),
+        reason: "Ngoài thẩm quyền".into(),
+        actor: "clerk@phuong-lang".into(),
+        refused_at: Utc::now(),
+        submitter: r.petition.submitter.clone(),
+    };
+    app.publish_routing(subjects::PETITION_REFUSED, &r.unit, refused)
+        .await;
+    let head = token(Role::Head, "phuong-lang");
+    let mut case = Value::Null;
+    for _ in 0..100 {
+        case = app
+            .client
+            .get(format!("{}/api/v1/staff/cases/{}", app.base, r.petition_id))
+            .bearer_auth(&head)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if case["status"] == "refused" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(case["status"], "refused", "{case}");
+    assert_eq!(case["overdue"], false, "a refused case is closed: {case}");
+    let inbox: Value = app
+        .client
+        .get(format!(
+            "{}/api/v1/staff/cases?include_answered=true",
+            app.base
+        ))
+        .bearer_auth(&head)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["overdue"], 0, "{inbox}");
 }

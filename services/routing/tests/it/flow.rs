@@ -480,6 +480,37 @@ async fn city_admin_sets_a_units_answer_policy_and_it_applies_to_new_petitions()
         "5 working days across Tết"
     );
     assert_eq!(events[0]["data"]["review_required"], true);
+    // A unit that is not a string is refused, naming the field — not taken for "every unit".
+    let wrong = app
+        .client
+        .put(format!("{}/api/v1/staff/rules", app.base))
+        .bearer_auth(&admin)
+        .json(&json!({"unit": 5, "field": "ho-tich", "department": "van-hoa-xa-hoi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 422);
+    let problem: Value = wrong.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["field"], "unit", "{problem}");
+    assert_eq!(problem["errors"][0]["code"], "wrong_type");
+    let rules: Value = app
+        .client
+        .get(format!("{}/api/v1/staff/rules", app.base))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        rules["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["department"] != "van-hoa-xa-hoi"),
+        "nothing was stored: {rules}"
+    );
     let rule = app
         .client
         .put(format!("{}/api/v1/staff/rules", app.base))

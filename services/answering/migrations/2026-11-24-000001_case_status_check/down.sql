@@ -1,0 +1,1 @@
+ALTER TABLE cases DROP CONSTRAINT cases_status_known;
