@@ -16,7 +16,6 @@ use doithoai_contracts::{
 };
 use doithoai_web::{ConsumeError, Core};
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
 
 /// What routing's consumers need besides their connection.
 pub struct Context {
@@ -25,7 +24,7 @@ pub struct Context {
 }
 
 /// The calendar, reloaded when city IT edits holidays.
-pub type SharedCalendar = Arc<RwLock<Calendar>>;
+pub use doithoai_calendar::SharedCalendar;
 
 pub fn calendar_now(cal: &SharedCalendar) -> Calendar {
     cal.read().map(|c| c.clone()).unwrap_or_default()

@@ -12,7 +12,6 @@ use doithoai_contracts::{
     Envelope, HolidaysV1, PetitionReceivedV1, PetitionRoutedV1, RegistrantV1, SubmitterV1,
 };
 use doithoai_web::{ConsumeError, Core};
-use std::sync::{Arc, RwLock};
 use uuid::Uuid;
 
 /// Days between the notice and the conference, at least (seed 001).
@@ -87,7 +86,7 @@ impl Registration {
 }
 
 /// The calendar, with holidays from routing (request/reply), refreshed every minute.
-pub type SharedCalendar = Arc<RwLock<Calendar>>;
+pub use doithoai_calendar::SharedCalendar;
 
 pub async fn refresh_holidays(core: &Core, cal: &SharedCalendar) -> anyhow::Result<()> {
     let reply = tokio::time::timeout(

@@ -62,6 +62,10 @@ pub enum Span {
     WorkingHours(u32),
 }
 
+/// A calendar the services share between their HTTP handlers and timers, replaced when the
+/// holidays change (routing reloads them from its table, scheduling asks routing).
+pub type SharedCalendar = std::sync::Arc<std::sync::RwLock<Calendar>>;
+
 /// Working days and office hours.
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
