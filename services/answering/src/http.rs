@@ -6,10 +6,11 @@ use crate::domain::status::{self, CaseStatus};
 use crate::flow::{self, Case};
 use crate::store::schema::{case_history, cases, ratings};
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
+use doithoai_web::text::ts;
 use doithoai_web::{Core, FieldError, Lang, Problem, Staff, input};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -40,10 +41,6 @@ type Res = Result<HttpResponse, actix_web::Error>;
 /// A failure that is not the client's: 503 when the database is away, else 500 (logged).
 fn internal(lang: Lang, e: impl Into<anyhow::Error>) -> actix_web::Error {
     Problem::from_failure(lang, &e.into()).into()
-}
-
-fn ts(t: chrono::DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// The case if the token's unit holds it, else 404 (as if it did not exist).

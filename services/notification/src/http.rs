@@ -2,9 +2,10 @@
 
 use crate::store::schema::messages;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use doithoai_web::text::ts;
 use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
 use serde::Deserialize;
 use serde_json::json;
@@ -108,7 +109,6 @@ async fn list(
     let failure = |e: anyhow::Error| actix_web::Error::from(Problem::from_failure(lang, &e));
     let mut conn = core.pool.get().await.map_err(|e| failure(e.into()))?;
     let rows: Vec<Row> = query.load(&mut conn).await.map_err(|e| failure(e.into()))?;
-    let ts = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
     Ok(HttpResponse::Ok().json(json!({"messages": rows.into_iter().map(|r| json!({
         "id": r.0, "kind": r.1, "tracking_code": r.2, "channel": r.3, "recipient": r.4, "subject": r.5,
         "status": r.6, "attempts": r.7, "last_error": r.8, "created_at": ts(r.9), "sent_at": r.10.map(ts),

@@ -5,7 +5,7 @@ use crate::flow::{self, SharedCalendar};
 use crate::store::queries;
 use crate::store::schema::{holidays, units};
 use actix_web::{HttpResponse, web};
-use chrono::{NaiveDate, SecondsFormat, Utc};
+use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
@@ -85,8 +85,8 @@ fn view(a: &queries::Assignment) -> Value {
         "unit": a.unit_code,
         "department": a.department_code,
         "status": a.status,
-        "received_at": a.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "due_at": a.due_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "received_at": doithoai_web::text::ts(a.received_at),
+        "due_at": doithoai_web::text::ts(a.due_at),
     })
 }
 
@@ -237,7 +237,7 @@ async fn transfer(
             .await
             .map_err(|e| internal(lang, e))?;
     let mut out = view(&next);
-    out["transfer_due_at"] = json!(transfer_due.to_rfc3339_opts(SecondsFormat::Millis, true));
+    out["transfer_due_at"] = json!(doithoai_web::text::ts(transfer_due));
     out["transfer_on_time"] = json!(now <= transfer_due);
     Ok(HttpResponse::Ok().json(out))
 }

@@ -5,12 +5,13 @@ use crate::flow::{self, Conference, NOTICE_DAYS, RESULTS_DAYS, SharedCalendar};
 use crate::reference::Units;
 use crate::store::schema::{conferences, registrations};
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Datelike, Duration, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use doithoai_auth::Role;
 use doithoai_contracts::subjects;
 use doithoai_contracts::{ConferenceCancelledV1, ConferenceNoticedV1, ConferenceOutcomeV1};
+use doithoai_web::text::ts;
 use doithoai_web::{Core, FieldError, Lang, Problem, Staff, input};
 use icalendar::{Calendar, Component, EventLike};
 use serde_json::{Value, json};
@@ -65,10 +66,6 @@ type Res = Result<HttpResponse, actix_web::Error>;
 /// A failure that is not the client's: 503 when the database is away, else 500 (logged).
 fn internal(lang: Lang, e: impl Into<anyhow::Error>) -> actix_web::Error {
     Problem::from_failure(lang, &e.into()).into()
-}
-
-fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 fn invalid(lang: Lang, errors: Vec<FieldError>) -> actix_web::Error {

@@ -11,7 +11,7 @@ use crate::store::petitions::{NewIdempotencyKey, NewPetition};
 use crate::store::writer::{PendingWrite, WriteResult, Writer};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
-use chrono::{SecondsFormat, Utc};
+use chrono::Utc;
 use doithoai_bus::outbox::NewMessage;
 use doithoai_contracts::subjects::{self, INTAKE, PETITION_NOT_ACCEPTED, PETITION_RECEIVED};
 use doithoai_contracts::{Envelope, PetitionNotAcceptedV1, PetitionReceivedV1, SubmitterV1};
@@ -478,7 +478,7 @@ fn response_body(state: &IntakeState, sub: &Submission, p: &NewPetition, lang: L
         "tracking_code": code,
         "status": p.status,
         "status_label": status_label(&p.status, lang),
-        "received_at": p.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "received_at": doithoai_web::text::ts(p.received_at),
         "unit": p.unit_code,
         "unit_name": unit_name,
         "kind": p.kind,

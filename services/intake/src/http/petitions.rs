@@ -6,7 +6,6 @@ use crate::domain::tracking_code::TrackingCode;
 use crate::error::IntakeError;
 use crate::store::petitions;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::SecondsFormat;
 use doithoai_web::{Core, Lang, Problem};
 use serde_json::{Value, json};
 
@@ -81,11 +80,11 @@ pub async fn track(
         "unit": {"code": p.unit_code, "name": unit_name},
         "field": {"code": p.field_code, "name": field.map(|f| lang.pick(&f.name_vi, &f.name_en).to_owned())},
         "channel": p.channel,
-        "received_at": p.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "received_at": doithoai_web::text::ts(p.received_at),
         "holder": {"code": p.holder_code, "name": p.holder_name},
-        "due_at": p.due_at.map(|d| d.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        "due_at": p.due_at.map(doithoai_web::text::ts),
         "timeline": timeline.iter().map(|t| json!({
-            "at": t.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+            "at": doithoai_web::text::ts(t.at),
             "status": t.status,
             "status_label": status_label(&t.status, lang),
             "note": t.note,

@@ -78,7 +78,7 @@ pub async fn show(
         timeline
             .iter()
             .map(|t| json!({
-                "at": t.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                "at": doithoai_web::text::ts(t.at),
                 "status": t.status,
                 "status_label": status_label(&t.status, lang),
                 "actor": t.actor,
@@ -221,10 +221,10 @@ fn staff_view(p: &Petition, lang: Lang) -> Value {
         "consent_to_publish_identity": p.consent_to_publish_identity,
         "conference_id": p.conference_id,
         "channel": p.channel,
-        "received_at": p.received_at.to_rfc3339_opts(SecondsFormat::Millis, true),
-        "recorded_at": p.recorded_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        "received_at": doithoai_web::text::ts(p.received_at),
+        "recorded_at": doithoai_web::text::ts(p.recorded_at),
         "recorded_by": p.recorded_by,
         "holder": {"code": p.holder_code, "name": p.holder_name},
-        "due_at": p.due_at.map(|d| d.to_rfc3339_opts(SecondsFormat::Millis, true)),
+        "due_at": p.due_at.map(doithoai_web::text::ts),
     })
 }
