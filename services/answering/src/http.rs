@@ -187,9 +187,9 @@ async fn draft(
     lang: Lang,
 ) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
-    if !matches!(staff.0.role, Role::Officer | Role::Head) || !staff.0.can_write(&c.unit_code) {
-        return Err(Problem::forbidden(lang).into());
-    }
+    staff
+        .require(&[Role::Officer, Role::Head], lang)?
+        .of_unit(&c.unit_code, lang)?;
     not_answered(&c, lang)?;
     let mut errors = Vec::new();
     let Some(answer) = input::text(&body, "answer", 20_000, true, lang, &mut errors) else {
@@ -241,9 +241,9 @@ async fn review(
     lang: Lang,
 ) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
-    if staff.0.role != Role::Head || !staff.0.can_write(&c.unit_code) {
-        return Err(Problem::forbidden(lang).into());
-    }
+    staff
+        .require(&[Role::Head], lang)?
+        .of_unit(&c.unit_code, lang)?;
     not_answered(&c, lang)?;
     let mut errors = Vec::new();
     let decision = input::text(&body, "decision", 32, true, lang, &mut errors);
@@ -294,9 +294,9 @@ async fn review(
 /// `POST /api/v1/staff/cases/{case}/approve` (the unit leader): signs the latest draft.
 async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
-    if staff.0.role != Role::Leader || !staff.0.can_write(&c.unit_code) {
-        return Err(Problem::forbidden(lang).into());
-    }
+    staff
+        .require(&[Role::Leader], lang)?
+        .of_unit(&c.unit_code, lang)?;
     not_answered(&c, lang)?;
     let ready = if c.review_required {
         c.status == "reviewed"

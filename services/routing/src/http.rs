@@ -125,11 +125,10 @@ async fn routable(
 }
 
 fn may_route(staff: &Staff, unit: &str, lang: Lang) -> Result<(), actix_web::Error> {
-    if matches!(staff.0.role, Role::Clerk | Role::Leader) && staff.0.can_write(unit) {
-        Ok(())
-    } else {
-        Err(Problem::forbidden(lang).into())
-    }
+    staff
+        .require(&[Role::Clerk, Role::Leader], lang)?
+        .of_unit(unit, lang)?;
+    Ok(())
 }
 
 /// `POST /api/v1/staff/routing/{petition}/reroute` `{department, reason}` (clerk or leader).
@@ -260,11 +259,8 @@ async fn list_holidays(
 }
 
 fn city_admin(staff: &Staff, lang: Lang) -> Result<(), actix_web::Error> {
-    if staff.0.role == Role::CityAdmin {
-        Ok(())
-    } else {
-        Err(Problem::forbidden(lang).into())
-    }
+    staff.require(&[Role::CityAdmin], lang)?;
+    Ok(())
 }
 
 fn parse_date(s: &str, lang: Lang) -> Result<NaiveDate, actix_web::Error> {

@@ -128,9 +128,9 @@ async fn organised(
     let c = c
         .filter(|c| staff.0.can_read(&c.unit_code))
         .ok_or_else(|| Problem::not_found(lang))?;
-    if !matches!(staff.0.role, Role::Leader | Role::Clerk) || !staff.0.can_write(&c.unit_code) {
-        return Err(Problem::forbidden(lang).into());
-    }
+    staff
+        .require(&[Role::Leader, Role::Clerk], lang)?
+        .of_unit(&c.unit_code, lang)?;
     Ok(c)
 }
 
@@ -148,9 +148,8 @@ fn view(c: &Conference) -> Value {
 
 /// `POST /api/v1/staff/conferences` (leader or clerk): plan a conference of the token's unit.
 async fn plan(core: web::Data<Core>, staff: Staff, body: web::Json<Value>, lang: Lang) -> Res {
-    if !matches!(staff.0.role, Role::Leader | Role::Clerk) || staff.0.role.is_city_wide() {
-        return Err(Problem::forbidden(lang).into());
-    }
+    // Leaders and clerks hold a unit's token, never a city-wide one.
+    staff.require(&[Role::Leader, Role::Clerk], lang)?;
     let mut e = Vec::new();
     let title = input::text(&body, "title", 300, true, lang, &mut e);
     let starts_at = input::time(&body, "starts_at", true, lang, &mut e);
