@@ -86,32 +86,9 @@ pub struct InboxQuery {
 /// `GET /api/v1/staff/cases?department=&unit=&include_answered=`: soonest due first, overdue
 /// marked.
 async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, lang: Lang) -> Res {
-    let unit = match (&q.unit, staff.0.role.is_city_wide()) {
-        (Some(u), _) if staff.0.can_read(u) => u.clone(),
-        (Some(_), _) => {
-            return Err(Problem::validation(
-                lang,
-                vec![FieldError::new(
-                    "unit",
-                    "unknown_unit",
-                    lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
-                )],
-            )
-            .into());
-        }
-        (None, true) => {
-            return Err(Problem::validation(
-                lang,
-                vec![FieldError::new(
-                    "unit",
-                    "required",
-                    lang.pick("Cần chọn đơn vị", "Name a unit"),
-                )],
-            )
-            .into());
-        }
-        (None, false) => staff.0.unit.clone(),
-    };
+    let unit = staff
+        .unit_scope(q.unit.as_deref(), lang)
+        .map_err(|e| Problem::validation(lang, vec![e]))?;
     let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
     let mut query = cases::table
         .filter(cases::unit_code.eq(&unit))

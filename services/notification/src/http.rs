@@ -44,19 +44,12 @@ async fn list(
     lang: Lang,
 ) -> Result<HttpResponse, actix_web::Error> {
     let mut errors = Vec::new();
-    let unit = match (&q.unit, staff.0.role.is_city_wide()) {
-        (Some(u), _) if staff.0.can_read(u) => Some(u.clone()),
-        (Some(_), _) => {
-            errors.push(FieldError::new(
-                "unit",
-                "unknown_unit",
-                lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
-            ));
+    let unit = staff
+        .units_scope(q.unit.as_deref(), lang)
+        .unwrap_or_else(|e| {
+            errors.push(e);
             None
-        }
-        (None, true) => None,
-        (None, false) => Some(staff.0.unit.clone()),
-    };
+        });
     if let Some(s) = &q.status
         && !matches!(s.as_str(), "pending" | "sending" | "sent" | "failed")
     {

@@ -1,6 +1,6 @@
 //! The `Staff` extractor: a verified bearer token, or a 401 problem.
 
-use crate::{Core, Lang, Problem};
+use crate::{Core, FieldError, Lang, Problem};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use doithoai_auth::{Claims, Role};
 use std::future::{Ready, ready};
@@ -47,6 +47,43 @@ impl Staff {
         } else {
             Err(Problem::forbidden(lang).into())
         }
+    }
+
+    /// Which units a staff list covers, from its `unit` query parameter: a unit's staff see
+    /// their own (naming another is `unknown_unit`, as if it did not exist); a city-wide role
+    /// sees the unit it names, or every unit (`None`) when it names none. Errors name `unit`.
+    pub fn units_scope(
+        &self,
+        requested: Option<&str>,
+        lang: Lang,
+    ) -> Result<Option<String>, FieldError> {
+        match requested {
+            Some(u) if self.0.can_read(u) => Ok(Some(u.to_owned())),
+            Some(_) => Err(Self::unknown_unit(lang)),
+            None if self.0.role.is_city_wide() => Ok(None),
+            None => Ok(Some(self.0.unit.clone())),
+        }
+    }
+
+    /// The `unit` field error for a unit that does not exist or is not the caller's.
+    pub fn unknown_unit(lang: Lang) -> FieldError {
+        FieldError::new(
+            "unit",
+            "unknown_unit",
+            lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
+        )
+    }
+
+    /// [`Staff::units_scope`] for lists of one unit: a city-wide role must name it
+    /// (`required`).
+    pub fn unit_scope(&self, requested: Option<&str>, lang: Lang) -> Result<String, FieldError> {
+        self.units_scope(requested, lang)?.ok_or_else(|| {
+            FieldError::new(
+                "unit",
+                "required",
+                lang.pick("Cần chọn đơn vị", "Name a unit"),
+            )
+        })
     }
 
     /// 403 unless the token may act on `unit`'s records (`Claims::can_write`).
@@ -96,5 +133,22 @@ mod tests {
             auditor.of_unit("phuong-lang", Lang::Vi).is_err(),
             "the auditor never writes"
         );
+    }
+
+    #[test]
+    fn unit_scope_is_the_own_unit_or_one_a_city_wide_role_names() {
+        let clerk = staff(Role::Clerk, "phuong-lang");
+        assert_eq!(
+            clerk.unit_scope(None, Lang::Vi).ok().as_deref(),
+            Some("phuong-lang")
+        );
+        let other = clerk.units_scope(Some("phuong-kim-lien"), Lang::Vi);
+        assert_eq!(other.err().map(|e| e.code), Some("unknown_unit".into()));
+        let admin = staff(Role::CityAdmin, doithoai_auth::CITY_SCOPE);
+        assert_eq!(admin.units_scope(None, Lang::Vi).ok(), Some(None));
+        let unnamed = admin.unit_scope(None, Lang::Vi);
+        assert_eq!(unnamed.err().map(|e| e.code), Some("required".into()));
+        let named = admin.unit_scope(Some("phuong-lang"), Lang::Vi);
+        assert_eq!(named.ok().as_deref(), Some("phuong-lang"));
     }
 }

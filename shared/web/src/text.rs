@@ -77,6 +77,17 @@ pub fn clean(input: &str, max: usize, multiline: bool) -> Result<String, TextErr
     Ok(text)
 }
 
+/// A time as every API answer writes it: RFC 3339 in UTC with milliseconds
+/// (`2026-11-24T09:30:00.000Z`).
+///
+/// ```
+/// let t = chrono::DateTime::parse_from_rfc3339("2026-11-24T16:30:00+07:00").unwrap();
+/// assert_eq!(doithoai_web::text::ts(t.to_utc()), "2026-11-24T09:30:00.000Z");
+/// ```
+pub fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,15 +120,4 @@ mod tests {
             Err(TextError::ControlCharacter)
         );
     }
-}
-
-/// A time as every API answer writes it: RFC 3339 in UTC with milliseconds
-/// (`2026-11-24T09:30:00.000Z`).
-///
-/// ```
-/// let t = chrono::DateTime::parse_from_rfc3339("2026-11-24T16:30:00+07:00").unwrap();
-/// assert_eq!(doithoai_web::text::ts(t.to_utc()), "2026-11-24T09:30:00.000Z");
-/// ```
-pub fn ts(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }

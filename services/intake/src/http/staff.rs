@@ -108,33 +108,15 @@ pub async fn receipt_book(
     core: web::Data<Core>,
     lang: Lang,
 ) -> Result<HttpResponse, IntakeError> {
-    let claims = staff.0;
     let mut errors = Vec::new();
-    let unit = match query.unit.as_deref() {
-        Some(u) if state.reference.units.contains_key(u) && claims.can_read(u) => {
-            Some(u.to_owned())
-        }
-        Some(_) => {
-            errors.push(FieldError::new(
-                "unit",
-                "unknown_unit",
-                lang.pick(
-                    "Không có phường, xã nào với mã này",
-                    "No ward or commune has this code",
-                ),
-            ));
-            None
-        }
-        None if claims.role.is_city_wide() => {
-            errors.push(FieldError::new(
-                "unit",
-                "required",
-                lang.pick("Cần chọn phường, xã", "Name a ward or commune"),
-            ));
-            None
-        }
-        None => Some(claims.unit.clone()),
-    };
+    // A unit the reference data does not know is as unknown as another unit's.
+    let requested = query.unit.as_deref();
+    let unit = match requested {
+        Some(u) if !state.reference.units.contains_key(u) => Err(Staff::unknown_unit(lang)),
+        _ => staff.unit_scope(requested, lang),
+    }
+    .map_err(|e| errors.push(e))
+    .ok();
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         errors.push(FieldError::new(
