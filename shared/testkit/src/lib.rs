@@ -256,9 +256,7 @@ pub struct OwnNats {
 
 impl OwnNats {
     pub fn start() -> anyhow::Result<OwnNats> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let port = free_port()?;
         let dir = std::env::temp_dir().join(format!("doithoai-nats-{}", unique_name()));
         std::fs::create_dir_all(&dir)?;
         let mut n = OwnNats {
@@ -290,32 +288,21 @@ impl OwnNats {
 
     /// Starts (again) on the same port and store, and waits until it accepts connections.
     pub fn restart(&mut self) -> anyhow::Result<()> {
-        let child = std::process::Command::new(Self::binary())
-            .args([
-                "-a",
-                "127.0.0.1",
-                "-p",
-                &self.port.to_string(),
-                "-js",
-                "-sd",
-            ])
-            .arg(&self.dir)
-            .arg("-l")
-            .arg(self.dir.join("server.log"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                anyhow::anyhow!("starting nats-server (install it, or set NATS_SERVER_BIN): {e}")
-            })?;
-        self.child = Some(child);
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        anyhow::bail!("nats-server did not start on port {}", self.port)
+        let port = self.port.to_string();
+        let store = self.dir.to_string_lossy().into_owned();
+        let log = self.dir.join("server.log").to_string_lossy().into_owned();
+        self.child = Some(spawn_nats_server(&[
+            "-a",
+            "127.0.0.1",
+            "-p",
+            &port,
+            "-js",
+            "-sd",
+            &store,
+            "-l",
+            &log,
+        ])?);
+        wait_for_port(self.port, "nats-server")
     }
 
     /// Kills it at once (SIGKILL).
@@ -401,25 +388,10 @@ impl NatsCluster {
                 routes = routes.join(", "),
             ),
         )?;
-        let child = std::process::Command::new(OwnNats::binary())
-            .arg("-c")
-            .arg(&conf)
-            .arg("-l")
-            .arg(node_dir.join("server.log"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .map_err(|e| {
-                anyhow::anyhow!("starting nats-server (install it, or set NATS_SERVER_BIN): {e}")
-            })?;
-        self.children[i] = Some(child);
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        anyhow::bail!("nats-server n{i} did not start on port {port}")
+        let conf = conf.to_string_lossy().into_owned();
+        let log = node_dir.join("server.log").to_string_lossy().into_owned();
+        self.children[i] = Some(spawn_nats_server(&["-c", &conf, "-l", &log])?);
+        wait_for_port(port, "nats-server")
     }
 
     /// Waits until JetStream answers through the cluster (its meta leader is elected).
@@ -460,7 +432,32 @@ impl Drop for NatsCluster {
     }
 }
 
-fn free_port() -> anyhow::Result<u16> {
+/// Starts the NATS server binary ([`OwnNats`]'s) with `args`, its output discarded (it logs to
+/// the file its arguments name).
+fn spawn_nats_server(args: &[&str]) -> anyhow::Result<std::process::Child> {
+    std::process::Command::new(OwnNats::binary())
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            anyhow::anyhow!("starting nats-server (install it, or set NATS_SERVER_BIN): {e}")
+        })
+}
+
+/// Waits (up to 5 s) until something accepts connections on `port` of 127.0.0.1.
+fn wait_for_port(port: u16, what: &str) -> anyhow::Result<()> {
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    anyhow::bail!("{what} did not start on port {port}")
+}
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+pub fn free_port() -> anyhow::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
@@ -486,9 +483,7 @@ impl OwnPostgres {
             .filter(|p| p.join("initdb").exists())
             .max()
             .ok_or_else(|| anyhow::anyhow!("no initdb under /usr/lib/postgresql"))?;
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let port = free_port()?;
         let dir = std::env::temp_dir().join(format!("doithoai-pg-{}", unique_name()));
         std::fs::create_dir_all(&dir)?;
         let pg = OwnPostgres { port, dir, bin };
@@ -595,9 +590,7 @@ pub struct SmtpSink {
 
 impl SmtpSink {
     pub fn start() -> anyhow::Result<SmtpSink> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
+        let port = free_port()?;
         let dir = std::env::temp_dir().join(format!("doithoai-smtp-{}", unique_name()));
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/smtp_sink.py");
         let child = std::process::Command::new(
@@ -609,13 +602,9 @@ impl SmtpSink {
         .stdout(std::process::Stdio::null())
         .spawn()
         .map_err(|e| anyhow::anyhow!("starting the SMTP sink (python3): {e}"))?;
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Ok(SmtpSink { port, dir, child });
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        anyhow::bail!("SMTP sink did not start on port {port}")
+        let sink = SmtpSink { port, dir, child };
+        wait_for_port(port, "SMTP sink")?; // on failure, dropping `sink` kills the process
+        Ok(sink)
     }
 
     pub fn url(&self) -> String {

@@ -17,8 +17,8 @@
 //! A rate is "held" when every accepted submission was routed and acknowledged, routed p99 is
 //! at most 1 s and acknowledged p99 at most 2 s: the platform did not fall behind.
 
-use doithoai_journeys::{Service, submission};
-use doithoai_testkit::{NatsCluster, SmtpSink, TestEnv};
+use doithoai_journeys::{SERVICES, Service, platform_env, submission};
+use doithoai_testkit::{NatsCluster, SmtpSink};
 use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -31,14 +31,6 @@ fn setting(name: &str, default: u64) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
-
-const SERVICES: [&str; 5] = [
-    "intake",
-    "routing",
-    "answering",
-    "scheduling",
-    "notification",
-];
 
 /// What was seen of each tracking code, by wall-clock time.
 #[derive(Default)]
@@ -147,19 +139,9 @@ async fn start(replicas: usize, cluster: bool) -> anyhow::Result<Platform> {
     let mut services = Vec::new();
     for name in SERVICES {
         for _ in 0..replicas {
-            let env = TestEnv::with_name(&format!("{ns}_{name}"))
-                .set("NATS_NAMESPACE", &ns)
+            let env = platform_env(&ns, name, &smtp)
                 .set("NATS_URL", &nats_url)
                 .set("NATS_REPLICAS", stream_replicas)
-                .set("INTAKE_SUBMIT_PER_MINUTE", "0")
-                .set("INTAKE_LOOKUP_PER_MINUTE", "0")
-                .set("NOTIFICATION_SMTP_URL", &smtp.url())
-                .set(
-                    "NOTIFICATION_SMS_DIR",
-                    &std::env::temp_dir()
-                        .join(format!("{ns}-sms"))
-                        .to_string_lossy(),
-                )
                 .set("HTTP_WORKERS", "2")
                 .set("DB_POOL_SIZE", "8")
                 .set("RUST_LOG", "warn");

@@ -175,29 +175,7 @@ pub async fn record(
     from_unit: Option<&str>,
     reason: Option<&str>,
 ) -> QueryResult<()> {
-    diesel::insert_into(assignments::table)
-        .values((
-            assignments::petition_id.eq(a.petition_id),
-            assignments::tracking_code.eq(&a.tracking_code),
-            assignments::origin_unit.eq(&a.origin_unit),
-            assignments::unit_code.eq(&a.unit_code),
-            assignments::department_code.eq(&a.department_code),
-            assignments::received_at.eq(a.received_at),
-            assignments::due_at.eq(a.due_at),
-            assignments::status.eq(&a.status),
-            assignments::petition.eq(&a.petition),
-        ))
-        .on_conflict(assignments::petition_id)
-        .do_update()
-        .set((
-            assignments::unit_code.eq(&a.unit_code),
-            assignments::department_code.eq(&a.department_code),
-            assignments::due_at.eq(a.due_at),
-            assignments::status.eq(&a.status),
-            assignments::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
+    upsert(conn, &[a]).await?;
     diesel::insert_into(routing_history::table)
         .values((
             routing_history::petition_id.eq(a.petition_id),
@@ -281,36 +259,7 @@ pub async fn record_initial_many(
         .rev()
         .filter(|a| seen.insert(a.petition_id))
         .collect();
-    let rows: Vec<_> = unique
-        .iter()
-        .map(|a| {
-            (
-                assignments::petition_id.eq(a.petition_id),
-                assignments::tracking_code.eq(&a.tracking_code),
-                assignments::origin_unit.eq(&a.origin_unit),
-                assignments::unit_code.eq(&a.unit_code),
-                assignments::department_code.eq(&a.department_code),
-                assignments::received_at.eq(a.received_at),
-                assignments::due_at.eq(a.due_at),
-                assignments::status.eq(&a.status),
-                assignments::petition.eq(&a.petition),
-            )
-        })
-        .collect();
-    use diesel::upsert::excluded;
-    diesel::insert_into(assignments::table)
-        .values(rows)
-        .on_conflict(assignments::petition_id)
-        .do_update()
-        .set((
-            assignments::unit_code.eq(excluded(assignments::unit_code)),
-            assignments::department_code.eq(excluded(assignments::department_code)),
-            assignments::due_at.eq(excluded(assignments::due_at)),
-            assignments::status.eq(excluded(assignments::status)),
-            assignments::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
+    upsert(conn, &unique).await?;
     let history: Vec<_> = unique
         .iter()
         .map(|a| {
@@ -327,6 +276,42 @@ pub async fn record_initial_many(
         .collect();
     diesel::insert_into(routing_history::table)
         .values(history)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts assignments, or moves existing ones (unit, department, due date, status) to the
+/// values given: one statement for all of them.
+async fn upsert(conn: &mut AsyncPgConnection, batch: &[&Assignment]) -> QueryResult<()> {
+    use diesel::upsert::excluded;
+    let rows: Vec<_> = batch
+        .iter()
+        .map(|a| {
+            (
+                assignments::petition_id.eq(a.petition_id),
+                assignments::tracking_code.eq(&a.tracking_code),
+                assignments::origin_unit.eq(&a.origin_unit),
+                assignments::unit_code.eq(&a.unit_code),
+                assignments::department_code.eq(&a.department_code),
+                assignments::received_at.eq(a.received_at),
+                assignments::due_at.eq(a.due_at),
+                assignments::status.eq(&a.status),
+                assignments::petition.eq(&a.petition),
+            )
+        })
+        .collect();
+    diesel::insert_into(assignments::table)
+        .values(rows)
+        .on_conflict(assignments::petition_id)
+        .do_update()
+        .set((
+            assignments::unit_code.eq(excluded(assignments::unit_code)),
+            assignments::department_code.eq(excluded(assignments::department_code)),
+            assignments::due_at.eq(excluded(assignments::due_at)),
+            assignments::status.eq(excluded(assignments::status)),
+            assignments::updated_at.eq(diesel::dsl::now),
+        ))
         .execute(conn)
         .await?;
     Ok(())
