@@ -44,14 +44,18 @@ async fn killing_a_nats_node_and_a_replica_of_each_service_under_load_loses_and_
     let js = async_nats::jetstream::new(async_nats::connect(cluster.node_url(2)).await.unwrap());
     for name in SERVICES {
         let stream = doithoai_contracts::subjects::stream_name(&ns, name);
-        let info = js
-            .get_stream(&stream)
-            .await
-            .unwrap()
-            .info()
-            .await
-            .unwrap()
-            .clone();
+        // Ready means the database answers; each service declares its stream once NATS does.
+        let mut found = None;
+        for _ in 0..300 {
+            if let Ok(mut s) = js.get_stream(&stream).await
+                && let Ok(info) = s.info().await
+            {
+                found = Some(info.clone());
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let info = found.unwrap_or_else(|| panic!("{stream} was declared"));
         assert_eq!(
             info.config.num_replicas, 3,
             "{stream} is replicated on three nodes"
