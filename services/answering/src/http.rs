@@ -2,6 +2,7 @@
 //! Public: published answers (list, search, one) and the submitter's rating; the satisfaction
 //! index per unit.
 
+use crate::commands::{Decision, Draft, Rating, Review};
 use crate::domain::status::{self, CaseStatus};
 use crate::flow::{self, Case};
 use crate::store::schema::{case_history, cases, ratings};
@@ -10,8 +11,9 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
+use doithoai_web::input::Body;
 use doithoai_web::text::ts;
-use doithoai_web::{Core, FieldError, Lang, Problem, Staff, input};
+use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -36,19 +38,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/satisfaction", web::get().to(satisfaction));
 }
 
-type Res = Result<HttpResponse, actix_web::Error>;
-
-/// A failure that is not the client's: 503 when the database is away, else 500 (logged).
-fn internal(lang: Lang, e: impl Into<anyhow::Error>) -> actix_web::Error {
-    Problem::from_failure(lang, &e.into()).into()
-}
+type Res = Result<HttpResponse, ApiError>;
 
 /// The case if the token's unit holds it, else 404 (as if it did not exist).
-async fn held(core: &Core, staff: &Staff, key: &str, lang: Lang) -> Result<Case, actix_web::Error> {
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+async fn held(core: &Core, staff: &Staff, key: &str, lang: Lang) -> Result<Case, ApiError> {
+    let mut conn = core.pool.get().await?;
     flow::load(&mut conn, key)
-        .await
-        .map_err(|e| internal(lang, e))?
+        .await?
         .filter(|c| staff.0.can_read(&c.unit_code))
         .ok_or_else(|| Problem::not_found(lang).into())
 }
@@ -86,10 +82,8 @@ pub struct InboxQuery {
 /// `GET /api/v1/staff/cases?department=&unit=&include_answered=`: soonest due first, overdue
 /// marked.
 async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, lang: Lang) -> Res {
-    let unit = staff
-        .unit_scope(q.unit.as_deref(), lang)
-        .map_err(|e| Problem::validation(lang, vec![e]))?;
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let unit = staff.unit_scope(q.unit.as_deref(), lang)?;
+    let mut conn = core.pool.get().await?;
     let mut query = cases::table
         .filter(cases::unit_code.eq(&unit))
         .select(Case::as_select())
@@ -102,7 +96,7 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
     if !q.include_answered.unwrap_or(false) {
         query = query.filter(cases::status.ne_all(CaseStatus::CLOSED));
     }
-    let rows = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
+    let rows = query.load(&mut conn).await?;
     let now = Utc::now();
     Ok(HttpResponse::Ok().json(json!({
         "unit": unit,
@@ -114,10 +108,8 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
 /// `GET /api/v1/staff/cases/{case}`: the case with its latest draft and full history.
 async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let draft = flow::latest_draft(&mut conn, c.petition_id)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
+    let draft = flow::latest_draft(&mut conn, c.petition_id).await?;
     let history: Vec<(chrono::DateTime<Utc>, String, String, Option<String>)> = case_history::table
         .filter(case_history::petition_id.eq(c.petition_id))
         .order(case_history::seq)
@@ -128,8 +120,7 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
             case_history::note,
         ))
         .load(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     let mut body = case_view(&c, Utc::now());
     body["submitter"] = serde_json::from_str(&c.submitter).unwrap_or(Value::Null);
     body["draft"] = json!(draft.map(|(b, a, t)| json!({"body": b, "author": a, "at": ts(t)})));
@@ -137,7 +128,7 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
     Ok(HttpResponse::Ok().json(body))
 }
 
-fn not_answered(c: &Case, lang: Lang) -> Result<(), actix_web::Error> {
+fn not_answered(c: &Case, lang: Lang) -> Result<(), ApiError> {
     if !status::is_open(&c.status) {
         Err(Problem::new(
             actix_web::http::StatusCode::CONFLICT,
@@ -160,7 +151,7 @@ async fn draft(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Draft>,
     lang: Lang,
 ) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
@@ -168,40 +159,32 @@ async fn draft(
         .require(&[Role::Officer, Role::Head], lang)?
         .of_unit(&c.unit_code, lang)?;
     not_answered(&c, lang)?;
-    let mut errors = Vec::new();
-    let Some(answer) = input::text(&body, "answer", 20_000, true, lang, &mut errors) else {
-        return Err(Problem::validation(lang, errors).into());
-    };
+    let Draft { answer } = body.valid()?;
     let prepared = match c.conference_id {
-        Some(conference_id) => Some(
-            doithoai_bus::outbox::NewMessage::new(
-                doithoai_contracts::subjects::subject(
-                    &core.bus.namespace,
-                    doithoai_contracts::subjects::ANSWERING,
-                    doithoai_contracts::subjects::DRAFT_PREPARED,
-                    &c.unit_code,
-                ),
-                &doithoai_contracts::Envelope::new(
-                    doithoai_contracts::subjects::DRAFT_PREPARED,
-                    &c.unit_code,
-                    doithoai_contracts::DraftPreparedV1 {
-                        petition_id: c.petition_id,
-                        conference_id,
-                        unit: c.unit_code.clone(),
-                        draft: answer.clone(),
-                        author: staff.0.sub.clone(),
-                    },
-                ),
-                None,
-            )
-            .map_err(|e| internal(lang, e))?,
-        ),
+        Some(conference_id) => Some(doithoai_bus::outbox::NewMessage::new(
+            doithoai_contracts::subjects::subject(
+                &core.bus.namespace,
+                doithoai_contracts::subjects::ANSWERING,
+                doithoai_contracts::subjects::DRAFT_PREPARED,
+                &c.unit_code,
+            ),
+            &doithoai_contracts::Envelope::new(
+                doithoai_contracts::subjects::DRAFT_PREPARED,
+                &c.unit_code,
+                doithoai_contracts::DraftPreparedV1 {
+                    petition_id: c.petition_id,
+                    conference_id,
+                    unit: c.unit_code.clone(),
+                    draft: answer.clone(),
+                    author: staff.0.sub.clone(),
+                },
+            ),
+            None,
+        )?),
         None => None,
     };
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub, prepared)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
+    flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub, prepared).await?;
     core.relay.wake();
     Ok(
         HttpResponse::Created()
@@ -214,7 +197,7 @@ async fn review(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Review>,
     lang: Lang,
 ) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
@@ -222,28 +205,8 @@ async fn review(
         .require(&[Role::Head], lang)?
         .of_unit(&c.unit_code, lang)?;
     not_answered(&c, lang)?;
-    let mut errors = Vec::new();
-    let decision = input::text(&body, "decision", 32, true, lang, &mut errors);
-    let note = input::text(&body, "note", 2000, false, lang, &mut errors);
-    let approve = match decision.as_deref() {
-        Some("approve") => true,
-        Some("request_changes") => false,
-        Some(_) => {
-            errors.push(FieldError::new(
-                "decision",
-                "unknown_value",
-                lang.pick(
-                    "Là approve hoặc request_changes",
-                    "Must be approve or request_changes",
-                ),
-            ));
-            false
-        }
-        None => false,
-    };
-    if !errors.is_empty() {
-        return Err(Problem::validation(lang, errors).into());
-    }
+    let Review { decision, note } = body.valid()?;
+    let approve = decision == Decision::Approve;
     if c.status != "drafted" {
         return Err(Problem::validation(
             lang,
@@ -255,7 +218,7 @@ async fn review(
         )
         .into());
     }
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     flow::review(
         &mut conn,
         c.petition_id,
@@ -263,8 +226,7 @@ async fn review(
         note.as_deref(),
         &staff.0.sub,
     )
-    .await
-    .map_err(|e| internal(lang, e))?;
+    .await?;
     Ok(HttpResponse::Ok().json(json!({"status": if approve { "reviewed" } else { "assigned" }})))
 }
 
@@ -295,11 +257,8 @@ async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, l
         )
         .into());
     }
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let Some((answer, _, _)) = flow::latest_draft(&mut conn, c.petition_id)
-        .await
-        .map_err(|e| internal(lang, e))?
-    else {
+    let mut conn = core.pool.get().await?;
+    let Some((answer, _, _)) = flow::latest_draft(&mut conn, c.petition_id).await? else {
         return Err(Problem::validation(
             lang,
             vec![FieldError::new(
@@ -311,9 +270,7 @@ async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, l
         .into());
     };
     drop(conn);
-    let number = flow::approve(&core, &c, &answer, &staff.0.sub, Utc::now())
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let number = flow::approve(&core, &c, &answer, &staff.0.sub, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "approved", "official_number": number, "public_path": format!("/api/v1/answers/{}", c.tracking_code)})))
 }
 
@@ -409,20 +366,19 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
             query = query.filter(cases::search_folded.like(format!("%{escaped}%")));
         }
     }
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let rows: Vec<PublicAnswer> = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
+    let rows: Vec<PublicAnswer> = query.load(&mut conn).await?;
     Ok(HttpResponse::Ok().json(json!({"answers": rows})))
 }
 
 /// `GET /api/v1/answers/{tracking_code}`: one published answer (no personal data).
 async fn public_answer(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     let row: Option<PublicAnswer> = published_by_code(&path)
         .select(PublicAnswer::as_select())
         .first(&mut conn)
         .await
-        .optional()
-        .map_err(|e| internal(lang, e))?;
+        .optional()?;
     let row = row.ok_or_else(|| Problem::not_found(lang))?;
     Ok(HttpResponse::Ok().json(row))
 }
@@ -440,64 +396,24 @@ fn digits(s: &str) -> String {
 async fn rate(
     core: web::Data<Core>,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Rating>,
     lang: Lang,
 ) -> Res {
-    let mut errors = Vec::new();
-    let score = match body.get("score") {
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(s) if (1..=5).contains(&s) => Some(s as i16),
-            _ => {
-                errors.push(FieldError::new(
-                    "score",
-                    "out_of_range",
-                    lang.pick(
-                        "Điểm là số nguyên từ 1 đến 5",
-                        "The score is a whole number from 1 to 5",
-                    ),
-                ));
-                None
-            }
-        },
-        None | Some(Value::Null) => {
-            errors.push(FieldError::new(
-                "score",
-                "required",
-                lang.pick("Bắt buộc phải có", "This field is required"),
-            ));
-            None
-        }
-        Some(_) => {
-            errors.push(FieldError::new(
-                "score",
-                "wrong_type",
-                lang.pick(
-                    "Sai kiểu dữ liệu: cần số nguyên",
-                    "Wrong type: expected a whole number",
-                ),
-            ));
-            None
-        }
-    };
-    let comment = input::text(&body, "comment", 2000, false, lang, &mut errors);
-    let contact = input::text(&body, "contact", 254, true, lang, &mut errors);
-    let (Some(score), Some(contact)) = (score, contact) else {
-        return Err(Problem::validation(lang, errors).into());
-    };
-    if !errors.is_empty() {
-        return Err(Problem::validation(lang, errors).into());
-    }
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let Rating {
+        score,
+        comment,
+        contact,
+    } = body.valid()?;
+    let mut conn = core.pool.get().await?;
     let c: Option<Case> = published_by_code(&path)
         .select(Case::as_select())
         .first(&mut conn)
         .await
-        .optional()
-        .map_err(|e| internal(lang, e))?;
+        .optional()?;
     let c = c.ok_or_else(|| Problem::not_found(lang))?;
     let submitter = c
         .submitter()
-        .ok_or_else(|| internal(lang, anyhow::anyhow!("unreadable submitter")))?;
+        .ok_or_else(|| ApiError::failure(anyhow::anyhow!("unreadable submitter")))?;
     let matches = submitter
         .email
         .as_deref()
@@ -529,8 +445,7 @@ async fn rate(
         ))
         .on_conflict_do_nothing()
         .execute(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     if inserted == 0 {
         return Err(Problem::new(
             actix_web::http::StatusCode::CONFLICT,
@@ -565,13 +480,13 @@ pub struct SatisfactionQuery {
 
 /// `GET /api/v1/satisfaction?unit=`: ratings count, average and the satisfaction index (share
 /// of ratings of 4 or 5, in percent; the city's target is 86 %).
-async fn satisfaction(core: web::Data<Core>, q: web::Query<SatisfactionQuery>, lang: Lang) -> Res {
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+async fn satisfaction(core: web::Data<Core>, q: web::Query<SatisfactionQuery>) -> Res {
+    let mut conn = core.pool.get().await?;
     let mut query = ratings::table.select(ratings::score).into_boxed();
     if let Some(u) = &q.unit {
         query = query.filter(ratings::unit_code.eq(u.clone()));
     }
-    let scores: Vec<i16> = query.load(&mut conn).await.map_err(|e| internal(lang, e))?;
+    let scores: Vec<i16> = query.load(&mut conn).await?;
     let n = scores.len();
     let average = if n == 0 {
         None

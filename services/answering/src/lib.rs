@@ -2,6 +2,7 @@
 //! publication without personal data, public search, ratings and the satisfaction index, and
 //! the deadline watch (due soon, overdue) with the `answering_overdue_cases` gauge.
 
+pub mod commands;
 pub mod domain;
 pub mod flow;
 pub mod http;

@@ -5,7 +5,6 @@
 pub mod bus;
 pub mod config;
 pub mod domain;
-pub mod error;
 pub mod http;
 pub mod store;
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_web::text::ts;
-use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
+use doithoai_web::{ApiError, Core, FieldError, Lang, Staff};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -42,7 +42,7 @@ async fn list(
     staff: Staff,
     q: web::Query<Query>,
     lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     let unit = staff
         .units_scope(q.unit.as_deref(), lang)
@@ -71,7 +71,7 @@ async fn list(
         ));
     }
     if !errors.is_empty() {
-        return Err(Problem::validation(lang, errors).into());
+        return Err(ApiError::Invalid(errors));
     }
     let mut query = messages::table
         .select((
@@ -99,9 +99,8 @@ async fn list(
     if let Some(t) = &q.tracking_code {
         query = query.filter(messages::tracking_code.eq(t.clone()));
     }
-    let failure = |e: anyhow::Error| actix_web::Error::from(Problem::from_failure(lang, &e));
-    let mut conn = core.pool.get().await.map_err(|e| failure(e.into()))?;
-    let rows: Vec<Row> = query.load(&mut conn).await.map_err(|e| failure(e.into()))?;
+    let mut conn = core.pool.get().await?;
+    let rows: Vec<Row> = query.load(&mut conn).await?;
     Ok(HttpResponse::Ok().json(json!({"messages": rows.into_iter().map(|r| json!({
         "id": r.0, "kind": r.1, "tracking_code": r.2, "channel": r.3, "recipient": r.4, "subject": r.5,
         "status": r.6, "attempts": r.7, "last_error": r.8, "created_at": ts(r.9), "sent_at": r.10.map(ts),

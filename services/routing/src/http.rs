@@ -1,6 +1,7 @@
 //! Routing's HTTP API: units (public), staff re-route and transfer, a petition's routing
 //! history, and the holidays city IT edits.
 
+use crate::commands::{Holiday, Policy, Refuse, Reroute, Rule, Transfer};
 use crate::flow::{self, SharedCalendar};
 use crate::store::queries;
 use crate::store::schema::{holidays, units};
@@ -9,7 +10,8 @@ use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
-use doithoai_web::{Core, FieldError, Lang, Problem, Staff, input};
+use doithoai_web::input::Body;
+use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff};
 use serde_json::{Value, json};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -42,20 +44,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// A failure that is not the client's: 503 when the database is away, else 500 (logged).
-fn internal(lang: Lang, e: impl Into<anyhow::Error>) -> actix_web::Error {
-    Problem::from_failure(lang, &e.into()).into()
-}
-
 /// `GET /api/v1/units`: the units of the city (public reference data).
-async fn list_units(core: web::Data<Core>, lang: Lang) -> Result<HttpResponse, actix_web::Error> {
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+async fn list_units(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
+    let mut conn = core.pool.get().await?;
     let rows: Vec<(String, String, String)> = units::table
         .order(units::code)
         .select((units::code, units::name_vi, units::kind_en))
         .load(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({
         "units": rows.into_iter().map(|(code, name, kind)| json!({"code": code, "name": name, "kind": kind})).collect::<Vec<_>>()
     })))
@@ -67,11 +63,9 @@ async fn held(
     staff: &Staff,
     key: &str,
     lang: Lang,
-) -> Result<queries::Assignment, actix_web::Error> {
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let found = queries::assignment(&mut conn, key)
-        .await
-        .map_err(|e| internal(lang, e))?;
+) -> Result<queries::Assignment, ApiError> {
+    let mut conn = core.pool.get().await?;
+    let found = queries::assignment(&mut conn, key).await?;
     found
         .filter(|a| staff.0.can_read(&a.unit_code) || staff.0.can_read(&a.origin_unit))
         .ok_or_else(|| Problem::not_found(lang).into())
@@ -96,12 +90,10 @@ async fn show(
     staff: Staff,
     path: web::Path<String>,
     lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
     let a = held(&core, &staff, &path, lang).await?;
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    let history = queries::history(&mut conn, a.petition_id)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
+    let history = queries::history(&mut conn, a.petition_id).await?;
     let mut body = view(&a);
     body["history"] = json!(history);
     Ok(HttpResponse::Ok().json(body))
@@ -114,7 +106,7 @@ async fn routable(
     staff: &Staff,
     key: &str,
     lang: Lang,
-) -> Result<queries::Assignment, actix_web::Error> {
+) -> Result<queries::Assignment, ApiError> {
     let a = held(core, staff, key, lang).await?;
     if !staff.0.can_read(&a.unit_code) {
         return Err(Problem::not_found(lang).into());
@@ -124,7 +116,7 @@ async fn routable(
     Ok(a)
 }
 
-fn may_route(staff: &Staff, unit: &str, lang: Lang) -> Result<(), actix_web::Error> {
+fn may_route(staff: &Staff, unit: &str, lang: Lang) -> Result<(), ApiError> {
     staff
         .require(&[Role::Clerk, Role::Leader], lang)?
         .of_unit(unit, lang)?;
@@ -136,53 +128,42 @@ async fn reroute(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Reroute>,
     lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
     let a = routable(&core, &staff, &path, lang).await?;
+    let Reroute { department, reason } = body.valid()?;
     let mut errors = Vec::new();
-    let department = input::text(&body, "department", 64, true, lang, &mut errors);
-    let reason = input::text(&body, "reason", 2000, true, lang, &mut errors);
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     let kind = queries::holder(&mut conn, &a.unit_code)
-        .await
-        .map_err(|e| internal(lang, e))?
+        .await?
         .map(|(_, k)| k)
         .unwrap_or_default();
-    let allowed = queries::departments_for(&mut conn, &kind)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let allowed = queries::departments_for(&mut conn, &kind).await?;
     drop(conn);
-    if let Some(d) = &department {
-        if !allowed.contains(d) {
-            errors.push(FieldError::new(
-                "department",
-                "unknown_department",
-                lang.pick(
-                    "Đơn vị không có phòng này",
-                    "The unit has no such department",
-                ),
-            ));
-        } else if *d == a.department_code {
-            errors.push(FieldError::new(
-                "department",
-                "unchanged",
-                lang.pick(
-                    "Đang do chính phòng này xử lý",
-                    "That department already holds it",
-                ),
-            ));
-        }
+    if !allowed.contains(&department) {
+        errors.push(FieldError::new(
+            "department",
+            "unknown_department",
+            lang.pick(
+                "Đơn vị không có phòng này",
+                "The unit has no such department",
+            ),
+        ));
+    } else if department == a.department_code {
+        errors.push(FieldError::new(
+            "department",
+            "unchanged",
+            lang.pick(
+                "Đang do chính phòng này xử lý",
+                "That department already holds it",
+            ),
+        ));
     }
-    let (Some(department), Some(reason)) = (department, reason) else {
-        return Err(Problem::validation(lang, errors).into());
-    };
     if !errors.is_empty() {
-        return Err(Problem::validation(lang, errors).into());
+        return Err(ApiError::Invalid(errors));
     }
-    let next = flow::reroute(&core, a, &department, &reason, &staff.0.sub)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let next = flow::reroute(&core, a, &department, &reason, &staff.0.sub).await?;
     Ok(HttpResponse::Ok().json(view(&next)))
 }
 
@@ -193,48 +174,33 @@ async fn transfer(
     cal: web::Data<SharedCalendar>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Transfer>,
     lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
     let a = routable(&core, &staff, &path, lang).await?;
-    let mut errors = Vec::new();
-    let to = input::text(&body, "to", 64, true, lang, &mut errors);
-    let reason = input::text(&body, "reason", 2000, true, lang, &mut errors);
-    let mut to_name = None;
-    if let Some(t) = &to {
-        let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-        to_name = queries::holder(&mut conn, t)
-            .await
-            .map_err(|e| internal(lang, e))?
-            .map(|(n, _)| n);
-        if to_name.is_none() {
-            errors.push(FieldError::new(
-                "to",
-                "unknown_body",
-                lang.pick("Không có cơ quan nào với mã này", "No body has this code"),
-            ));
-        } else if *t == a.unit_code {
-            errors.push(FieldError::new(
-                "to",
-                "unchanged",
-                lang.pick(
-                    "Không thể chuyển cho chính đơn vị đang xử lý",
-                    "Cannot transfer to the unit that holds it",
-                ),
-            ));
-        }
-    }
-    let (Some(to), Some(reason), Some(to_name)) = (to, reason, to_name) else {
-        return Err(Problem::validation(lang, errors).into());
+    let Transfer { to, reason } = body.valid()?;
+    let mut conn = core.pool.get().await?;
+    let Some((to_name, _)) = queries::holder(&mut conn, &to).await? else {
+        return Err(ApiError::field(
+            "to",
+            "unknown_body",
+            lang.pick("Không có cơ quan nào với mã này", "No body has this code"),
+        ));
     };
-    if !errors.is_empty() {
-        return Err(Problem::validation(lang, errors).into());
+    drop(conn);
+    if to == a.unit_code {
+        return Err(ApiError::field(
+            "to",
+            "unchanged",
+            lang.pick(
+                "Không thể chuyển cho chính đơn vị đang xử lý",
+                "Cannot transfer to the unit that holds it",
+            ),
+        ));
     }
     let now = Utc::now();
     let (next, transfer_due) =
-        flow::transfer(&core, &cal, a, &to, &to_name, &reason, &staff.0.sub, now)
-            .await
-            .map_err(|e| internal(lang, e))?;
+        flow::transfer(&core, &cal, a, &to, &to_name, &reason, &staff.0.sub, now).await?;
     let mut out = view(&next);
     out["transfer_due_at"] = json!(doithoai_web::text::ts(transfer_due));
     out["transfer_on_time"] = json!(now <= transfer_due);
@@ -242,28 +208,24 @@ async fn transfer(
 }
 
 /// `GET /api/v1/holidays`: the holidays the calendar skips (public).
-async fn list_holidays(
-    core: web::Data<Core>,
-    lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+async fn list_holidays(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
+    let mut conn = core.pool.get().await?;
     let rows: Vec<(NaiveDate, String, String)> = holidays::table
         .order(holidays::day)
         .select((holidays::day, holidays::name_vi, holidays::name_en))
         .load(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({
         "holidays": rows.into_iter().map(|(d, vi, en)| json!({"date": d, "name_vi": vi, "name_en": en})).collect::<Vec<_>>()
     })))
 }
 
-fn city_admin(staff: &Staff, lang: Lang) -> Result<(), actix_web::Error> {
+fn city_admin(staff: &Staff, lang: Lang) -> Result<(), ApiError> {
     staff.require(&[Role::CityAdmin], lang)?;
     Ok(())
 }
 
-fn parse_date(s: &str, lang: Lang) -> Result<NaiveDate, actix_web::Error> {
+fn parse_date(s: &str, lang: Lang) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
         Problem::bad_request(
             lang,
@@ -282,23 +244,13 @@ async fn put_holiday(
     cal: web::Data<SharedCalendar>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Holiday>,
     lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
     city_admin(&staff, lang)?;
     let day = parse_date(&path, lang)?;
-    let mut errors = Vec::new();
-    let name_vi = input::text(&body, "name_vi", 200, true, lang, &mut errors);
-    let name_en = body
-        .get("name_en")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .trim()
-        .to_owned();
-    let Some(name_vi) = name_vi else {
-        return Err(Problem::validation(lang, errors).into());
-    };
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let Holiday { name_vi, name_en } = body.valid()?;
+    let mut conn = core.pool.get().await?;
     diesel::insert_into(holidays::table)
         .values((
             holidays::day.eq(day),
@@ -312,11 +264,8 @@ async fn put_holiday(
             holidays::name_en.eq(&name_en),
         ))
         .execute(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
-    flow::reload_calendar(&core, &cal)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
+    flow::reload_calendar(&core, &cal).await?;
     tracing::info!(date = %day, actor = %staff.0.sub, "holiday {day} set by {}", staff.0.sub);
     Ok(HttpResponse::Ok().json(json!({"date": day, "name_vi": name_vi, "name_en": name_en})))
 }
@@ -328,24 +277,21 @@ async fn delete_holiday(
     staff: Staff,
     path: web::Path<String>,
     lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
     city_admin(&staff, lang)?;
     let day = parse_date(&path, lang)?;
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     let n = diesel::delete(holidays::table.find(day))
         .execute(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     if n == 0 {
         return Err(Problem::not_found(lang).into());
     }
-    flow::reload_calendar(&core, &cal)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    flow::reload_calendar(&core, &cal).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-fn open_for_triage(a: &queries::Assignment, lang: Lang) -> Result<(), actix_web::Error> {
+fn open_for_triage(a: &queries::Assignment, lang: Lang) -> Result<(), ApiError> {
     if a.status == "not_accepted" {
         return Err(Problem::new(
             actix_web::http::StatusCode::CONFLICT,
@@ -371,29 +317,20 @@ async fn refuse(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Refuse>,
     lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
     let a = routable(&core, &staff, &path, lang).await?;
-    let mut errors = Vec::new();
-    let Some(reason) = input::text(&body, "reason", 2000, true, lang, &mut errors) else {
-        return Err(Problem::validation(lang, errors).into());
-    };
-    let next = flow::refuse(&core, a, &reason, &staff.0.sub, Utc::now())
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let Refuse { reason } = body.valid()?;
+    let next = flow::refuse(&core, a, &reason, &staff.0.sub, Utc::now()).await?;
     Ok(HttpResponse::Ok().json(view(&next)))
 }
 
 /// `GET /api/v1/staff/policies`: deadline policies (city defaults have `unit: null`).
-async fn list_policies(
-    core: web::Data<Core>,
-    staff: Staff,
-    lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+async fn list_policies(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse, ApiError> {
     use crate::store::schema::deadline_policies as d;
     let _ = staff;
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     type PolicyRow = (Option<String>, String, Option<i32>, Option<i32>, bool);
     let rows: Vec<PolicyRow> = d::table
         .select((
@@ -404,8 +341,7 @@ async fn list_policies(
             d::review_required,
         ))
         .load(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"policies": rows.into_iter().map(|(u, c, wd, wh, r)| json!({"unit": u, "class": c, "working_days": wd, "working_hours": wh, "review_required": r})).collect::<Vec<_>>()})))
 }
 
@@ -415,9 +351,9 @@ async fn put_policy(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<(String, String)>,
-    body: web::Json<Value>,
+    body: Body<Policy>,
     lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
     use crate::store::schema::deadline_policies as d;
     city_admin(&staff, lang)?;
     let (unit, class) = path.into_inner();
@@ -437,12 +373,8 @@ async fn put_policy(
     }
     let unit = if unit == "default" { None } else { Some(unit) };
     if let Some(u) = &unit {
-        let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-        if queries::holder(&mut conn, u)
-            .await
-            .map_err(|e| internal(lang, e))?
-            .is_none()
-        {
+        let mut conn = core.pool.get().await?;
+        if queries::holder(&mut conn, u).await?.is_none() {
             errors.push(FieldError::new(
                 "unit",
                 "unknown_unit",
@@ -450,48 +382,12 @@ async fn put_policy(
             ));
         }
     }
-    let number = |k: &'static str, errors: &mut Vec<FieldError>| match body.get(k) {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_i64() {
-            Some(n) if (1..=365).contains(&n) => Some(n as i32),
-            _ => {
-                errors.push(FieldError::new(
-                    k,
-                    "out_of_range",
-                    lang.pick("Số nguyên từ 1 đến 365", "A whole number from 1 to 365"),
-                ));
-                None
-            }
-        },
-    };
-    let days = number("working_days", &mut errors);
-    let hours = number("working_hours", &mut errors);
-    if days.is_some() == hours.is_some() && errors.is_empty() {
-        errors.push(FieldError::new(
-            "working_days",
-            "one_required",
-            lang.pick(
-                "Cần đúng một trong working_days hoặc working_hours",
-                "Give exactly one of working_days or working_hours",
-            ),
-        ));
-    }
-    let review = match body.get("review_required") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => {
-            errors.push(FieldError::new(
-                "review_required",
-                "wrong_type",
-                lang.pick("true hoặc false", "true or false"),
-            ));
-            false
-        }
-    };
-    if !errors.is_empty() {
-        return Err(Problem::validation(lang, errors).into());
-    }
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let Policy {
+        length,
+        review_required: review,
+    } = body.valid_with(errors)?;
+    let (days, hours) = length.columns();
+    let mut conn = core.pool.get().await?;
     diesel::insert_into(d::table)
         .values((
             d::unit_code.eq(&unit),
@@ -508,20 +404,15 @@ async fn put_policy(
             d::review_required.eq(review),
         ))
         .execute(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"unit": unit, "class": class, "working_days": days, "working_hours": hours, "review_required": review})))
 }
 
 /// `GET /api/v1/staff/rules`: the routing rules (defaults come from the procedure fields).
-async fn list_rules(
-    core: web::Data<Core>,
-    staff: Staff,
-    lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+async fn list_rules(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse, ApiError> {
     use crate::store::schema::routing_rules as r;
     let _ = staff;
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     let rows: Vec<(Option<String>, String, Option<i16>, String)> = r::table
         .select((
             r::unit_code,
@@ -530,8 +421,7 @@ async fn list_rules(
             r::department_code,
         ))
         .load(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"rules": rows.into_iter().map(|(u, f, c, d)| json!({"unit": u, "field": f, "content_type": c, "department": d})).collect::<Vec<_>>()})))
 }
 
@@ -540,54 +430,36 @@ async fn list_rules(
 async fn put_rule(
     core: web::Data<Core>,
     staff: Staff,
-    body: web::Json<Value>,
+    body: Body<Rule>,
     lang: Lang,
-) -> Result<HttpResponse, actix_web::Error> {
+) -> Result<HttpResponse, ApiError> {
     use crate::store::schema::{procedure_fields, routing_rules as r};
     city_admin(&staff, lang)?;
+    let Rule {
+        unit,
+        field,
+        content_type,
+        department,
+    } = body.valid()?;
     let mut errors = Vec::new();
-    let field = input::text(&body, "field", 64, true, lang, &mut errors);
-    let department = input::text(&body, "department", 64, true, lang, &mut errors);
-    // A unit that is not a string is an error, not a rule for every unit.
-    let unit = input::text(&body, "unit", 64, false, lang, &mut errors);
-    let content_type = match body.get("content_type") {
-        None | Some(Value::Null) => None,
-        Some(v) => match v.as_i64() {
-            Some(n) if (1..=8).contains(&n) => Some(n as i16),
-            _ => {
-                errors.push(FieldError::new(
-                    "content_type",
-                    "out_of_range",
-                    lang.pick("Số nguyên từ 1 đến 8", "A whole number from 1 to 8"),
-                ));
-                None
-            }
-        },
-    };
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    if let Some(f) = &field {
-        let known: i64 = procedure_fields::table
-            .filter(procedure_fields::code.eq(f))
-            .count()
-            .get_result(&mut conn)
-            .await
-            .map_err(|e| internal(lang, e))?;
-        if known == 0 {
-            errors.push(FieldError::new(
-                "field",
-                "unknown_field_code",
-                lang.pick(
-                    "Không có lĩnh vực nào với mã này",
-                    "No procedure field has this code",
-                ),
-            ));
-        }
+    let mut conn = core.pool.get().await?;
+    let known: i64 = procedure_fields::table
+        .filter(procedure_fields::code.eq(&field))
+        .count()
+        .get_result(&mut conn)
+        .await?;
+    if known == 0 {
+        errors.push(FieldError::new(
+            "field",
+            "unknown_field_code",
+            lang.pick(
+                "Không có lĩnh vực nào với mã này",
+                "No procedure field has this code",
+            ),
+        ));
     }
     if let Some(u) = &unit
-        && queries::holder(&mut conn, u)
-            .await
-            .map_err(|e| internal(lang, e))?
-            .is_none()
+        && queries::holder(&mut conn, u).await?.is_none()
     {
         errors.push(FieldError::new(
             "unit",
@@ -595,11 +467,9 @@ async fn put_rule(
             lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
         ));
     }
-    if let Some(d) = &department
-        && queries::department_name(&mut conn, d)
-            .await
-            .map_err(|e| internal(lang, e))?
-            .is_none()
+    if queries::department_name(&mut conn, &department)
+        .await?
+        .is_none()
     {
         errors.push(FieldError::new(
             "department",
@@ -610,11 +480,8 @@ async fn put_rule(
             ),
         ));
     }
-    let (Some(field), Some(department)) = (field, department) else {
-        return Err(Problem::validation(lang, errors).into());
-    };
     if !errors.is_empty() {
-        return Err(Problem::validation(lang, errors).into());
+        return Err(ApiError::Invalid(errors));
     }
     diesel::insert_into(r::table)
         .values((
@@ -627,7 +494,6 @@ async fn put_rule(
         .do_update()
         .set(r::department_code.eq(&department))
         .execute(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"unit": unit, "field": field, "content_type": content_type, "department": department})))
 }

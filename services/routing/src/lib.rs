@@ -2,6 +2,7 @@
 //! project's `data/` at start-up), routing rules, deadline policies and bodies; assigns each
 //! received petition to a department with a working-day due date; re-routes and transfers.
 
+pub mod commands;
 pub mod domain;
 pub mod flow;
 pub mod http;

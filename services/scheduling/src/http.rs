@@ -1,6 +1,7 @@
 //! Scheduling's HTTP API: plan, notice, agenda, outcomes, attendance, minutes, results,
 //! cancellation; public conference pages and iCalendar feeds; the city's compliance view.
 
+use crate::commands::{Attendance, Cancel, Outcome, Plan, Publication};
 use crate::flow::{self, Conference, NOTICE_DAYS, RESULTS_DAYS, SharedCalendar};
 use crate::reference::Units;
 use crate::store::schema::{conferences, registrations};
@@ -11,8 +12,9 @@ use diesel_async::{AsyncConnection, RunQueryDsl};
 use doithoai_auth::Role;
 use doithoai_contracts::subjects;
 use doithoai_contracts::{ConferenceCancelledV1, ConferenceNoticedV1, ConferenceOutcomeV1};
+use doithoai_web::input::Body;
 use doithoai_web::text::ts;
-use doithoai_web::{Core, FieldError, Lang, Problem, Staff, input};
+use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff};
 use icalendar::{Calendar, Component, EventLike};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -61,18 +63,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/units/{unit}/calendar.ics", web::get().to(unit_ics));
 }
 
-type Res = Result<HttpResponse, actix_web::Error>;
+type Res = Result<HttpResponse, ApiError>;
 
-/// A failure that is not the client's: 503 when the database is away, else 500 (logged).
-fn internal(lang: Lang, e: impl Into<anyhow::Error>) -> actix_web::Error {
-    Problem::from_failure(lang, &e.into()).into()
+fn invalid(_lang: Lang, errors: Vec<FieldError>) -> ApiError {
+    ApiError::Invalid(errors)
 }
 
-fn invalid(lang: Lang, errors: Vec<FieldError>) -> actix_web::Error {
-    Problem::validation(lang, errors).into()
-}
-
-fn conflict(lang: Lang, field: &str, code: &str, vi: &str, en: &str) -> actix_web::Error {
+fn conflict(lang: Lang, field: &str, code: &str, vi: &str, en: &str) -> ApiError {
     Problem::new(
         actix_web::http::StatusCode::CONFLICT,
         "conflict",
@@ -82,39 +79,6 @@ fn conflict(lang: Lang, field: &str, code: &str, vi: &str, en: &str) -> actix_we
     .into()
 }
 
-fn strings(
-    body: &Value,
-    key: &'static str,
-    lang: Lang,
-    errors: &mut Vec<FieldError>,
-) -> Vec<String> {
-    match body.get(key) {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a))
-            if a.len() <= 50
-                && a.iter().all(|v| {
-                    v.as_str()
-                        .is_some_and(|s| !s.trim().is_empty() && s.len() <= 200)
-                }) =>
-        {
-            a.iter()
-                .filter_map(|v| v.as_str().map(|s| s.trim().to_owned()))
-                .collect()
-        }
-        Some(_) => {
-            errors.push(FieldError::new(
-                key,
-                "wrong_type",
-                lang.pick(
-                    "Danh sách chuỗi ký tự (tối đa 50)",
-                    "A list of strings (at most 50)",
-                ),
-            ));
-            Vec::new()
-        }
-    }
-}
-
 /// The leader or clerk of the conference's unit; others get a 404 (another unit's
 /// conference) or a 403 (a role that may not organise).
 async fn organised(
@@ -122,9 +86,9 @@ async fn organised(
     staff: &Staff,
     id: &str,
     lang: Lang,
-) -> Result<Conference, actix_web::Error> {
-    let id = Uuid::parse_str(id).map_err(|_| Problem::not_found(lang))?;
-    let c = flow::load(core, id).await.map_err(|e| internal(lang, e))?;
+) -> Result<Conference, ApiError> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    let c = flow::load(core, id).await?;
     let c = c
         .filter(|c| staff.0.can_read(&c.unit_code))
         .ok_or_else(|| Problem::not_found(lang))?;
@@ -147,44 +111,20 @@ fn view(c: &Conference) -> Value {
 }
 
 /// `POST /api/v1/staff/conferences` (leader or clerk): plan a conference of the token's unit.
-async fn plan(core: web::Data<Core>, staff: Staff, body: web::Json<Value>, lang: Lang) -> Res {
+async fn plan(core: web::Data<Core>, staff: Staff, body: Body<Plan>, lang: Lang) -> Res {
     // Leaders and clerks hold a unit's token, never a city-wide one.
     staff.require(&[Role::Leader, Role::Clerk], lang)?;
-    let mut e = Vec::new();
-    let title = input::text(&body, "title", 300, true, lang, &mut e);
-    let starts_at = input::time(&body, "starts_at", true, lang, &mut e);
-    let venue = input::text(&body, "venue", 500, true, lang, &mut e);
-    let online_link = input::text(&body, "online_link", 500, false, lang, &mut e);
-    let chair = input::text(&body, "chair", 200, true, lang, &mut e);
-    let co = strings(&body, "co_organisers", lang, &mut e);
-    let fields = strings(&body, "fields", lang, &mut e);
-    if let Some(t) = starts_at
-        && t <= Utc::now()
-    {
-        e.push(FieldError::new(
-            "starts_at",
-            "in_past",
-            lang.pick("Thời điểm phải ở tương lai", "Must be in the future"),
-        ));
-    }
-    if let Some(link) = &online_link
-        && !(link.starts_with("https://") || link.starts_with("http://"))
-    {
-        e.push(FieldError::new(
-            "online_link",
-            "invalid_url",
-            lang.pick("Đường dẫn http(s)://", "An http(s):// link"),
-        ));
-    }
-    let (Some(title), Some(starts_at), Some(venue), Some(chair)) = (title, starts_at, venue, chair)
-    else {
-        return Err(invalid(lang, e));
-    };
-    if !e.is_empty() {
-        return Err(invalid(lang, e));
-    }
+    let Plan {
+        title,
+        starts_at,
+        venue,
+        online_link,
+        chair,
+        co_organisers: co,
+        fields,
+    } = body.valid()?;
     let id = Uuid::now_v7();
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     diesel::insert_into(conferences::table)
         .values((
             conferences::id.eq(id),
@@ -199,25 +139,22 @@ async fn plan(core: web::Data<Core>, staff: Staff, body: web::Json<Value>, lang:
             conferences::created_by.eq(&staff.0.sub),
         ))
         .execute(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     let c = flow::load(&core, id)
-        .await
-        .map_err(|e| internal(lang, e))?
-        .ok_or_else(|| internal(lang, anyhow::anyhow!("vanished")))?;
+        .await?
+        .ok_or_else(|| ApiError::failure(anyhow::anyhow!("vanished")))?;
     Ok(HttpResponse::Created().json(view(&c)))
 }
 
 /// `GET /api/v1/staff/conferences`: the unit's conferences.
-async fn list_staff(core: web::Data<Core>, staff: Staff, lang: Lang) -> Res {
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+async fn list_staff(core: web::Data<Core>, staff: Staff) -> Res {
+    let mut conn = core.pool.get().await?;
     let rows: Vec<Conference> = conferences::table
         .filter(conferences::unit_code.eq(&staff.0.unit))
         .order(conferences::starts_at.desc())
         .select(Conference::as_select())
         .load(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"conferences": rows.iter().map(view).collect::<Vec<_>>()})))
 }
 
@@ -268,9 +205,8 @@ async fn notice(
             registration_opens_at: now,
             registration_closes_at: closes,
         },
-    )
-    .map_err(|e| internal(lang, e))?;
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    )?;
+    let mut conn = core.pool.get().await?;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         diesel::update(conferences::table.find(c.id))
             .set((
@@ -283,13 +219,11 @@ async fn notice(
         doithoai_bus::outbox::enqueue(conn, &[event]).await?;
         Ok(())
     })
-    .await
-    .map_err(|e| internal(lang, e))?;
+    .await?;
     core.relay.wake();
     let c = flow::load(&core, c.id)
-        .await
-        .map_err(|e| internal(lang, e))?
-        .ok_or_else(|| internal(lang, anyhow::anyhow!("vanished")))?;
+        .await?
+        .ok_or_else(|| ApiError::failure(anyhow::anyhow!("vanished")))?;
     Ok(HttpResponse::Ok().json(view(&c)))
 }
 
@@ -302,15 +236,12 @@ async fn agenda(
     q: web::Query<std::collections::HashMap<String, String>>,
     lang: Lang,
 ) -> Res {
-    let id = Uuid::parse_str(&path).map_err(|_| Problem::not_found(lang))?;
+    let id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
     let c = flow::load(&core, id)
-        .await
-        .map_err(|e| internal(lang, e))?
+        .await?
         .filter(|c| staff.0.can_read(&c.unit_code))
         .ok_or_else(|| Problem::not_found(lang))?;
-    let regs = flow::registrations_of(&core, id)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let regs = flow::registrations_of(&core, id).await?;
     let mut groups: Vec<(String, String, Vec<Value>)> = Vec::new();
     for r in &regs {
         let dept = r
@@ -375,7 +306,7 @@ async fn outcome(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Outcome>,
     lang: Lang,
 ) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
@@ -388,61 +319,16 @@ async fn outcome(
             "The conference was not noticed or was cancelled",
         ));
     }
-    let mut e = Vec::new();
-    let petition = input::text(&body, "petition", 64, true, lang, &mut e);
-    let kind = input::text(&body, "outcome", 32, true, lang, &mut e);
-    let answer = input::text(
-        &body,
-        "answer",
-        20_000,
-        kind.as_deref() == Some("answered"),
-        lang,
-        &mut e,
+    let cmd = body.valid()?;
+    let kind = cmd.kind.as_str().to_owned();
+    let (petition, answer, department, due_at, forwarded_to) = (
+        cmd.petition,
+        cmd.answer,
+        cmd.department,
+        cmd.due_at,
+        cmd.forwarded_to,
     );
-    let department = input::text(
-        &body,
-        "department",
-        64,
-        kind.as_deref() == Some("written"),
-        lang,
-        &mut e,
-    );
-    let due_at = input::time(
-        &body,
-        "due_at",
-        kind.as_deref() == Some("written"),
-        lang,
-        &mut e,
-    );
-    let forwarded_to = input::text(
-        &body,
-        "forwarded_to",
-        200,
-        kind.as_deref() == Some("forwarded"),
-        lang,
-        &mut e,
-    );
-    if let Some(k) = &kind
-        && !matches!(k.as_str(), "answered" | "written" | "forwarded")
-    {
-        e.push(FieldError::new(
-            "outcome",
-            "unknown_value",
-            lang.pick(
-                "answered, written hoặc forwarded",
-                "answered, written or forwarded",
-            ),
-        ));
-    }
-    let (Some(petition), Some(kind)) = (petition, kind) else {
-        return Err(invalid(lang, e));
-    };
-    if !e.is_empty() {
-        return Err(invalid(lang, e));
-    }
-    let regs = flow::registrations_of(&core, c.id)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let regs = flow::registrations_of(&core, c.id).await?;
     let key: String = petition
         .chars()
         .filter(|ch| ch.is_ascii_alphanumeric())
@@ -479,9 +365,8 @@ async fn outcome(
             due_at,
             forwarded_to: forwarded_to.clone(),
         },
-    )
-    .map_err(|e| internal(lang, e))?;
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    )?;
+    let mut conn = core.pool.get().await?;
     let pid = r.petition_id;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         diesel::update(registrations::table.find(pid))
@@ -497,8 +382,7 @@ async fn outcome(
         doithoai_bus::outbox::enqueue(conn, &[event]).await?;
         Ok(())
     })
-    .await
-    .map_err(|e| internal(lang, e))?;
+    .await?;
     core.relay.wake();
     Ok(HttpResponse::Ok().json(json!({"petition": pid, "outcome": kind})))
 }
@@ -540,26 +424,11 @@ async fn attendance(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Attendance>,
     lang: Lang,
 ) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
-    let count = match body.get("count").and_then(Value::as_i64) {
-        Some(n) if (0..=100_000).contains(&n) => n as i32,
-        _ => {
-            return Err(invalid(
-                lang,
-                vec![FieldError::new(
-                    "count",
-                    "out_of_range",
-                    lang.pick(
-                        "Số người dự, từ 0 đến 100000",
-                        "Attendance, from 0 to 100000",
-                    ),
-                )],
-            ));
-        }
-    };
+    let count = body.valid()?.count;
     if c.status != "noticed" && c.status != "held" {
         return Err(conflict(
             lang,
@@ -569,15 +438,14 @@ async fn attendance(
             "The conference was not noticed or was cancelled",
         ));
     }
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     diesel::update(conferences::table.find(c.id))
         .set((
             conferences::attendance.eq(count),
             conferences::status.eq("held"),
         ))
         .execute(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"status": "held", "attendance": count})))
 }
 
@@ -585,7 +453,7 @@ async fn publish_text(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Publication>,
     lang: Lang,
     column: &'static str,
 ) -> Res {
@@ -599,14 +467,9 @@ async fn publish_text(
             "The conference has not been held",
         ));
     }
-    let mut e = Vec::new();
-    let Some(text) = input::text(&body, "text", 100_000, true, lang, &mut e) else {
-        return Err(invalid(lang, e));
-    };
+    let text = body.valid()?.text;
     let now = Utc::now();
-    set_text(&core, c.id, column, &text, now)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    set_text(&core, c.id, column, &text, now).await?;
     let on_time = now <= c.starts_at + Duration::days(RESULTS_DAYS);
     Ok(HttpResponse::Ok().json(json!({"published_at": ts(now), "on_time": on_time})))
 }
@@ -616,7 +479,7 @@ async fn minutes(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Publication>,
     lang: Lang,
 ) -> Res {
     publish_text(core, staff, path, body, lang, "minutes").await
@@ -628,7 +491,7 @@ async fn results(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Publication>,
     lang: Lang,
 ) -> Res {
     publish_text(core, staff, path, body, lang, "results").await
@@ -641,7 +504,7 @@ async fn cancel(
     core: web::Data<Core>,
     staff: Staff,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: Body<Cancel>,
     lang: Lang,
 ) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
@@ -654,61 +517,41 @@ async fn cancel(
             "The conference was held or already cancelled",
         ));
     }
-    let mut e = Vec::new();
-    let reason = input::text(&body, "reason", 2000, true, lang, &mut e);
-    let due = input::time(&body, "written_answers_due_at", true, lang, &mut e);
-    if due.is_some_and(|d| d <= Utc::now()) {
-        e.push(FieldError::new(
-            "written_answers_due_at",
-            "in_past",
-            lang.pick("Phải ở tương lai", "Must be in the future"),
-        ));
-    }
-    let (Some(reason), Some(due)) = (reason, due) else {
-        return Err(invalid(lang, e));
-    };
-    if !e.is_empty() {
-        return Err(invalid(lang, e));
-    }
-    let regs = flow::registrations_of(&core, c.id)
-        .await
-        .map_err(|e| internal(lang, e))?;
+    let Cancel {
+        reason,
+        written_answers_due_at: due,
+    } = body.valid()?;
+    let regs = flow::registrations_of(&core, c.id).await?;
     // The conference's event, and one small event per registrant (not one holding them all).
-    let mut events = vec![
-        flow::event(
+    let mut events = vec![flow::event(
+        &core,
+        subjects::CONFERENCE_CANCELLED,
+        &c.unit_code,
+        ConferenceCancelledV1 {
+            conference_id: c.id,
+            unit: c.unit_code.clone(),
+            title: c.title.clone(),
+            reason: reason.clone(),
+            written_answers_due_at: due,
+            registrants: Vec::new(),
+        },
+    )?];
+    for r in &regs {
+        events.push(flow::event(
             &core,
-            subjects::CONFERENCE_CANCELLED,
+            subjects::REGISTRATION_CANCELLED,
             &c.unit_code,
-            ConferenceCancelledV1 {
+            doithoai_contracts::RegistrationCancelledV1 {
                 conference_id: c.id,
                 unit: c.unit_code.clone(),
                 title: c.title.clone(),
                 reason: reason.clone(),
                 written_answers_due_at: due,
-                registrants: Vec::new(),
+                registrant: r.registrant(),
             },
-        )
-        .map_err(|e| internal(lang, e))?,
-    ];
-    for r in &regs {
-        events.push(
-            flow::event(
-                &core,
-                subjects::REGISTRATION_CANCELLED,
-                &c.unit_code,
-                doithoai_contracts::RegistrationCancelledV1 {
-                    conference_id: c.id,
-                    unit: c.unit_code.clone(),
-                    title: c.title.clone(),
-                    reason: reason.clone(),
-                    written_answers_due_at: due,
-                    registrant: r.registrant(),
-                },
-            )
-            .map_err(|e| internal(lang, e))?,
-        );
+        )?);
     }
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         diesel::update(conferences::table.find(c.id))
             .set((
@@ -728,8 +571,7 @@ async fn cancel(
         doithoai_bus::outbox::enqueue(conn, &events).await?;
         Ok(())
     })
-    .await
-    .map_err(|e| internal(lang, e))?;
+    .await?;
     core.relay.wake();
     Ok(HttpResponse::Ok().json(json!({"status": "cancelled", "registrants": regs.len()})))
 }
@@ -743,11 +585,10 @@ fn public_view(c: &Conference) -> Value {
     })
 }
 
-async fn noticed(core: &Core, id: &str, lang: Lang) -> Result<Conference, actix_web::Error> {
-    let id = Uuid::parse_str(id.trim_end_matches(".ics")).map_err(|_| Problem::not_found(lang))?;
+async fn noticed(core: &Core, id: &str, lang: Lang) -> Result<Conference, ApiError> {
+    let id = Uuid::parse_str(id.trim_end_matches(".ics")).map_err(|_| ApiError::NotFound)?;
     flow::load(core, id)
-        .await
-        .map_err(|e| internal(lang, e))?
+        .await?
         .filter(|c| c.notice_published_at.is_some())
         .ok_or_else(|| Problem::not_found(lang).into())
 }
@@ -757,20 +598,15 @@ async fn public_conference(core: web::Data<Core>, path: web::Path<String>, lang:
     Ok(HttpResponse::Ok().json(public_view(&noticed(&core, &path, lang).await?)))
 }
 
-async fn unit_list(
-    core: &Core,
-    unit: &str,
-    lang: Lang,
-) -> Result<Vec<Conference>, actix_web::Error> {
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
-    conferences::table
+async fn unit_list(core: &Core, unit: &str) -> Result<Vec<Conference>, ApiError> {
+    let mut conn = core.pool.get().await?;
+    Ok(conferences::table
         .filter(conferences::unit_code.eq(unit))
         .filter(conferences::notice_published_at.is_not_null())
         .order(conferences::starts_at.desc())
         .select(Conference::as_select())
         .load(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))
+        .await?)
 }
 
 /// `GET /api/v1/units/{unit}/conferences`: a unit's noticed conferences (public).
@@ -783,7 +619,7 @@ async fn unit_conferences(
     if !units.contains(&path) {
         return Err(Problem::not_found(lang).into());
     }
-    let rows = unit_list(&core, &path, lang).await?;
+    let rows = unit_list(&core, &path).await?;
     Ok(HttpResponse::Ok().json(
         json!({"unit": *path, "conferences": rows.iter().map(public_view).collect::<Vec<_>>()}),
     ))
@@ -836,7 +672,7 @@ async fn unit_ics(
     let Some(name) = units.name(&path) else {
         return Err(Problem::not_found(lang).into());
     };
-    let rows = unit_list(&core, &path, lang).await?;
+    let rows = unit_list(&core, &path).await?;
     let mut cal = Calendar::new();
     cal.name(&format!("Hội nghị đối thoại – {name}"));
     for c in &rows {
@@ -858,14 +694,13 @@ async fn compliance(
         return Err(Problem::forbidden(lang).into());
     }
     let now = Utc::now();
-    let mut conn = core.pool.get().await.map_err(|e| internal(lang, e))?;
+    let mut conn = core.pool.get().await?;
     let all: Vec<Conference> = conferences::table
         .filter(conferences::status.ne("cancelled"))
         .order(conferences::starts_at.asc())
         .select(Conference::as_select())
         .load(&mut conn)
-        .await
-        .map_err(|e| internal(lang, e))?;
+        .await?;
     let year = now.with_timezone(&doithoai_web::text::hanoi()).year();
     let mut rows = Vec::new();
     let mut off_track = Vec::new();

@@ -3,6 +3,7 @@
 //! attendance, minutes and results notice (within 10 days), force-majeure cancellation,
 //! reminders 48 hours before, iCalendar feeds, and the city's compliance view.
 
+pub mod commands;
 pub mod flow;
 pub mod http;
 pub mod reference;

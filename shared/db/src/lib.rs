@@ -15,6 +15,8 @@ use std::time::Duration;
 
 pub use diesel_async;
 
+mod text_enum;
+
 /// A pool of async PostgreSQL connections.
 pub type PgPool = Pool<AsyncPgConnection>;
 /// A connection checked out of [`PgPool`].

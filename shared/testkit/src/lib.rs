@@ -3,6 +3,10 @@
 //! seeing each other's data. Names carry `TEST_RUN_ID` so `doithoai-test-cleanup` can drop what
 //! a run left behind.
 
+mod app;
+
+pub use app::{TestApp, body};
+
 use async_nats::jetstream;
 use doithoai_auth::{AuthConfig, Role};
 use futures_util::StreamExt;
@@ -158,17 +162,23 @@ pub async fn stream_messages_at(
             ..Default::default()
         })
         .await?;
+    // Batches of at most 10 000 until one comes back empty: a stream may hold more.
     let mut out = Vec::new();
-    let mut batch = consumer
-        .fetch()
-        .max_messages(10_000)
-        .expires(Duration::from_millis(500))
-        .messages()
-        .await?;
-    while let Some(m) = batch.next().await {
-        out.push(m.map_err(|e| anyhow::anyhow!("{e}"))?);
+    loop {
+        let before = out.len();
+        let mut batch = consumer
+            .fetch()
+            .max_messages(10_000)
+            .expires(Duration::from_millis(500))
+            .messages()
+            .await?;
+        while let Some(m) = batch.next().await {
+            out.push(m.map_err(|e| anyhow::anyhow!("{e}"))?);
+        }
+        if out.len() == before {
+            return Ok(out);
+        }
     }
-    Ok(out)
 }
 
 /// Waits (up to 15 s) until `{base}/readyz` answers 200, as an orchestrator would before

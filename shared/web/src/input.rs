@@ -128,3 +128,357 @@ pub fn tracking_code(key: &str) -> String {
         code
     }
 }
+
+/// A request body parsed into a typed command. Handlers name the command they take
+/// (`body: Body<Refuse>`); the body is parsed as the request arrives, and its field errors —
+/// all of them — are answered when the handler calls [`Body::valid`], after its own checks of
+/// who may act on what (so a stranger's request still gets the 404 it would get with a good
+/// body). Bodies that are too large, not JSON or malformed are refused before (413, 415, 400).
+pub struct Body<T>(Result<T, Vec<FieldError>>);
+
+impl<T> Body<T> {
+    /// The command, or a 422 naming every field at fault.
+    pub fn valid(self) -> Result<T, crate::ApiError> {
+        self.0.map_err(crate::ApiError::Invalid)
+    }
+
+    /// [`Body::valid`], with the errors the handler found elsewhere (its path, its query)
+    /// answered first, in the same 422.
+    pub fn valid_with(self, mut found: Vec<FieldError>) -> Result<T, crate::ApiError> {
+        match self.0 {
+            Ok(t) if found.is_empty() => Ok(t),
+            Ok(_) => Err(crate::ApiError::Invalid(found)),
+            Err(e) => {
+                found.extend(e);
+                Err(crate::ApiError::Invalid(found))
+            }
+        }
+    }
+}
+
+/// A typed command read from a JSON object by [`Fields`]. `parse` reads every field before it
+/// gives up, so one answer names every field at fault:
+///
+/// ```
+/// use doithoai_web::input::{Command, Fields};
+/// struct Refuse { reason: String, note: Option<String> }
+/// impl Command for Refuse {
+///     fn parse(f: &mut Fields<'_>) -> Option<Self> {
+///         let reason = f.text("reason", 2000, true);
+///         let note = f.text("note", 2000, false);
+///         Some(Refuse { reason: reason?, note })
+///     }
+/// }
+/// let errs = Fields::run::<Refuse>(&serde_json::json!({"note": 5}), doithoai_web::Lang::En).err().unwrap();
+/// assert_eq!(errs.iter().map(|e| e.code.as_str()).collect::<Vec<_>>(), ["required", "wrong_type"]);
+/// ```
+pub trait Command: Sized {
+    fn parse(f: &mut Fields<'_>) -> Option<Self>;
+}
+
+/// The fields of a JSON body being read, and the errors found so far.
+pub struct Fields<'a> {
+    body: &'a Value,
+    lang: Lang,
+    errors: Vec<FieldError>,
+}
+
+impl<'a> Fields<'a> {
+    /// Parses `body` as `T`: the command, or every field error.
+    pub fn run<T: Command>(body: &'a Value, lang: Lang) -> Result<T, Vec<FieldError>> {
+        let mut f = Fields {
+            body,
+            lang,
+            errors: Vec::new(),
+        };
+        if !body.is_object() {
+            f.error(
+                "body",
+                "wrong_type",
+                "Nội dung phải là một đối tượng JSON",
+                "The body must be a JSON object",
+            );
+            return Err(f.errors);
+        }
+        match T::parse(&mut f) {
+            Some(t) if f.errors.is_empty() => Ok(t),
+            _ if f.errors.is_empty() => Err(vec![FieldError::new(
+                "body",
+                "invalid",
+                lang.pick("Dữ liệu không hợp lệ", "The body is not valid"),
+            )]),
+            _ => Err(f.errors),
+        }
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// The errors `T` finds in `body`, as `field:code` (empty when it is valid): what a
+    /// command's unit tests compare.
+    pub fn codes<T: Command>(body: &'a Value) -> Vec<String> {
+        Fields::run::<T>(body, Lang::En)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| format!("{}:{}", e.field, e.code))
+            .collect()
+    }
+
+    /// Whether any field was at fault so far (for rules across fields that only make sense
+    /// once each field is right).
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// Records an error on `key`, in the reader's language.
+    pub fn error(&mut self, key: &str, code: &str, vi: &str, en: &str) {
+        self.errors
+            .push(FieldError::new(key, code, self.lang.pick(vi, en)));
+    }
+
+    /// A text field by the platform's text rules ([`text`]).
+    pub fn text(&mut self, key: &'static str, max: usize, required: bool) -> Option<String> {
+        text(self.body, key, max, required, self.lang, &mut self.errors)
+    }
+
+    /// A time field in RFC 3339 with its offset ([`time`]).
+    pub fn time(
+        &mut self,
+        key: &'static str,
+        required: bool,
+    ) -> Option<chrono::DateTime<chrono::Utc>> {
+        time(self.body, key, required, self.lang, &mut self.errors)
+    }
+
+    /// A whole number in `range`; absent is `None` (a `required` one is an error). Not a
+    /// number is `wrong_type`; a fraction or a number outside `range` is `out_of_range`.
+    pub fn integer(
+        &mut self,
+        key: &'static str,
+        range: std::ops::RangeInclusive<i64>,
+        required: bool,
+    ) -> Option<i64> {
+        match self.body.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.error(
+                        key,
+                        "required",
+                        "Bắt buộc phải có",
+                        "This field is required",
+                    );
+                }
+                None
+            }
+            Some(v) if !v.is_number() => {
+                self.error(
+                    key,
+                    "wrong_type",
+                    "Sai kiểu dữ liệu: cần số nguyên",
+                    "Wrong type: expected a whole number",
+                );
+                None
+            }
+            Some(v) => match v.as_i64() {
+                Some(n) if range.contains(&n) => Some(n),
+                _ => {
+                    let msg = match self.lang {
+                        Lang::Vi => format!("Số nguyên từ {} đến {}", range.start(), range.end()),
+                        Lang::En => {
+                            format!("A whole number from {} to {}", range.start(), range.end())
+                        }
+                    };
+                    self.errors.push(FieldError::new(key, "out_of_range", msg));
+                    None
+                }
+            },
+        }
+    }
+
+    /// `true` or `false`, or absent (`None`).
+    pub fn boolean(&mut self, key: &'static str) -> Option<bool> {
+        match self.body.get(key) {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                self.error(key, "wrong_type", "true hoặc false", "true or false");
+                None
+            }
+        }
+    }
+
+    /// One of the `choices` (by their JSON spelling); another string is `unknown_value`.
+    pub fn choice<T: Copy>(
+        &mut self,
+        key: &'static str,
+        choices: &[(&str, T)],
+        required: bool,
+    ) -> Option<T> {
+        let s = self.text(key, 64, required)?;
+        let found = choices.iter().find(|(name, _)| *name == s).map(|(_, t)| *t);
+        if found.is_none() {
+            let names = choices
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let msg = match self.lang {
+                Lang::Vi => format!("Một trong: {names}"),
+                Lang::En => format!("One of: {names}"),
+            };
+            self.errors.push(FieldError::new(key, "unknown_value", msg));
+        }
+        found
+    }
+
+    /// A list of at most `max_items` one-line texts of at most `max` characters each, by the
+    /// text rules; absent is empty. Any item at fault makes the whole field `wrong_type`.
+    pub fn strings(&mut self, key: &'static str, max_items: usize, max: usize) -> Vec<String> {
+        match self.body.get(key) {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(a)) if a.len() <= max_items => {
+                let items: Option<Vec<String>> = a
+                    .iter()
+                    .map(|v| {
+                        v.as_str()
+                            .and_then(|s| crate::text::clean(s, max, false).ok())
+                    })
+                    .collect();
+                match items {
+                    Some(items) => items,
+                    None => {
+                        self.strings_error(key, max_items);
+                        Vec::new()
+                    }
+                }
+            }
+            Some(_) => {
+                self.strings_error(key, max_items);
+                Vec::new()
+            }
+        }
+    }
+
+    fn strings_error(&mut self, key: &'static str, max_items: usize) {
+        let msg = match self.lang {
+            Lang::Vi => format!("Danh sách chuỗi ký tự (tối đa {max_items})"),
+            Lang::En => format!("A list of strings (at most {max_items})"),
+        };
+        self.errors.push(FieldError::new(key, "wrong_type", msg));
+    }
+}
+
+impl<T: Command + 'static> actix_web::FromRequest for Body<T> {
+    type Error = actix_web::Error;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(
+        req: &actix_web::HttpRequest,
+        payload: &mut actix_web::dev::Payload,
+    ) -> Self::Future {
+        let lang = Lang::of(req);
+        let json = actix_web::web::Json::<Value>::from_request(req, payload);
+        Box::pin(async move {
+            let body = json.await?;
+            Ok(Body(Fields::run::<T>(&body, lang)))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[derive(Debug, Clone, Copy, PartialEq)]
+    enum Decision {
+        Approve,
+        RequestChanges,
+    }
+
+    #[derive(Debug)]
+    struct Review {
+        decision: Decision,
+        days: Option<i64>,
+        urgent: Option<bool>,
+        tags: Vec<String>,
+    }
+
+    impl Command for Review {
+        fn parse(f: &mut Fields<'_>) -> Option<Self> {
+            let decision = f.choice(
+                "decision",
+                &[
+                    ("approve", Decision::Approve),
+                    ("request_changes", Decision::RequestChanges),
+                ],
+                true,
+            );
+            let days = f.integer("days", 1..=365, false);
+            let urgent = f.boolean("urgent");
+            let tags = f.strings("tags", 3, 20);
+            Some(Review {
+                decision: decision?,
+                days,
+                urgent,
+                tags,
+            })
+        }
+    }
+
+    fn codes(body: Value) -> Vec<(String, String)> {
+        Fields::run::<Review>(&body, Lang::En)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field, e.code))
+            .collect()
+    }
+
+    #[test]
+    fn a_good_body_is_its_command() {
+        let r = Fields::run::<Review>(
+            &json!({"decision": "request_changes", "days": 5, "urgent": true, "tags": [" a "]}),
+            Lang::Vi,
+        )
+        .unwrap();
+        assert_eq!(r.decision, Decision::RequestChanges);
+        assert_eq!((r.days, r.urgent), (Some(5), Some(true)));
+        assert_eq!(r.tags, ["a"]);
+    }
+
+    #[test]
+    fn every_field_at_fault_is_named_at_once_and_wrong_types_are_field_errors() {
+        let got = codes(json!({"decision": "maybe", "days": "5", "urgent": 1, "tags": [1]}));
+        let want = [
+            ("decision", "unknown_value"),
+            ("days", "wrong_type"),
+            ("urgent", "wrong_type"),
+            ("tags", "wrong_type"),
+        ];
+        assert_eq!(
+            got,
+            want.map(|(f, c)| (f.to_owned(), c.to_owned())).to_vec()
+        );
+        assert_eq!(codes(json!({"decision": 3}))[0].1, "wrong_type");
+        assert_eq!(codes(json!({}))[0], ("decision".into(), "required".into()));
+    }
+
+    #[test]
+    fn list_items_get_the_text_rules_and_a_body_must_be_an_object() {
+        assert_eq!(
+            codes(json!({"decision": "approve", "tags": ["a\u{202e}b"]})),
+            [("tags".to_owned(), "wrong_type".to_owned())]
+        );
+        assert_eq!(
+            codes(json!({"decision": "approve", "tags": ["a", "b", "c", "d"]})).len(),
+            1
+        );
+        assert_eq!(
+            codes(json!([1])),
+            [("body".to_owned(), "wrong_type".to_owned())]
+        );
+    }
+}

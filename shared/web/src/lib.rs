@@ -1,6 +1,8 @@
 //! What every Đối Thoại HTTP service shares.
 //!
 //! - [`problem`]: `application/problem+json` errors naming the field, Vietnamese by default.
+//! - [`ApiError`]: the one error type of handlers; a bare `?` turns database, pool, NATS and
+//!   validation errors into the right response, in the request's language.
 //! - [`Lang`]: the reader's language from `Accept-Language` (`vi` unless `en` is preferred).
 //! - [`Staff`]: the verified JWT claims of a staff request, or a 401.
 //! - [`Core`]: a service's pool, NATS client, metrics and auth, built by [`Core::start`]
@@ -9,6 +11,7 @@
 
 pub mod config;
 mod core;
+pub mod error;
 pub mod input;
 mod lang;
 mod middleware;
@@ -20,6 +23,7 @@ pub use crate::core::{
     ConsumeError, Core, CoreOptions, RunningServer, run_service, serve, stop_on_signals,
 };
 pub use config::Settings;
+pub use error::{ApiError, Unavailable};
 pub use lang::Lang;
 pub use problem::{FieldError, Problem};
 pub use staff::Staff;

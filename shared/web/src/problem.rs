@@ -151,19 +151,6 @@ impl Problem {
         )
     }
 
-    /// The answer to a failure that is not the client's: 503 with `Retry-After` when the
-    /// database is unreachable, restarting, or a connection broke ([`doithoai_db::is_unavailable`]);
-    /// 500 otherwise. Logged either way, with the cause chain.
-    pub fn from_failure(lang: Lang, e: &anyhow::Error) -> Self {
-        if doithoai_db::is_unavailable(e) {
-            tracing::warn!(error = %format!("{e:#}"), "database unavailable: {e:#}");
-            Self::unavailable(lang, "database unavailable")
-        } else {
-            tracing::error!(error = %format!("{e:#}"), "unexpected error: {e:#}");
-            Self::internal(lang)
-        }
-    }
-
     /// 503: a dependency is away.
     pub fn unavailable(lang: Lang, detail: &str) -> Self {
         let mut p = Self::new(

@@ -1,6 +1,6 @@
 //! The `Staff` extractor: a verified bearer token, or a 401 problem.
 
-use crate::{Core, FieldError, Lang, Problem};
+use crate::{ApiError, Core, FieldError, Lang, Problem};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use doithoai_auth::{Claims, Role};
 use std::future::{Ready, ready};
@@ -41,7 +41,7 @@ impl FromRequest for Staff {
 impl Staff {
     /// 403 unless the token's role is one of `roles`. Chains with [`Staff::of_unit`]:
     /// `staff.require(&[Role::Head], lang)?.of_unit(&case.unit_code, lang)?`.
-    pub fn require(&self, roles: &[Role], lang: Lang) -> Result<&Self, actix_web::Error> {
+    pub fn require(&self, roles: &[Role], lang: Lang) -> Result<&Self, ApiError> {
         if roles.contains(&self.0.role) {
             Ok(self)
         } else {
@@ -87,7 +87,7 @@ impl Staff {
     }
 
     /// 403 unless the token may act on `unit`'s records (`Claims::can_write`).
-    pub fn of_unit(&self, unit: &str, lang: Lang) -> Result<&Self, actix_web::Error> {
+    pub fn of_unit(&self, unit: &str, lang: Lang) -> Result<&Self, ApiError> {
         if self.0.can_write(unit) {
             Ok(self)
         } else {

@@ -1,48 +1,16 @@
-use async_nats::jetstream;
 use chrono::{DateTime, Duration as CDuration, Utc};
 use doithoai_auth::Role;
 use doithoai_contracts::subjects;
 use doithoai_contracts::{
-    Channel, Envelope, PetitionKind, PetitionReceivedV1, PetitionRoutedV1, SubmitterV1,
+    Channel, PetitionKind, PetitionReceivedV1, PetitionRoutedV1, SubmitterV1,
 };
-use doithoai_testkit::{TestEnv, token};
+use doithoai_testkit::{TestApp, TestEnv, token};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-struct App {
-    base: String,
-    env: TestEnv,
-    js: jetstream::Context,
-    client: reqwest::Client,
-}
-
-async fn spawn() -> App {
+async fn spawn() -> TestApp {
     let env = TestEnv::new().set("ANSWERING_DEADLINE_CHECK_SECONDS", "1");
-    let app = answering::build(env.overrides.clone())
-        .await
-        .expect("answering starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    doithoai_testkit::wait_ready(&base).await;
-    let js = jetstream::new(
-        async_nats::connect(doithoai_testkit::nats_url())
-            .await
-            .unwrap(),
-    );
-    let bus = doithoai_bus::BusConfig {
-        url: doithoai_testkit::nats_url(),
-        namespace: env.namespace.clone(),
-        replicas: 1,
-    };
-    doithoai_bus::ensure_stream(&js, &bus, subjects::ROUTING)
-        .await
-        .unwrap();
-    App {
-        base,
-        env,
-        js,
-        client: reqwest::Client::new(),
-    }
+    TestApp::spawn(env, answering::build).await
 }
 
 fn routed(code: &str, due: DateTime<Utc>, consent: bool) -> PetitionRoutedV1 {
@@ -85,28 +53,23 @@ fn routed(code: &str, due: DateTime<Utc>, consent: bool) -> PetitionRoutedV1 {
     }
 }
 
-impl App {
-    /// Publishes a routing event of `unit` to the test's stream, as routing would.
-    async fn publish_routing<T: serde::Serialize>(&self, event: &str, unit: &str, data: T) {
-        let env = Envelope::new(event, unit, data);
-        let subject = subjects::subject(&self.env.namespace, subjects::ROUTING, event, unit);
-        self.js
-            .send_publish(
-                subject,
-                jetstream::message::PublishMessage::build()
-                    .payload(serde_json::to_vec(&env).unwrap().into())
-                    .message_id(env.id.to_string()),
-            )
-            .await
-            .unwrap()
-            .await
-            .unwrap();
-    }
+/// What these tests do with answering, on the shared [`TestApp`].
+trait Cases {
+    async fn route(&self, r: PetitionRoutedV1) -> PetitionRoutedV1;
+    fn post(&self, t: &str, path: &str, body: Value) -> reqwest::RequestBuilder;
+    async fn events(&self, n: usize) -> Vec<Value>;
+}
 
+impl Cases for TestApp {
     async fn route(&self, mut r: PetitionRoutedV1) -> PetitionRoutedV1 {
         r.petition.petition_id = r.petition_id;
-        self.publish_routing(subjects::PETITION_ROUTED, &r.unit.clone(), r.clone())
-            .await;
+        self.publish(
+            subjects::ROUTING,
+            subjects::PETITION_ROUTED,
+            &r.unit.clone(),
+            r.clone(),
+        )
+        .await;
         let clerk = token(Role::Clerk, &r.unit);
         for _ in 0..100 {
             let res = self
@@ -135,18 +98,7 @@ impl App {
     }
 
     async fn events(&self, n: usize) -> Vec<Value> {
-        doithoai_testkit::stream_messages(
-            &self.env.namespace,
-            subjects::ANSWERING,
-            ">",
-            n,
-            Duration::from_secs(10),
-        )
-        .await
-        .unwrap()
-        .iter()
-        .map(|m| serde_json::from_slice(&m.payload).unwrap())
-        .collect()
+        self.stream(subjects::ANSWERING, n).await
     }
 }
 
@@ -549,8 +501,13 @@ async fn a_refused_case_past_its_date_is_not_overdue() {
         refused_at: Utc::now(),
         submitter: r.petition.submitter.clone(),
     };
-    app.publish_routing(subjects::PETITION_REFUSED, &r.unit, refused)
-        .await;
+    app.publish(
+        subjects::ROUTING,
+        subjects::PETITION_REFUSED,
+        &r.unit,
+        refused,
+    )
+    .await;
     let head = token(Role::Head, "phuong-lang");
     let mut case = Value::Null;
     for _ in 0..100 {

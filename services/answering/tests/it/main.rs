@@ -4,22 +4,16 @@
 
 mod cases;
 
-use doithoai_testkit::TestEnv;
+use doithoai_testkit::{TestApp, TestEnv};
 
 #[tokio::test]
 async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
-    let env = TestEnv::new();
-    let app = answering::build(env.overrides.clone())
-        .await
-        .expect("answering starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let core = app.core().clone();
-    let running = tokio::spawn(app.run_until_stopped());
+    let app = TestApp::spawn(TestEnv::new(), answering::build).await;
+    let base = app.base.clone();
     doithoai_testkit::assert_service_basics(&base, "answering")
         .await
         .unwrap();
-    core.stop();
-    running.await.unwrap().unwrap();
+    app.stop().await.unwrap();
     assert!(
         reqwest::get(format!("{base}/healthz")).await.is_err(),
         "stopped service no longer answers"

@@ -5,7 +5,6 @@ use crate::config::IntakeConfig;
 use crate::domain::reference::Reference;
 use crate::domain::submission::{Classified, Submission};
 use crate::domain::tracking_code::TrackingCode;
-use crate::error::IntakeError;
 use crate::http::RateLimiter;
 use crate::store::petitions::{NewIdempotencyKey, NewPetition};
 use crate::store::writer::{PendingWrite, WriteResult, Writer};
@@ -15,7 +14,7 @@ use chrono::Utc;
 use doithoai_bus::outbox::NewMessage;
 use doithoai_contracts::subjects::{self, INTAKE, PETITION_NOT_ACCEPTED, PETITION_RECEIVED};
 use doithoai_contracts::{Envelope, PetitionNotAcceptedV1, PetitionReceivedV1, SubmitterV1};
-use doithoai_web::{Core, FieldError, Lang, Problem};
+use doithoai_web::{ApiError, Core, FieldError, Lang, Problem};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
@@ -42,7 +41,7 @@ impl IntakeState {
         bucket: &'static str,
         per_minute: u32,
         lang: Lang,
-    ) -> Result<(), IntakeError> {
+    ) -> Result<(), ApiError> {
         let ip = client_ip(req, self.config.trust_forwarded_for);
         self.limiter
             .check(ip, bucket, per_minute)
@@ -66,7 +65,7 @@ fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
 }
 
 /// The `Idempotency-Key` header: absent, or 1–128 visible ASCII characters.
-pub fn idempotency_key(req: &HttpRequest, lang: Lang) -> Result<Option<String>, IntakeError> {
+pub fn idempotency_key(req: &HttpRequest, lang: Lang) -> Result<Option<String>, ApiError> {
     let Some(v) = req.headers().get("idempotency-key") else {
         return Ok(None);
     };
@@ -155,7 +154,7 @@ async fn check_registration(
     sub: &Submission,
     core: &Core,
     lang: Lang,
-) -> Result<Option<chrono::DateTime<Utc>>, IntakeError> {
+) -> Result<Option<chrono::DateTime<Utc>>, ApiError> {
     use crate::store::schema::conferences as c;
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
@@ -176,11 +175,7 @@ async fn check_registration(
         )
         .into());
     };
-    let mut conn = core
-        .pool
-        .get()
-        .await
-        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let mut conn = core.pool.get().await?;
     let found: Option<(String, chrono::DateTime<Utc>, chrono::DateTime<Utc>, bool)> = c::table
         .find(id)
         .select((
@@ -191,8 +186,7 @@ async fn check_registration(
         ))
         .first(&mut conn)
         .await
-        .optional()
-        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+        .optional()?;
     let Some((_, starts, closes, cancelled)) = found.filter(|f| f.0 == sub.unit) else {
         return Err(Problem::validation(
             lang,
@@ -254,7 +248,7 @@ pub async fn accept(
     state: &IntakeState,
     sub: Submission,
     entry: Entry<'_>,
-) -> Result<HttpResponse, IntakeError> {
+) -> Result<HttpResponse, ApiError> {
     let lang = entry.lang;
     let conference_starts_at = check_registration(&sub, entry.core, lang).await?;
     for _attempt in 0..3 {
@@ -265,11 +259,7 @@ pub async fn accept(
             .map(|k| k.response.clone())
             .unwrap_or_else(|| response_body(state, &sub, &write.petition, lang).to_string());
         let code = write.petition.tracking_code.clone();
-        let result = state
-            .writer
-            .submit(write)
-            .await
-            .map_err(|e| IntakeError::Unexpected(anyhow::anyhow!(e)))?;
+        let result = state.writer.submit(write).await?;
         return match result {
             WriteResult::Created => {
                 tracing::info!(tracking_code = %code, unit = %sub.unit, kind = sub.class.kind_str(),
@@ -308,7 +298,7 @@ pub async fn accept(
             }
         };
     }
-    Err(IntakeError::Unexpected(anyhow::anyhow!(
+    Err(ApiError::failure(anyhow::anyhow!(
         "three tracking-code collisions in a row"
     )))
 }
@@ -326,7 +316,7 @@ fn build(
     sub: &Submission,
     entry: &Entry<'_>,
     conference_starts_at: Option<chrono::DateTime<Utc>>,
-) -> Result<PendingWrite, IntakeError> {
+) -> Result<PendingWrite, ApiError> {
     let id = Uuid::now_v7();
     let code = TrackingCode::generate();
     let unit_name = state
@@ -427,8 +417,7 @@ fn build(
                 entry.trace_id.clone(),
             )
         }
-    }
-    .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    }?;
     let idempotency = entry.idempotency.as_ref().map(|(scope, key)| {
         let hash = request_hash(scope, &submission_fingerprint(sub));
         NewIdempotencyKey {
@@ -513,11 +502,6 @@ fn response_body(state: &IntakeState, sub: &Submission, p: &NewPetition, lang: L
         }
     }
     body
-}
-
-/// Maps write-side failures of the checker into a 422.
-pub fn invalid(lang: Lang, errors: Vec<FieldError>) -> IntakeError {
-    Problem::validation(lang, errors).into()
 }
 
 /// Current UTC time (one place, so receipt times are taken the same way everywhere).

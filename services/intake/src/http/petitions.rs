@@ -3,10 +3,9 @@
 use super::accept::{self, Entry, IntakeState, status_label};
 use crate::domain::submission::{self, Origin};
 use crate::domain::tracking_code::TrackingCode;
-use crate::error::IntakeError;
 use crate::store::petitions;
 use actix_web::{HttpRequest, HttpResponse, web};
-use doithoai_web::{Core, Lang, Problem};
+use doithoai_web::{ApiError, Core, Lang, Problem};
 use serde_json::{Value, json};
 
 /// `POST /api/v1/petitions`
@@ -16,7 +15,7 @@ pub async fn submit(
     state: web::Data<IntakeState>,
     core: web::Data<Core>,
     lang: Lang,
-) -> Result<HttpResponse, IntakeError> {
+) -> Result<HttpResponse, ApiError> {
     state.limit(&req, "submit", state.config.submit_per_minute, lang)?;
     let key = accept::idempotency_key(&req, lang)?;
     let sub = submission::parse(
@@ -26,8 +25,7 @@ pub async fn submit(
         None,
         lang,
         accept::now(),
-    )
-    .map_err(|e| accept::invalid(lang, e))?;
+    )?;
     let entry = Entry {
         recorded_by: None,
         idempotency: key.map(|k| ("public".to_owned(), k)),
@@ -46,25 +44,16 @@ pub async fn track(
     state: web::Data<IntakeState>,
     core: web::Data<Core>,
     lang: Lang,
-) -> Result<HttpResponse, IntakeError> {
+) -> Result<HttpResponse, ApiError> {
     state.limit(&req, "lookup", state.config.lookup_per_minute, lang)?;
     let Some(code) = TrackingCode::parse(&path) else {
         return Err(Problem::not_found(lang).into());
     };
-    let mut conn = core
-        .pool
-        .get()
-        .await
-        .map_err(|e| IntakeError::Unexpected(e.into()))?;
-    let Some(p) = petitions::by_tracking_code(&mut conn, code.as_raw())
-        .await
-        .map_err(|e| IntakeError::Unexpected(e.into()))?
-    else {
+    let mut conn = core.pool.get().await?;
+    let Some(p) = petitions::by_tracking_code(&mut conn, code.as_raw()).await? else {
         return Err(Problem::not_found(lang).into());
     };
-    let timeline = petitions::timeline(&mut conn, &p)
-        .await
-        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let timeline = petitions::timeline(&mut conn, &p).await?;
     drop(conn);
     let unit_name = state
         .reference

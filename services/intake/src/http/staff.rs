@@ -7,12 +7,11 @@
 use super::accept::{self, Entry, IntakeState, status_label};
 use crate::domain::submission::{self, Origin};
 use crate::domain::tracking_code::TrackingCode;
-use crate::error::IntakeError;
 use crate::store::petitions::{self, Petition};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, SecondsFormat, Utc};
 use doithoai_auth::Role;
-use doithoai_web::{Core, FieldError, Lang, Problem, Staff};
+use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -24,7 +23,7 @@ pub async fn record(
     state: web::Data<IntakeState>,
     core: web::Data<Core>,
     lang: Lang,
-) -> Result<HttpResponse, IntakeError> {
+) -> Result<HttpResponse, ApiError> {
     let claims = staff.0;
     if !matches!(claims.role, Role::Clerk | Role::Leader) {
         return Err(Problem::forbidden(lang).into());
@@ -37,8 +36,7 @@ pub async fn record(
         Some(&claims.unit),
         lang,
         accept::now(),
-    )
-    .map_err(|e| accept::invalid(lang, e))?;
+    )?;
     let entry = Entry {
         recorded_by: Some(claims.sub.clone()),
         idempotency: key.map(|k| (format!("staff:{}", claims.sub), k)),
@@ -55,24 +53,16 @@ pub async fn show(
     path: web::Path<String>,
     core: web::Data<Core>,
     lang: Lang,
-) -> Result<HttpResponse, IntakeError> {
+) -> Result<HttpResponse, ApiError> {
     let Some(code) = TrackingCode::parse(&path) else {
         return Err(Problem::not_found(lang).into());
     };
-    let mut conn = core
-        .pool
-        .get()
-        .await
-        .map_err(|e| IntakeError::Unexpected(e.into()))?;
-    let found = petitions::by_tracking_code(&mut conn, code.as_raw())
-        .await
-        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let mut conn = core.pool.get().await?;
+    let found = petitions::by_tracking_code(&mut conn, code.as_raw()).await?;
     let Some(p) = found.filter(|p| staff.0.can_read(&p.unit_code)) else {
         return Err(Problem::not_found(lang).into());
     };
-    let timeline = petitions::timeline(&mut conn, &p)
-        .await
-        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let timeline = petitions::timeline(&mut conn, &p).await?;
     let mut body = staff_view(&p, lang);
     body["timeline"] = json!(
         timeline
@@ -107,7 +97,7 @@ pub async fn receipt_book(
     state: web::Data<IntakeState>,
     core: web::Data<Core>,
     lang: Lang,
-) -> Result<HttpResponse, IntakeError> {
+) -> Result<HttpResponse, ApiError> {
     let mut errors = Vec::new();
     // A unit the reference data does not know is as unknown as another unit's.
     let requested = query.unit.as_deref();
@@ -154,14 +144,9 @@ pub async fn receipt_book(
     let Some(unit) = unit.filter(|_| errors.is_empty()) else {
         return Err(Problem::validation(lang, errors).into());
     };
-    let mut conn = core
-        .pool
-        .get()
-        .await
-        .map_err(|e| IntakeError::Unexpected(e.into()))?;
-    let rows = petitions::receipt_book(&mut conn, &unit, before, query.status.as_deref(), limit)
-        .await
-        .map_err(|e| IntakeError::Unexpected(e.into()))?;
+    let mut conn = core.pool.get().await?;
+    let rows =
+        petitions::receipt_book(&mut conn, &unit, before, query.status.as_deref(), limit).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| {
             rows.last()

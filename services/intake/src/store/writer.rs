@@ -51,6 +51,19 @@ pub enum WriteError {
     Stopped,
 }
 
+impl From<WriteError> for doithoai_web::ApiError {
+    /// A writer without a connection or stopped is a 503 with `Retry-After`; a database
+    /// error is judged like any other.
+    fn from(e: WriteError) -> Self {
+        match e {
+            WriteError::Database(e) => e.into(),
+            WriteError::Pool(_) | WriteError::Stopped => doithoai_web::ApiError::failure(
+                anyhow::Error::new(e).context(doithoai_web::Unavailable("petition writer")),
+            ),
+        }
+    }
+}
+
 struct Job {
     write: PendingWrite,
     reply: oneshot::Sender<Result<WriteResult, WriteError>>,

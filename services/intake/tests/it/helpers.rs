@@ -2,12 +2,7 @@ use doithoai_testkit::TestEnv;
 use serde_json::{Value, json};
 use std::time::Duration;
 
-pub struct TestApp {
-    pub base: String,
-    pub env: TestEnv,
-    pub client: reqwest::Client,
-    pub core: doithoai_web::Core,
-}
+pub use doithoai_testkit::TestApp;
 
 pub async fn spawn_app() -> TestApp {
     spawn_with(TestEnv::new().set("INTAKE_SUBMIT_PER_MINUTE", "0")).await
@@ -15,20 +10,7 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_with(env: TestEnv) -> TestApp {
     doithoai_telemetry::init("intake-test");
-    let app = intake::build(env.overrides.clone())
-        .await
-        .expect("intake starts");
-    let port = app.port();
-    let core = app.core().clone();
-    tokio::spawn(app.run_until_stopped());
-    let base = format!("http://127.0.0.1:{port}");
-    doithoai_testkit::wait_ready(&base).await;
-    TestApp {
-        base,
-        env,
-        client: reqwest::Client::new(),
-        core,
-    }
+    TestApp::spawn(env, intake::build).await
 }
 
 pub fn valid_body() -> Value {
@@ -49,12 +31,19 @@ pub fn valid_body() -> Value {
     })
 }
 
-impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
-    }
+/// What intake's tests do, on the shared [`TestApp`].
+#[allow(async_fn_in_trait)] // used by these tests only
+pub trait Intake {
+    async fn post(&self, body: &Value) -> reqwest::Response;
+    async fn post_with_key(&self, body: &Value, key: &str) -> reqwest::Response;
+    async fn staff_post(&self, token: &str, body: &Value) -> reqwest::Response;
+    async fn staff_get(&self, token: &str, path: &str) -> reqwest::Response;
+    async fn events(&self, at_least: usize) -> Vec<async_nats::jetstream::Message>;
+    async fn petition_count(&self) -> i64;
+}
 
-    pub async fn post(&self, body: &Value) -> reqwest::Response {
+impl Intake for TestApp {
+    async fn post(&self, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url("/api/v1/petitions"))
             .json(body)
@@ -63,7 +52,7 @@ impl TestApp {
             .expect("request sent")
     }
 
-    pub async fn post_with_key(&self, body: &Value, key: &str) -> reqwest::Response {
+    async fn post_with_key(&self, body: &Value, key: &str) -> reqwest::Response {
         self.client
             .post(self.url("/api/v1/petitions"))
             .header("Idempotency-Key", key)
@@ -73,15 +62,7 @@ impl TestApp {
             .expect("request sent")
     }
 
-    pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request sent")
-    }
-
-    pub async fn staff_post(&self, token: &str, body: &Value) -> reqwest::Response {
+    async fn staff_post(&self, token: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(self.url("/api/v1/staff/petitions"))
             .bearer_auth(token)
@@ -91,7 +72,7 @@ impl TestApp {
             .expect("request sent")
     }
 
-    pub async fn staff_get(&self, token: &str, path: &str) -> reqwest::Response {
+    async fn staff_get(&self, token: &str, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
             .bearer_auth(token)
@@ -101,7 +82,7 @@ impl TestApp {
     }
 
     /// Messages on intake's stream for this app's namespace, waiting up to 10 s for `at_least`.
-    pub async fn events(&self, at_least: usize) -> Vec<async_nats::jetstream::Message> {
+    async fn events(&self, at_least: usize) -> Vec<async_nats::jetstream::Message> {
         doithoai_testkit::stream_messages(
             &self.env.namespace,
             "intake",
@@ -114,7 +95,7 @@ impl TestApp {
     }
 
     /// Rows in the petitions table (through the app's own pool).
-    pub async fn petition_count(&self) -> i64 {
+    async fn petition_count(&self) -> i64 {
         use diesel::prelude::*;
         use diesel_async::RunQueryDsl;
         let mut conn = self.core.pool.get().await.expect("db");

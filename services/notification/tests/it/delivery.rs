@@ -3,7 +3,7 @@ use async_nats::jetstream;
 use doithoai_auth::Role;
 use doithoai_contracts::subjects;
 use doithoai_contracts::{Channel, Envelope, PetitionKind, PetitionReceivedV1, SubmitterV1};
-use doithoai_testkit::{SmtpSink, TestEnv, token};
+use doithoai_testkit::{SmtpSink, TestApp, TestEnv, token};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -129,11 +129,17 @@ async fn start_tls_gateway() -> (String, Arc<Mutex<Vec<Value>>>) {
     (format!("https://localhost:{port}/sms"), received)
 }
 
+/// notification on the shared [`TestApp`], with a real SMTP server of its own.
 struct Rig {
-    base: String,
-    env: TestEnv,
+    app: TestApp,
     smtp: SmtpSink,
-    js: jetstream::Context,
+}
+
+impl std::ops::Deref for Rig {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.app
+    }
 }
 
 async fn rig(gateway_url: &str) -> Rig {
@@ -147,31 +153,16 @@ async fn rig_with(gateway_url: &str, env: TestEnv) -> Rig {
         .set("NOTIFICATION_SMS_GATEWAY_URL", gateway_url)
         .set("NOTIFICATION_RETRY_BASE_SECONDS", "1")
         .set("NOTIFICATION_MAX_ATTEMPTS", "3");
-    let app = notification::build(env.overrides.clone())
-        .await
-        .expect("notification starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    doithoai_testkit::wait_ready(&base).await;
-    let js = jetstream::new(
-        async_nats::connect(doithoai_testkit::nats_url())
-            .await
-            .unwrap(),
-    );
+    let app = TestApp::spawn(env, notification::build).await;
     let bus = doithoai_bus::BusConfig {
         url: doithoai_testkit::nats_url(),
-        namespace: env.namespace.clone(),
+        namespace: app.env.namespace.clone(),
         replicas: 1,
     };
-    doithoai_bus::ensure_stream(&js, &bus, subjects::INTAKE)
+    doithoai_bus::ensure_stream(&app.js, &bus, subjects::INTAKE)
         .await
         .unwrap();
-    Rig {
-        base,
-        env,
-        smtp,
-        js,
-    }
+    Rig { app, smtp }
 }
 
 fn received_petition(code: &str) -> PetitionReceivedV1 {
@@ -224,15 +215,9 @@ impl Rig {
 
     async fn messages(&self, query: &str) -> Vec<Value> {
         let t = token(Role::Clerk, "phuong-lang");
-        let v: Value = reqwest::Client::new()
-            .get(format!("{}/api/v1/staff/messages{query}", self.base))
-            .bearer_auth(t)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = self
+            .json_as(&t, &format!("/api/v1/staff/messages{query}"))
+            .await;
         v["messages"].as_array().unwrap().clone()
     }
 }

@@ -3,42 +3,12 @@ use chrono::{DateTime, Utc};
 use doithoai_auth::Role;
 use doithoai_contracts::subjects;
 use doithoai_contracts::{Channel, Envelope, PetitionKind, PetitionReceivedV1, SubmitterV1};
-use doithoai_testkit::{TestEnv, token};
+use doithoai_testkit::{TestApp, TestEnv, token};
 use serde_json::{Value, json};
 use std::time::Duration;
 
-struct App {
-    base: String,
-    env: TestEnv,
-    js: jetstream::Context,
-    client: reqwest::Client,
-}
-
-async fn spawn() -> App {
-    let env = TestEnv::new();
-    let app = routing::build(env.overrides.clone())
-        .await
-        .expect("routing starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let client = async_nats::connect(doithoai_testkit::nats_url())
-        .await
-        .unwrap();
-    let js = jetstream::new(client);
-    let bus = doithoai_bus::BusConfig {
-        url: doithoai_testkit::nats_url(),
-        namespace: env.namespace.clone(),
-        replicas: 1,
-    };
-    doithoai_bus::ensure_stream(&js, &bus, subjects::INTAKE)
-        .await
-        .unwrap();
-    App {
-        base,
-        env,
-        js,
-        client: reqwest::Client::new(),
-    }
+async fn spawn() -> TestApp {
+    TestApp::spawn(TestEnv::new(), routing::build).await
 }
 
 fn received(unit: &str, field: &str, at: &str) -> PetitionReceivedV1 {
@@ -70,27 +40,22 @@ fn received(unit: &str, field: &str, at: &str) -> PetitionReceivedV1 {
     }
 }
 
-impl App {
-    async fn publish(&self, p: &PetitionReceivedV1) -> Envelope<PetitionReceivedV1> {
-        let env = Envelope::new(subjects::PETITION_RECEIVED, &p.unit, p.clone());
-        let subject = subjects::subject(
-            &self.env.namespace,
+/// What these tests do with routing, on the shared [`TestApp`].
+trait Flow {
+    async fn receive(&self, p: &PetitionReceivedV1) -> Envelope<PetitionReceivedV1>;
+    async fn routed(&self, at_least: usize) -> Vec<Value>;
+}
+
+impl Flow for TestApp {
+    /// Publishes `p` as intake would.
+    async fn receive(&self, p: &PetitionReceivedV1) -> Envelope<PetitionReceivedV1> {
+        self.publish(
             subjects::INTAKE,
             subjects::PETITION_RECEIVED,
             &p.unit,
-        );
-        self.js
-            .send_publish(
-                subject,
-                jetstream::message::PublishMessage::build()
-                    .payload(serde_json::to_vec(&env).unwrap().into())
-                    .message_id(env.id.to_string()),
-            )
-            .await
-            .unwrap()
-            .await
-            .unwrap();
-        env
+            p.clone(),
+        )
+        .await
     }
 
     async fn routed(&self, at_least: usize) -> Vec<Value> {
@@ -117,7 +82,7 @@ impl App {
 async fn received_petition_is_routed_to_the_rule_department_with_a_tet_aware_due_date() {
     let app = spawn().await;
     let p = received("phuong-lang", "dat-dai", "2026-02-13T10:00:00+07:00");
-    app.publish(&p).await;
+    app.receive(&p).await;
     let events = app.routed(1).await;
     assert_eq!(events.len(), 1);
     let e = &events[0];
@@ -146,7 +111,7 @@ async fn a_commune_gets_its_own_default_department() {
         .as_str()
         .unwrap()
         .to_owned();
-    app.publish(&received(&commune, "dat-dai", "2026-03-02T09:00:00+07:00"))
+    app.receive(&received(&commune, "dat-dai", "2026-03-02T09:00:00+07:00"))
         .await;
     let events = app.routed(1).await;
     assert_eq!(events[0]["data"]["department"], "kinh-te");
@@ -156,7 +121,7 @@ async fn a_commune_gets_its_own_default_department() {
 async fn a_redelivered_event_is_routed_once() {
     let app = spawn().await;
     let p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
-    let env = app.publish(&p).await;
+    let env = app.receive(&p).await;
     // The same event again under another message id (as after a crash before the ack).
     let subject = subjects::subject(
         &app.env.namespace,
@@ -183,7 +148,7 @@ async fn a_redelivered_event_is_routed_once() {
 async fn clerk_reroutes_and_transfers_and_other_units_cannot_see_it() {
     let app = spawn().await;
     let p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
-    app.publish(&p).await;
+    app.receive(&p).await;
     app.routed(1).await;
     let clerk = token(Role::Clerk, "phuong-lang");
     let url = |s: &str| format!("{}/api/v1/staff/routing/{}{s}", app.base, p.petition_id);
@@ -348,7 +313,7 @@ async fn city_admin_edits_holidays_and_the_calendar_follows() {
     );
     // Monday 31 August + 15 working days, with Tue 1 (added) and Wed 2 September off:
     // Wednesday 23 September (it would be Tuesday 22 without the new holiday).
-    app.publish(&received(
+    app.receive(&received(
         "phuong-lang",
         "ho-tich",
         "2026-08-31T09:00:00+07:00",
@@ -375,7 +340,7 @@ async fn city_admin_edits_holidays_and_the_calendar_follows() {
 async fn clerk_refuses_on_triage_once_and_the_refusal_is_announced() {
     let app = spawn().await;
     let p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
-    app.publish(&p).await;
+    app.receive(&p).await;
     app.routed(1).await;
     let clerk = token(Role::Clerk, "phuong-lang");
     let url = format!("{}/api/v1/staff/routing/{}/refuse", app.base, p.petition_id);
@@ -468,7 +433,7 @@ async fn city_admin_sets_a_units_answer_policy_and_it_applies_to_new_petitions()
         .as_u16(),
         200
     );
-    app.publish(&received(
+    app.receive(&received(
         "phuong-lang",
         "ho-tich",
         "2026-02-13T10:00:00+07:00",
@@ -522,7 +487,7 @@ async fn city_admin_sets_a_units_answer_policy_and_it_applies_to_new_petitions()
     assert_eq!(rule.status().as_u16(), 200);
     let mut p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
     p.petition_id = uuid::Uuid::now_v7();
-    app.publish(&p).await;
+    app.receive(&p).await;
     let events = app.routed(2).await;
     assert_eq!(events[1]["data"]["department"], "van-hoa-xa-hoi");
 }

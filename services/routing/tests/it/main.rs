@@ -5,18 +5,15 @@
 
 mod flow;
 
-use doithoai_testkit::TestEnv;
+use doithoai_testkit::{TestApp, TestEnv};
 use serde_json::Value;
 
 #[tokio::test]
 async fn boots_and_loads_the_126_units_once_even_when_restarted() {
     let env = TestEnv::new();
-    let app = routing::build(env.overrides.clone())
-        .await
-        .expect("routing starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let core = app.core().clone();
-    let running = tokio::spawn(app.run_until_stopped());
+    let name = env.name.clone();
+    let app = TestApp::spawn(env, routing::build).await;
+    let base = app.base.clone();
     doithoai_testkit::assert_service_basics(&base, "routing")
         .await
         .unwrap();
@@ -33,20 +30,10 @@ async fn boots_and_loads_the_126_units_once_even_when_restarted() {
             && u["name"] == "Phường Láng"
             && u["kind"] == "ward")
     );
-    core.stop();
-    running.await.unwrap().unwrap();
+    app.stop().await.unwrap();
 
     // A restart on the same database seeds nothing twice.
-    let again = routing::build(TestEnv::with_name(&env.name).overrides)
-        .await
-        .expect("restarts");
-    let base = format!("http://127.0.0.1:{}", again.port());
-    tokio::spawn(again.run_until_stopped());
-    let units: Value = reqwest::get(format!("{base}/api/v1/units"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let again = TestApp::spawn(TestEnv::with_name(&name), routing::build).await;
+    let units = doithoai_testkit::body(again.get("/api/v1/units").await).await;
     assert_eq!(units["units"].as_array().unwrap().len(), 126);
 }

@@ -3,22 +3,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
-use doithoai_testkit::TestEnv;
+use doithoai_testkit::{TestApp, TestEnv};
 
 #[tokio::test]
 async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
-    let env = TestEnv::new();
-    let app = scheduling::build(env.overrides.clone())
-        .await
-        .expect("scheduling starts");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    let core = app.core().clone();
-    let running = tokio::spawn(app.run_until_stopped());
+    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
+    let base = app.base.clone();
     doithoai_testkit::assert_service_basics(&base, "scheduling")
         .await
         .unwrap();
-    core.stop();
-    running.await.unwrap().unwrap();
+    app.stop().await.unwrap();
     assert!(
         reqwest::get(format!("{base}/healthz")).await.is_err(),
         "stopped service no longer answers"
@@ -31,18 +25,15 @@ async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
 async fn registrants_are_reminded_48_hours_before_once_even_by_two_replicas() {
     use diesel_async::RunQueryDsl;
     let env = TestEnv::new().set("SCHEDULING_TIMER_SECONDS", "1");
-    let app = scheduling::build(env.overrides.clone())
-        .await
-        .expect("scheduling starts");
-    let core = app.core().clone();
-    tokio::spawn(app.run_until_stopped());
+    let app = TestApp::spawn(env, scheduling::build).await;
     // A second replica: same database, same namespace.
-    let replica = scheduling::build(env.overrides.clone())
-        .await
-        .expect("a second replica starts");
-    tokio::spawn(replica.run_until_stopped());
+    let _replica = TestApp::spawn(
+        TestEnv::with_name(&app.env.name).set("SCHEDULING_TIMER_SECONDS", "1"),
+        scheduling::build,
+    )
+    .await;
     // A conference noticed earlier that starts in 30 hours, with one registered question.
-    let mut conn = core.pool.get().await.unwrap();
+    let mut conn = app.core.pool.get().await.unwrap();
     let id = uuid::Uuid::now_v7();
     diesel::sql_query(
         "INSERT INTO conferences (id, unit_code, title, starts_at, venue, chair, status, notice_published_at, registration_closes_at, created_by) \
@@ -63,9 +54,9 @@ async fn registrants_are_reminded_48_hours_before_once_even_by_two_replicas() {
     .unwrap();
     tokio::time::sleep(std::time::Duration::from_secs(4)).await;
     let msgs = doithoai_testkit::stream_messages(
-        &env.namespace,
+        &app.env.namespace,
         "scheduling",
-        &format!("{}.scheduling.conference.reminder.*", env.namespace),
+        &format!("{}.scheduling.conference.reminder.*", app.env.namespace),
         2,
         std::time::Duration::from_secs(3),
     )

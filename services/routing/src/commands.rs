@@ -1,0 +1,185 @@
+//! The typed bodies of routing's staff endpoints, each read by [`Command::parse`] with every
+//! field at fault named at once. What needs the database (does that department, unit or field
+//! exist?) is checked by the handler after.
+
+use doithoai_web::input::{Command, Fields};
+
+/// `POST /api/v1/staff/routing/{petition}/reroute`.
+#[derive(Debug)]
+pub struct Reroute {
+    pub department: String,
+    pub reason: String,
+}
+
+impl Command for Reroute {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let department = f.text("department", 64, true);
+        let reason = f.text("reason", 2000, true);
+        Some(Reroute {
+            department: department?,
+            reason: reason?,
+        })
+    }
+}
+
+/// `POST /api/v1/staff/routing/{petition}/transfer`.
+#[derive(Debug)]
+pub struct Transfer {
+    /// The code of the unit or city body that takes it.
+    pub to: String,
+    pub reason: String,
+}
+
+impl Command for Transfer {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let to = f.text("to", 64, true);
+        let reason = f.text("reason", 2000, true);
+        Some(Transfer {
+            to: to?,
+            reason: reason?,
+        })
+    }
+}
+
+/// `POST /api/v1/staff/routing/{petition}/refuse`.
+#[derive(Debug)]
+pub struct Refuse {
+    pub reason: String,
+}
+
+impl Command for Refuse {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        Some(Refuse {
+            reason: f.text("reason", 2000, true)?,
+        })
+    }
+}
+
+/// `PUT /api/v1/staff/holidays/{date}`.
+#[derive(Debug)]
+pub struct Holiday {
+    pub name_vi: String,
+    /// Empty when not given.
+    pub name_en: String,
+}
+
+impl Command for Holiday {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let name_vi = f.text("name_vi", 200, true);
+        let name_en = f.text("name_en", 200, false).unwrap_or_default();
+        Some(Holiday {
+            name_vi: name_vi?,
+            name_en,
+        })
+    }
+}
+
+/// The length of a deadline: exactly one of working days or working hours.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Length {
+    WorkingDays(i32),
+    WorkingHours(i32),
+}
+
+impl Length {
+    /// `(working_days, working_hours)` as stored.
+    pub fn columns(self) -> (Option<i32>, Option<i32>) {
+        match self {
+            Length::WorkingDays(d) => (Some(d), None),
+            Length::WorkingHours(h) => (None, Some(h)),
+        }
+    }
+}
+
+/// `PUT /api/v1/staff/policies/{unit|default}/{class}`.
+#[derive(Debug)]
+pub struct Policy {
+    pub length: Length,
+    pub review_required: bool,
+}
+
+impl Command for Policy {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let days = f.integer("working_days", 1..=365, false);
+        let hours = f.integer("working_hours", 1..=365, false);
+        let review_required = f.boolean("review_required").unwrap_or(false);
+        let length = match (days, hours) {
+            (Some(d), None) => Some(Length::WorkingDays(d as i32)),
+            (None, Some(h)) => Some(Length::WorkingHours(h as i32)),
+            _ if f.has_errors() => None,
+            _ => {
+                f.error(
+                    "working_days",
+                    "one_required",
+                    "Cần đúng một trong working_days hoặc working_hours",
+                    "Give exactly one of working_days or working_hours",
+                );
+                None
+            }
+        };
+        Some(Policy {
+            length: length?,
+            review_required,
+        })
+    }
+}
+
+/// `PUT /api/v1/staff/rules`: a rule for every unit (no `unit`) or one unit's override.
+#[derive(Debug)]
+pub struct Rule {
+    /// A unit that is not a string is an error, not a rule for every unit.
+    pub unit: Option<String>,
+    pub field: String,
+    pub content_type: Option<i16>,
+    pub department: String,
+}
+
+impl Command for Rule {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let field = f.text("field", 64, true);
+        let department = f.text("department", 64, true);
+        let unit = f.text("unit", 64, false);
+        let content_type = f.integer("content_type", 1..=8, false);
+        Some(Rule {
+            unit,
+            field: field?,
+            content_type: content_type.map(|n| n as i16),
+            department: department?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_policy_is_days_or_hours_never_both() {
+        assert_eq!(
+            Fields::codes::<Policy>(&json!({"working_days": 5, "working_hours": 8})),
+            ["working_days:one_required"]
+        );
+        assert_eq!(
+            Fields::codes::<Policy>(&json!({})),
+            ["working_days:one_required"]
+        );
+        assert_eq!(
+            Fields::codes::<Policy>(&json!({"working_days": 0, "review_required": "yes"})),
+            ["working_days:out_of_range", "review_required:wrong_type"]
+        );
+        let p =
+            Fields::run::<Policy>(&json!({"working_hours": 8}), doithoai_web::Lang::Vi).unwrap();
+        assert_eq!(p.length.columns(), (None, Some(8)));
+    }
+
+    #[test]
+    fn a_rule_with_a_numeric_unit_is_refused_not_city_wide() {
+        assert_eq!(
+            Fields::codes::<Rule>(
+                &json!({"unit": 5, "field": "dat_dai", "department": "dc", "content_type": 9})
+            ),
+            ["unit:wrong_type", "content_type:out_of_range"]
+        );
+    }
+}

@@ -1,0 +1,228 @@
+//! The typed bodies of scheduling's staff endpoints, each read by [`Command::parse`] with every
+//! field at fault named at once.
+
+use chrono::{DateTime, Utc};
+use doithoai_web::input::{Command, Fields};
+
+/// `POST /api/v1/staff/conferences`.
+#[derive(Debug)]
+pub struct Plan {
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub venue: String,
+    pub online_link: Option<String>,
+    pub chair: String,
+    pub co_organisers: Vec<String>,
+    pub fields: Vec<String>,
+}
+
+impl Command for Plan {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let title = f.text("title", 300, true);
+        let starts_at = f.time("starts_at", true);
+        let venue = f.text("venue", 500, true);
+        let online_link = f.text("online_link", 500, false);
+        let chair = f.text("chair", 200, true);
+        let co_organisers = f.strings("co_organisers", 50, 200);
+        let fields = f.strings("fields", 50, 200);
+        if starts_at.is_some_and(|t| t <= Utc::now()) {
+            f.error(
+                "starts_at",
+                "in_past",
+                "Thời điểm phải ở tương lai",
+                "Must be in the future",
+            );
+        }
+        if let Some(link) = &online_link
+            && !(link.starts_with("https://") || link.starts_with("http://"))
+        {
+            f.error(
+                "online_link",
+                "invalid_url",
+                "Đường dẫn http(s)://",
+                "An http(s):// link",
+            );
+        }
+        Some(Plan {
+            title: title?,
+            starts_at: starts_at?,
+            venue: venue?,
+            online_link,
+            chair: chair?,
+            co_organisers,
+            fields,
+        })
+    }
+}
+
+/// What became of a registered question at the conference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutcomeKind {
+    /// Answered on the spot (`answer`).
+    Answered,
+    /// To be answered in writing by a department (`department`, `due_at`).
+    Written,
+    /// Sent on to another body (`forwarded_to`).
+    Forwarded,
+}
+
+impl OutcomeKind {
+    pub const ALL: [(&'static str, OutcomeKind); 3] = [
+        ("answered", OutcomeKind::Answered),
+        ("written", OutcomeKind::Written),
+        ("forwarded", OutcomeKind::Forwarded),
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutcomeKind::Answered => "answered",
+            OutcomeKind::Written => "written",
+            OutcomeKind::Forwarded => "forwarded",
+        }
+    }
+}
+
+/// `POST /api/v1/staff/conferences/{id}/outcomes`: the fields each outcome needs are required
+/// with it.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The petition id or its tracking code, as typed.
+    pub petition: String,
+    pub kind: OutcomeKind,
+    pub answer: Option<String>,
+    pub department: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub forwarded_to: Option<String>,
+}
+
+impl Command for Outcome {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let petition = f.text("petition", 64, true);
+        let kind = f.choice("outcome", &OutcomeKind::ALL, true);
+        let answer = f.text("answer", 20_000, kind == Some(OutcomeKind::Answered));
+        let department = f.text("department", 64, kind == Some(OutcomeKind::Written));
+        let due_at = f.time("due_at", kind == Some(OutcomeKind::Written));
+        let forwarded_to = f.text("forwarded_to", 200, kind == Some(OutcomeKind::Forwarded));
+        Some(Outcome {
+            petition: petition?,
+            kind: kind?,
+            answer,
+            department,
+            due_at,
+            forwarded_to,
+        })
+    }
+}
+
+/// `POST /api/v1/staff/conferences/{id}/attendance`.
+#[derive(Debug)]
+pub struct Attendance {
+    pub count: i32,
+}
+
+impl Command for Attendance {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let count = f.integer("count", 0..=100_000, true)?;
+        Some(Attendance {
+            count: i32::try_from(count).ok()?,
+        })
+    }
+}
+
+/// `POST /api/v1/staff/conferences/{id}/minutes` and `/results`.
+#[derive(Debug)]
+pub struct Publication {
+    pub text: String,
+}
+
+impl Command for Publication {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        Some(Publication {
+            text: f.text("text", 100_000, true)?,
+        })
+    }
+}
+
+/// `POST /api/v1/staff/conferences/{id}/cancel`.
+#[derive(Debug)]
+pub struct Cancel {
+    pub reason: String,
+    pub written_answers_due_at: DateTime<Utc>,
+}
+
+impl Command for Cancel {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let reason = f.text("reason", 2000, true);
+        let due = f.time("written_answers_due_at", true);
+        if due.is_some_and(|d| d <= Utc::now()) {
+            f.error(
+                "written_answers_due_at",
+                "in_past",
+                "Phải ở tương lai",
+                "Must be in the future",
+            );
+        }
+        Some(Cancel {
+            reason: reason?,
+            written_answers_due_at: due?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn each_outcome_requires_its_own_fields() {
+        assert_eq!(
+            Fields::codes::<Outcome>(&json!({"petition": "X", "outcome": "written"})),
+            ["department:required", "due_at:required"]
+        );
+        assert_eq!(
+            Fields::codes::<Outcome>(&json!({"petition": "X", "outcome": "answered"})),
+            ["answer:required"]
+        );
+        assert_eq!(
+            Fields::codes::<Outcome>(&json!({"outcome": "maybe"})),
+            ["petition:required", "outcome:unknown_value"]
+        );
+        assert!(
+            Fields::codes::<Outcome>(
+                &json!({"petition": "X", "outcome": "forwarded", "forwarded_to": "Sở Xây dựng"})
+            )
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_plan_in_the_past_or_with_a_bad_link_names_both() {
+        assert_eq!(
+            Fields::codes::<Plan>(
+                &json!({"title": "T", "starts_at": "2020-01-01T08:00:00+07:00", "venue": "V",
+                "chair": "C", "online_link": "zoom", "fields": ["a", 3]})
+            ),
+            [
+                "fields:wrong_type",
+                "starts_at:in_past",
+                "online_link:invalid_url"
+            ]
+        );
+    }
+
+    #[test]
+    fn attendance_is_a_count_and_cancel_a_future_date() {
+        assert_eq!(
+            Fields::codes::<Attendance>(&json!({"count": -1})),
+            ["count:out_of_range"]
+        );
+        assert_eq!(Fields::codes::<Attendance>(&json!({})), ["count:required"]);
+        assert_eq!(
+            Fields::codes::<Cancel>(
+                &json!({"reason": "Bão", "written_answers_due_at": "2020-01-01T00:00:00Z"})
+            ),
+            ["written_answers_due_at:in_past"]
+        );
+    }
+}

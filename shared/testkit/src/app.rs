@@ -1,0 +1,203 @@
+//! [`TestApp`]: one service running in the test process, on its own database and NATS
+//! namespace ([`TestEnv`]), with the requests and stream reads every service's tests make.
+//!
+//! ```ignore
+//! let app = TestApp::spawn(TestEnv::new(), answering::build).await;
+//! let res = app.post_as(&token(Role::Officer, "phuong-lang"), "/api/v1/staff/cases/x/drafts", &json!({})).await;
+//! ```
+
+use crate::{TestEnv, nats_url, stream_messages, wait_ready};
+use async_nats::jetstream;
+use doithoai_contracts::Envelope;
+use doithoai_web::{Core, RunningServer};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Duration;
+
+/// A service under test: its base URL, its env, an HTTP client, its [`Core`] (pool, bus) and a
+/// JetStream context on the test's NATS.
+pub struct TestApp {
+    pub base: String,
+    pub env: TestEnv,
+    pub client: reqwest::Client,
+    pub core: Core,
+    pub js: jetstream::Context,
+    running: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestApp {
+    /// Builds the service with `build` (a service's `build(overrides)`) on `env`, runs it, and
+    /// waits until it is ready. Panics when it does not start: the test cannot go on.
+    pub async fn spawn<F, Fut>(env: TestEnv, build: F) -> TestApp
+    where
+        F: FnOnce(HashMap<String, String>) -> Fut,
+        Fut: Future<Output = anyhow::Result<RunningServer>>,
+    {
+        let app = match build(env.overrides.clone()).await {
+            Ok(app) => app,
+            Err(e) => panic!("the service starts: {e:#}"),
+        };
+        let base = format!("http://127.0.0.1:{}", app.port());
+        let core = app.core().clone();
+        let running = tokio::spawn(app.run_until_stopped());
+        wait_ready(&base).await;
+        let nats = match async_nats::connect(nats_url()).await {
+            Ok(c) => c,
+            Err(e) => panic!("the test reaches NATS at {}: {e}", nats_url()),
+        };
+        TestApp {
+            base,
+            env,
+            client: reqwest::Client::new(),
+            core,
+            js: jetstream::new(nats),
+            running,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request to `path`, to finish and send.
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// A request to `path` with a staff token.
+    pub fn request_as(&self, method: Method, token: &str, path: &str) -> RequestBuilder {
+        self.request(method, path).bearer_auth(token)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> Response {
+        send(self.request_as(Method::GET, token, path)).await
+    }
+
+    /// `GET` with a staff token, expecting 200 and a JSON body.
+    pub async fn json_as(&self, token: &str, path: &str) -> Value {
+        let res = self.get_as(token, path).await;
+        assert_eq!(res.status().as_u16(), 200, "GET {path}");
+        body(res).await
+    }
+
+    pub async fn post_json(&self, path: &str, json: &Value) -> Response {
+        send(self.request(Method::POST, path).json(json)).await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, json: &Value) -> Response {
+        send(self.request_as(Method::POST, token, path).json(json)).await
+    }
+
+    pub async fn put_as(&self, token: &str, path: &str, json: &Value) -> Response {
+        send(self.request_as(Method::PUT, token, path).json(json)).await
+    }
+
+    pub async fn delete_as(&self, token: &str, path: &str) -> Response {
+        send(self.request_as(Method::DELETE, token, path)).await
+    }
+
+    /// Publishes `data` as the event `event` of `unit` on `service`'s stream of this test's
+    /// namespace, as that service's outbox would (the stream is declared first; the envelope id
+    /// is the message id). Returns the envelope.
+    pub async fn publish<T: serde::Serialize>(
+        &self,
+        service: &str,
+        event: &str,
+        unit: &str,
+        data: T,
+    ) -> Envelope<T> {
+        let bus = doithoai_bus::BusConfig {
+            url: nats_url(),
+            namespace: self.env.namespace.clone(),
+            replicas: 1,
+        };
+        if let Err(e) = doithoai_bus::ensure_stream(&self.js, &bus, service).await {
+            panic!("stream {service} declared: {e:#}");
+        }
+        let envelope = Envelope::new(event, unit, data);
+        self.publish_envelope(service, &envelope).await;
+        envelope
+    }
+
+    /// Publishes an envelope as it is (a redelivery keeps its id).
+    pub async fn publish_envelope<T: serde::Serialize>(
+        &self,
+        service: &str,
+        envelope: &Envelope<T>,
+    ) {
+        let subject = doithoai_contracts::subjects::subject(
+            &self.env.namespace,
+            service,
+            &envelope.event,
+            &envelope.unit,
+        );
+        let payload = match serde_json::to_vec(envelope) {
+            Ok(p) => p,
+            Err(e) => panic!("envelope serialises: {e}"),
+        };
+        let ack = self
+            .js
+            .send_publish(
+                subject,
+                jetstream::message::PublishMessage::build()
+                    .payload(payload.into())
+                    .message_id(envelope.id.to_string()),
+            )
+            .await;
+        match ack {
+            Ok(ack) => {
+                if let Err(e) = ack.await {
+                    panic!("JetStream stored the event: {e}");
+                }
+            }
+            Err(e) => panic!("event published: {e}"),
+        }
+    }
+
+    /// The JSON payloads on `service`'s stream of this test, waiting up to 10 s for at least
+    /// `at_least` of them.
+    pub async fn stream(&self, service: &str, at_least: usize) -> Vec<Value> {
+        match stream_messages(
+            &self.env.namespace,
+            service,
+            ">",
+            at_least,
+            Duration::from_secs(10),
+        )
+        .await
+        {
+            Ok(msgs) => msgs
+                .iter()
+                .filter_map(|m| serde_json::from_slice(&m.payload).ok())
+                .collect(),
+            Err(e) => panic!("stream {service} readable: {e:#}"),
+        }
+    }
+
+    /// Stops the service as a signal would, and waits until it has.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.core.stop();
+        self.running.await?
+    }
+}
+
+async fn send(req: RequestBuilder) -> Response {
+    match req.send().await {
+        Ok(r) => r,
+        Err(e) => panic!("request sent: {e}"),
+    }
+}
+
+/// The JSON body of a response.
+pub async fn body(res: Response) -> Value {
+    match res.json().await {
+        Ok(v) => v,
+        Err(e) => panic!("a JSON body: {e}"),
+    }
+}
