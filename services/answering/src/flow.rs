@@ -29,7 +29,7 @@ pub struct Case {
     pub department_name: String,
     pub due_at: DateTime<Utc>,
     pub review_required: bool,
-    pub status: String,
+    pub status: CaseStatus,
     pub kind: String,
     pub field_code: String,
     pub title: Option<String>,
@@ -82,16 +82,13 @@ async fn on_routed(
     let submitter =
         serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
     {
-        let existing: Option<String> = cases::table
+        let existing: Option<CaseStatus> = cases::table
             .find(d.petition_id)
             .select(cases::status)
             .first(conn)
             .await
             .optional()?;
-        if existing
-            .as_deref()
-            .is_some_and(|s| !crate::domain::status::is_open(s))
-        {
+        if existing.is_some_and(|s| !s.is_open()) {
             // Answered or refused already: a late routing event changes nothing (a refusal is
             // final, so a routed event seen after it never reopens the case).
             return Ok(());
@@ -106,7 +103,7 @@ async fn on_routed(
                 cases::department_name.eq(&d.department_name),
                 cases::due_at.eq(d.due_at),
                 cases::review_required.eq(d.review_required),
-                cases::status.eq("assigned"),
+                cases::status.eq(CaseStatus::Assigned),
                 cases::kind.eq(p.kind.as_str()),
                 cases::field_code.eq(&p.field),
                 cases::title.eq(&p.title),
@@ -125,7 +122,7 @@ async fn on_routed(
                 cases::department_name.eq(&d.department_name),
                 cases::due_at.eq(d.due_at),
                 cases::review_required.eq(d.review_required),
-                cases::status.eq("assigned"),
+                cases::status.eq(CaseStatus::Assigned),
                 cases::due_soon_notified.eq(false),
                 cases::overdue_notified.eq(false),
                 cases::updated_at.eq(diesel::dsl::now),
@@ -177,10 +174,10 @@ async fn on_refused(
         let n = diesel::update(
             cases::table
                 .find(d.petition_id)
-                .filter(cases::status.ne("approved")),
+                .filter(cases::status.ne(CaseStatus::Approved)),
         )
         .set((
-            cases::status.eq("refused"),
+            cases::status.eq(CaseStatus::Refused),
             cases::updated_at.eq(diesel::dsl::now),
         ))
         .execute(conn)
@@ -278,7 +275,7 @@ pub async fn add_draft(
             .await?;
         diesel::update(cases::table.find(petition_id))
             .set((
-                cases::status.eq("drafted"),
+                cases::status.eq(CaseStatus::Drafted),
                 cases::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
@@ -298,7 +295,11 @@ pub async fn review(
     conn.transaction::<(), diesel::result::Error, _>(async |conn| {
         diesel::update(cases::table.find(petition_id))
             .set((
-                cases::status.eq(if approve { "reviewed" } else { "assigned" }),
+                cases::status.eq(if approve {
+                    CaseStatus::Reviewed
+                } else {
+                    CaseStatus::Assigned
+                }),
                 cases::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
@@ -364,7 +365,7 @@ pub async fn approve(
             let number = format!("{n}/{year}/TL-PAKN");
             diesel::update(cases::table.find(case.petition_id))
                 .set((
-                    cases::status.eq("approved"),
+                    cases::status.eq(CaseStatus::Approved),
                     cases::official_number.eq(&number),
                     cases::answer.eq(answer),
                     cases::signed_by.eq(leader),
@@ -379,7 +380,9 @@ pub async fn approve(
                 .execute(conn)
                 .await?;
             history(conn, case.petition_id, leader, "approved", Some(&number)).await?;
-            let answered = Envelope::new(
+            let answered = outbox::event(
+                &ns,
+                ANSWERING,
                 subjects::PETITION_ANSWERED,
                 &case.unit_code,
                 PetitionAnsweredV1 {
@@ -395,7 +398,9 @@ pub async fn approve(
                     submitter: submitter.clone(),
                 },
             );
-            let published = Envelope::new(
+            let published = outbox::event(
+                &ns,
+                ANSWERING,
                 subjects::PETITION_PUBLISHED,
                 &case.unit_code,
                 PetitionPublishedV1 {
@@ -407,23 +412,7 @@ pub async fn approve(
                     submitter: submitter.clone(),
                 },
             );
-            let events = [
-                NewMessage::new(
-                    subjects::subject(&ns, ANSWERING, subjects::PETITION_ANSWERED, &case.unit_code),
-                    &answered,
-                    None,
-                )?,
-                NewMessage::new(
-                    subjects::subject(
-                        &ns,
-                        ANSWERING,
-                        subjects::PETITION_PUBLISHED,
-                        &case.unit_code,
-                    ),
-                    &published,
-                    None,
-                )?,
-            ];
+            let events = [answered?, published?];
             outbox::enqueue(conn, &events).await?;
             Ok(number)
         })
@@ -468,7 +457,9 @@ pub async fn watch_deadlines(
                 (&overdue, subjects::CASE_OVERDUE, 1),
             ] {
                 for c in list {
-                    let env = Envelope::new(
+                    events.push(outbox::event(
+                        &ns,
+                        ANSWERING,
                         event,
                         &c.unit_code,
                         CaseDeadlineV1 {
@@ -478,11 +469,6 @@ pub async fn watch_deadlines(
                             department: c.department_code.clone(),
                             due_at: c.due_at,
                         },
-                    );
-                    events.push(NewMessage::new(
-                        subjects::subject(&ns, ANSWERING, event, &c.unit_code),
-                        &env,
-                        None,
                     )?);
                     let target = cases::table.find(c.petition_id);
                     if flag == 0 {

@@ -3,7 +3,7 @@
 //! index per unit.
 
 use crate::commands::{Decision, Draft, Rating, Review};
-use crate::domain::status::{self, CaseStatus};
+use crate::domain::status::CaseStatus;
 use crate::flow::{self, Case};
 use crate::store::schema::{case_history, cases, ratings};
 use actix_web::{HttpResponse, web};
@@ -58,7 +58,7 @@ fn case_view(c: &Case, now: chrono::DateTime<Utc>) -> Value {
         "department_name": c.department_name,
         "status": c.status,
         "due_at": ts(c.due_at),
-        "overdue": status::is_overdue(&c.status, c.due_at, now),
+        "overdue": c.status.is_overdue(c.due_at, now),
         "review_required": c.review_required,
         "kind": c.kind,
         "field": c.field_code,
@@ -101,7 +101,7 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
     Ok(HttpResponse::Ok().json(json!({
         "unit": unit,
         "cases": rows.iter().map(|c| case_view(c, now)).collect::<Vec<_>>(),
-        "overdue": rows.iter().filter(|c| status::is_overdue(&c.status, c.due_at, now)).count(),
+        "overdue": rows.iter().filter(|c| c.status.is_overdue(c.due_at, now)).count(),
     })))
 }
 
@@ -129,7 +129,7 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
 }
 
 fn not_answered(c: &Case, lang: Lang) -> Result<(), ApiError> {
-    if !status::is_open(&c.status) {
+    if !c.status.is_open() {
         Err(Problem::new(
             actix_web::http::StatusCode::CONFLICT,
             "conflict",
@@ -161,25 +161,16 @@ async fn draft(
     not_answered(&c, lang)?;
     let Draft { answer } = body.valid()?;
     let prepared = match c.conference_id {
-        Some(conference_id) => Some(doithoai_bus::outbox::NewMessage::new(
-            doithoai_contracts::subjects::subject(
-                &core.bus.namespace,
-                doithoai_contracts::subjects::ANSWERING,
-                doithoai_contracts::subjects::DRAFT_PREPARED,
-                &c.unit_code,
-            ),
-            &doithoai_contracts::Envelope::new(
-                doithoai_contracts::subjects::DRAFT_PREPARED,
-                &c.unit_code,
-                doithoai_contracts::DraftPreparedV1 {
-                    petition_id: c.petition_id,
-                    conference_id,
-                    unit: c.unit_code.clone(),
-                    draft: answer.clone(),
-                    author: staff.0.sub.clone(),
-                },
-            ),
-            None,
+        Some(conference_id) => Some(core.event(
+            doithoai_contracts::subjects::DRAFT_PREPARED,
+            &c.unit_code,
+            doithoai_contracts::DraftPreparedV1 {
+                petition_id: c.petition_id,
+                conference_id,
+                unit: c.unit_code.clone(),
+                draft: answer.clone(),
+                author: staff.0.sub.clone(),
+            },
         )?),
         None => None,
     };
@@ -207,7 +198,7 @@ async fn review(
     not_answered(&c, lang)?;
     let Review { decision, note } = body.valid()?;
     let approve = decision == Decision::Approve;
-    if c.status != "drafted" {
+    if !c.status.can_review() {
         return Err(Problem::validation(
             lang,
             vec![FieldError::new(
@@ -237,12 +228,7 @@ async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, l
         .require(&[Role::Leader], lang)?
         .of_unit(&c.unit_code, lang)?;
     not_answered(&c, lang)?;
-    let ready = if c.review_required {
-        c.status == "reviewed"
-    } else {
-        matches!(c.status.as_str(), "drafted" | "reviewed")
-    };
-    if !ready {
+    if !c.status.can_approve(c.review_required) {
         let (vi, en) = if c.review_required {
             (
                 "Dự thảo phải được trưởng phòng duyệt trước",

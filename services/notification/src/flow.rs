@@ -2,6 +2,7 @@
 //! with retries and backoff until sent or failed for good (visible to staff).
 
 use crate::delivery::Channels;
+use crate::domain::status::MessageStatus;
 use crate::store::schema::messages;
 use crate::templates;
 use chrono::Utc;
@@ -88,100 +89,104 @@ pub async fn owe(
     Ok(())
 }
 
-pub fn on_received(e: &PetitionReceivedV1) -> Option<Outgoing> {
-    let (subject, body) = templates::acknowledgement(e);
-    Some(Outgoing {
+pub fn on_received(e: &PetitionReceivedV1) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::acknowledgement(e)?;
+    Ok(Some(Outgoing {
         kind: "acknowledgement",
         unit: e.unit.clone(),
         tracking_code: Some(e.tracking_code.clone()),
         recipients: citizen(&e.submitter),
         subject,
         body,
-    })
+    }))
 }
 
-pub fn on_not_accepted(e: &PetitionNotAcceptedV1) -> Option<Outgoing> {
-    let (subject, body) = templates::not_accepted(e);
-    Some(Outgoing {
+pub fn on_not_accepted(e: &PetitionNotAcceptedV1) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::not_accepted(e)?;
+    Ok(Some(Outgoing {
         kind: "not_accepted",
         unit: e.unit.clone(),
         tracking_code: Some(e.tracking_code.clone()),
         recipients: citizen(&e.submitter),
         subject,
         body,
-    })
+    }))
 }
 
 /// The first assignment and a re-route tell the citizen; the routing that follows a transfer
 /// is told by the transfer message itself.
-pub fn on_routed(e: &PetitionRoutedV1) -> Option<Outgoing> {
+pub fn on_routed(e: &PetitionRoutedV1) -> anyhow::Result<Option<Outgoing>> {
     if e.reason_code == "transfer" {
-        return None;
+        return Ok(None);
     }
-    let (subject, body) = templates::assignment(e);
-    Some(Outgoing {
+    let (subject, body) = templates::assignment(e)?;
+    Ok(Some(Outgoing {
         kind: "assignment",
         unit: e.unit.clone(),
         tracking_code: Some(e.tracking_code.clone()),
         recipients: citizen(&e.petition.submitter),
         subject,
         body,
-    })
+    }))
 }
 
-pub fn on_transferred(e: &PetitionTransferredV1) -> Option<Outgoing> {
-    let (subject, body) = templates::transfer(e);
-    Some(Outgoing {
+pub fn on_transferred(e: &PetitionTransferredV1) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::transfer(e)?;
+    Ok(Some(Outgoing {
         kind: "transfer",
         unit: e.from_unit.clone(),
         tracking_code: Some(e.tracking_code.clone()),
         recipients: citizen(&e.submitter),
         subject,
         body,
-    })
+    }))
 }
 
-pub fn on_refused(e: &PetitionRefusedV1) -> Option<Outgoing> {
-    let (subject, body) = templates::refusal(e);
-    Some(Outgoing {
+pub fn on_refused(e: &PetitionRefusedV1) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::refusal(e)?;
+    Ok(Some(Outgoing {
         kind: "refusal",
         unit: e.unit.clone(),
         tracking_code: Some(e.tracking_code.clone()),
         recipients: citizen(&e.submitter),
         subject,
         body,
-    })
+    }))
 }
 
-pub fn on_answered(e: &PetitionAnsweredV1) -> Option<Outgoing> {
-    let (subject, body) = templates::answer(e);
-    Some(Outgoing {
+pub fn on_answered(e: &PetitionAnsweredV1) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::answer(e)?;
+    Ok(Some(Outgoing {
         kind: "answer",
         unit: e.unit.clone(),
         tracking_code: Some(e.tracking_code.clone()),
         recipients: citizen(&e.submitter),
         subject,
         body,
-    })
+    }))
 }
 
-pub fn on_published(e: &PetitionPublishedV1) -> Option<Outgoing> {
-    let (subject, body) = templates::rating_invitation(e);
-    Some(Outgoing {
+pub fn on_published(e: &PetitionPublishedV1) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::rating_invitation(e)?;
+    Ok(Some(Outgoing {
         kind: "rating_invitation",
         unit: e.unit.clone(),
         tracking_code: Some(e.tracking_code.clone()),
         recipients: citizen(&e.submitter),
         subject,
         body,
-    })
+    }))
 }
 
 /// The department head and the unit leader, at the addresses city IT gives them:
 /// `truong-phong.<department>.<unit>@<domain>` and `lanh-dao.<unit>@<domain>`.
-pub fn on_deadline(e: &CaseDeadlineV1, overdue: bool, domain: &str) -> Option<Outgoing> {
-    let (subject, body) = templates::deadline(e, overdue);
-    Some(Outgoing {
+pub fn on_deadline(
+    e: &CaseDeadlineV1,
+    overdue: bool,
+    domain: &str,
+) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::deadline(e, overdue)?;
+    Ok(Some(Outgoing {
         kind: if overdue { "overdue" } else { "due_soon" },
         unit: e.unit.clone(),
         tracking_code: Some(e.tracking_code.clone()),
@@ -194,61 +199,65 @@ pub fn on_deadline(e: &CaseDeadlineV1, overdue: bool, domain: &str) -> Option<Ou
         ],
         subject,
         body,
-    })
+    }))
 }
 
-pub fn on_conference_outcome(e: &doithoai_contracts::ConferenceOutcomeV1) -> Option<Outgoing> {
-    let (subject, body) = templates::conference_outcome(e);
-    Some(Outgoing {
+pub fn on_conference_outcome(
+    e: &doithoai_contracts::ConferenceOutcomeV1,
+) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::conference_outcome(e)?;
+    Ok(Some(Outgoing {
         kind: "conference_outcome",
         unit: e.unit.clone(),
         tracking_code: Some(e.registrant.tracking_code.clone()),
         recipients: citizen(&e.registrant.submitter),
         subject,
         body,
-    })
+    }))
 }
 
 /// A registrant of a cancelled conference: their question will be answered in writing.
 pub fn on_registration_cancelled(
     e: &doithoai_contracts::RegistrationCancelledV1,
-) -> Option<Outgoing> {
-    let (subject, body) = templates::registration_cancelled(e);
-    Some(Outgoing {
+) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::registration_cancelled(e)?;
+    Ok(Some(Outgoing {
         kind: "conference_cancelled",
         unit: e.unit.clone(),
         tracking_code: Some(e.registrant.tracking_code.clone()),
         recipients: citizen(&e.registrant.submitter),
         subject,
         body,
-    })
+    }))
 }
 
-pub fn on_conference_reminder(e: &doithoai_contracts::ConferenceReminderV1) -> Option<Outgoing> {
-    let (subject, body) = templates::conference_reminder(e);
-    Some(Outgoing {
+pub fn on_conference_reminder(
+    e: &doithoai_contracts::ConferenceReminderV1,
+) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::conference_reminder(e)?;
+    Ok(Some(Outgoing {
         kind: "conference_reminder",
         unit: e.unit.clone(),
         tracking_code: Some(e.registrant.tracking_code.clone()),
         recipients: citizen(&e.registrant.submitter),
         subject,
         body,
-    })
+    }))
 }
 
 pub fn on_compliance_reminder(
     e: &doithoai_contracts::ComplianceReminderV1,
     domain: &str,
-) -> Option<Outgoing> {
-    let (subject, body) = templates::compliance_reminder(e);
-    Some(Outgoing {
+) -> anyhow::Result<Option<Outgoing>> {
+    let (subject, body) = templates::compliance_reminder(e)?;
+    Ok(Some(Outgoing {
         kind: "compliance_reminder",
         unit: e.unit.clone(),
         tracking_code: None,
         recipients: vec![("email", format!("lanh-dao.{}@{domain}", e.unit))],
         subject,
         body,
-    })
+    }))
 }
 
 /// A claimed message.
@@ -451,7 +460,7 @@ async fn record(
                 tracing::error!(message = %m.id, error = %e, "message {} failed for good after {} attempts: {e:#}", m.id, m.attempts);
                 diesel::update(messages::table.find(m.id))
                     .set((
-                        messages::status.eq("failed"),
+                        messages::status.eq(MessageStatus::Failed),
                         messages::last_error.eq(format!("{e:#}")),
                     ))
                     .execute(conn)
@@ -463,7 +472,7 @@ async fn record(
                 tracing::warn!(message = %m.id, error = %e, attempt = m.attempts, "message {} not sent (attempt {}), retrying: {e:#}", m.id, m.attempts);
                 diesel::update(messages::table.find(m.id))
                     .set((
-                        messages::status.eq("pending"),
+                        messages::status.eq(MessageStatus::Pending),
                         messages::next_attempt_at.eq(Utc::now() + delay),
                         messages::last_error.eq(format!("{e:#}")),
                     ))
@@ -475,7 +484,7 @@ async fn record(
     if !sent.is_empty() {
         diesel::update(messages::table.filter(messages::id.eq_any(&sent)))
             .set((
-                messages::status.eq("sent"),
+                messages::status.eq(MessageStatus::Sent),
                 messages::sent_at.eq(Utc::now()),
                 messages::last_error.eq(None::<String>),
             ))

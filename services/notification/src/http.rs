@@ -1,5 +1,6 @@
 //! Staff view of messages: what was sent, what is retrying, what failed for good.
 
+use crate::domain::status::MessageStatus;
 use crate::store::schema::messages;
 use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
@@ -29,7 +30,7 @@ type Row = (
     String,
     String,
     String,
-    String,
+    MessageStatus,
     i32,
     Option<String>,
     DateTime<Utc>,
@@ -50,9 +51,8 @@ async fn list(
             errors.push(e);
             None
         });
-    if let Some(s) = &q.status
-        && !matches!(s.as_str(), "pending" | "sending" | "sent" | "failed")
-    {
+    let status = q.status.as_deref().map(MessageStatus::parse);
+    if status == Some(None) {
         errors.push(FieldError::new(
             "status",
             "unknown_value",
@@ -93,8 +93,8 @@ async fn list(
     if let Some(u) = unit {
         query = query.filter(messages::unit_code.eq(u));
     }
-    if let Some(s) = &q.status {
-        query = query.filter(messages::status.eq(s.clone()));
+    if let Some(Some(s)) = status {
+        query = query.filter(messages::status.eq(s));
     }
     if let Some(t) = &q.tracking_code {
         query = query.filter(messages::tracking_code.eq(t.clone()));

@@ -4,6 +4,7 @@
 //! that keeps failing is marked failed and shown to staff.
 
 pub mod delivery;
+pub mod domain;
 pub mod flow;
 pub mod http;
 pub mod store;
@@ -11,7 +12,7 @@ pub mod templates;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use doithoai_contracts::subjects as s;
-use doithoai_web::{Core, CoreOptions, RunningServer};
+use doithoai_web::{ConsumeError, Core, CoreOptions, RunningServer};
 use std::collections::HashMap;
 
 pub const SERVICE: &str = "notification";
@@ -26,6 +27,7 @@ pub type Application = RunningServer;
 /// `NOTIFICATION_SMS_GATEWAY_URL`, `NOTIFICATION_SMS_DIR`, `NOTIFICATION_MAX_ATTEMPTS` (6),
 /// `NOTIFICATION_RETRY_BASE_SECONDS` (30), `NOTIFICATION_SEND_LEASE_SECONDS` (60), `NOTIFICATION_STAFF_EMAIL_DOMAIN` (`hanoi.gov.vn`).
 pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
+    templates::check()?;
     let core = Core::start(CoreOptions {
         service: SERVICE,
         default_port: DEFAULT_PORT,
@@ -64,12 +66,18 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
                 &[$event],
                 domain.clone(),
                 |conn, _domain: &String, batch| {
+                    // A text that cannot be rendered is a bug: the event is set aside as a
+                    // dead letter, to be replayed once it is fixed.
                     #[allow(clippy::redundant_closure_call)]
-                    let owed = batch
+                    let owed: Result<Vec<_>, ConsumeError> = batch
                         .iter()
-                        .map(|e| (e.id, ($f)(&e.data, _domain.as_str())))
+                        .map(|e| {
+                            ($f)(&e.data, _domain.as_str())
+                                .map(|o| (e.id, o))
+                                .map_err(|err| ConsumeError::Poison(format!("{err:#}")))
+                        })
                         .collect();
-                    Box::pin(flow::owe(conn, owed))
+                    Box::pin(async move { flow::owe(conn, owed?).await })
                 },
             );
         }};

@@ -1,214 +1,216 @@
-//! The Vietnamese texts citizens and staff receive. One function per kind of message; each
-//! returns (subject, body). Dates are shown in Hanoi time.
+//! The Vietnamese texts citizens and staff receive, as templates in `templates/` (one per kind
+//! of message: its first line is the subject, the rest after a blank line the body). Dates are
+//! shown in Hanoi time. Each function renders one kind from its event.
 
-use chrono::{DateTime, Utc};
 use doithoai_contracts::{
-    CaseDeadlineV1, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1,
-    PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1,
+    CaseDeadlineV1, ComplianceReminderV1, ConferenceOutcomeV1, ConferenceReminderV1,
+    PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1, PetitionReceivedV1,
+    PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1, RegistrationCancelledV1,
 };
+use doithoai_web::Templates;
+use serde::Serialize;
+use std::sync::LazyLock;
 
-fn date(t: DateTime<Utc>) -> String {
-    t.with_timezone(&doithoai_web::text::hanoi())
-        .format("%H:%M ngày %d/%m/%Y")
-        .to_string()
+macro_rules! sources {
+    ($($name:literal),+ $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),+]
+    };
 }
 
-const SIGNATURE: &str = "\n\n—\nHệ thống tiếp nhận phản ánh, kiến nghị Đối Thoại – Thành phố Hà Nội.\nThư này được gửi tự động, xin không trả lời.";
+const SOURCES: &[(&str, &str)] = sources!(
+    "signature.txt",
+    "acknowledgement.txt",
+    "not_accepted.txt",
+    "assignment.txt",
+    "transfer.txt",
+    "refusal.txt",
+    "answer.txt",
+    "rating_invitation.txt",
+    "due_soon.txt",
+    "overdue.txt",
+    "conference_outcome.txt",
+    "registration_cancelled.txt",
+    "conference_reminder.txt",
+    "compliance_reminder.txt",
+);
 
-pub fn acknowledgement(p: &PetitionReceivedV1) -> (String, String) {
-    (
-        format!(
-            "Đã tiếp nhận phản ánh, kiến nghị – mã tra cứu {}",
-            p.tracking_code
-        ),
-        format!(
-            "Kính gửi ông/bà {},\n\nỦy ban nhân dân đã tiếp nhận phản ánh, kiến nghị của ông/bà lúc {}.\nMã tra cứu: {}\nÔng/bà có thể tra cứu tình trạng xử lý bằng mã này.{SIGNATURE}",
-            p.submitter.name,
-            date(p.received_at),
-            p.tracking_code
-        ),
+static TEXTS: LazyLock<Result<Templates, String>> =
+    LazyLock::new(|| Templates::new(SOURCES).map_err(|e| format!("{e:#}")));
+
+/// Loads the templates: a template that does not parse stops the service from starting.
+pub fn check() -> anyhow::Result<()> {
+    TEXTS
+        .as_ref()
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// A message: (subject, body).
+pub type Text = anyhow::Result<(String, String)>;
+
+fn render(name: &str, event: impl Serialize) -> Text {
+    let texts = TEXTS.as_ref().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let text = texts.render(name, event)?;
+    let (subject, body) = text
+        .split_once("\n\n")
+        .ok_or_else(|| anyhow::anyhow!("template {name}: no blank line after the subject"))?;
+    Ok((subject.trim().to_owned(), body.trim_end().to_owned()))
+}
+
+pub fn acknowledgement(p: &PetitionReceivedV1) -> Text {
+    render("acknowledgement.txt", p)
+}
+
+pub fn not_accepted(p: &PetitionNotAcceptedV1) -> Text {
+    render("not_accepted.txt", p)
+}
+
+pub fn assignment(r: &PetitionRoutedV1) -> Text {
+    render("assignment.txt", r)
+}
+
+pub fn transfer(t: &PetitionTransferredV1) -> Text {
+    render("transfer.txt", t)
+}
+
+pub fn refusal(r: &PetitionRefusedV1) -> Text {
+    render("refusal.txt", r)
+}
+
+pub fn answer(a: &PetitionAnsweredV1) -> Text {
+    render("answer.txt", a)
+}
+
+pub fn rating_invitation(p: &PetitionPublishedV1) -> Text {
+    render("rating_invitation.txt", p)
+}
+
+pub fn deadline(c: &CaseDeadlineV1, overdue: bool) -> Text {
+    render(
+        if overdue {
+            "overdue.txt"
+        } else {
+            "due_soon.txt"
+        },
+        c,
     )
 }
 
-pub fn not_accepted(p: &PetitionNotAcceptedV1) -> (String, String) {
-    (
-        format!(
-            "Không tiếp nhận là phản ánh, kiến nghị – mã {}",
-            p.tracking_code
-        ),
-        format!(
-            "Kính gửi ông/bà {},\n\n{}\n\nNơi gửi đơn: {}{SIGNATURE}",
-            p.submitter.name, p.reason_vi, p.where_to_file_vi
-        ),
-    )
+pub fn conference_outcome(o: &ConferenceOutcomeV1) -> Text {
+    render("conference_outcome.txt", o)
 }
 
-pub fn assignment(r: &PetitionRoutedV1) -> (String, String) {
-    (
-        format!("Phản ánh {} đã được giao xử lý", r.tracking_code),
-        format!(
-            "Kính gửi ông/bà {},\n\nPhản ánh, kiến nghị mã {} đã được giao cho {} – {} xử lý.\nHạn trả lời: {}.{SIGNATURE}",
-            r.petition.submitter.name,
-            r.tracking_code,
-            r.department_name,
-            r.unit_name,
-            date(r.due_at)
-        ),
-    )
+pub fn registration_cancelled(c: &RegistrationCancelledV1) -> Text {
+    render("registration_cancelled.txt", c)
 }
 
-pub fn transfer(t: &PetitionTransferredV1) -> (String, String) {
-    (
-        format!(
-            "Phản ánh {} đã được chuyển đến {}",
-            t.tracking_code, t.to_unit_name
-        ),
-        format!(
-            "Kính gửi ông/bà {},\n\nNội dung phản ánh, kiến nghị mã {} không thuộc thẩm quyền giải quyết của đơn vị đã tiếp nhận và đã được chuyển đến {}.\nLý do: {}{SIGNATURE}",
-            t.submitter.name, t.tracking_code, t.to_unit_name, t.reason
-        ),
-    )
+pub fn conference_reminder(r: &ConferenceReminderV1) -> Text {
+    render("conference_reminder.txt", r)
 }
 
-pub fn refusal(r: &PetitionRefusedV1) -> (String, String) {
-    (
-        format!("Không tiếp nhận phản ánh, kiến nghị {}", r.tracking_code),
-        format!(
-            "Kính gửi ông/bà {},\n\n{} không tiếp nhận phản ánh, kiến nghị mã {}.\nLý do: {}{SIGNATURE}",
-            r.submitter.name, r.unit_name, r.tracking_code, r.reason
-        ),
-    )
+pub fn compliance_reminder(c: &ComplianceReminderV1) -> Text {
+    render("compliance_reminder.txt", c)
 }
 
-pub fn answer(a: &PetitionAnsweredV1) -> (String, String) {
-    (
-        format!(
-            "Trả lời phản ánh, kiến nghị {} – văn bản số {}",
-            a.tracking_code, a.official_number
-        ),
-        format!(
-            "Kính gửi ông/bà {},\n\n{} trả lời phản ánh, kiến nghị mã {} (văn bản số {}, ký ngày {}):\n\n{}{SIGNATURE}",
-            a.submitter.name,
-            a.unit_name,
-            a.tracking_code,
-            a.official_number,
-            date(a.answered_at),
-            a.answer
-        ),
-    )
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use doithoai_contracts::{RegistrantV1, SubmitterV1};
 
-pub fn rating_invitation(p: &PetitionPublishedV1) -> (String, String) {
-    (
-        format!(
-            "Mời ông/bà đánh giá mức độ hài lòng – mã {}",
-            p.tracking_code
-        ),
-        format!(
-            "Kính gửi ông/bà {},\n\nKết quả giải quyết phản ánh, kiến nghị mã {} đã được công khai tại {}.\nXin ông/bà cho biết mức độ hài lòng (từ 1 đến 5) bằng cách gửi đánh giá kèm mã tra cứu và số điện thoại hoặc email đã dùng khi gửi phản ánh.{SIGNATURE}",
-            p.submitter.name, p.tracking_code, p.public_path
-        ),
-    )
-}
-
-pub fn deadline(c: &CaseDeadlineV1, overdue: bool) -> (String, String) {
-    if overdue {
-        (
-            format!("QUÁ HẠN: phản ánh {} chưa được trả lời", c.tracking_code),
-            format!(
-                "Phản ánh, kiến nghị mã {} giao {} đã quá hạn trả lời ({}).{SIGNATURE}",
-                c.tracking_code,
-                c.department,
-                date(c.due_at)
-            ),
-        )
-    } else {
-        (
-            format!("Sắp đến hạn: phản ánh {}", c.tracking_code),
-            format!(
-                "Phản ánh, kiến nghị mã {} giao {} sắp đến hạn trả lời ({}).{SIGNATURE}",
-                c.tracking_code,
-                c.department,
-                date(c.due_at)
-            ),
-        )
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
     }
-}
 
-pub fn conference_outcome(o: &doithoai_contracts::ConferenceOutcomeV1) -> (String, String) {
-    let what = match o.outcome.as_str() {
-        "answered" => format!(
-            "Câu hỏi đã được trả lời tại hội nghị:\n\n{}",
-            o.answer.as_deref().unwrap_or("")
-        ),
-        "written" => format!(
-            "Câu hỏi sẽ được trả lời bằng văn bản{}{}.",
-            o.department
-                .as_deref()
-                .map(|d| format!(" bởi {d}"))
-                .unwrap_or_default(),
-            o.due_at
-                .map(|d| format!(", hạn {}", date(d)))
-                .unwrap_or_default()
-        ),
-        _ => format!(
-            "Câu hỏi không thuộc thẩm quyền của phường, xã và đã được chuyển đến {} để giải quyết.",
-            o.forwarded_to.as_deref().unwrap_or("cơ quan có thẩm quyền")
-        ),
-    };
-    (
-        format!(
-            "Kết quả câu hỏi {} tại hội nghị đối thoại",
-            o.registrant.tracking_code
-        ),
-        format!(
-            "Kính gửi ông/bà {},\n\nHội nghị \"{}\": {what}{SIGNATURE}",
-            o.registrant.submitter.name, o.title
-        ),
-    )
-}
-
-pub fn registration_cancelled(c: &doithoai_contracts::RegistrationCancelledV1) -> (String, String) {
-    (
-        format!("Hủy hội nghị đối thoại: {}", c.title),
-        format!(
-            "Kính gửi ông/bà {},\n\nHội nghị \"{}\" không thể tổ chức: {}.\nCâu hỏi ông/bà đã đăng ký sẽ được trả lời bằng văn bản chậm nhất {}.{SIGNATURE}",
-            c.registrant.submitter.name,
-            c.title,
-            c.reason,
-            date(c.written_answers_due_at)
-        ),
-    )
-}
-
-pub fn conference_reminder(r: &doithoai_contracts::ConferenceReminderV1) -> (String, String) {
-    (
-        format!("Nhắc lịch hội nghị đối thoại: {}", r.title),
-        format!(
-            "Kính gửi ông/bà {},\n\nHội nghị \"{}\" sẽ diễn ra lúc {} tại {}. Câu hỏi mã {} của ông/bà sẽ được trả lời tại hội nghị.{SIGNATURE}",
-            r.registrant.submitter.name,
-            r.title,
-            date(r.starts_at),
-            r.venue,
-            r.registrant.tracking_code
-        ),
-    )
-}
-
-pub fn compliance_reminder(c: &doithoai_contracts::ComplianceReminderV1) -> (String, String) {
-    let why = match c.reason.as_str() {
-        "results_notice_overdue" => {
-            "Thông báo kết quả hội nghị đối thoại đã quá 10 ngày mà chưa được đăng.".to_owned()
+    fn outcome(kind: &str) -> ConferenceOutcomeV1 {
+        ConferenceOutcomeV1 {
+            conference_id: uuid::Uuid::nil(),
+            unit: "phuong-lang".into(),
+            title: "Đối thoại quý IV".into(),
+            registrant: RegistrantV1 {
+                petition_id: uuid::Uuid::nil(),
+                tracking_code: "AB12-CD34-EF5".into(),
+                submitter: SubmitterV1 {
+                    kind: "individual".into(),
+                    name: "Nguyễn Văn An".into(),
+                    organization: None,
+                    address: "12 Láng".into(),
+                    phone: None,
+                    email: Some("an@example.vn".into()),
+                },
+            },
+            outcome: kind.into(),
+            answer: Some("Đã sửa quy trình.".into()),
+            department: Some("Văn phòng".into()),
+            due_at: Some(at("2026-12-01T03:00:00Z")),
+            forwarded_to: None,
         }
-        _ => format!(
-            "Đơn vị cần tổ chức hội nghị đối thoại với người dân và doanh nghiệp (ít nhất 6 tháng một lần); hội nghị gần nhất: {}. Chưa có hội nghị nào được lên lịch.",
-            c.last_conference
-                .map(date)
-                .unwrap_or_else(|| "chưa có".to_owned())
-        ),
-    };
-    (
-        format!("Nhắc việc đối thoại: {}", c.unit_name),
-        format!("Kính gửi lãnh đạo {},\n\n{why}{SIGNATURE}", c.unit_name),
-    )
+    }
+
+    #[test]
+    fn every_template_loads() {
+        check().unwrap();
+    }
+
+    #[test]
+    fn each_outcome_reads_as_a_sentence_and_ends_with_the_signature() {
+        let (subject, body) = conference_outcome(&outcome("answered")).unwrap();
+        assert_eq!(
+            subject,
+            "Kết quả câu hỏi AB12-CD34-EF5 tại hội nghị đối thoại"
+        );
+        assert!(body.starts_with("Kính gửi ông/bà Nguyễn Văn An,\n\nHội nghị \"Đối thoại quý IV\": Câu hỏi đã được trả lời tại hội nghị:\n\nĐã sửa quy trình.\n\n—\n"), "{body}");
+        assert!(body.ends_with("Thư này được gửi tự động, xin không trả lời."));
+        let (_, body) = conference_outcome(&outcome("written")).unwrap();
+        assert!(body.contains(": Câu hỏi sẽ được trả lời bằng văn bản bởi Văn phòng, hạn 10:00 ngày 01/12/2026.\n\n—"), "{body}");
+        let (_, body) = conference_outcome(&outcome("forwarded")).unwrap();
+        assert!(
+            body.contains("đã được chuyển đến cơ quan có thẩm quyền để giải quyết."),
+            "{body}"
+        );
+    }
+
+    #[test]
+    fn a_compliance_reminder_says_why_and_when_the_last_one_was() {
+        let mut c = ComplianceReminderV1 {
+            unit: "phuong-lang".into(),
+            unit_name: "Phường Láng".into(),
+            reason: "due_within_30_days".into(),
+            last_conference: None,
+        };
+        let (subject, body) = compliance_reminder(&c).unwrap();
+        assert_eq!(subject, "Nhắc việc đối thoại: Phường Láng");
+        assert!(
+            body.contains("hội nghị gần nhất: chưa có. Chưa có hội nghị"),
+            "{body}"
+        );
+        c.last_conference = Some(at("2026-03-10T01:00:00Z"));
+        assert!(
+            compliance_reminder(&c)
+                .unwrap()
+                .1
+                .contains("gần nhất: 08:00 ngày 10/03/2026.")
+        );
+        c.reason = "results_notice_overdue".into();
+        let (_, body) = compliance_reminder(&c).unwrap();
+        assert!(body.starts_with("Kính gửi lãnh đạo Phường Láng,\n\nThông báo kết quả hội nghị đối thoại đã quá 10 ngày mà chưa được đăng.\n\n—"), "{body}");
+    }
+
+    #[test]
+    fn deadlines_tell_due_soon_from_overdue() {
+        let c = CaseDeadlineV1 {
+            petition_id: uuid::Uuid::nil(),
+            tracking_code: "AB12-CD34-EF5".into(),
+            unit: "phuong-lang".into(),
+            department: "van-phong".into(),
+            due_at: at("2026-12-01T03:00:00Z"),
+        };
+        assert!(deadline(&c, true).unwrap().0.starts_with("QUÁ HẠN"));
+        assert!(
+            deadline(&c, false)
+                .unwrap()
+                .1
+                .contains("sắp đến hạn trả lời (10:00 ngày 01/12/2026).")
+        );
+    }
 }

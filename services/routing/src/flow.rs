@@ -3,13 +3,15 @@
 //! row and its event in one transaction.
 
 use crate::domain::calendar::{Calendar, Span};
+use crate::domain::policy::PolicyClass;
+use crate::domain::status::AssignmentStatus;
 use crate::store::queries::{self, Assignment};
 use chrono::{DateTime, Utc};
 use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 use doithoai_bus::outbox::{self, NewMessage};
 use doithoai_contracts::subjects::{
-    self, PETITION_REFUSED, PETITION_ROUTED, PETITION_TRANSFERRED, ROUTING,
+    PETITION_REFUSED, PETITION_ROUTED, PETITION_TRANSFERRED, ROUTING,
 };
 use doithoai_contracts::{
     Envelope, PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1,
@@ -85,7 +87,7 @@ impl Lookups {
         if let Some(v) = self.policy.get(unit) {
             return Ok(*v);
         }
-        let v = queries::policy(conn, unit, "answer").await?;
+        let v = queries::policy(conn, unit, PolicyClass::Answer).await?;
         self.policy.insert(unit.to_owned(), v);
         Ok(v)
     }
@@ -133,6 +135,7 @@ pub async fn on_received_batch(
     let mut assignments = Vec::with_capacity(batch.len());
     let mut events = Vec::with_capacity(batch.len());
     for env in batch {
+        let cause = env.id;
         let p = env.data;
         let Some((unit_name, kind)) = look.holder(conn, &p.unit).await? else {
             return Err(ConsumeError::Poison(format!("unknown unit {}", p.unit)));
@@ -163,21 +166,23 @@ pub async fn on_received_batch(
             department_code: department.clone(),
             received_at: p.received_at,
             due_at,
-            status: "routed".to_owned(),
+            status: AssignmentStatus::Routed,
             petition: serde_json::to_string(&p).map_err(|e| ConsumeError::Poison(e.to_string()))?,
         };
         let department_name = look.department_name(conn, &department).await?;
         let review_required = look.review_required(conn, &p.unit).await?;
-        events.push(routed_message(
-            &cx.ns,
-            &a,
-            &unit_name,
-            department_name,
-            review_required,
-            "initial",
-            (None, None),
-            p,
-        )?);
+        events.push(doithoai_telemetry::caused_by(cause, || {
+            routed_message(
+                &cx.ns,
+                &a,
+                &unit_name,
+                department_name,
+                review_required,
+                "initial",
+                (None, None),
+                p,
+            )
+        })?);
         assignments.push(a);
     }
     queries::record_initial_many(conn, &assignments).await?;
@@ -197,7 +202,9 @@ fn routed_message(
     (reason, actor): (Option<&str>, Option<&str>),
     petition: PetitionReceivedV1,
 ) -> Result<NewMessage, ConsumeError> {
-    let envelope = Envelope::new(
+    outbox::event(
+        ns,
+        ROUTING,
         PETITION_ROUTED,
         &a.unit_code,
         PetitionRoutedV1 {
@@ -214,11 +221,6 @@ fn routed_message(
             review_required,
             petition,
         },
-    );
-    NewMessage::new(
-        subjects::subject(ns, ROUTING, PETITION_ROUTED, &a.unit_code),
-        &envelope,
-        None,
     )
     .map_err(|e| ConsumeError::Poison(e.to_string()))
 }
@@ -270,7 +272,7 @@ pub async fn reroute(
     let ns = core.bus.namespace.clone();
     let mut next = a.clone();
     next.department_code = department.to_owned();
-    next.status = "routed".to_owned();
+    next.status = AssignmentStatus::Routed;
     let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         let (unit_name, _) = queries::holder(conn, &next.unit_code)
@@ -347,9 +349,9 @@ async fn transfer_in(
     let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
     {
         {
-            let transfer_span = queries::policy(conn, &a.unit_code, "transfer").await?;
+            let transfer_span = queries::policy(conn, &a.unit_code, PolicyClass::Transfer).await?;
             let transfer_due = calendar.due(a.received_at, transfer_span);
-            let answer_span = queries::policy(conn, to, "answer")
+            let answer_span = queries::policy(conn, to, PolicyClass::Answer)
                 .await
                 .unwrap_or(Span::WorkingDays(15));
             let (_, kind) = queries::holder(conn, to).await?.unwrap_or_default();
@@ -364,7 +366,7 @@ async fn transfer_in(
                 unit_code: to.to_owned(),
                 department_code: department,
                 due_at: calendar.due(now, answer_span),
-                status: "transferred".to_owned(),
+                status: AssignmentStatus::Transferred,
                 ..a.clone()
             };
             queries::record(
@@ -376,7 +378,9 @@ async fn transfer_in(
                 Some(reason),
             )
             .await?;
-            let transferred = Envelope::new(
+            let transferred = outbox::event(
+                ns,
+                ROUTING,
                 PETITION_TRANSFERRED,
                 &a.unit_code,
                 PetitionTransferredV1 {
@@ -390,7 +394,7 @@ async fn transfer_in(
                     transfer_due_at: transfer_due,
                     submitter: petition.submitter.clone(),
                 },
-            );
+            )?;
             let routed = routed_event(
                 conn,
                 ns,
@@ -403,11 +407,6 @@ async fn transfer_in(
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-            let transferred = NewMessage::new(
-                subjects::subject(ns, ROUTING, PETITION_TRANSFERRED, &a.unit_code),
-                &transferred,
-                None,
-            )?;
             outbox::enqueue(conn, &[transferred, routed]).await?;
             Ok((next, transfer_due))
         }
@@ -426,7 +425,7 @@ pub async fn refuse(
     let ns = core.bus.namespace.clone();
     let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
     let next = Assignment {
-        status: "not_accepted".to_owned(),
+        status: AssignmentStatus::NotAccepted,
         ..a.clone()
     };
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
@@ -442,7 +441,9 @@ pub async fn refuse(
             Some(reason),
         )
         .await?;
-        let env = Envelope::new(
+        let refused = outbox::event(
+            &ns,
+            ROUTING,
             PETITION_REFUSED,
             &a.unit_code,
             PetitionRefusedV1 {
@@ -455,16 +456,8 @@ pub async fn refuse(
                 refused_at: now,
                 submitter: petition.submitter.clone(),
             },
-        );
-        outbox::enqueue(
-            conn,
-            &[NewMessage::new(
-                subjects::subject(&ns, ROUTING, PETITION_REFUSED, &a.unit_code),
-                &env,
-                None,
-            )?],
-        )
-        .await?;
+        )?;
+        outbox::enqueue(conn, &[refused]).await?;
         Ok(())
     })
     .await?;

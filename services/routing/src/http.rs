@@ -2,6 +2,7 @@
 //! history, and the holidays city IT edits.
 
 use crate::commands::{Holiday, Policy, Refuse, Reroute, Rule, Transfer};
+use crate::domain::policy::PolicyClass;
 use crate::flow::{self, SharedCalendar};
 use crate::store::queries;
 use crate::store::schema::{holidays, units};
@@ -292,7 +293,7 @@ async fn delete_holiday(
 }
 
 fn open_for_triage(a: &queries::Assignment, lang: Lang) -> Result<(), ApiError> {
-    if a.status == "not_accepted" {
+    if !a.status.open_for_triage() {
         return Err(Problem::new(
             actix_web::http::StatusCode::CONFLICT,
             "conflict",
@@ -358,10 +359,8 @@ async fn put_policy(
     city_admin(&staff, lang)?;
     let (unit, class) = path.into_inner();
     let mut errors = Vec::new();
-    if !matches!(
-        class.as_str(),
-        "acknowledgement" | "transfer" | "answer" | "refusal"
-    ) {
+    let class = PolicyClass::parse(&class);
+    if class.is_none() {
         errors.push(FieldError::new(
             "class",
             "unknown_value",
@@ -386,6 +385,8 @@ async fn put_policy(
         length,
         review_required: review,
     } = body.valid_with(errors)?;
+    // Named above when unknown, so valid_with has answered 422 already.
+    let class = class.ok_or(ApiError::NotFound)?;
     let (days, hours) = length.columns();
     let mut conn = core.pool.get().await?;
     diesel::insert_into(d::table)

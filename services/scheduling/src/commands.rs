@@ -1,6 +1,7 @@
 //! The typed bodies of scheduling's staff endpoints, each read by [`Command::parse`] with every
 //! field at fault named at once.
 
+pub use crate::domain::status::OutcomeKind;
 use chrono::{DateTime, Utc};
 use doithoai_web::input::{Command, Fields};
 
@@ -55,33 +56,6 @@ impl Command for Plan {
     }
 }
 
-/// What became of a registered question at the conference.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutcomeKind {
-    /// Answered on the spot (`answer`).
-    Answered,
-    /// To be answered in writing by a department (`department`, `due_at`).
-    Written,
-    /// Sent on to another body (`forwarded_to`).
-    Forwarded,
-}
-
-impl OutcomeKind {
-    pub const ALL: [(&'static str, OutcomeKind); 3] = [
-        ("answered", OutcomeKind::Answered),
-        ("written", OutcomeKind::Written),
-        ("forwarded", OutcomeKind::Forwarded),
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OutcomeKind::Answered => "answered",
-            OutcomeKind::Written => "written",
-            OutcomeKind::Forwarded => "forwarded",
-        }
-    }
-}
-
 /// `POST /api/v1/staff/conferences/{id}/outcomes`: the fields each outcome needs are required
 /// with it.
 #[derive(Debug)]
@@ -98,7 +72,9 @@ pub struct Outcome {
 impl Command for Outcome {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
         let petition = f.text("petition", 64, true);
-        let kind = f.choice("outcome", &OutcomeKind::ALL, true);
+        let kinds: Vec<(&str, OutcomeKind)> =
+            OutcomeKind::ALL.iter().map(|k| (k.as_str(), *k)).collect();
+        let kind = f.choice("outcome", &kinds, true);
         let answer = f.text("answer", 20_000, kind == Some(OutcomeKind::Answered));
         let department = f.text("department", 64, kind == Some(OutcomeKind::Written));
         let due_at = f.time("due_at", kind == Some(OutcomeKind::Written));

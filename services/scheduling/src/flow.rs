@@ -2,12 +2,13 @@
 //! registration cutoff from the working-day calendar), held, cancelled; registered questions
 //! taken from intake's events; outcomes; reminders; compliance.
 
+use crate::domain::status::{ConferenceStatus, OutcomeKind};
 use crate::store::schema::{conferences, registrations};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use doithoai_calendar::Calendar;
-use doithoai_contracts::subjects::{self, SCHEDULING};
+use doithoai_contracts::subjects;
 use doithoai_contracts::{
     Envelope, HolidaysV1, PetitionReceivedV1, PetitionRoutedV1, RegistrantV1, SubmitterV1,
 };
@@ -16,8 +17,7 @@ use uuid::Uuid;
 
 /// Days between the notice and the conference, at least (seed 001).
 pub const NOTICE_DAYS: i64 = 7;
-/// Days after the conference by which the results notice must be out (seed 001).
-pub const RESULTS_DAYS: i64 = 10;
+pub use crate::domain::compliance::RESULTS_DAYS;
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = conferences)]
@@ -31,7 +31,7 @@ pub struct Conference {
     pub chair: String,
     pub co_organisers: Vec<String>,
     pub fields: Vec<String>,
-    pub status: String,
+    pub status: ConferenceStatus,
     pub notice_published_at: Option<DateTime<Utc>>,
     pub registration_closes_at: Option<DateTime<Utc>>,
     pub attendance: Option<i32>,
@@ -56,7 +56,7 @@ pub struct Registration {
     pub submitter: String,
     pub department: Option<String>,
     pub department_name: Option<String>,
-    pub outcome: Option<String>,
+    pub outcome: Option<OutcomeKind>,
     pub outcome_answer: Option<String>,
     pub outcome_department: Option<String>,
     pub outcome_due_at: Option<DateTime<Utc>>,
@@ -130,18 +130,14 @@ pub async fn registrations_of(core: &Core, id: Uuid) -> anyhow::Result<Vec<Regis
         .await?)
 }
 
+/// The event `name` of `unit` on scheduling's stream, carrying the current trace.
 pub fn event<T: serde::Serialize>(
     core: &Core,
     name: &str,
     unit: &str,
     data: T,
 ) -> anyhow::Result<doithoai_bus::outbox::NewMessage> {
-    let env = Envelope::new(name, unit, data);
-    Ok(doithoai_bus::outbox::NewMessage::new(
-        subjects::subject(&core.bus.namespace, SCHEDULING, name, unit),
-        &env,
-        None,
-    )?)
+    Ok(core.event(name, unit, data)?)
 }
 
 /// Consumer of `petition.received`: a dialogue question naming a conference becomes a

@@ -2,6 +2,8 @@
 //! cancellation; public conference pages and iCalendar feeds; the city's compliance view.
 
 use crate::commands::{Attendance, Cancel, Outcome, Plan, Publication};
+use crate::domain::compliance::{self, Dialogue};
+use crate::domain::status::{ConferenceStatus, OutcomeKind};
 use crate::flow::{self, Conference, NOTICE_DAYS, RESULTS_DAYS, SharedCalendar};
 use crate::reference::Units;
 use crate::store::schema::{conferences, registrations};
@@ -14,10 +16,15 @@ use doithoai_contracts::subjects;
 use doithoai_contracts::{ConferenceCancelledV1, ConferenceNoticedV1, ConferenceOutcomeV1};
 use doithoai_web::input::Body;
 use doithoai_web::text::ts;
-use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff};
+use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff, Templates};
 use icalendar::{Calendar, Component, EventLike};
 use serde_json::{Value, json};
 use uuid::Uuid;
+
+/// The HTML pages scheduling serves.
+pub fn templates() -> anyhow::Result<Templates> {
+    Templates::new(&[("agenda.html", include_str!("../templates/agenda.html"))])
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/staff/conferences", web::post().to(plan))
@@ -169,7 +176,7 @@ async fn notice(
     lang: Lang,
 ) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
-    if c.status != "planned" {
+    if !c.status.can_notice() {
         return Err(conflict(
             lang,
             "status",
@@ -210,7 +217,7 @@ async fn notice(
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         diesel::update(conferences::table.find(c.id))
             .set((
-                conferences::status.eq("noticed"),
+                conferences::status.eq(ConferenceStatus::Noticed),
                 conferences::notice_published_at.eq(now),
                 conferences::registration_closes_at.eq(closes),
             ))
@@ -231,6 +238,7 @@ async fn notice(
 /// field and department, with their outcomes; `format=html` is printable.
 async fn agenda(
     core: web::Data<Core>,
+    templates: web::Data<Templates>,
     staff: Staff,
     path: web::Path<String>,
     q: web::Query<std::collections::HashMap<String, String>>,
@@ -258,44 +266,27 @@ async fn agenda(
             None => groups.push((r.field_code.clone(), dept, vec![item])),
         }
     }
+    let groups: Vec<Value> = groups
+        .into_iter()
+        .map(|(f, d, items)| json!({"field": f, "department": d, "questions": items}))
+        .collect();
     if q.get("format").map(String::as_str) == Some("html") {
-        let esc = |s: &str| {
-            s.replace('&', "&amp;")
-                .replace('<', "&lt;")
-                .replace('>', "&gt;")
-        };
-        let mut html = format!(
-            "<!doctype html><html lang=\"vi\"><meta charset=\"utf-8\"><title>{t}</title><style>body{{font-family:serif;max-width:48rem;margin:auto}}@media print{{a{{display:none}}}}</style><h1>Chương trình hội nghị đối thoại</h1><h2>{t}</h2><p>{when} – {venue}</p>",
-            t = esc(&c.title),
-            when = c
-                .starts_at
-                .with_timezone(&doithoai_web::text::hanoi())
-                .format("%H:%M ngày %d/%m/%Y"),
-            venue = esc(&c.venue)
-        );
-        for (field, dept, items) in &groups {
-            html.push_str(&format!(
-                "<h3>Lĩnh vực {} – {}</h3><ol>",
-                esc(field),
-                esc(dept)
-            ));
-            for i in items {
-                html.push_str(&format!(
-                    "<li><p>{} ({})</p><p><em>Trả lời chuẩn bị:</em> {}</p></li>",
-                    esc(i["question"].as_str().unwrap_or("")),
-                    esc(i["tracking_code"].as_str().unwrap_or("")),
-                    esc(i["prepared_answer"].as_str().unwrap_or("(chưa có)"))
-                ));
-            }
-            html.push_str("</ol>");
-        }
+        let when = c
+            .starts_at
+            .with_timezone(&doithoai_web::text::hanoi())
+            .format("%H:%M ngày %d/%m/%Y")
+            .to_string();
+        let html = templates.render(
+            "agenda.html",
+            json!({"title": c.title, "when": when, "venue": c.venue, "groups": groups}),
+        )?;
         return Ok(HttpResponse::Ok()
             .content_type("text/html; charset=utf-8")
             .body(html));
     }
     Ok(HttpResponse::Ok().json(json!({
         "conference": view(&c),
-        "groups": groups.into_iter().map(|(f, d, items)| json!({"field": f, "department": d, "questions": items})).collect::<Vec<_>>(),
+        "groups": groups,
     })))
 }
 
@@ -310,7 +301,7 @@ async fn outcome(
     lang: Lang,
 ) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
-    if c.status == "cancelled" || c.status == "planned" {
+    if !c.status.can_record_outcomes() {
         return Err(conflict(
             lang,
             "status",
@@ -320,7 +311,7 @@ async fn outcome(
         ));
     }
     let cmd = body.valid()?;
-    let kind = cmd.kind.as_str().to_owned();
+    let kind = cmd.kind;
     let (petition, answer, department, due_at, forwarded_to) = (
         cmd.petition,
         cmd.answer,
@@ -359,7 +350,7 @@ async fn outcome(
             unit: c.unit_code.clone(),
             title: c.title.clone(),
             registrant: r.registrant(),
-            outcome: kind.clone(),
+            outcome: kind.as_str().to_owned(),
             answer: answer.clone(),
             department: department.clone(),
             due_at,
@@ -371,7 +362,7 @@ async fn outcome(
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         diesel::update(registrations::table.find(pid))
             .set((
-                registrations::outcome.eq(&kind),
+                registrations::outcome.eq(kind),
                 registrations::outcome_answer.eq(&answer),
                 registrations::outcome_department.eq(&department),
                 registrations::outcome_due_at.eq(due_at),
@@ -429,7 +420,7 @@ async fn attendance(
 ) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
     let count = body.valid()?.count;
-    if c.status != "noticed" && c.status != "held" {
+    if !c.status.can_record_outcomes() {
         return Err(conflict(
             lang,
             "status",
@@ -442,7 +433,7 @@ async fn attendance(
     diesel::update(conferences::table.find(c.id))
         .set((
             conferences::attendance.eq(count),
-            conferences::status.eq("held"),
+            conferences::status.eq(ConferenceStatus::Held),
         ))
         .execute(&mut conn)
         .await?;
@@ -458,7 +449,7 @@ async fn publish_text(
     column: &'static str,
 ) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
-    if c.status != "held" {
+    if !c.status.can_publish_results() {
         return Err(conflict(
             lang,
             "status",
@@ -508,7 +499,7 @@ async fn cancel(
     lang: Lang,
 ) -> Res {
     let c = organised(&core, &staff, &path, lang).await?;
-    if c.status == "held" || c.status == "cancelled" {
+    if !c.status.can_cancel() {
         return Err(conflict(
             lang,
             "status",
@@ -555,7 +546,7 @@ async fn cancel(
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
         diesel::update(conferences::table.find(c.id))
             .set((
-                conferences::status.eq("cancelled"),
+                conferences::status.eq(ConferenceStatus::Cancelled),
                 conferences::cancel_reason.eq(&reason),
                 conferences::written_answers_due_at.eq(due),
             ))
@@ -563,7 +554,7 @@ async fn cancel(
             .await?;
         diesel::update(registrations::table.filter(registrations::conference_id.eq(c.id)))
             .set((
-                registrations::outcome.eq("written"),
+                registrations::outcome.eq(OutcomeKind::Written),
                 registrations::outcome_due_at.eq(due),
             ))
             .execute(conn)
@@ -640,7 +631,7 @@ fn ics_event(c: &Conference) -> icalendar::Event {
     if let Some(link) = &c.online_link {
         e.url(link);
     }
-    if c.status == "cancelled" {
+    if c.status == ConferenceStatus::Cancelled {
         e.add_property("STATUS", "CANCELLED");
     } else {
         e.add_property("STATUS", "CONFIRMED");
@@ -696,7 +687,7 @@ async fn compliance(
     let now = Utc::now();
     let mut conn = core.pool.get().await?;
     let all: Vec<Conference> = conferences::table
-        .filter(conferences::status.ne("cancelled"))
+        .filter(conferences::status.ne(ConferenceStatus::Cancelled))
         .order(conferences::starts_at.asc())
         .select(Conference::as_select())
         .load(&mut conn)
@@ -705,60 +696,22 @@ async fn compliance(
     let mut rows = Vec::new();
     let mut off_track = Vec::new();
     for (code, name) in units.all() {
-        let mine: Vec<&Conference> = all.iter().filter(|c| &c.unit_code == code).collect();
-        let held: Vec<&&Conference> = mine.iter().filter(|c| c.starts_at <= now).collect();
-        let last = held.last().map(|c| c.starts_at);
-        let next = mine.iter().find(|c| c.starts_at > now).map(|c| c.starts_at);
-        let this_year = held
+        let mine: Vec<Dialogue> = all
             .iter()
-            .filter(|c| {
-                c.starts_at
-                    .with_timezone(&doithoai_web::text::hanoi())
-                    .year()
-                    == year
+            .filter(|c| &c.unit_code == code)
+            .map(|c| Dialogue {
+                starts_at: c.starts_at,
+                results_published_at: c.results_published_at,
             })
-            .count();
-        let six_months = Duration::days(183);
-        let mut reasons = Vec::new();
-        if last.is_none_or(|l| now - l > six_months) {
-            reasons.push("no_conference_in_6_months");
-        }
-        if let (Some(l), Some(n)) = (last, next) {
-            if n - l > six_months {
-                reasons.push("next_more_than_6_months_after_last");
-            }
-        } else if next.is_none() {
-            reasons.push("none_planned");
-        }
-        let planned_this_year = this_year
-            + mine
-                .iter()
-                .filter(|c| {
-                    c.starts_at > now
-                        && c.starts_at
-                            .with_timezone(&doithoai_web::text::hanoi())
-                            .year()
-                            == year
-                })
-                .count();
-        if planned_this_year < 2 {
-            reasons.push("fewer_than_2_this_year");
-        }
-        let results_overdue = held.iter().any(|c| {
-            c.results_published_at.is_none() && now - c.starts_at > Duration::days(RESULTS_DAYS)
-        });
-        if results_overdue {
-            reasons.push("results_notice_overdue");
-        }
-        let on_track = reasons.is_empty();
-        let row = json!({
-            "unit": code, "name": name, "last": last.map(ts), "next": next.map(ts), "held_this_year": this_year,
-            "on_track": on_track, "reasons": reasons,
-        });
-        if !on_track {
+            .collect();
+        let s = compliance::assess(&mine, now);
+        rows.push(json!({
+            "unit": code, "name": name, "last": s.last.map(ts), "next": s.next.map(ts),
+            "held_this_year": s.held_this_year, "on_track": s.on_track(), "reasons": s.reasons,
+        }));
+        if !s.on_track() {
             off_track.push(code.clone());
         }
-        rows.push(row);
     }
     Ok(HttpResponse::Ok().json(json!({"year": year, "units": rows, "off_track": off_track})))
 }

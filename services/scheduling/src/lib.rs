@@ -4,6 +4,7 @@
 //! reminders 48 hours before, iCalendar feeds, and the city's compliance view.
 
 pub mod commands;
+pub mod domain;
 pub mod flow;
 pub mod http;
 pub mod reference;
@@ -37,6 +38,7 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     .await?;
     let every: u64 = core.settings.parse("TIMER_SECONDS", 60)?;
     let units = actix_web::web::Data::new(reference::Units::load()?);
+    let templates = actix_web::web::Data::new(http::templates()?);
     let calendar: flow::SharedCalendar =
         Arc::new(RwLock::new(doithoai_calendar::Calendar::default()));
     core.consume(
@@ -72,7 +74,9 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     ));
     let cal = actix_web::web::Data::new(calendar);
     doithoai_web::serve(core, 64 * 1024, move |cfg| {
-        cfg.app_data(cal.clone()).app_data(units.clone());
+        cfg.app_data(cal.clone())
+            .app_data(units.clone())
+            .app_data(templates.clone());
         http::routes(cfg);
     })
 }
@@ -91,7 +95,7 @@ async fn timers(core: Core, cal: flow::SharedCalendar, every: Duration) {
             let due: Vec<(flow::Registration, flow::Conference)> = registrations::table
                 .inner_join(conferences::table)
                 .filter(registrations::reminded.eq(false))
-                .filter(conferences::status.eq("noticed"))
+                .filter(conferences::status.eq(domain::status::ConferenceStatus::Noticed))
                 .filter(conferences::starts_at.gt(now))
                 .filter(conferences::starts_at.le(now + chrono::Duration::hours(48)))
                 .select((
@@ -167,34 +171,22 @@ async fn compliance_reminders(
                 chrono::DateTime<chrono::Utc>,
                 Option<chrono::DateTime<chrono::Utc>>,
             )> = c::table
-                .filter(c::status.ne("cancelled"))
+                .filter(c::status.ne(domain::status::ConferenceStatus::Cancelled))
                 .select((c::unit_code, c::starts_at, c::results_published_at))
                 .load(&mut conn)
                 .await?;
             let mut sent = 0;
             for (code, name) in units.all() {
-                let mine: Vec<_> = all.iter().filter(|(u, _, _)| u == code).collect();
-                let last = mine
+                let mine: Vec<domain::compliance::Dialogue> = all
                     .iter()
-                    .filter(|(_, s, _)| *s <= now)
-                    .map(|(_, s, _)| *s)
-                    .max();
-                let planned = mine.iter().any(|(_, s, _)| *s > now);
-                let mut reasons = Vec::new();
-                if !planned
-                    && last.is_none_or(|l| {
-                        now + chrono::Duration::days(30) > l + chrono::Duration::days(183)
+                    .filter(|(u, _, _)| u == code)
+                    .map(|(_, s, r)| domain::compliance::Dialogue {
+                        starts_at: *s,
+                        results_published_at: *r,
                     })
-                {
-                    reasons.push("due_within_30_days");
-                }
-                if mine.iter().any(|(_, s, res)| {
-                    res.is_none()
-                        && *s <= now
-                        && now - *s > chrono::Duration::days(flow::RESULTS_DAYS)
-                }) {
-                    reasons.push("results_notice_overdue");
-                }
+                    .collect();
+                let standing = domain::compliance::assess(&mine, now);
+                let (reasons, last) = (standing.reminders, standing.last);
                 for reason in reasons {
                     let event = flow::event(
                         &core,

@@ -55,6 +55,27 @@ impl NewMessage {
     }
 }
 
+/// The event `name` of `unit` on `stream` (a service's own) of namespace `ns`, ready for the
+/// outbox: its envelope, its subject, and its trace — the one being served (the request's, or
+/// the event's that caused it), else a new one — so every event carries `traceparent`. The one
+/// way services build events.
+pub fn event<T: Serialize>(
+    ns: &str,
+    stream: &str,
+    name: &str,
+    unit: &str,
+    data: T,
+) -> Result<NewMessage, serde_json::Error> {
+    let envelope = doithoai_contracts::Envelope::new(name, unit, data);
+    let trace =
+        doithoai_telemetry::current_trace_id().unwrap_or_else(doithoai_telemetry::new_trace_id);
+    NewMessage::new(
+        doithoai_contracts::subjects::subject(ns, stream, name, unit),
+        &envelope,
+        Some(trace),
+    )
+}
+
 /// Writes messages to the outbox on `conn`, which should be inside the caller's transaction.
 pub async fn enqueue(conn: &mut AsyncPgConnection, messages: &[NewMessage]) -> QueryResult<usize> {
     if messages.is_empty() {

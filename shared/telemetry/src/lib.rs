@@ -68,6 +68,51 @@ pub fn trace_id_from_traceparent(value: &str) -> Option<String> {
     is_trace_id(&trace).then_some(trace)
 }
 
+tokio::task_local! {
+    static TRACE: String;
+    static BATCH: std::collections::HashMap<uuid::Uuid, String>;
+}
+
+/// Runs `f` as part of trace `trace_id`: what it publishes carries that trace (the HTTP
+/// middleware runs every request in its trace; the consumers run every event in the trace its
+/// message carried).
+pub async fn in_trace<F: std::future::Future>(trace_id: String, f: F) -> F::Output {
+    TRACE.scope(trace_id, f).await
+}
+
+/// The trace being served, if any.
+pub fn current_trace_id() -> Option<String> {
+    TRACE.try_with(Clone::clone).ok()
+}
+
+/// Runs a batch handler `f` knowing each event's trace, for [`caused_by`].
+pub async fn in_batch<F: std::future::Future>(
+    traces: std::collections::HashMap<uuid::Uuid, String>,
+    f: F,
+) -> F::Output {
+    BATCH.scope(traces, f).await
+}
+
+/// Runs `f` in the trace of the batch's event `event_id` (else in the current trace): the
+/// events a batch handler writes for one incoming event carry that event's trace.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+/// use doithoai_telemetry::{caused_by, current_trace_id, in_batch};
+/// let id = uuid::Uuid::new_v4();
+/// let traces = [(id, "4bf92f3577b34da6a3ce929d0e0e4736".to_owned())].into();
+/// let seen = in_batch(traces, async { caused_by(id, current_trace_id) }).await;
+/// assert_eq!(seen.as_deref(), Some("4bf92f3577b34da6a3ce929d0e0e4736"));
+/// assert_eq!(current_trace_id(), None);
+/// # });
+/// ```
+pub fn caused_by<R>(event_id: uuid::Uuid, f: impl FnOnce() -> R) -> R {
+    match BATCH.try_with(|m| m.get(&event_id).cloned()).ok().flatten() {
+        Some(trace) => TRACE.sync_scope(trace, f),
+        None => f(),
+    }
+}
+
 /// A `traceparent` header value for `trace_id` with a fresh span id.
 pub fn traceparent(trace_id: &str) -> String {
     let span = uuid::Uuid::new_v4().simple().to_string();

@@ -112,6 +112,14 @@ impl TestApp {
         unit: &str,
         data: T,
     ) -> Envelope<T> {
+        self.declare(service).await;
+        let envelope = Envelope::new(event, unit, data);
+        self.publish_envelope(service, &envelope, None).await;
+        envelope
+    }
+
+    /// Declares `service`'s stream of this test's namespace, as that service would.
+    pub async fn declare(&self, service: &str) {
         let bus = doithoai_bus::BusConfig {
             url: nats_url(),
             namespace: self.env.namespace.clone(),
@@ -120,16 +128,31 @@ impl TestApp {
         if let Err(e) = doithoai_bus::ensure_stream(&self.js, &bus, service).await {
             panic!("stream {service} declared: {e:#}");
         }
+    }
+
+    /// [`TestApp::publish`] in trace `trace_id` (a `traceparent` header, as the outbox sends).
+    pub async fn publish_traced<T: serde::Serialize>(
+        &self,
+        service: &str,
+        event: &str,
+        unit: &str,
+        data: T,
+        trace_id: &str,
+    ) -> Envelope<T> {
+        self.declare(service).await;
         let envelope = Envelope::new(event, unit, data);
-        self.publish_envelope(service, &envelope).await;
+        self.publish_envelope(service, &envelope, Some(trace_id))
+            .await;
         envelope
     }
 
-    /// Publishes an envelope as it is (a redelivery keeps its id).
+    /// Publishes an envelope as it is (a redelivery keeps its id), in trace `trace_id` when
+    /// given.
     pub async fn publish_envelope<T: serde::Serialize>(
         &self,
         service: &str,
         envelope: &Envelope<T>,
+        trace_id: Option<&str>,
     ) {
         let subject = doithoai_contracts::subjects::subject(
             &self.env.namespace,
@@ -141,15 +164,13 @@ impl TestApp {
             Ok(p) => p,
             Err(e) => panic!("envelope serialises: {e}"),
         };
-        let ack = self
-            .js
-            .send_publish(
-                subject,
-                jetstream::message::PublishMessage::build()
-                    .payload(payload.into())
-                    .message_id(envelope.id.to_string()),
-            )
-            .await;
+        let mut message = jetstream::message::PublishMessage::build()
+            .payload(payload.into())
+            .message_id(envelope.id.to_string());
+        if let Some(t) = trace_id {
+            message = message.header("traceparent", doithoai_telemetry::traceparent(t).as_str());
+        }
+        let ack = self.js.send_publish(subject, message).await;
         match ack {
             Ok(ack) => {
                 if let Err(e) = ack.await {

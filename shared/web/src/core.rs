@@ -428,6 +428,17 @@ impl Core {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.nats.flush()).await;
     }
 
+    /// The event `name` of `unit` on this service's stream, for the outbox, carrying the
+    /// current trace ([`doithoai_bus::outbox::event`]).
+    pub fn event<T: serde::Serialize>(
+        &self,
+        name: &str,
+        unit: &str,
+        data: T,
+    ) -> Result<doithoai_bus::outbox::NewMessage, serde_json::Error> {
+        doithoai_bus::outbox::event(&self.bus.namespace, self.service, name, unit, data)
+    }
+
     /// The trace id of a request, for carrying into the outbox.
     pub fn trace_id(req: &HttpRequest) -> Option<String> {
         use actix_web::HttpMessage;
@@ -496,9 +507,11 @@ where
         Box::pin(async move {
             for (trace_id, envelope) in events {
                 let span = tracing::info_span!("event", trace_id = %trace_id, event = %envelope.event, consumer = %durable);
-                (self.handler)(&mut *conn, &self.ctx, envelope)
-                    .instrument(span)
-                    .await?;
+                doithoai_telemetry::in_trace(
+                    trace_id,
+                    (self.handler)(&mut *conn, &self.ctx, envelope).instrument(span),
+                )
+                .await?;
             }
             Ok(())
         })
@@ -532,8 +545,12 @@ where
     ) -> BoxFuture<'a, Result<(), ConsumeError>> {
         let traces: Vec<String> = events.iter().map(|(t, _)| t.clone()).collect();
         let span = tracing::info_span!("events", count = events.len(), trace_ids = %traces.join(","), consumer = %durable);
+        let by_event = events.iter().map(|(t, e)| (e.id, t.clone())).collect();
         let envelopes = events.into_iter().map(|(_, e)| e).collect();
-        Box::pin((self.handler)(conn, &self.ctx, envelopes).instrument(span))
+        Box::pin(doithoai_telemetry::in_batch(
+            by_event,
+            (self.handler)(conn, &self.ctx, envelopes).instrument(span),
+        ))
     }
 }
 

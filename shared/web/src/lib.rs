@@ -17,6 +17,7 @@ mod lang;
 mod middleware;
 pub mod problem;
 mod staff;
+pub mod templates;
 pub mod text;
 
 pub use crate::core::{
@@ -27,3 +28,4 @@ pub use error::{ApiError, Unavailable};
 pub use lang::Lang;
 pub use problem::{FieldError, Problem};
 pub use staff::Staff;
+pub use templates::Templates;

@@ -44,7 +44,11 @@ pub async fn telemetry(
         tracing::info_span!("request", trace_id = %trace_id, method = %method, route = %route);
     let started = std::time::Instant::now();
     let lang = crate::Lang::of(req.request());
-    let result = crate::error::with_lang(lang, next.call(req).instrument(span.clone())).await;
+    let result = doithoai_telemetry::in_trace(
+        trace_id.clone(),
+        crate::error::with_lang(lang, next.call(req).instrument(span.clone())),
+    )
+    .await;
     let elapsed = started.elapsed();
     let status = match &result {
         Ok(res) => res.status().as_u16(),

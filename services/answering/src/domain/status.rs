@@ -1,100 +1,89 @@
 //! A case's status and what it allows: one definition, used by the inbox, the deadline watch and
 //! the answering steps (the database's `cases_status_known` CHECK holds the same list).
 
-/// Where a case stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CaseStatus {
-    /// In a department's inbox, no draft yet (or changes were requested).
-    Assigned,
-    /// A draft waits for review or approval.
-    Drafted,
-    /// The head approved the draft; the leader signs.
-    Reviewed,
-    /// Signed and numbered: answered.
-    Approved,
-    /// Refused by routing: out of the inbox.
-    Refused,
+doithoai_db::text_enum! {
+    /// Where a case stands.
+    pub enum CaseStatus {
+        /// In a department's inbox, no draft yet (or changes were requested).
+        Assigned = "assigned",
+        /// A draft waits for review or approval.
+        Drafted = "drafted",
+        /// The head approved the draft; the leader signs.
+        Reviewed = "reviewed",
+        /// Signed and numbered: answered.
+        Approved = "approved",
+        /// Refused by routing: out of the inbox.
+        Refused = "refused",
+    }
 }
 
 impl CaseStatus {
-    /// Every status, in the order a case moves through them.
-    pub const ALL: [CaseStatus; 5] = [
-        CaseStatus::Assigned,
-        CaseStatus::Drafted,
-        CaseStatus::Reviewed,
-        CaseStatus::Approved,
-        CaseStatus::Refused,
-    ];
     /// The statuses of closed cases, for SQL filters (`status.ne_all(CLOSED)`).
-    pub const CLOSED: [&'static str; 2] = ["approved", "refused"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CaseStatus::Assigned => "assigned",
-            CaseStatus::Drafted => "drafted",
-            CaseStatus::Reviewed => "reviewed",
-            CaseStatus::Approved => "approved",
-            CaseStatus::Refused => "refused",
-        }
-    }
-
-    /// The status stored as `s` (`None` for a value the database would refuse).
-    pub fn parse(s: &str) -> Option<CaseStatus> {
-        Self::ALL.into_iter().find(|st| st.as_str() == s)
-    }
+    pub const CLOSED: [CaseStatus; 2] = [CaseStatus::Approved, CaseStatus::Refused];
 
     /// Still to be answered: neither approved nor refused. Only an open case can be overdue,
     /// drafted or reviewed.
     pub fn is_open(self) -> bool {
-        !matches!(self, CaseStatus::Approved | CaseStatus::Refused)
+        !Self::CLOSED.contains(&self)
     }
-}
 
-/// Whether the case stored with status `s` is open (an unknown status counts as open, so a
-/// case is never hidden by a value this version does not know).
-pub fn is_open(s: &str) -> bool {
-    CaseStatus::parse(s).is_none_or(CaseStatus::is_open)
-}
+    /// Whether a case in this status, due at `due_at`, is overdue at `now`: open and past due.
+    pub fn is_overdue(
+        self,
+        due_at: chrono::DateTime<chrono::Utc>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> bool {
+        self.is_open() && due_at < now
+    }
 
-/// Whether a case with status `s`, due at `due_at`, is overdue at `now`: open and past due.
-pub fn is_overdue(
-    s: &str,
-    due_at: chrono::DateTime<chrono::Utc>,
-    now: chrono::DateTime<chrono::Utc>,
-) -> bool {
-    is_open(s) && due_at < now
+    /// A head reviews a draft.
+    pub fn can_review(self) -> bool {
+        self == CaseStatus::Drafted
+    }
+
+    /// The leader signs a draft: once reviewed when the unit's policy asks for review, else
+    /// once drafted.
+    pub fn can_approve(self, review_required: bool) -> bool {
+        if review_required {
+            self == CaseStatus::Reviewed
+        } else {
+            matches!(self, CaseStatus::Drafted | CaseStatus::Reviewed)
+        }
+    }
+
+    /// A refusal from routing closes an open case; an answered one stays answered.
+    pub fn can_refuse(self) -> bool {
+        self != CaseStatus::Approved
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::CaseStatus as S;
     use chrono::{Duration, Utc};
 
     #[test]
-    fn every_status_reads_back_as_itself() {
-        for st in CaseStatus::ALL {
-            assert_eq!(CaseStatus::parse(st.as_str()), Some(st));
-        }
-        assert_eq!(CaseStatus::parse("done"), None);
-    }
-
-    #[test]
     fn only_approved_and_refused_cases_are_closed() {
-        let closed: Vec<&str> = CaseStatus::ALL
-            .into_iter()
-            .filter(|s| !s.is_open())
-            .map(CaseStatus::as_str)
-            .collect();
-        assert_eq!(closed, CaseStatus::CLOSED);
+        let closed: Vec<S> = S::ALL.iter().copied().filter(|s| !s.is_open()).collect();
+        assert_eq!(closed, S::CLOSED);
     }
 
     #[test]
     fn a_refused_case_past_its_date_is_not_overdue() {
         let now = Utc::now();
         let past = now - Duration::days(3);
-        assert!(!is_overdue("refused", past, now));
-        assert!(!is_overdue("approved", past, now));
-        assert!(is_overdue("drafted", past, now));
-        assert!(!is_overdue("assigned", now + Duration::days(1), now));
+        assert!(!S::Refused.is_overdue(past, now));
+        assert!(!S::Approved.is_overdue(past, now));
+        assert!(S::Drafted.is_overdue(past, now));
+        assert!(!S::Assigned.is_overdue(now + Duration::days(1), now));
+    }
+
+    #[test]
+    fn review_and_approval_follow_the_draft_and_the_units_policy() {
+        assert!(S::Drafted.can_review() && !S::Assigned.can_review());
+        assert!(S::Drafted.can_approve(false) && S::Reviewed.can_approve(false));
+        assert!(!S::Drafted.can_approve(true) && S::Reviewed.can_approve(true));
+        assert!(!S::Assigned.can_approve(false) && !S::Approved.can_approve(false));
+        assert!(S::Drafted.can_refuse() && !S::Approved.can_refuse());
     }
 }

@@ -1,5 +1,6 @@
 //! One handler per lifecycle event.
 
+use crate::domain::status::PetitionStatus;
 use crate::store::petitions::{NewTimelineEntry, StepRecord, record_steps};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncPgConnection;
@@ -25,7 +26,7 @@ struct Step {
     event_id: Uuid,
     petition_id: Uuid,
     at: DateTime<Utc>,
-    status: &'static str,
+    status: PetitionStatus,
     actor: Option<String>,
     note: String,
     holder: Option<(String, String)>,
@@ -38,7 +39,7 @@ impl Step {
             entry: NewTimelineEntry {
                 petition_id: self.petition_id,
                 at: self.at,
-                status: self.status.to_owned(),
+                status: self.status,
                 actor: self.actor,
                 note: Some(self.note),
                 event_id: Some(self.event_id),
@@ -75,9 +76,9 @@ fn on_routed(env: Envelope<PetitionRoutedV1>) -> Step {
         petition_id: d.petition_id,
         at: env.occurred_at,
         status: if d.reason_code == "transfer" {
-            "transferred"
+            PetitionStatus::Transferred
         } else {
-            "routed"
+            PetitionStatus::Routed
         },
         actor: d.actor,
         note,
@@ -92,7 +93,7 @@ fn on_transferred(env: Envelope<PetitionTransferredV1>) -> Step {
         event_id: env.id,
         petition_id: d.petition_id,
         at: env.occurred_at,
-        status: "transferred",
+        status: PetitionStatus::Transferred,
         actor: Some(d.actor),
         note: format!(
             "Chuyển đến {} (ngoài thẩm quyền): {}",
@@ -109,7 +110,7 @@ fn on_answered(env: Envelope<PetitionAnsweredV1>) -> Step {
         event_id: env.id,
         petition_id: d.petition_id,
         at: d.answered_at,
-        status: "answered",
+        status: PetitionStatus::Answered,
         actor: Some(d.signed_by),
         note: format!("Đã có văn bản trả lời số {}", d.official_number),
         holder: Some((d.unit.clone(), d.unit_name)),
@@ -123,7 +124,7 @@ fn on_published(env: Envelope<PetitionPublishedV1>) -> Step {
         event_id: env.id,
         petition_id: d.petition_id,
         at: d.published_at,
-        status: "published",
+        status: PetitionStatus::Published,
         actor: None,
         note: format!("Công khai kết quả tại {}", d.public_path),
         holder: None,
@@ -137,7 +138,7 @@ fn on_refused(env: Envelope<PetitionRefusedV1>) -> Step {
         event_id: env.id,
         petition_id: d.petition_id,
         at: d.refused_at,
-        status: "not_accepted",
+        status: PetitionStatus::NotAccepted,
         actor: Some(d.actor),
         note: format!("Không tiếp nhận: {}", d.reason),
         holder: Some((d.unit.clone(), d.unit_name)),

@@ -3,6 +3,7 @@
 
 use crate::config::IntakeConfig;
 use crate::domain::reference::Reference;
+use crate::domain::status::PetitionStatus;
 use crate::domain::submission::{Classified, Submission};
 use crate::domain::tracking_code::TrackingCode;
 use crate::http::RateLimiter;
@@ -11,9 +12,8 @@ use crate::store::writer::{PendingWrite, WriteResult, Writer};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
-use doithoai_bus::outbox::NewMessage;
-use doithoai_contracts::subjects::{self, INTAKE, PETITION_NOT_ACCEPTED, PETITION_RECEIVED};
-use doithoai_contracts::{Envelope, PetitionNotAcceptedV1, PetitionReceivedV1, SubmitterV1};
+use doithoai_contracts::subjects::{PETITION_NOT_ACCEPTED, PETITION_RECEIVED};
+use doithoai_contracts::{PetitionNotAcceptedV1, PetitionReceivedV1, SubmitterV1};
 use doithoai_web::{ApiError, Core, FieldError, Lang, Problem};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -114,24 +114,6 @@ fn canonical(v: &Value) -> String {
             a.iter().map(canonical).collect::<Vec<_>>().join(",")
         ),
         other => other.to_string(),
-    }
-}
-
-pub fn status_label(status: &str, lang: Lang) -> &'static str {
-    match status {
-        "received" => lang.pick("Đã tiếp nhận", "Received"),
-        "not_accepted" => lang.pick("Không tiếp nhận", "Not accepted"),
-        "routed" => lang.pick(
-            "Đã chuyển phòng chuyên môn xử lý",
-            "Assigned to a department",
-        ),
-        "transferred" => lang.pick(
-            "Đã chuyển cơ quan có thẩm quyền",
-            "Transferred to the competent body",
-        ),
-        "answered" => lang.pick("Đã có văn bản trả lời", "Answered"),
-        "published" => lang.pick("Đã công khai kết quả", "Result published"),
-        _ => lang.pick("Đang xử lý", "In progress"),
     }
 }
 
@@ -326,8 +308,8 @@ fn build(
         .map(|u| u.name_vi.clone())
         .unwrap_or_else(|| sub.unit.clone());
     let (status, reason) = match sub.class {
-        Classified::Pakn(_) => ("received", None),
-        Classified::NotAccepted(n) => ("not_accepted", Some(n.code().to_owned())),
+        Classified::Pakn(_) => (PetitionStatus::Received, None),
+        Classified::NotAccepted(n) => (PetitionStatus::NotAccepted, Some(n.code().to_owned())),
     };
     let petition = NewPetition {
         id,
@@ -350,7 +332,7 @@ fn build(
         channel: sub.channel.as_str().to_owned(),
         received_at: sub.received_at,
         recorded_by: entry.recorded_by.clone(),
-        status: status.to_owned(),
+        status,
         not_accepted_reason: reason,
         holder_code: sub.unit.clone(),
         holder_name: format!("Bộ phận tiếp nhận – {unit_name}"),
@@ -365,58 +347,43 @@ fn build(
         phone: petition.submitter_phone.clone(),
         email: petition.submitter_email.clone(),
     };
-    let ns = &entry.core.bus.namespace;
     let event = match sub.class {
-        Classified::Pakn(kind) => {
-            let envelope = Envelope::new(
-                PETITION_RECEIVED,
-                &sub.unit,
-                PetitionReceivedV1 {
-                    petition_id: id,
-                    tracking_code: code.to_string(),
-                    unit: sub.unit.clone(),
-                    kind,
-                    field: sub.field.clone(),
-                    procedure_code: sub.procedure_code.clone(),
-                    content_type: sub.content_type,
-                    title: sub.title.clone(),
-                    content: sub.content.clone(),
-                    submitter,
-                    consent_to_publish_identity: sub.consent_to_publish_identity,
-                    channel: sub.channel,
-                    received_at: sub.received_at,
-                    conference_id: sub.conference_id,
-                    conference_starts_at,
-                },
-            );
-            NewMessage::new(
-                subjects::subject(ns, INTAKE, PETITION_RECEIVED, &sub.unit),
-                &envelope,
-                entry.trace_id.clone(),
-            )
-        }
-        Classified::NotAccepted(n) => {
-            let envelope = Envelope::new(
-                PETITION_NOT_ACCEPTED,
-                &sub.unit,
-                PetitionNotAcceptedV1 {
-                    petition_id: id,
-                    tracking_code: code.to_string(),
-                    unit: sub.unit.clone(),
-                    reason_code: n.code().to_owned(),
-                    reason_vi: n.reason_vi().to_owned(),
-                    where_to_file_vi: n.where_to_file_vi().to_owned(),
-                    submitter,
-                    channel: sub.channel,
-                    received_at: sub.received_at,
-                },
-            );
-            NewMessage::new(
-                subjects::subject(ns, INTAKE, PETITION_NOT_ACCEPTED, &sub.unit),
-                &envelope,
-                entry.trace_id.clone(),
-            )
-        }
+        Classified::Pakn(kind) => entry.core.event(
+            PETITION_RECEIVED,
+            &sub.unit,
+            PetitionReceivedV1 {
+                petition_id: id,
+                tracking_code: code.to_string(),
+                unit: sub.unit.clone(),
+                kind,
+                field: sub.field.clone(),
+                procedure_code: sub.procedure_code.clone(),
+                content_type: sub.content_type,
+                title: sub.title.clone(),
+                content: sub.content.clone(),
+                submitter,
+                consent_to_publish_identity: sub.consent_to_publish_identity,
+                channel: sub.channel,
+                received_at: sub.received_at,
+                conference_id: sub.conference_id,
+                conference_starts_at,
+            },
+        ),
+        Classified::NotAccepted(n) => entry.core.event(
+            PETITION_NOT_ACCEPTED,
+            &sub.unit,
+            PetitionNotAcceptedV1 {
+                petition_id: id,
+                tracking_code: code.to_string(),
+                unit: sub.unit.clone(),
+                reason_code: n.code().to_owned(),
+                reason_vi: n.reason_vi().to_owned(),
+                where_to_file_vi: n.where_to_file_vi().to_owned(),
+                submitter,
+                channel: sub.channel,
+                received_at: sub.received_at,
+            },
+        ),
     }?;
     let idempotency = entry.idempotency.as_ref().map(|(scope, key)| {
         let hash = request_hash(scope, &submission_fingerprint(sub));
@@ -466,7 +433,7 @@ fn response_body(state: &IntakeState, sub: &Submission, p: &NewPetition, lang: L
     let mut body = json!({
         "tracking_code": code,
         "status": p.status,
-        "status_label": status_label(&p.status, lang),
+        "status_label": p.status.label(lang),
         "received_at": doithoai_web::text::ts(p.received_at),
         "unit": p.unit_code,
         "unit_name": unit_name,

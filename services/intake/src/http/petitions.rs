@@ -1,6 +1,6 @@
 //! Public endpoints: submit a PAKN without logging in, and follow it by its tracking code.
 
-use super::accept::{self, Entry, IntakeState, status_label};
+use super::accept::{self, Entry, IntakeState};
 use crate::domain::submission::{self, Origin};
 use crate::domain::tracking_code::TrackingCode;
 use crate::store::petitions;
@@ -64,7 +64,7 @@ pub async fn track(
     let mut body = json!({
         "tracking_code": code.to_string(),
         "status": p.status,
-        "status_label": status_label(&p.status, lang),
+        "status_label": p.status.label(lang),
         "kind": p.kind,
         "unit": {"code": p.unit_code, "name": unit_name},
         "field": {"code": p.field_code, "name": field.map(|f| lang.pick(&f.name_vi, &f.name_en).to_owned())},
@@ -75,7 +75,7 @@ pub async fn track(
         "timeline": timeline.iter().map(|t| json!({
             "at": doithoai_web::text::ts(t.at),
             "status": t.status,
-            "status_label": status_label(&t.status, lang),
+            "status_label": t.status.label(lang),
             "note": t.note,
         })).collect::<Vec<_>>(),
     });

@@ -4,7 +4,8 @@
 //! Architecture invariant: a token sees only its unit. Another unit's petition is a 404 and
 //! another unit's code in a body is "unknown unit", exactly as if it did not exist.
 
-use super::accept::{self, Entry, IntakeState, status_label};
+use super::accept::{self, Entry, IntakeState};
+use crate::domain::status::PetitionStatus;
 use crate::domain::submission::{self, Origin};
 use crate::domain::tracking_code::TrackingCode;
 use crate::store::petitions::{self, Petition};
@@ -70,7 +71,7 @@ pub async fn show(
             .map(|t| json!({
                 "at": doithoai_web::text::ts(t.at),
                 "status": t.status,
-                "status_label": status_label(&t.status, lang),
+                "status_label": t.status.label(lang),
                 "actor": t.actor,
                 "note": t.note,
             }))
@@ -129,12 +130,8 @@ pub async fn receipt_book(
             }
         },
     };
-    if let Some(s) = query.status.as_deref()
-        && !matches!(
-            s,
-            "received" | "not_accepted" | "routed" | "transferred" | "answered" | "published"
-        )
-    {
+    let status = query.status.as_deref().map(PetitionStatus::parse);
+    if status == Some(None) {
         errors.push(FieldError::new(
             "status",
             "unknown_value",
@@ -145,8 +142,7 @@ pub async fn receipt_book(
         return Err(Problem::validation(lang, errors).into());
     };
     let mut conn = core.pool.get().await?;
-    let rows =
-        petitions::receipt_book(&mut conn, &unit, before, query.status.as_deref(), limit).await?;
+    let rows = petitions::receipt_book(&mut conn, &unit, before, status.flatten(), limit).await?;
     let next = (rows.len() as i64 == limit)
         .then(|| {
             rows.last()
@@ -168,7 +164,7 @@ fn staff_view(p: &Petition, lang: Lang) -> Value {
         "petition_id": p.id,
         "tracking_code": code,
         "status": p.status,
-        "status_label": status_label(&p.status, lang),
+        "status_label": p.status.label(lang),
         "not_accepted_reason": p.not_accepted_reason,
         "unit": p.unit_code,
         "kind": p.kind,

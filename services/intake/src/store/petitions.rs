@@ -1,6 +1,7 @@
 //! Rows and queries of petitions and their timeline.
 
 use super::schema::{idempotency_keys, petition_timeline, petitions};
+use crate::domain::status::PetitionStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -30,7 +31,7 @@ pub struct NewPetition {
     pub channel: String,
     pub received_at: DateTime<Utc>,
     pub recorded_by: Option<String>,
-    pub status: String,
+    pub status: PetitionStatus,
     pub not_accepted_reason: Option<String>,
     pub holder_code: String,
     pub holder_name: String,
@@ -63,7 +64,7 @@ pub struct Petition {
     pub received_at: DateTime<Utc>,
     pub recorded_at: DateTime<Utc>,
     pub recorded_by: Option<String>,
-    pub status: String,
+    pub status: PetitionStatus,
     pub not_accepted_reason: Option<String>,
     pub holder_code: String,
     pub holder_name: String,
@@ -75,21 +76,10 @@ pub struct Petition {
 pub struct NewTimelineEntry {
     pub petition_id: Uuid,
     pub at: DateTime<Utc>,
-    pub status: String,
+    pub status: PetitionStatus,
     pub actor: Option<String>,
     pub note: Option<String>,
     pub event_id: Option<Uuid>,
-}
-
-/// Rank of a status in the lifecycle: a late event never moves a petition backwards.
-pub fn status_rank(status: &str) -> u8 {
-    match status {
-        "received" => 0,
-        "routed" | "transferred" => 1,
-        "answered" | "not_accepted" => 2,
-        "published" => 3,
-        _ => 0,
-    }
 }
 
 /// A lifecycle step to record: its timeline entry, and the holder and due date it brings.
@@ -114,7 +104,7 @@ pub async fn record_steps(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = steps.iter().map(|s| s.entry.petition_id).collect();
-    let current: Vec<(Uuid, String)> = petitions::table
+    let current: Vec<(Uuid, PetitionStatus)> = petitions::table
         .filter(petitions::id.eq_any(&ids))
         .select((petitions::id, petitions::status))
         .for_update()
@@ -122,7 +112,7 @@ pub async fn record_steps(
         .await?;
     /// A petition's state as the batch's steps move it.
     struct State {
-        status: String,
+        status: PetitionStatus,
         holder: Option<(String, String)>,
         due_at: Option<DateTime<Utc>>,
         changed: bool,
@@ -148,8 +138,8 @@ pub async fn record_steps(
             unknown.push(step.entry.petition_id);
             continue;
         };
-        if status_rank(&step.entry.status) >= status_rank(&state.status) {
-            state.status = step.entry.status.clone();
+        if step.entry.status.rank() >= state.status.rank() {
+            state.status = step.entry.status;
             state.holder = step.holder.or(state.holder.take());
             state.due_at = step.due_at.or(state.due_at);
             state.changed = true;
@@ -174,7 +164,7 @@ pub async fn record_steps(
         .bind::<Array<Text>, _>(
             changed
                 .iter()
-                .map(|(_, s)| s.status.clone())
+                .map(|(_, s)| s.status.as_str())
                 .collect::<Vec<_>>(),
         )
         .bind::<Array<Nullable<Text>>, _>(
@@ -208,7 +198,7 @@ pub async fn record_steps(
 #[diesel(table_name = petition_timeline)]
 pub struct TimelineEntry {
     pub at: DateTime<Utc>,
-    pub status: String,
+    pub status: PetitionStatus,
     pub actor: Option<String>,
     pub note: Option<String>,
 }
@@ -252,11 +242,10 @@ pub async fn timeline(
     let receipt = TimelineEntry {
         at: p.received_at,
         status: if not_pakn.is_some() {
-            "not_accepted"
+            PetitionStatus::NotAccepted
         } else {
-            "received"
-        }
-        .to_owned(),
+            PetitionStatus::Received
+        },
         actor: p.recorded_by.clone(),
         note: Some(match not_pakn {
             Some(n) => n.reason_vi().to_owned(),
@@ -271,7 +260,7 @@ pub async fn receipt_book(
     conn: &mut AsyncPgConnection,
     unit: &str,
     before: Option<DateTime<Utc>>,
-    status: Option<&str>,
+    status: Option<PetitionStatus>,
     limit: i64,
 ) -> QueryResult<Vec<Petition>> {
     let mut q = petitions::table
@@ -284,7 +273,7 @@ pub async fn receipt_book(
         q = q.filter(petitions::received_at.lt(b));
     }
     if let Some(s) = status {
-        q = q.filter(petitions::status.eq(s.to_owned()));
+        q = q.filter(petitions::status.eq(s));
     }
     q.load(conn).await
 }

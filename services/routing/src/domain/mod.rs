@@ -2,4 +2,6 @@
 
 /// The working-day calendar lives in `doithoai-calendar`, shared with scheduling.
 pub use doithoai_calendar as calendar;
+pub mod policy;
 pub mod rules;
+pub mod status;

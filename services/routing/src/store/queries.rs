@@ -5,6 +5,7 @@ use super::schema::{
     routing_history, routing_rules, units,
 };
 use crate::domain::calendar::Span;
+use crate::domain::policy::PolicyClass;
 use crate::domain::rules::{self, Rule};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -107,7 +108,11 @@ pub async fn decide_department(
 }
 
 /// The unit's policy for `class`, else the city default.
-pub async fn policy(conn: &mut AsyncPgConnection, unit: &str, class: &str) -> QueryResult<Span> {
+pub async fn policy(
+    conn: &mut AsyncPgConnection,
+    unit: &str,
+    class: PolicyClass,
+) -> QueryResult<Span> {
     let rows: Vec<(Option<String>, Option<i32>, Option<i32>)> = deadline_policies::table
         .filter(deadline_policies::class.eq(class))
         .filter(
@@ -140,7 +145,7 @@ pub struct Assignment {
     pub department_code: String,
     pub received_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
-    pub status: String,
+    pub status: crate::domain::status::AssignmentStatus,
     pub petition: String,
 }
 
@@ -225,7 +230,7 @@ pub async fn history(
 /// Whether the unit's answer policy (else the city default) asks a head to review drafts.
 pub async fn review_required(conn: &mut AsyncPgConnection, unit: &str) -> QueryResult<bool> {
     let rows: Vec<(Option<String>, bool)> = deadline_policies::table
-        .filter(deadline_policies::class.eq("answer"))
+        .filter(deadline_policies::class.eq(PolicyClass::Answer))
         .filter(
             deadline_policies::unit_code
                 .eq(unit)
@@ -296,7 +301,7 @@ async fn upsert(conn: &mut AsyncPgConnection, batch: &[&Assignment]) -> QueryRes
                 assignments::department_code.eq(&a.department_code),
                 assignments::received_at.eq(a.received_at),
                 assignments::due_at.eq(a.due_at),
-                assignments::status.eq(&a.status),
+                assignments::status.eq(a.status),
                 assignments::petition.eq(&a.petition),
             )
         })

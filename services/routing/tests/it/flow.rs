@@ -72,6 +72,12 @@ impl Flow for TestApp {
         .map(|m| {
             let mut v: Value = serde_json::from_slice(&m.payload).unwrap();
             v["subject"] = json!(m.subject.to_string());
+            v["traceparent"] = json!(
+                m.headers
+                    .as_ref()
+                    .and_then(|h| h.get("traceparent"))
+                    .map(|t| t.to_string())
+            );
             v
         })
         .collect()
@@ -490,4 +496,61 @@ async fn city_admin_sets_a_units_answer_policy_and_it_applies_to_new_petitions()
     app.receive(&p).await;
     let events = app.routed(2).await;
     assert_eq!(events[1]["data"]["department"], "van-hoa-xa-hoi");
+}
+
+/// Every event carries the trace of what caused it: a routed event the trace of the received
+/// event it follows (batch consumer), a refusal the trace of the staff request.
+#[tokio::test]
+async fn every_event_carries_the_trace_of_what_caused_it() {
+    let app = spawn().await;
+    let first = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
+    let second = received("phuong-lang", "dat-dai", "2026-03-02T09:00:00+07:00");
+    let (t1, t2) = (
+        doithoai_telemetry::new_trace_id(),
+        doithoai_telemetry::new_trace_id(),
+    );
+    for (p, t) in [(&first, &t1), (&second, &t2)] {
+        app.publish_traced(
+            subjects::INTAKE,
+            subjects::PETITION_RECEIVED,
+            &p.unit,
+            p.clone(),
+            t,
+        )
+        .await;
+    }
+    let routed = app.routed(2).await;
+    assert_eq!(routed.len(), 2);
+    for (p, t) in [(&first, &t1), (&second, &t2)] {
+        let e = routed
+            .iter()
+            .find(|e| e["data"]["petition_id"] == json!(p.petition_id))
+            .unwrap();
+        let tp = e["traceparent"].as_str().unwrap_or_default();
+        assert!(tp.contains(t.as_str()), "{tp} carries {t}");
+    }
+    let t3 = doithoai_telemetry::new_trace_id();
+    let r = app
+        .request_as(
+            reqwest::Method::POST,
+            &token(Role::Clerk, "phuong-lang"),
+            &format!("/api/v1/staff/routing/{}/refuse", first.petition_id),
+        )
+        .header("traceparent", doithoai_telemetry::traceparent(&t3))
+        .json(&json!({"reason": "Không thuộc phạm vi"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let events = app.routed(3).await;
+    let refused = events
+        .iter()
+        .find(|e| e["event"] == "petition.refused")
+        .unwrap();
+    assert!(
+        refused["traceparent"]
+            .as_str()
+            .unwrap()
+            .contains(t3.as_str())
+    );
 }

@@ -1,0 +1,2 @@
+ALTER TABLE petition_timeline DROP CONSTRAINT petition_timeline_status_known;
+ALTER TABLE petitions DROP CONSTRAINT petitions_status_known;

@@ -1,0 +1,3 @@
+//! Notification's rules, free of SQL and transport.
+
+pub mod status;

@@ -1,0 +1,1 @@
+ALTER TABLE assignments DROP CONSTRAINT assignments_status_known;

@@ -1,0 +1,86 @@
+//! Templates for what people read: HTML pages and emails, written as Jinja templates
+//! (minijinja) and compiled into the binary. A template named `*.html` escapes every value it
+//! prints (auto-escaping by extension); `*.txt` (emails, SMS) prints values as they are.
+
+use serde::Serialize;
+
+/// A service's templates, checked when the service starts.
+pub struct Templates(minijinja::Environment<'static>);
+
+impl Templates {
+    /// Loads `(name, source)` pairs, usually `include_str!`ed; a template that does not parse
+    /// stops the service from starting.
+    pub fn new(sources: &[(&'static str, &'static str)]) -> anyhow::Result<Self> {
+        let mut env = minijinja::Environment::new();
+        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.add_filter("hanoi_time", hanoi_time);
+        for (name, source) in sources {
+            env.add_template(name, source)
+                .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;
+        }
+        Ok(Templates(env))
+    }
+
+    /// Renders `name` with `context`.
+    pub fn render(&self, name: &str, context: impl Serialize) -> anyhow::Result<String> {
+        let t = self
+            .0
+            .get_template(name)
+            .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;
+        t.render(minijinja::Value::from(minijinja::value::Serde(context)))
+            .map_err(|e| anyhow::anyhow!("rendering {name}: {e:#}"))
+    }
+}
+
+/// `{{ t|hanoi_time }}`: an RFC 3339 time as people in Hà Nội read it, `08:30 ngày 02/03/2026`.
+fn hanoi_time(value: String) -> Result<String, minijinja::Error> {
+    chrono::DateTime::parse_from_rfc3339(&value)
+        .map(|t| {
+            t.with_timezone(&crate::text::hanoi())
+                .format("%H:%M ngày %d/%m/%Y")
+                .to_string()
+        })
+        .map_err(|e| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("not an RFC 3339 time: {value}: {e}"),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_templates_escape_and_text_templates_do_not() {
+        let t = Templates::new(&[
+            ("page.html", "<p>{{ name }}</p>"),
+            ("mail.txt", "Kính gửi {{ name }}"),
+        ])
+        .unwrap();
+        let ctx = serde_json::json!({"name": "<script>An & Bình</script>"});
+        assert_eq!(
+            t.render("page.html", &ctx).unwrap(),
+            "<p>&lt;script&gt;An &amp; Bình&lt;&#x2f;script&gt;</p>"
+        );
+        assert_eq!(
+            t.render("mail.txt", &ctx).unwrap(),
+            "Kính gửi <script>An & Bình</script>"
+        );
+    }
+
+    #[test]
+    fn times_read_in_hanoi() {
+        let t = Templates::new(&[("t.txt", "{{ at|hanoi_time }}")]).unwrap();
+        let at = serde_json::json!({"at": "2026-03-02T01:30:00Z"});
+        assert_eq!(t.render("t.txt", at).unwrap(), "08:30 ngày 02/03/2026");
+    }
+
+    #[test]
+    fn a_missing_value_is_an_error_not_an_empty_string() {
+        let t = Templates::new(&[("mail.txt", "Mã {{ code }}")]).unwrap();
+        assert!(t.render("mail.txt", serde_json::json!({})).is_err());
+        assert!(Templates::new(&[("bad.html", "{% if %}")]).is_err());
+    }
+}
