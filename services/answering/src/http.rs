@@ -13,29 +13,20 @@ use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
 use doithoai_web::input::Body;
 use doithoai_web::text::ts;
-use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff};
+use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/staff/cases", web::get().to(inbox))
-        .route("/api/v1/staff/cases/{case}", web::get().to(show))
-        .route("/api/v1/staff/cases/{case}/drafts", web::post().to(draft))
-        .route("/api/v1/staff/cases/{case}/review", web::post().to(review))
-        .route(
-            "/api/v1/staff/cases/{case}/approve",
-            web::post().to(approve),
-        )
-        .route("/api/v1/answers", web::get().to(search))
-        .route(
-            "/api/v1/answers/{tracking_code}",
-            web::get().to(public_answer),
-        )
-        .route(
-            "/api/v1/answers/{tracking_code}/rating",
-            web::post().to(rate),
-        )
-        .route("/api/v1/satisfaction", web::get().to(satisfaction));
+    cfg.service(Endpoint::new("/api/v1/staff/cases").get(inbox))
+        .service(Endpoint::new("/api/v1/staff/cases/{case}").get(show))
+        .service(Endpoint::new("/api/v1/staff/cases/{case}/drafts").post(draft))
+        .service(Endpoint::new("/api/v1/staff/cases/{case}/review").post(review))
+        .service(Endpoint::new("/api/v1/staff/cases/{case}/approve").post(approve))
+        .service(Endpoint::new("/api/v1/answers").get(search))
+        .service(Endpoint::new("/api/v1/answers/{tracking_code}").get(public_answer))
+        .service(Endpoint::new("/api/v1/answers/{tracking_code}/rating").post(rate))
+        .service(Endpoint::new("/api/v1/satisfaction").get(satisfaction));
 }
 
 type Res = Result<HttpResponse, ApiError>;

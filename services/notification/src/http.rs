@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_web::text::ts;
-use doithoai_web::{ApiError, Core, FieldError, Lang, Staff};
+use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Staff};
 use serde::Deserialize;
 use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/staff/messages", web::get().to(list));
+    cfg.service(Endpoint::new("/api/v1/staff/messages").get(list));
 }
 
 #[derive(Deserialize)]

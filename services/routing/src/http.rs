@@ -12,36 +12,27 @@ use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
 use doithoai_web::input::Body;
-use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff};
+use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff};
 use serde_json::{Value, json};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/units", web::get().to(list_units))
-        .route("/api/v1/staff/routing/{petition}", web::get().to(show))
-        .route(
-            "/api/v1/staff/routing/{petition}/reroute",
-            web::post().to(reroute),
+    cfg.service(Endpoint::new("/api/v1/units").get(list_units))
+        .service(Endpoint::new("/api/v1/staff/routing/{petition}").get(show))
+        .service(Endpoint::new("/api/v1/staff/routing/{petition}/reroute").post(reroute))
+        .service(Endpoint::new("/api/v1/staff/routing/{petition}/transfer").post(transfer))
+        .service(Endpoint::new("/api/v1/staff/routing/{petition}/refuse").post(refuse))
+        .service(Endpoint::new("/api/v1/staff/policies").get(list_policies))
+        .service(Endpoint::new("/api/v1/staff/policies/{unit}/{class}").put(put_policy))
+        .service(
+            Endpoint::new("/api/v1/staff/rules")
+                .get(list_rules)
+                .put(put_rule),
         )
-        .route(
-            "/api/v1/staff/routing/{petition}/transfer",
-            web::post().to(transfer),
-        )
-        .route(
-            "/api/v1/staff/routing/{petition}/refuse",
-            web::post().to(refuse),
-        )
-        .route("/api/v1/staff/policies", web::get().to(list_policies))
-        .route(
-            "/api/v1/staff/policies/{unit}/{class}",
-            web::put().to(put_policy),
-        )
-        .route("/api/v1/staff/rules", web::get().to(list_rules))
-        .route("/api/v1/staff/rules", web::put().to(put_rule))
-        .route("/api/v1/holidays", web::get().to(list_holidays))
-        .route("/api/v1/staff/holidays/{date}", web::put().to(put_holiday))
-        .route(
-            "/api/v1/staff/holidays/{date}",
-            web::delete().to(delete_holiday),
+        .service(Endpoint::new("/api/v1/holidays").get(list_holidays))
+        .service(
+            Endpoint::new("/api/v1/staff/holidays/{date}")
+                .put(put_holiday)
+                .delete(delete_holiday),
         );
 }
 

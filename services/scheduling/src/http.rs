@@ -16,7 +16,7 @@ use doithoai_contracts::subjects;
 use doithoai_contracts::{ConferenceCancelledV1, ConferenceNoticedV1, ConferenceOutcomeV1};
 use doithoai_web::input::Body;
 use doithoai_web::text::ts;
-use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff, Templates};
+use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff, Templates};
 use icalendar::{Calendar, Component, EventLike};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -27,47 +27,23 @@ pub fn templates() -> anyhow::Result<Templates> {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/v1/staff/conferences", web::post().to(plan))
-        .route("/api/v1/staff/conferences", web::get().to(list_staff))
-        .route(
-            "/api/v1/staff/conferences/{id}/notice",
-            web::post().to(notice),
-        )
-        .route(
-            "/api/v1/staff/conferences/{id}/agenda",
-            web::get().to(agenda),
-        )
-        .route(
-            "/api/v1/staff/conferences/{id}/outcomes",
-            web::post().to(outcome),
-        )
-        .route(
-            "/api/v1/staff/conferences/{id}/attendance",
-            web::post().to(attendance),
-        )
-        .route(
-            "/api/v1/staff/conferences/{id}/minutes",
-            web::post().to(minutes),
-        )
-        .route(
-            "/api/v1/staff/conferences/{id}/results",
-            web::post().to(results),
-        )
-        .route(
-            "/api/v1/staff/conferences/{id}/cancel",
-            web::post().to(cancel),
-        )
-        .route("/api/v1/staff/compliance", web::get().to(compliance))
-        .route(
-            "/api/v1/conferences/{id}.ics",
-            web::get().to(conference_ics),
-        )
-        .route("/api/v1/conferences/{id}", web::get().to(public_conference))
-        .route(
-            "/api/v1/units/{unit}/conferences",
-            web::get().to(unit_conferences),
-        )
-        .route("/api/v1/units/{unit}/calendar.ics", web::get().to(unit_ics));
+    cfg.service(
+        Endpoint::new("/api/v1/staff/conferences")
+            .post(plan)
+            .get(list_staff),
+    )
+    .service(Endpoint::new("/api/v1/staff/conferences/{id}/notice").post(notice))
+    .service(Endpoint::new("/api/v1/staff/conferences/{id}/agenda").get(agenda))
+    .service(Endpoint::new("/api/v1/staff/conferences/{id}/outcomes").post(outcome))
+    .service(Endpoint::new("/api/v1/staff/conferences/{id}/attendance").post(attendance))
+    .service(Endpoint::new("/api/v1/staff/conferences/{id}/minutes").post(minutes))
+    .service(Endpoint::new("/api/v1/staff/conferences/{id}/results").post(results))
+    .service(Endpoint::new("/api/v1/staff/conferences/{id}/cancel").post(cancel))
+    .service(Endpoint::new("/api/v1/staff/compliance").get(compliance))
+    .service(Endpoint::new("/api/v1/conferences/{id}.ics").get(conference_ics))
+    .service(Endpoint::new("/api/v1/conferences/{id}").get(public_conference))
+    .service(Endpoint::new("/api/v1/units/{unit}/conferences").get(unit_conferences))
+    .service(Endpoint::new("/api/v1/units/{unit}/calendar.ics").get(unit_ics));
 }
 
 type Res = Result<HttpResponse, ApiError>;

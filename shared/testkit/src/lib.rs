@@ -196,8 +196,9 @@ pub async fn wait_ready(base: &str) {
 }
 
 /// Asserts what every service serves: `/healthz` alive, `/readyz` with database and NATS up,
-/// `/metrics` in the Prometheus text format with the service's request and outbox metrics, and
-/// a problem+json 404 for an unknown route.
+/// `/metrics` in the Prometheus text format with the service's request and outbox metrics, a
+/// problem+json 404 for an unknown route and a 405 with `Allow` for a method a path does not
+/// take.
 pub async fn assert_service_basics(base: &str, service: &str) -> anyhow::Result<()> {
     wait_ready(base).await;
     let client = reqwest::Client::new();
@@ -235,6 +236,25 @@ pub async fn assert_service_basics(base: &str, service: &str) -> anyhow::Result<
             .and_then(|v| v.to_str().ok())
             == Some("application/problem+json"),
         "unknown route is not problem+json"
+    );
+    // A path served with other methods is a 405 naming the ones it takes.
+    let wrong = client.post(format!("{base}/healthz")).send().await?;
+    anyhow::ensure!(
+        wrong.status().as_u16() == 405,
+        "POST /healthz gave {}",
+        wrong.status()
+    );
+    anyhow::ensure!(
+        wrong.headers().get("allow").and_then(|v| v.to_str().ok()) == Some("GET"),
+        "405 without Allow: GET"
+    );
+    anyhow::ensure!(
+        wrong
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            == Some("application/problem+json"),
+        "405 is not problem+json"
     );
     let metrics = client
         .get(format!("{base}/metrics"))

@@ -11,6 +11,7 @@
 
 pub mod config;
 mod core;
+mod endpoint;
 pub mod error;
 pub mod input;
 mod lang;
@@ -24,6 +25,7 @@ pub use crate::core::{
     ConsumeError, Core, CoreOptions, RunningServer, run_service, serve, stop_on_signals,
 };
 pub use config::Settings;
+pub use endpoint::Endpoint;
 pub use error::{ApiError, Unavailable};
 pub use lang::Lang;
 pub use problem::{FieldError, Problem};

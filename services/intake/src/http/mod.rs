@@ -11,21 +11,16 @@ pub use accept::IntakeState;
 pub use ratelimit::RateLimiter;
 
 use actix_web::web;
+use doithoai_web::Endpoint;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/openapi.json", web::get().to(openapi::document))
-        .route("/api/v1/petitions", web::post().to(petitions::submit))
-        .route(
-            "/api/v1/petitions/{tracking_code}",
-            web::get().to(petitions::track),
+    cfg.service(Endpoint::new("/openapi.json").get(openapi::document))
+        .service(Endpoint::new("/api/v1/petitions").post(petitions::submit))
+        .service(Endpoint::new("/api/v1/petitions/{tracking_code}").get(petitions::track))
+        .service(
+            Endpoint::new("/api/v1/staff/petitions")
+                .post(staff::record)
+                .get(staff::receipt_book),
         )
-        .route("/api/v1/staff/petitions", web::post().to(staff::record))
-        .route(
-            "/api/v1/staff/petitions",
-            web::get().to(staff::receipt_book),
-        )
-        .route(
-            "/api/v1/staff/petitions/{tracking_code}",
-            web::get().to(staff::show),
-        );
+        .service(Endpoint::new("/api/v1/staff/petitions/{tracking_code}").get(staff::show));
 }

@@ -554,3 +554,28 @@ async fn every_event_carries_the_trace_of_what_caused_it() {
             .contains(t3.as_str())
     );
 }
+
+/// A method a path does not take is a 405 naming the ones it does, not a 404.
+#[tokio::test]
+async fn an_undeclared_method_is_405_with_allow() {
+    let app = spawn().await;
+    let admin = token(Role::CityAdmin, "hanoi");
+    let r = app
+        .request_as(reqwest::Method::DELETE, &admin, "/api/v1/staff/rules")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(r.headers()["allow"], "GET, PUT");
+    let r = app
+        .request_as(
+            reqwest::Method::GET,
+            &admin,
+            "/api/v1/staff/holidays/2026-09-02",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 405);
+    assert_eq!(r.headers()["allow"], "PUT, DELETE");
+}
