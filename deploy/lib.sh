@@ -146,6 +146,18 @@ ensure_aiosmtpd() {
   python3 -c 'import aiosmtpd' || { log "aiosmtpd could not be installed"; return 1; }
 }
 
+# schemathesis (PyPI) for the journey that fuzzes every service's OpenAPI document, in a
+# folder of its own (its dependencies stay apart from aiosmtpd's). Sets SCHEMATHESIS to the
+# command.
+SCHEMATHESIS_VERSION="${SCHEMATHESIS_VERSION:-4.32.5}"
+ensure_schemathesis() {
+  local dir="$DATA_DIR/schemathesis"
+  if ! PYTHONPATH="$dir" python3 "$dir/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+    pip_install_into "$dir" "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  export SCHEMATHESIS="env PYTHONPATH=$dir python3 $dir/bin/schemathesis"
+}
+
 # cargo-deny for the supply-chain checks of tests/run: the machine's, else built once from
 # crates.io into $DATA_DIR/cargo-tools (a few minutes on two cores). Sets CARGO_DENY.
 CARGO_DENY_VERSION="${CARGO_DENY_VERSION:-0.20.2}"

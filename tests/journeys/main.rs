@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
 mod cluster;
+mod conformance;
 mod crash;
 mod dialogue;
 mod lifecycle;

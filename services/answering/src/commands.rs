@@ -4,8 +4,9 @@
 use doithoai_web::input::{Command, Fields};
 
 /// `POST /api/v1/staff/cases/{case}/drafts`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Draft {
+    #[schema(min_length = 1, max_length = 20000)]
     pub answer: String,
 }
 
@@ -17,30 +18,25 @@ impl Command for Draft {
     }
 }
 
-/// A head's decision on a draft.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Decision {
-    Approve,
-    RequestChanges,
+doithoai_db::text_enum! {
+    /// A head's decision on a draft.
+    pub enum Decision {
+        Approve = "approve",
+        RequestChanges = "request_changes",
+    }
 }
 
 /// `POST /api/v1/staff/cases/{case}/review`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Review {
     pub decision: Decision,
+    #[schema(max_length = 2000)]
     pub note: Option<String>,
 }
 
 impl Command for Review {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
-        let decision = f.choice(
-            "decision",
-            &[
-                ("approve", Decision::Approve),
-                ("request_changes", Decision::RequestChanges),
-            ],
-            true,
-        );
+        let decision = f.choice("decision", &Decision::choices(), true);
         let note = f.text("note", 2000, false);
         Some(Review {
             decision: decision?,
@@ -51,10 +47,14 @@ impl Command for Review {
 
 /// `POST /api/v1/answers/{tracking_code}/rating` (public): the submitter's score, proved by
 /// the phone or email they gave.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Rating {
+    #[schema(minimum = 1, maximum = 5)]
     pub score: i16,
+    #[schema(max_length = 2000)]
     pub comment: Option<String>,
+    /// The phone or email given with the submission.
+    #[schema(min_length = 1, max_length = 254)]
     pub contact: String,
 }
 

@@ -17,8 +17,33 @@ use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+/// Answering's OpenAPI document, from its handlers and their commands.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    inbox,
+    show,
+    draft,
+    review,
+    approve,
+    search,
+    public_answer,
+    rate,
+    satisfaction
+))]
+struct ApiDoc;
+
+static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+    doithoai_web::openapi::document(<ApiDoc as utoipa::OpenApi>::openapi(), "answering")
+});
+
+/// `GET /openapi.json`.
+async fn openapi() -> HttpResponse {
+    doithoai_web::openapi::respond(&DOCUMENT)
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(Endpoint::new("/api/v1/staff/cases").get(inbox))
+    cfg.service(Endpoint::new("/openapi.json").get(openapi))
+        .service(Endpoint::new("/api/v1/staff/cases").get(inbox))
         .service(Endpoint::new("/api/v1/staff/cases/{case}").get(show))
         .service(Endpoint::new("/api/v1/staff/cases/{case}/drafts").post(draft))
         .service(Endpoint::new("/api/v1/staff/cases/{case}/review").post(review))
@@ -63,7 +88,8 @@ fn case_view(c: &Case, now: chrono::DateTime<Utc>) -> Value {
     })
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct InboxQuery {
     department: Option<String>,
     unit: Option<String>,
@@ -72,6 +98,13 @@ pub struct InboxQuery {
 
 /// `GET /api/v1/staff/cases?department=&unit=&include_answered=`: soonest due first, overdue
 /// marked.
+#[utoipa::path(get, path = "/api/v1/staff/cases", security(("bearer" = [])),
+    params(InboxQuery),
+    responses((status = 200, description = "The unit's cases, soonest due first", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, lang: Lang) -> Res {
     let unit = staff.unit_scope(q.unit.as_deref(), lang)?;
     let mut conn = core.pool.get().await?;
@@ -97,6 +130,12 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
 }
 
 /// `GET /api/v1/staff/cases/{case}`: the case with its latest draft and full history.
+#[utoipa::path(get, path = "/api/v1/staff/cases/{case}", security(("bearer" = [])),
+    params(("case" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "The case with its draft and history", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
     let mut conn = core.pool.get().await?;
@@ -138,6 +177,15 @@ fn not_answered(c: &Case, lang: Lang) -> Result<(), ApiError> {
 }
 
 /// `POST /api/v1/staff/cases/{case}/drafts` `{answer}` (officer or head of the unit).
+#[utoipa::path(post, path = "/api/v1/staff/cases/{case}/drafts", security(("bearer" = [])),
+    request_body(content = Draft, content_type = "application/json"),
+    params(("case" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 201, description = "Drafted", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn draft(
     core: web::Data<Core>,
     staff: Staff,
@@ -175,6 +223,15 @@ async fn draft(
 }
 
 /// `POST /api/v1/staff/cases/{case}/review` `{decision: "approve"|"request_changes", note?}` (head).
+#[utoipa::path(post, path = "/api/v1/staff/cases/{case}/review", security(("bearer" = [])),
+    request_body(content = Review, content_type = "application/json"),
+    params(("case" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "Reviewed, or sent back", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn review(
     core: web::Data<Core>,
     staff: Staff,
@@ -213,6 +270,14 @@ async fn review(
 }
 
 /// `POST /api/v1/staff/cases/{case}/approve` (the unit leader): signs the latest draft.
+#[utoipa::path(post, path = "/api/v1/staff/cases/{case}/approve", security(("bearer" = [])),
+    params(("case" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "Signed, numbered and published", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
     staff
@@ -288,7 +353,8 @@ fn published_by_code(key: &str) -> cases::BoxedQuery<'static, diesel::pg::Pg> {
         .into_boxed()
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SearchQuery {
     unit: Option<String>,
     field: Option<String>,
@@ -298,6 +364,10 @@ pub struct SearchQuery {
 
 /// `GET /api/v1/answers?unit=&field=&q=&limit=`: published answers, newest first; `q` matches
 /// every word regardless of diacritics ("lang" finds "Láng").
+#[utoipa::path(get, path = "/api/v1/answers",
+    params(SearchQuery),
+    responses((status = 200, description = "Published answers, newest first", body = serde_json::Value),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -> Res {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
@@ -349,6 +419,10 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
 }
 
 /// `GET /api/v1/answers/{tracking_code}`: one published answer (no personal data).
+#[utoipa::path(get, path = "/api/v1/answers/{tracking_code}",
+    params(("tracking_code" = String, Path, description = "Tracking code, any spelling")),
+    responses((status = 200, description = "One published answer, without personal data", body = serde_json::Value),
+        (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 async fn public_answer(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
     let mut conn = core.pool.get().await?;
     let row: Option<PublicAnswer> = published_by_code(&path)
@@ -370,6 +444,13 @@ fn digits(s: &str) -> String {
 
 /// `POST /api/v1/answers/{tracking_code}/rating` `{score: 1–5, comment?, contact}`: the
 /// submitter rates the answer, proving who they are with the phone or email they gave.
+#[utoipa::path(post, path = "/api/v1/answers/{tracking_code}/rating",
+    request_body(content = Rating, content_type = "application/json"),
+    params(("tracking_code" = String, Path, description = "Tracking code, any spelling")),
+    responses((status = 201, description = "Rated", body = serde_json::Value),
+        (status = 404, description = "Not found", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn rate(
     core: web::Data<Core>,
     path: web::Path<String>,
@@ -450,13 +531,17 @@ async fn rate(
     Ok(HttpResponse::Created().json(json!({"tracking_code": c.tracking_code, "score": score})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SatisfactionQuery {
     unit: Option<String>,
 }
 
 /// `GET /api/v1/satisfaction?unit=`: ratings count, average and the satisfaction index (share
 /// of ratings of 4 or 5, in percent; the city's target is 86 %).
+#[utoipa::path(get, path = "/api/v1/satisfaction",
+    params(SatisfactionQuery),
+    responses((status = 200, description = "Ratings and the satisfaction index", body = serde_json::Value)))]
 async fn satisfaction(core: web::Data<Core>, q: web::Query<SatisfactionQuery>) -> Res {
     let mut conn = core.pool.get().await?;
     let mut query = ratings::table.select(ratings::score).into_boxed();

@@ -81,7 +81,8 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             }
         });
     }
-    doithoai_web::serve(core, 64 * 1024, http::routes)
+    // A draft answer may hold 20,000 characters, up to 4 bytes each in UTF-8.
+    doithoai_web::serve(core, 128 * 1024, http::routes)
 }
 
 async fn deadline_watch(core: Core, every: Duration, soon: chrono::Duration) {

@@ -11,11 +11,27 @@ use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Staff};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(Endpoint::new("/api/v1/staff/messages").get(list));
+/// Notification's OpenAPI document, from its handlers and their commands.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(list))]
+struct ApiDoc;
+
+static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+    doithoai_web::openapi::document(<ApiDoc as utoipa::OpenApi>::openapi(), "notification")
+});
+
+/// `GET /openapi.json`.
+async fn openapi() -> HttpResponse {
+    doithoai_web::openapi::respond(&DOCUMENT)
 }
 
-#[derive(Deserialize)]
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(Endpoint::new("/openapi.json").get(openapi))
+        .service(Endpoint::new("/api/v1/staff/messages").get(list));
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Query {
     status: Option<String>,
     unit: Option<String>,
@@ -38,6 +54,13 @@ type Row = (
 );
 
 /// `GET /api/v1/staff/messages?status=&unit=&tracking_code=&limit=`: newest first.
+#[utoipa::path(get, path = "/api/v1/staff/messages", security(("bearer" = [])),
+    params(Query),
+    responses((status = 200, description = "Messages, newest first: what was sent, what is retrying, what failed", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn list(
     core: web::Data<Core>,
     staff: Staff,

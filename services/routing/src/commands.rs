@@ -5,9 +5,12 @@
 use doithoai_web::input::{Command, Fields};
 
 /// `POST /api/v1/staff/routing/{petition}/reroute`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Reroute {
+    /// A department code of the unit.
+    #[schema(min_length = 1, max_length = 64)]
     pub department: String,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -23,10 +26,12 @@ impl Command for Reroute {
 }
 
 /// `POST /api/v1/staff/routing/{petition}/transfer`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Transfer {
     /// The code of the unit or city body that takes it.
+    #[schema(min_length = 1, max_length = 64)]
     pub to: String,
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -42,8 +47,9 @@ impl Command for Transfer {
 }
 
 /// `POST /api/v1/staff/routing/{petition}/refuse`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Refuse {
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -56,10 +62,12 @@ impl Command for Refuse {
 }
 
 /// `PUT /api/v1/staff/holidays/{date}`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Holiday {
+    #[schema(min_length = 1, max_length = 200)]
     pub name_vi: String,
     /// Empty when not given.
+    #[schema(max_length = 200)]
     pub name_en: String,
 }
 
@@ -92,10 +100,26 @@ impl Length {
 }
 
 /// `PUT /api/v1/staff/policies/{unit|default}/{class}`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Policy {
-    pub length: Length,
+    /// Exactly one of `working_days` and `working_hours`.
+    #[schema(minimum = 1, maximum = 365)]
+    pub working_days: Option<i32>,
+    #[schema(minimum = 1, maximum = 365)]
+    pub working_hours: Option<i32>,
+    /// For the answer class: a head reviews drafts before the leader signs.
     pub review_required: bool,
+}
+
+impl Policy {
+    pub fn length(&self) -> Length {
+        match (self.working_days, self.working_hours) {
+            (Some(d), _) => Length::WorkingDays(d),
+            (None, Some(h)) => Length::WorkingHours(h),
+            // `parse` takes exactly one.
+            (None, None) => Length::WorkingDays(15),
+        }
+    }
 }
 
 impl Command for Policy {
@@ -117,20 +141,27 @@ impl Command for Policy {
                 None
             }
         };
+        let (working_days, working_hours) = length?.columns();
         Some(Policy {
-            length: length?,
+            working_days,
+            working_hours,
             review_required,
         })
     }
 }
 
 /// `PUT /api/v1/staff/rules`: a rule for every unit (no `unit`) or one unit's override.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Rule {
-    /// A unit that is not a string is an error, not a rule for every unit.
+    /// A unit's override; absent for every unit (a unit that is not a string is an error).
+    #[schema(max_length = 64)]
     pub unit: Option<String>,
+    /// A procedure field code.
+    #[schema(min_length = 1, max_length = 64)]
     pub field: String,
+    #[schema(minimum = 1, maximum = 8)]
     pub content_type: Option<i16>,
+    #[schema(min_length = 1, max_length = 64)]
     pub department: String,
 }
 
@@ -170,7 +201,7 @@ mod tests {
         );
         let p =
             Fields::run::<Policy>(&json!({"working_hours": 8}), doithoai_web::Lang::Vi).unwrap();
-        assert_eq!(p.length.columns(), (None, Some(8)));
+        assert_eq!(p.length().columns(), (None, Some(8)));
     }
 
     #[test]

@@ -15,8 +15,36 @@ use doithoai_web::input::Body;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff};
 use serde_json::{Value, json};
 
+/// Routing's OpenAPI document, from its handlers and their commands.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    list_units,
+    show,
+    reroute,
+    transfer,
+    refuse,
+    list_holidays,
+    put_holiday,
+    delete_holiday,
+    list_policies,
+    put_policy,
+    list_rules,
+    put_rule
+))]
+struct ApiDoc;
+
+static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+    doithoai_web::openapi::document(<ApiDoc as utoipa::OpenApi>::openapi(), "routing")
+});
+
+/// `GET /openapi.json`.
+async fn openapi() -> HttpResponse {
+    doithoai_web::openapi::respond(&DOCUMENT)
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(Endpoint::new("/api/v1/units").get(list_units))
+    cfg.service(Endpoint::new("/openapi.json").get(openapi))
+        .service(Endpoint::new("/api/v1/units").get(list_units))
         .service(Endpoint::new("/api/v1/staff/routing/{petition}").get(show))
         .service(Endpoint::new("/api/v1/staff/routing/{petition}/reroute").post(reroute))
         .service(Endpoint::new("/api/v1/staff/routing/{petition}/transfer").post(transfer))
@@ -37,6 +65,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /api/v1/units`: the units of the city (public reference data).
+#[utoipa::path(get, path = "/api/v1/units",
+    responses((status = 200, description = "The 126 wards and communes", body = serde_json::Value)))]
 async fn list_units(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
     let mut conn = core.pool.get().await?;
     let rows: Vec<(String, String, String)> = units::table
@@ -77,6 +107,12 @@ fn view(a: &queries::Assignment) -> Value {
 }
 
 /// `GET /api/v1/staff/routing/{petition}`: where it stands and every routing decision.
+#[utoipa::path(get, path = "/api/v1/staff/routing/{petition}", security(("bearer" = [])),
+    params(("petition" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "Where the petition is and its history", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 async fn show(
     core: web::Data<Core>,
     staff: Staff,
@@ -116,6 +152,15 @@ fn may_route(staff: &Staff, unit: &str, lang: Lang) -> Result<(), ApiError> {
 }
 
 /// `POST /api/v1/staff/routing/{petition}/reroute` `{department, reason}` (clerk or leader).
+#[utoipa::path(post, path = "/api/v1/staff/routing/{petition}/reroute", security(("bearer" = [])),
+    request_body(content = Reroute, content_type = "application/json"),
+    params(("petition" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "Rerouted", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn reroute(
     core: web::Data<Core>,
     staff: Staff,
@@ -161,6 +206,15 @@ async fn reroute(
 
 /// `POST /api/v1/staff/routing/{petition}/transfer` `{to, reason}`: outside the unit's
 /// competence, to another unit or a city body (clerk or leader).
+#[utoipa::path(post, path = "/api/v1/staff/routing/{petition}/transfer", security(("bearer" = [])),
+    request_body(content = Transfer, content_type = "application/json"),
+    params(("petition" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "Transferred, with its due date", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn transfer(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
@@ -200,6 +254,8 @@ async fn transfer(
 }
 
 /// `GET /api/v1/holidays`: the holidays the calendar skips (public).
+#[utoipa::path(get, path = "/api/v1/holidays",
+    responses((status = 200, description = "The days the calendar skips", body = serde_json::Value)))]
 async fn list_holidays(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
     let mut conn = core.pool.get().await?;
     let rows: Vec<(NaiveDate, String, String)> = holidays::table
@@ -231,6 +287,15 @@ fn parse_date(s: &str, lang: Lang) -> Result<NaiveDate, ApiError> {
 }
 
 /// `PUT /api/v1/staff/holidays/{date}` `{name_vi, name_en?}` (city admin).
+#[utoipa::path(put, path = "/api/v1/staff/holidays/{date}", security(("bearer" = [])),
+    request_body(content = Holiday, content_type = "application/json"),
+    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    responses((status = 200, description = "Set", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 400, description = "Not a date", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn put_holiday(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
@@ -263,6 +328,13 @@ async fn put_holiday(
 }
 
 /// `DELETE /api/v1/staff/holidays/{date}` (city admin).
+#[utoipa::path(delete, path = "/api/v1/staff/holidays/{date}", security(("bearer" = [])),
+    params(("date" = String, Path, description = "YYYY-MM-DD")),
+    responses((status = 204, description = "Removed"),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 400, description = "Not a date", body = doithoai_web::Problem)))]
 async fn delete_holiday(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
@@ -305,6 +377,15 @@ fn open_for_triage(a: &queries::Assignment, lang: Lang) -> Result<(), ApiError> 
 
 /// `POST /api/v1/staff/routing/{petition}/refuse` `{reason}` (clerk or leader): not accepted
 /// on triage.
+#[utoipa::path(post, path = "/api/v1/staff/routing/{petition}/refuse", security(("bearer" = [])),
+    request_body(content = Refuse, content_type = "application/json"),
+    params(("petition" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "Not accepted", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn refuse(
     core: web::Data<Core>,
     staff: Staff,
@@ -319,6 +400,11 @@ async fn refuse(
 }
 
 /// `GET /api/v1/staff/policies`: deadline policies (city defaults have `unit: null`).
+#[utoipa::path(get, path = "/api/v1/staff/policies", security(("bearer" = [])),
+    responses((status = 200, description = "Deadline policies (city defaults have unit null)", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 async fn list_policies(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse, ApiError> {
     use crate::store::schema::deadline_policies as d;
     let _ = staff;
@@ -339,6 +425,14 @@ async fn list_policies(core: web::Data<Core>, staff: Staff) -> Result<HttpRespon
 
 /// `PUT /api/v1/staff/policies/{unit|default}/{class}` `{working_days | working_hours,
 /// review_required?}` (city admin).
+#[utoipa::path(put, path = "/api/v1/staff/policies/{unit}/{class}", security(("bearer" = [])),
+    request_body(content = Policy, content_type = "application/json"),
+    params(("unit" = String, Path, description = "A unit code, or `default` for the city default"), ("class" = String, Path, description = "acknowledgement, transfer, answer or refusal")),
+    responses((status = 200, description = "Set", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn put_policy(
     core: web::Data<Core>,
     staff: Staff,
@@ -372,10 +466,8 @@ async fn put_policy(
             ));
         }
     }
-    let Policy {
-        length,
-        review_required: review,
-    } = body.valid_with(errors)?;
+    let policy = body.valid_with(errors)?;
+    let (length, review) = (policy.length(), policy.review_required);
     // Named above when unknown, so valid_with has answered 422 already.
     let class = class.ok_or(ApiError::NotFound)?;
     let (days, hours) = length.columns();
@@ -401,6 +493,11 @@ async fn put_policy(
 }
 
 /// `GET /api/v1/staff/rules`: the routing rules (defaults come from the procedure fields).
+#[utoipa::path(get, path = "/api/v1/staff/rules", security(("bearer" = [])),
+    responses((status = 200, description = "Routing rules", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 async fn list_rules(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse, ApiError> {
     use crate::store::schema::routing_rules as r;
     let _ = staff;
@@ -419,6 +516,13 @@ async fn list_rules(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse,
 
 /// `PUT /api/v1/staff/rules` `{unit?, field, content_type?, department}` (city admin): a rule
 /// for every unit (no `unit`) or a unit's override.
+#[utoipa::path(put, path = "/api/v1/staff/rules", security(("bearer" = [])),
+    request_body(content = Rule, content_type = "application/json"),
+    responses((status = 200, description = "Set", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn put_rule(
     core: web::Data<Core>,
     staff: Staff,

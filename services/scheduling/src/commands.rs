@@ -6,14 +6,23 @@ use chrono::{DateTime, Utc};
 use doithoai_web::input::{Command, Fields};
 
 /// `POST /api/v1/staff/conferences`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Plan {
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
+    /// In the future, RFC 3339 with its offset.
     pub starts_at: DateTime<Utc>,
+    #[schema(min_length = 1, max_length = 500)]
     pub venue: String,
+    /// An http(s):// link.
+    #[schema(max_length = 500, pattern = "^https?://")]
     pub online_link: Option<String>,
+    #[schema(min_length = 1, max_length = 200)]
     pub chair: String,
+    #[schema(max_items = 50)]
     pub co_organisers: Vec<String>,
+    /// Procedure field codes.
+    #[schema(max_items = 50)]
     pub fields: Vec<String>,
 }
 
@@ -58,30 +67,36 @@ impl Command for Plan {
 
 /// `POST /api/v1/staff/conferences/{id}/outcomes`: the fields each outcome needs are required
 /// with it.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Outcome {
     /// The petition id or its tracking code, as typed.
+    #[schema(min_length = 1, max_length = 64)]
     pub petition: String,
-    pub kind: OutcomeKind,
+    pub outcome: OutcomeKind,
+    /// Required with `answered`.
+    #[schema(max_length = 20000)]
     pub answer: Option<String>,
+    /// Required with `written`.
+    #[schema(max_length = 64)]
     pub department: Option<String>,
+    /// Required with `written`.
     pub due_at: Option<DateTime<Utc>>,
+    /// Required with `forwarded`.
+    #[schema(max_length = 200)]
     pub forwarded_to: Option<String>,
 }
 
 impl Command for Outcome {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
         let petition = f.text("petition", 64, true);
-        let kinds: Vec<(&str, OutcomeKind)> =
-            OutcomeKind::ALL.iter().map(|k| (k.as_str(), *k)).collect();
-        let kind = f.choice("outcome", &kinds, true);
+        let kind = f.choice("outcome", &OutcomeKind::choices(), true);
         let answer = f.text("answer", 20_000, kind == Some(OutcomeKind::Answered));
         let department = f.text("department", 64, kind == Some(OutcomeKind::Written));
         let due_at = f.time("due_at", kind == Some(OutcomeKind::Written));
         let forwarded_to = f.text("forwarded_to", 200, kind == Some(OutcomeKind::Forwarded));
         Some(Outcome {
             petition: petition?,
-            kind: kind?,
+            outcome: kind?,
             answer,
             department,
             due_at,
@@ -91,8 +106,9 @@ impl Command for Outcome {
 }
 
 /// `POST /api/v1/staff/conferences/{id}/attendance`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Attendance {
+    #[schema(minimum = 0, maximum = 100000)]
     pub count: i32,
 }
 
@@ -106,8 +122,9 @@ impl Command for Attendance {
 }
 
 /// `POST /api/v1/staff/conferences/{id}/minutes` and `/results`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Publication {
+    #[schema(min_length = 1, max_length = 100000)]
     pub text: String,
 }
 
@@ -120,9 +137,11 @@ impl Command for Publication {
 }
 
 /// `POST /api/v1/staff/conferences/{id}/cancel`.
-#[derive(Debug)]
+#[derive(Debug, utoipa::ToSchema)]
 pub struct Cancel {
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
+    /// In the future: every registered question is answered in writing by then.
     pub written_answers_due_at: DateTime<Utc>,
 }
 

@@ -26,24 +26,54 @@ pub fn templates() -> anyhow::Result<Templates> {
     Templates::new(&[("agenda.html", include_str!("../templates/agenda.html"))])
 }
 
+/// Scheduling's OpenAPI document, from its handlers and their commands.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    plan,
+    list_staff,
+    notice,
+    agenda,
+    outcome,
+    attendance,
+    minutes,
+    results,
+    cancel,
+    public_conference,
+    unit_conferences,
+    conference_ics,
+    unit_ics,
+    compliance
+))]
+struct ApiDoc;
+
+static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+    doithoai_web::openapi::document(<ApiDoc as utoipa::OpenApi>::openapi(), "scheduling")
+});
+
+/// `GET /openapi.json`.
+async fn openapi() -> HttpResponse {
+    doithoai_web::openapi::respond(&DOCUMENT)
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        Endpoint::new("/api/v1/staff/conferences")
-            .post(plan)
-            .get(list_staff),
-    )
-    .service(Endpoint::new("/api/v1/staff/conferences/{id}/notice").post(notice))
-    .service(Endpoint::new("/api/v1/staff/conferences/{id}/agenda").get(agenda))
-    .service(Endpoint::new("/api/v1/staff/conferences/{id}/outcomes").post(outcome))
-    .service(Endpoint::new("/api/v1/staff/conferences/{id}/attendance").post(attendance))
-    .service(Endpoint::new("/api/v1/staff/conferences/{id}/minutes").post(minutes))
-    .service(Endpoint::new("/api/v1/staff/conferences/{id}/results").post(results))
-    .service(Endpoint::new("/api/v1/staff/conferences/{id}/cancel").post(cancel))
-    .service(Endpoint::new("/api/v1/staff/compliance").get(compliance))
-    .service(Endpoint::new("/api/v1/conferences/{id}.ics").get(conference_ics))
-    .service(Endpoint::new("/api/v1/conferences/{id}").get(public_conference))
-    .service(Endpoint::new("/api/v1/units/{unit}/conferences").get(unit_conferences))
-    .service(Endpoint::new("/api/v1/units/{unit}/calendar.ics").get(unit_ics));
+    cfg.service(Endpoint::new("/openapi.json").get(openapi))
+        .service(
+            Endpoint::new("/api/v1/staff/conferences")
+                .post(plan)
+                .get(list_staff),
+        )
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/notice").post(notice))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/agenda").get(agenda))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/outcomes").post(outcome))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/attendance").post(attendance))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/minutes").post(minutes))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/results").post(results))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/cancel").post(cancel))
+        .service(Endpoint::new("/api/v1/staff/compliance").get(compliance))
+        .service(Endpoint::new("/api/v1/conferences/{id}.ics").get(conference_ics))
+        .service(Endpoint::new("/api/v1/conferences/{id}").get(public_conference))
+        .service(Endpoint::new("/api/v1/units/{unit}/conferences").get(unit_conferences))
+        .service(Endpoint::new("/api/v1/units/{unit}/calendar.ics").get(unit_ics));
 }
 
 type Res = Result<HttpResponse, ApiError>;
@@ -94,6 +124,13 @@ fn view(c: &Conference) -> Value {
 }
 
 /// `POST /api/v1/staff/conferences` (leader or clerk): plan a conference of the token's unit.
+#[utoipa::path(post, path = "/api/v1/staff/conferences", security(("bearer" = [])),
+    request_body(content = Plan, content_type = "application/json"),
+    responses((status = 201, description = "Planned", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn plan(core: web::Data<Core>, staff: Staff, body: Body<Plan>, lang: Lang) -> Res {
     // Leaders and clerks hold a unit's token, never a city-wide one.
     staff.require(&[Role::Leader, Role::Clerk], lang)?;
@@ -130,6 +167,11 @@ async fn plan(core: web::Data<Core>, staff: Staff, body: Body<Plan>, lang: Lang)
 }
 
 /// `GET /api/v1/staff/conferences`: the unit's conferences.
+#[utoipa::path(get, path = "/api/v1/staff/conferences", security(("bearer" = [])),
+    responses((status = 200, description = "The unit's conferences", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 async fn list_staff(core: web::Data<Core>, staff: Staff) -> Res {
     let mut conn = core.pool.get().await?;
     let rows: Vec<Conference> = conferences::table
@@ -144,6 +186,14 @@ async fn list_staff(core: web::Data<Core>, staff: Staff) -> Res {
 /// `POST /api/v1/staff/conferences/{id}/notice`: publishes the notice, at least 7 days before;
 /// registration closes at the end of office hours of the last working day at least 7 days
 /// before the conference.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/notice", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "The notice is out; registration closes at the cutoff", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn notice(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
@@ -212,6 +262,13 @@ async fn notice(
 
 /// `GET /api/v1/staff/conferences/{id}/agenda[?format=html]`: registered questions grouped by
 /// field and department, with their outcomes; `format=html` is printable.
+#[utoipa::path(get, path = "/api/v1/staff/conferences/{id}/agenda", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The conference id"), ("format" = Option<String>, Query, description = "`html` for a printable page")),
+    responses((status = 200, description = "Registered questions by field and department (JSON, or a printable page with format=html)",
+        content((serde_json::Value = "application/json"), (String = "text/html"))),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 async fn agenda(
     core: web::Data<Core>,
     templates: web::Data<Templates>,
@@ -269,6 +326,15 @@ async fn agenda(
 /// `POST /api/v1/staff/conferences/{id}/outcomes` `{petition, outcome: answered|written|forwarded,
 /// answer?, department?, due_at?, forwarded_to?}`: what became of a registered question; the
 /// registrant is told.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/outcomes", security(("bearer" = [])),
+    request_body(content = Outcome, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Recorded; the registrant is told", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn outcome(
     core: web::Data<Core>,
     staff: Staff,
@@ -287,7 +353,7 @@ async fn outcome(
         ));
     }
     let cmd = body.valid()?;
-    let kind = cmd.kind;
+    let kind = cmd.outcome;
     let (petition, answer, department, due_at, forwarded_to) = (
         cmd.petition,
         cmd.answer,
@@ -387,6 +453,15 @@ async fn set_text(
 }
 
 /// `POST /api/v1/staff/conferences/{id}/attendance` `{count}`: the conference was held.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/attendance", security(("bearer" = [])),
+    request_body(content = Attendance, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Held", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn attendance(
     core: web::Data<Core>,
     staff: Staff,
@@ -442,6 +517,15 @@ async fn publish_text(
 }
 
 /// `POST /api/v1/staff/conferences/{id}/minutes` `{text}`: the biên bản.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/minutes", security(("bearer" = [])),
+    request_body(content = Publication, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Published", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn minutes(
     core: web::Data<Core>,
     staff: Staff,
@@ -454,6 +538,15 @@ async fn minutes(
 
 /// `POST /api/v1/staff/conferences/{id}/results` `{text}`: the thông báo kết quả (due within
 /// 10 days).
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/results", security(("bearer" = [])),
+    request_body(content = Publication, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Published (due within 10 days)", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn results(
     core: web::Data<Core>,
     staff: Staff,
@@ -467,6 +560,15 @@ async fn results(
 /// `POST /api/v1/staff/conferences/{id}/cancel` `{reason, written_answers_due_at}`: force
 /// majeure; every registered question gets a written answer by the date, and each registrant
 /// is told.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/cancel", security(("bearer" = [])),
+    request_body(content = Cancel, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Cancelled; registrants are told", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn cancel(
     core: web::Data<Core>,
     staff: Staff,
@@ -561,6 +663,10 @@ async fn noticed(core: &Core, id: &str, lang: Lang) -> Result<Conference, ApiErr
 }
 
 /// `GET /api/v1/conferences/{id}`: a noticed conference (public).
+#[utoipa::path(get, path = "/api/v1/conferences/{id}",
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "A noticed conference", body = serde_json::Value),
+        (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 async fn public_conference(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
     Ok(HttpResponse::Ok().json(public_view(&noticed(&core, &path, lang).await?)))
 }
@@ -577,6 +683,10 @@ async fn unit_list(core: &Core, unit: &str) -> Result<Vec<Conference>, ApiError>
 }
 
 /// `GET /api/v1/units/{unit}/conferences`: a unit's noticed conferences (public).
+#[utoipa::path(get, path = "/api/v1/units/{unit}/conferences",
+    params(("unit" = String, Path, description = "A unit code")),
+    responses((status = 200, description = "A unit's noticed conferences", body = serde_json::Value),
+        (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 async fn unit_conferences(
     core: web::Data<Core>,
     units: web::Data<Units>,
@@ -622,6 +732,10 @@ fn ics(calendar: Calendar) -> HttpResponse {
 }
 
 /// `GET /api/v1/conferences/{id}.ics`: one conference as iCalendar.
+#[utoipa::path(get, path = "/api/v1/conferences/{id}.ics",
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "iCalendar", content_type = "text/calendar"),
+        (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 async fn conference_ics(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
     let c = noticed(&core, &path, lang).await?;
     let mut cal = Calendar::new();
@@ -630,6 +744,10 @@ async fn conference_ics(core: web::Data<Core>, path: web::Path<String>, lang: La
 }
 
 /// `GET /api/v1/units/{unit}/calendar.ics`: every noticed conference of a unit.
+#[utoipa::path(get, path = "/api/v1/units/{unit}/calendar.ics",
+    params(("unit" = String, Path, description = "A unit code")),
+    responses((status = 200, description = "iCalendar feed", content_type = "text/calendar"),
+        (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 async fn unit_ics(
     core: web::Data<Core>,
     units: web::Data<Units>,
@@ -651,6 +769,11 @@ async fn unit_ics(
 /// `GET /api/v1/staff/compliance?year=` (city admin, auditor): for every unit, the last and next
 /// conference, how many were held in the year, and whether it is on track: at least 2 a
 /// calendar year and never more than 6 months between two; results notices overdue.
+#[utoipa::path(get, path = "/api/v1/staff/compliance", security(("bearer" = [])),
+    responses((status = 200, description = "Every unit against the dialogue rules (city-wide roles)", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 async fn compliance(
     core: web::Data<Core>,
     units: web::Data<Units>,

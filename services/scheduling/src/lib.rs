@@ -73,7 +73,8 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         Duration::from_secs(every.max(1)),
     ));
     let cal = actix_web::web::Data::new(calendar);
-    doithoai_web::serve(core, 64 * 1024, move |cfg| {
+    // Minutes and results notices may hold 100,000 characters, up to 4 bytes each in UTF-8.
+    doithoai_web::serve(core, 512 * 1024, move |cfg| {
         cfg.app_data(cal.clone())
             .app_data(units.clone())
             .app_data(templates.clone());

@@ -18,7 +18,8 @@
 /// assert_eq!(serde_json::to_string(&Status::Held).unwrap(), "\"held\"");
 /// ```
 ///
-/// The calling crate depends on `diesel` and `serde`. A value the database holds that the enum
+/// The calling crate depends on `diesel`, `serde` and `utoipa` (its OpenAPI schema is a string
+/// enum). A value the database holds that the enum
 /// does not know is a deserialisation error (the CHECK constraint keeps that from happening).
 #[macro_export]
 macro_rules! text_enum {
@@ -46,6 +47,11 @@ macro_rules! text_enum {
                 }
             }
 
+            /// Every value with its spelling, for a body field that takes one of them.
+            pub fn choices() -> Vec<(&'static str, Self)> {
+                Self::ALL.iter().map(|v| (v.as_str(), *v)).collect()
+            }
+
             /// The value stored as `s`, if it is one.
             pub fn parse(s: &str) -> Option<Self> {
                 match s {
@@ -66,6 +72,17 @@ macro_rules! text_enum {
                 s.serialize_str(self.as_str())
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($text),+]))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
             fn to_sql<'b>(

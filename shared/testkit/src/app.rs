@@ -201,6 +201,32 @@ impl TestApp {
         }
     }
 
+    /// Asserts that the service's `/openapi.json` documents exactly what its endpoints serve:
+    /// every route documented, every documented route served (by method and path).
+    pub async fn assert_openapi_matches_routes(&self) {
+        let doc = body(self.get("/openapi.json").await).await;
+        let mut documented = std::collections::BTreeSet::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for method in ["get", "post", "put", "delete", "patch"] {
+                if item.get(method).is_some() {
+                    documented.insert((method.to_ascii_uppercase(), path.clone()));
+                }
+            }
+        }
+        let served: std::collections::BTreeSet<(String, String)> =
+            doithoai_web::endpoint::served().into_iter().collect();
+        let undocumented: Vec<_> = served.difference(&documented).collect();
+        let unserved: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            undocumented.is_empty() && unserved.is_empty(),
+            "routes without documentation: {undocumented:?}; documented but not served: {unserved:?}"
+        );
+        assert!(
+            documented.len() > 4,
+            "a document with the service's own API"
+        );
+    }
+
     /// Stops the service as a signal would, and waits until it has.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.core.stop();

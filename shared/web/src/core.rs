@@ -876,12 +876,18 @@ where
     })
 }
 
+/// Alive: the process answers.
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "`{status: alive, service}`", body = serde_json::Value)))]
 async fn healthz(core: web::Data<Core>) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "alive", "service": core.service}))
 }
 
 /// Ready while the database answers. NATS being away does not take a service out of traffic:
 /// writes go to the outbox and are published when it is back. The body reports both.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses((status = 200, description = "Ready: `{checks: {database, nats}}`", body = serde_json::Value),
+              (status = 503, description = "The database does not answer", body = crate::Problem)))]
 async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
     let db = doithoai_db::ping(&core.pool, Duration::from_secs(2)).await;
     let nats = doithoai_bus::is_connected(&core.nats);
@@ -908,6 +914,9 @@ async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
     }
 }
 
+/// Prometheus metrics, in the text format.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(core: web::Data<Core>) -> HttpResponse {
     if let Some(n) = doithoai_bus::outbox::backlog(&core.pool).await {
         core.backlog.set(n);
@@ -953,6 +962,11 @@ async fn metrics(core: web::Data<Core>) -> HttpResponse {
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(core.metrics.render())
 }
+
+/// What every service serves besides its own API.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(healthz, readyz, metrics))]
+pub(crate) struct Operations;
 
 async fn unknown_route(req: HttpRequest) -> HttpResponse {
     let lang = Lang::of(&req);

@@ -12,6 +12,7 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, web};
 
 pub struct Endpoint {
+    path: String,
     resource: Resource,
     methods: Vec<Method>,
 }
@@ -19,6 +20,7 @@ pub struct Endpoint {
 impl Endpoint {
     pub fn new(path: &str) -> Self {
         Endpoint {
+            path: path.to_owned(),
             resource: web::resource(path),
             methods: Vec::new(),
         }
@@ -72,8 +74,26 @@ impl Endpoint {
     }
 }
 
+/// Every (method, path) an [`Endpoint`] of this process serves.
+static SERVED: std::sync::Mutex<std::collections::BTreeSet<(String, String)>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+/// What this process's endpoints serve, as (method, path): for the test that checks a
+/// service's OpenAPI document against its routes.
+pub fn served() -> Vec<(String, String)> {
+    SERVED
+        .lock()
+        .map(|s| s.iter().cloned().collect())
+        .unwrap_or_default()
+}
+
 impl HttpServiceFactory for Endpoint {
     fn register(self, config: &mut AppService) {
+        if let Ok(mut served) = SERVED.lock() {
+            for m in &self.methods {
+                served.insert((m.as_str().to_owned(), self.path.clone()));
+            }
+        }
         let allow = self
             .methods
             .iter()

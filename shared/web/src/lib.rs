@@ -11,11 +11,12 @@
 
 pub mod config;
 mod core;
-mod endpoint;
+pub mod endpoint;
 pub mod error;
 pub mod input;
 mod lang;
 mod middleware;
+pub mod openapi;
 pub mod problem;
 mod staff;
 pub mod templates;

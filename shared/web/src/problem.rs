@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use serde::Serialize;
 
 /// One thing wrong with a request.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     /// A JSON path such as `submitter.phone`, a header name, or `body`.
     pub field: String,
@@ -26,8 +26,8 @@ impl FieldError {
     }
 }
 
-/// An error response.
-#[derive(Debug, Clone, Serialize)]
+/// An error response (`application/problem+json`, RFC 9457).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,

@@ -13,6 +13,7 @@ async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
     doithoai_testkit::assert_service_basics(&base, "answering")
         .await
         .unwrap();
+    app.assert_openapi_matches_routes().await;
     app.stop().await.unwrap();
     assert!(
         reqwest::get(format!("{base}/healthz")).await.is_err(),

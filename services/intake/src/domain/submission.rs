@@ -218,6 +218,12 @@ const TOP_FIELDS: &[&str] = &[
 ];
 const SUBMITTER_FIELDS: &[&str] = &["kind", "name", "organization", "address", "phone", "email"];
 
+/// The body fields the checker reads (a staff submission's; the public one has neither
+/// `channel` nor `received_at`), and the submitter's.
+pub fn fields() -> (&'static [&'static str], &'static [&'static str]) {
+    (TOP_FIELDS, SUBMITTER_FIELDS)
+}
+
 /// Checks a request body. `now` is the server's clock (the receipt time of a public
 /// submission).
 ///

@@ -2,7 +2,7 @@
 //! and the OpenAPI document.
 
 mod accept;
-mod openapi;
+mod doc;
 mod petitions;
 mod ratelimit;
 mod staff;
@@ -14,7 +14,7 @@ use actix_web::web;
 use doithoai_web::Endpoint;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(Endpoint::new("/openapi.json").get(openapi::document))
+    cfg.service(Endpoint::new("/openapi.json").get(doc::document))
         .service(Endpoint::new("/api/v1/petitions").post(petitions::submit))
         .service(Endpoint::new("/api/v1/petitions/{tracking_code}").get(petitions::track))
         .service(

@@ -9,6 +9,12 @@ use doithoai_web::{ApiError, Core, Lang, Problem};
 use serde_json::{Value, json};
 
 /// `POST /api/v1/petitions`
+#[utoipa::path(post, path = "/api/v1/petitions",
+    request_body(content = super::doc::PublicSubmission, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–128 visible ASCII characters: a retry with the same key and body gets the first answer")),
+    responses((status = 201, description = "Stored: the receipt with its tracking code", body = serde_json::Value),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem),
+        (status = 429, description = "Too many requests from this address", body = doithoai_web::Problem)))]
 pub async fn submit(
     req: HttpRequest,
     body: web::Json<Value>,
@@ -38,6 +44,11 @@ pub async fn submit(
 
 /// `GET /api/v1/petitions/{tracking_code}`: status without personal data. A malformed code, a
 /// wrong check symbol and an unknown code all get the same 404.
+#[utoipa::path(get, path = "/api/v1/petitions/{tracking_code}",
+    params(("tracking_code" = String, Path, description = "Tracking code, any spelling")),
+    responses((status = 200, description = "Status and timeline, without personal data", body = serde_json::Value),
+        (status = 404, description = "Not found", body = doithoai_web::Problem),
+        (status = 429, description = "Too many requests from this address", body = doithoai_web::Problem)))]
 pub async fn track(
     req: HttpRequest,
     path: web::Path<String>,

@@ -17,6 +17,14 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// `POST /api/v1/staff/petitions` (clerk or leader of the unit).
+#[utoipa::path(post, path = "/api/v1/staff/petitions", security(("bearer" = [])),
+    request_body(content = super::doc::StaffSubmission, content_type = "application/json"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–128 visible ASCII characters: a retry with the same key and body gets the first answer")),
+    responses((status = 201, description = "Stored: the receipt", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 pub async fn record(
     req: HttpRequest,
     staff: Staff,
@@ -49,6 +57,12 @@ pub async fn record(
 }
 
 /// `GET /api/v1/staff/petitions/{tracking_code}`: the full record and timeline.
+#[utoipa::path(get, path = "/api/v1/staff/petitions/{tracking_code}", security(("bearer" = [])),
+    params(("tracking_code" = String, Path, description = "Tracking code, any spelling")),
+    responses((status = 200, description = "The full record and timeline", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 pub async fn show(
     staff: Staff,
     path: web::Path<String>,
@@ -82,7 +96,8 @@ pub async fn show(
         .json(body))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BookQuery {
     unit: Option<String>,
     status: Option<String>,
@@ -92,6 +107,13 @@ pub struct BookQuery {
 
 /// `GET /api/v1/staff/petitions?unit=&status=&before=&limit=`: the receipt book, newest first.
 /// Ward staff see their unit (naming another is "unknown unit"); city-wide roles name one.
+#[utoipa::path(get, path = "/api/v1/staff/petitions", security(("bearer" = [])),
+    params(BookQuery),
+    responses((status = 200, description = "The receipt book, newest first", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 pub async fn receipt_book(
     staff: Staff,
     query: web::Query<BookQuery>,

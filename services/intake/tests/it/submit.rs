@@ -232,6 +232,7 @@ async fn health_readiness_metrics_and_openapi_are_served() {
     assert!(metrics.contains("intake_outbox_backlog_messages"));
     let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
     assert!(doc["paths"]["/api/v1/petitions"]["post"].is_object());
+    app.assert_openapi_matches_routes().await;
 }
 
 #[tokio::test]

@@ -17,6 +17,7 @@ async fn boots_and_loads_the_126_units_once_even_when_restarted() {
     doithoai_testkit::assert_service_basics(&base, "routing")
         .await
         .unwrap();
+    app.assert_openapi_matches_routes().await;
     let units: Value = reqwest::get(format!("{base}/api/v1/units"))
         .await
         .unwrap()

@@ -1,0 +1,49 @@
+//! Every service's OpenAPI document, fuzzed by schemathesis (from PyPI, installed by
+//! `tests/run`) against the running binaries, staff endpoints with a test token: no server
+//! error, no status, content type or body the document does not describe, undeclared methods
+//! refused, and bodies the document refuses refused by the service too.
+
+use crate::platform::Platform;
+use doithoai_auth::Role;
+use doithoai_testkit::token;
+
+const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\
+response_schema_conformance,unsupported_method,negative_data_rejection";
+
+#[tokio::test]
+async fn every_service_answers_as_its_openapi_document_says() {
+    let Ok(schemathesis) = std::env::var("SCHEMATHESIS") else {
+        panic!("SCHEMATHESIS (the schemathesis command) is not set: tests/run installs it");
+    };
+    let p = Platform::start().await;
+    let runs = [
+        ("intake", token(Role::Clerk, "phuong-lang")),
+        ("routing", token(Role::CityAdmin, "hanoi")),
+        ("answering", token(Role::Officer, "phuong-lang")),
+        ("scheduling", token(Role::Leader, "phuong-lang")),
+        ("notification", token(Role::Clerk, "phuong-lang")),
+    ];
+    let examples = std::env::var("SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "20".into());
+    let mut failed = Vec::new();
+    for (service, tok) in runs {
+        let out = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{schemathesis} run {url} -H 'Authorization: Bearer {tok}' --checks {CHECKS} \
+                 --max-examples {examples} --workers 2 --seed 42 --no-shrink",
+                url = p.url(service, "/openapi.json"),
+            ))
+            .output()
+            .await
+            .unwrap();
+        let report = String::from_utf8_lossy(&out.stdout).into_owned();
+        eprintln!("schemathesis on {service}:\n{report}");
+        if !out.status.success() {
+            failed.push(service);
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "schemathesis found failures in {failed:?} (reports above)"
+    );
+}
