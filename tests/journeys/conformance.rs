@@ -29,9 +29,10 @@ async fn every_service_answers_as_its_openapi_document_says() {
         let out = tokio::process::Command::new("sh")
             .arg("-c")
             .arg(format!(
-                "{schemathesis} run {url} -H 'Authorization: Bearer {tok}' --checks {CHECKS} \
+                "{schemathesis} --config-file {config} run {url} -H 'Authorization: Bearer {tok}' --checks {CHECKS} \
                  --max-examples {examples} --workers 2 --seed 42 --no-shrink",
                 url = p.url(service, "/openapi.json"),
+                config = concat!(env!("CARGO_MANIFEST_DIR"), "/schemathesis.toml"),
             ))
             .output()
             .await
