@@ -160,30 +160,22 @@ async fn compliance_reminders(
     units: actix_web::web::Data<reference::Units>,
     every: Duration,
 ) {
-    use store::schema::{compliance_reminders as r, conferences as c};
+    use store::schema::compliance_reminders as r;
     let mut stop = core.stopping();
     loop {
         let result: anyhow::Result<usize> = async {
             let now = chrono::Utc::now();
             let period = now.format("%Y-%m").to_string();
             let mut conn = core.pool.get().await?;
-            let all: Vec<(
-                String,
-                chrono::DateTime<chrono::Utc>,
-                Option<chrono::DateTime<chrono::Utc>>,
-            )> = c::table
-                .filter(c::status.ne(domain::status::ConferenceStatus::Cancelled))
-                .select((c::unit_code, c::starts_at, c::results_published_at))
-                .load(&mut conn)
-                .await?;
+            let all = store::conferences::not_cancelled(&mut conn).await?;
             let mut sent = 0;
             for (code, name) in units.all() {
                 let mine: Vec<domain::compliance::Dialogue> = all
                     .iter()
-                    .filter(|(u, _, _)| u == code)
-                    .map(|(_, s, r)| domain::compliance::Dialogue {
-                        starts_at: *s,
-                        results_published_at: *r,
+                    .filter(|c| &c.unit_code == code)
+                    .map(|c| domain::compliance::Dialogue {
+                        starts_at: c.starts_at,
+                        results_published_at: c.results_published_at,
                     })
                     .collect();
                 let standing = domain::compliance::assess(&mine, now);

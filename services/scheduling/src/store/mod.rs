@@ -1,3 +1,4 @@
-//! Scheduling's tables.
+//! Scheduling's tables and the queries on them.
 
+pub mod conferences;
 pub mod schema;

@@ -70,3 +70,41 @@ async fn registrants_are_reminded_48_hours_before_once_even_by_two_replicas() {
         "an@example.vn"
     );
 }
+
+/// Two cancellations sent together: one applies, the other is told the conference is already
+/// called off — never two sets of cancellation messages.
+#[tokio::test]
+async fn two_simultaneous_cancellations_apply_once() {
+    use doithoai_auth::Role;
+    use serde_json::json;
+    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
+    let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
+    let starts = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+    let planned = doithoai_testkit::body(
+        app.post_as(
+            &leader,
+            "/api/v1/staff/conferences",
+            &json!({"title": "Đối thoại quý IV", "starts_at": starts, "venue": "Hội trường",
+                    "chair": "Chủ tịch UBND phường"}),
+        )
+        .await,
+    )
+    .await;
+    let id = planned["id"].as_str().unwrap().to_owned();
+    let due = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let cancel = json!({"reason": "Bão số 3", "written_answers_due_at": due});
+    let path = format!("/api/v1/staff/conferences/{id}/cancel");
+    let (a, b) = tokio::join!(
+        app.post_as(&leader, &path, &cancel),
+        app.post_as(&leader, &path, &cancel)
+    );
+    let mut statuses = [a.status().as_u16(), b.status().as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [200, 409]);
+    let events = app.stream("scheduling", 1).await;
+    let cancelled = events
+        .iter()
+        .filter(|e| e["event"] == "conference.cancelled")
+        .count();
+    assert_eq!(cancelled, 1, "one cancellation announced");
+}

@@ -1,0 +1,47 @@
+//! The city's view of whether each unit keeps to its dialogues.
+
+use super::*;
+
+/// `GET /api/v1/staff/compliance?year=` (city admin, auditor): for every unit, the last and next
+/// conference, how many were held in the year, and whether it is on track: at least 2 a
+/// calendar year and never more than 6 months between two; results notices overdue.
+#[utoipa::path(get, path = "/api/v1/staff/compliance", security(("bearer" = [])),
+    responses((status = 200, description = "Every unit against the dialogue rules (city-wide roles)", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+pub(super) async fn compliance(
+    core: web::Data<Core>,
+    units: web::Data<Units>,
+    staff: Staff,
+    lang: Lang,
+) -> Res {
+    if !staff.0.role.is_city_wide() {
+        return Err(Problem::forbidden(lang).into());
+    }
+    let now = Utc::now();
+    let mut conn = core.pool.get().await?;
+    let all = crate::store::conferences::not_cancelled(&mut conn).await?;
+    let year = now.with_timezone(&doithoai_web::text::hanoi()).year();
+    let mut rows = Vec::new();
+    let mut off_track = Vec::new();
+    for (code, name) in units.all() {
+        let mine: Vec<Dialogue> = all
+            .iter()
+            .filter(|c| &c.unit_code == code)
+            .map(|c| Dialogue {
+                starts_at: c.starts_at,
+                results_published_at: c.results_published_at,
+            })
+            .collect();
+        let s = compliance::assess(&mine, now);
+        rows.push(json!({
+            "unit": code, "name": name, "last": s.last.map(ts), "next": s.next.map(ts),
+            "held_this_year": s.held_this_year, "on_track": s.on_track(), "reasons": s.reasons,
+        }));
+        if !s.on_track() {
+            off_track.push(code.clone());
+        }
+    }
+    Ok(HttpResponse::Ok().json(json!({"year": year, "units": rows, "off_track": off_track})))
+}

@@ -1,0 +1,131 @@
+//! Scheduling's HTTP API: plan, notice, agenda, outcomes, attendance, minutes, results,
+//! cancellation; public conference pages and iCalendar feeds; the city's compliance view.
+
+use crate::commands::{Attendance, Cancel, Outcome, Plan, Publication};
+use crate::domain::compliance::{self, Dialogue};
+use crate::domain::status::ConferenceStatus;
+use crate::flow::{self, Conference, NOTICE_DAYS, RESULTS_DAYS, SharedCalendar};
+use crate::reference::Units;
+use actix_web::{HttpResponse, web};
+use chrono::{Datelike, Duration, Utc};
+use doithoai_auth::Role;
+use doithoai_contracts::subjects;
+use doithoai_contracts::{ConferenceCancelledV1, ConferenceNoticedV1, ConferenceOutcomeV1};
+use doithoai_web::input::Body;
+use doithoai_web::text::ts;
+use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff, Templates};
+use icalendar::{Calendar, Component, EventLike};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+mod agenda;
+mod city;
+mod public;
+mod staff;
+
+use agenda::agenda;
+use city::compliance;
+use public::{conference_ics, public_conference, unit_conferences, unit_ics};
+use staff::{attendance, cancel, list_staff, minutes, notice, outcome, plan, results};
+
+/// The HTML pages scheduling serves.
+pub fn templates() -> anyhow::Result<Templates> {
+    Templates::new(&[("agenda.html", include_str!("../../templates/agenda.html"))])
+}
+
+/// Scheduling's OpenAPI document, from its handlers and their commands.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(
+    staff::plan,
+    staff::list_staff,
+    staff::notice,
+    agenda::agenda,
+    staff::outcome,
+    staff::attendance,
+    staff::minutes,
+    staff::results,
+    staff::cancel,
+    public::public_conference,
+    public::unit_conferences,
+    public::conference_ics,
+    public::unit_ics,
+    city::compliance
+))]
+struct ApiDoc;
+
+static DOCUMENT: std::sync::LazyLock<serde_json::Value> = std::sync::LazyLock::new(|| {
+    doithoai_web::openapi::document(<ApiDoc as utoipa::OpenApi>::openapi(), "scheduling")
+});
+
+/// `GET /openapi.json`.
+async fn openapi() -> HttpResponse {
+    doithoai_web::openapi::respond(&DOCUMENT)
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(Endpoint::new("/openapi.json").get(openapi))
+        .service(
+            Endpoint::new("/api/v1/staff/conferences")
+                .post(plan)
+                .get(list_staff),
+        )
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/notice").post(notice))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/agenda").get(agenda))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/outcomes").post(outcome))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/attendance").post(attendance))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/minutes").post(minutes))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/results").post(results))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/cancel").post(cancel))
+        .service(Endpoint::new("/api/v1/staff/compliance").get(compliance))
+        .service(Endpoint::new("/api/v1/conferences/{id}.ics").get(conference_ics))
+        .service(Endpoint::new("/api/v1/conferences/{id}").get(public_conference))
+        .service(Endpoint::new("/api/v1/units/{unit}/conferences").get(unit_conferences))
+        .service(Endpoint::new("/api/v1/units/{unit}/calendar.ics").get(unit_ics));
+}
+
+type Res = Result<HttpResponse, ApiError>;
+
+fn invalid(_lang: Lang, errors: Vec<FieldError>) -> ApiError {
+    ApiError::Invalid(errors)
+}
+
+fn conflict(lang: Lang, field: &str, code: &str, vi: &str, en: &str) -> ApiError {
+    Problem::new(
+        actix_web::http::StatusCode::CONFLICT,
+        "conflict",
+        lang.pick(vi, en),
+    )
+    .with_error(FieldError::new(field, code, lang.pick(vi, en)))
+    .into()
+}
+
+/// The leader or clerk of the conference's unit; others get a 404 (another unit's
+/// conference) or a 403 (a role that may not organise).
+async fn organised(
+    core: &Core,
+    staff: &Staff,
+    id: &str,
+    lang: Lang,
+) -> Result<Conference, ApiError> {
+    let id = Uuid::parse_str(id).map_err(|_| ApiError::NotFound)?;
+    let c = flow::load(core, id).await?;
+    let c = c
+        .filter(|c| staff.0.can_read(&c.unit_code))
+        .ok_or_else(|| Problem::not_found(lang))?;
+    staff
+        .require(&[Role::Leader, Role::Clerk], lang)?
+        .of_unit(&c.unit_code, lang)?;
+    Ok(c)
+}
+
+fn view(c: &Conference) -> Value {
+    json!({
+        "id": c.id, "unit": c.unit_code, "title": c.title, "starts_at": ts(c.starts_at), "venue": c.venue,
+        "online_link": c.online_link, "chair": c.chair, "co_organisers": c.co_organisers, "fields": c.fields,
+        "status": c.status, "notice_published_at": c.notice_published_at.map(ts),
+        "registration_closes_at": c.registration_closes_at.map(ts), "attendance": c.attendance,
+        "minutes": c.minutes, "minutes_published_at": c.minutes_published_at.map(ts),
+        "results_notice": c.results_notice, "results_published_at": c.results_published_at.map(ts),
+        "cancel_reason": c.cancel_reason, "written_answers_due_at": c.written_answers_due_at.map(ts),
+    })
+}

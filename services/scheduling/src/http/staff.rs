@@ -1,0 +1,387 @@
+//! A unit's conferences, as its leader or clerk plans and runs them: plan, list, notice,
+//! outcomes of registered questions, attendance, minutes, results, cancellation.
+
+use super::*;
+use crate::store::conferences as store;
+
+/// `POST /api/v1/staff/conferences` (leader or clerk): plan a conference of the token's unit.
+#[utoipa::path(post, path = "/api/v1/staff/conferences", security(("bearer" = [])),
+    request_body(content = Plan, content_type = "application/json"),
+    responses((status = 201, description = "Planned", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+pub(super) async fn plan(core: web::Data<Core>, staff: Staff, body: Body<Plan>, lang: Lang) -> Res {
+    // Leaders and clerks hold a unit's token, never a city-wide one.
+    staff.require(&[Role::Leader, Role::Clerk], lang)?;
+    let plan = body.valid()?;
+    let id = Uuid::now_v7();
+    let mut conn = core.pool.get().await?;
+    store::insert(&mut conn, id, &staff.0.unit, &plan, &staff.0.sub).await?;
+    let c = flow::load(&core, id)
+        .await?
+        .ok_or_else(|| ApiError::failure(anyhow::anyhow!("vanished")))?;
+    Ok(HttpResponse::Created().json(view(&c)))
+}
+
+/// `GET /api/v1/staff/conferences`: the unit's conferences.
+#[utoipa::path(get, path = "/api/v1/staff/conferences", security(("bearer" = [])),
+    responses((status = 200, description = "The unit's conferences", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+pub(super) async fn list_staff(core: web::Data<Core>, staff: Staff) -> Res {
+    let mut conn = core.pool.get().await?;
+    let rows = store::of_unit(&mut conn, &staff.0.unit, false).await?;
+    Ok(HttpResponse::Ok().json(json!({"conferences": rows.iter().map(view).collect::<Vec<_>>()})))
+}
+
+/// `POST /api/v1/staff/conferences/{id}/notice`: publishes the notice, at least 7 days before;
+/// registration closes at the end of office hours of the last working day at least 7 days
+/// before the conference.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/notice", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "The notice is out; registration closes at the cutoff", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+pub(super) async fn notice(
+    core: web::Data<Core>,
+    cal: web::Data<SharedCalendar>,
+    staff: Staff,
+    path: web::Path<String>,
+    lang: Lang,
+) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    if !c.status.can_notice() {
+        return Err(already_noticed(lang));
+    }
+    let now = Utc::now();
+    if c.starts_at - now < Duration::days(NOTICE_DAYS) {
+        return Err(invalid(
+            lang,
+            vec![FieldError::new("starts_at", "notice_too_late", lang.pick(
+            "Thông báo phải đăng trước hội nghị ít nhất 7 ngày: hãy dời ngày hội nghị",
+            "The notice must be out at least 7 days before the conference: move the conference",
+        ))],
+        ));
+    }
+    let _ = flow::refresh_holidays(&core, &cal).await;
+    let closes = flow::calendar_now(&cal).registration_cutoff(c.starts_at, NOTICE_DAYS);
+    let event = flow::event(
+        &core,
+        subjects::CONFERENCE_NOTICED,
+        &c.unit_code,
+        ConferenceNoticedV1 {
+            conference_id: c.id,
+            unit: c.unit_code.clone(),
+            title: c.title.clone(),
+            starts_at: c.starts_at,
+            venue: c.venue.clone(),
+            online_link: c.online_link.clone(),
+            fields: c.fields.clone(),
+            registration_opens_at: now,
+            registration_closes_at: closes,
+        },
+    )?;
+    let mut conn = core.pool.get().await?;
+    if !store::publish_notice(&mut conn, c.id, now, closes, event).await? {
+        return Err(already_noticed(lang));
+    }
+    core.relay.wake();
+    let c = flow::load(&core, c.id)
+        .await?
+        .ok_or_else(|| ApiError::failure(anyhow::anyhow!("vanished")))?;
+    Ok(HttpResponse::Ok().json(view(&c)))
+}
+
+/// `POST /api/v1/staff/conferences/{id}/outcomes` `{petition, outcome: answered|written|forwarded,
+/// answer?, department?, due_at?, forwarded_to?}`: what became of a registered question; the
+/// registrant is told.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/outcomes", security(("bearer" = [])),
+    request_body(content = Outcome, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Recorded; the registrant is told", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+pub(super) async fn outcome(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Outcome>,
+    lang: Lang,
+) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    if !c.status.can_record_outcomes() {
+        return Err(conflict(
+            lang,
+            "status",
+            "not_held",
+            "Hội nghị chưa được thông báo hoặc đã bị hủy",
+            "The conference was not noticed or was cancelled",
+        ));
+    }
+    let cmd = body.valid()?;
+    let kind = cmd.outcome;
+    let (petition, answer, department, due_at, forwarded_to) = (
+        cmd.petition,
+        cmd.answer,
+        cmd.department,
+        cmd.due_at,
+        cmd.forwarded_to,
+    );
+    let regs = flow::registrations_of(&core, c.id).await?;
+    let key: String = petition
+        .chars()
+        .filter(|ch| ch.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_uppercase();
+    let Some(r) = regs
+        .iter()
+        .find(|r| r.petition_id.to_string() == petition || r.tracking_code.replace('-', "") == key)
+    else {
+        return Err(invalid(
+            lang,
+            vec![FieldError::new(
+                "petition",
+                "not_registered",
+                lang.pick(
+                    "Không có câu hỏi đăng ký này trong hội nghị",
+                    "No such registered question in this conference",
+                ),
+            )],
+        ));
+    };
+    let event = flow::event(
+        &core,
+        subjects::CONFERENCE_OUTCOME,
+        &c.unit_code,
+        ConferenceOutcomeV1 {
+            conference_id: c.id,
+            unit: c.unit_code.clone(),
+            title: c.title.clone(),
+            registrant: r.registrant(),
+            outcome: kind.as_str().to_owned(),
+            answer: answer.clone(),
+            department: department.clone(),
+            due_at,
+            forwarded_to: forwarded_to.clone(),
+        },
+    )?;
+    let mut conn = core.pool.get().await?;
+    let pid = r.petition_id;
+    let record = store::OutcomeRecord {
+        petition_id: pid,
+        outcome: kind,
+        answer: answer.as_deref(),
+        department: department.as_deref(),
+        due_at,
+        forwarded_to: forwarded_to.as_deref(),
+    };
+    store::record_outcome(&mut conn, record, event).await?;
+    core.relay.wake();
+    Ok(HttpResponse::Ok().json(json!({"petition": pid, "outcome": kind})))
+}
+
+/// `POST /api/v1/staff/conferences/{id}/attendance` `{count}`: the conference was held.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/attendance", security(("bearer" = [])),
+    request_body(content = Attendance, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Held", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+pub(super) async fn attendance(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Attendance>,
+    lang: Lang,
+) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    let count = body.valid()?.count;
+    if !c.status.can_record_outcomes() {
+        return Err(not_noticed(lang));
+    }
+    let mut conn = core.pool.get().await?;
+    if !store::record_attendance(&mut conn, c.id, count).await? {
+        return Err(not_noticed(lang));
+    }
+    Ok(HttpResponse::Ok().json(json!({"status": "held", "attendance": count})))
+}
+
+async fn publish_text(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Publication>,
+    lang: Lang,
+    what: store::Publication,
+) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    if !c.status.can_publish_results() {
+        return Err(not_held(lang));
+    }
+    let text = body.valid()?.text;
+    let now = Utc::now();
+    let mut conn = core.pool.get().await?;
+    if !store::publish_text(&mut conn, c.id, what, &text, now).await? {
+        return Err(not_held(lang));
+    }
+    let on_time = now <= c.starts_at + Duration::days(RESULTS_DAYS);
+    Ok(HttpResponse::Ok().json(json!({"published_at": ts(now), "on_time": on_time})))
+}
+
+/// `POST /api/v1/staff/conferences/{id}/minutes` `{text}`: the biên bản.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/minutes", security(("bearer" = [])),
+    request_body(content = Publication, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Published", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+pub(super) async fn minutes(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Publication>,
+    lang: Lang,
+) -> Res {
+    publish_text(core, staff, path, body, lang, store::Publication::Minutes).await
+}
+
+/// `POST /api/v1/staff/conferences/{id}/results` `{text}`: the thông báo kết quả (due within
+/// 10 days).
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/results", security(("bearer" = [])),
+    request_body(content = Publication, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Published (due within 10 days)", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+pub(super) async fn results(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Publication>,
+    lang: Lang,
+) -> Res {
+    publish_text(core, staff, path, body, lang, store::Publication::Results).await
+}
+
+/// `POST /api/v1/staff/conferences/{id}/cancel` `{reason, written_answers_due_at}`: force
+/// majeure; every registered question gets a written answer by the date, and each registrant
+/// is told.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/cancel", security(("bearer" = [])),
+    request_body(content = Cancel, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Cancelled; registrants are told", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
+        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+pub(super) async fn cancel(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Cancel>,
+    lang: Lang,
+) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    if !c.status.can_cancel() {
+        return Err(cannot_cancel(lang));
+    }
+    let Cancel {
+        reason,
+        written_answers_due_at: due,
+    } = body.valid()?;
+    let regs = flow::registrations_of(&core, c.id).await?;
+    // The conference's event, and one small event per registrant (not one holding them all).
+    let mut events = vec![flow::event(
+        &core,
+        subjects::CONFERENCE_CANCELLED,
+        &c.unit_code,
+        ConferenceCancelledV1 {
+            conference_id: c.id,
+            unit: c.unit_code.clone(),
+            title: c.title.clone(),
+            reason: reason.clone(),
+            written_answers_due_at: due,
+            registrants: Vec::new(),
+        },
+    )?];
+    for r in &regs {
+        events.push(flow::event(
+            &core,
+            subjects::REGISTRATION_CANCELLED,
+            &c.unit_code,
+            doithoai_contracts::RegistrationCancelledV1 {
+                conference_id: c.id,
+                unit: c.unit_code.clone(),
+                title: c.title.clone(),
+                reason: reason.clone(),
+                written_answers_due_at: due,
+                registrant: r.registrant(),
+            },
+        )?);
+    }
+    let mut conn = core.pool.get().await?;
+    if !store::cancel(&mut conn, c.id, &reason, due, &events).await? {
+        return Err(cannot_cancel(lang));
+    }
+    core.relay.wake();
+    Ok(HttpResponse::Ok().json(json!({"status": "cancelled", "registrants": regs.len()})))
+}
+
+fn already_noticed(lang: Lang) -> ApiError {
+    conflict(
+        lang,
+        "status",
+        "already_noticed",
+        "Thông báo đã được đăng hoặc hội nghị đã kết thúc",
+        "The notice is already out or the conference is over",
+    )
+}
+
+fn not_noticed(lang: Lang) -> ApiError {
+    conflict(
+        lang,
+        "status",
+        "not_noticed",
+        "Hội nghị chưa được thông báo hoặc đã bị hủy",
+        "The conference was not noticed or was cancelled",
+    )
+}
+
+fn not_held(lang: Lang) -> ApiError {
+    conflict(
+        lang,
+        "status",
+        "not_held",
+        "Hội nghị chưa diễn ra",
+        "The conference has not been held",
+    )
+}
+
+fn cannot_cancel(lang: Lang) -> ApiError {
+    conflict(
+        lang,
+        "status",
+        "cannot_cancel",
+        "Hội nghị đã diễn ra hoặc đã bị hủy",
+        "The conference was held or already cancelled",
+    )
+}
