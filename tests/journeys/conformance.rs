@@ -26,21 +26,31 @@ async fn every_service_answers_as_its_openapi_document_says() {
     let examples = std::env::var("SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "20".into());
     let mut failed = Vec::new();
     for (service, tok) in runs {
-        let out = tokio::process::Command::new("sh")
-            .arg("-c")
-            .arg(format!(
-                "{schemathesis} --config-file {config} run {url} -H 'Authorization: Bearer {tok}' --checks {CHECKS} \
-                 --max-examples {examples} --workers 2 --seed 42 --no-shrink",
-                url = p.url(service, "/openapi.json"),
-                config = concat!(env!("CARGO_MANIFEST_DIR"), "/schemathesis.toml"),
-            ))
-            .output()
-            .await
-            .unwrap();
-        let report = String::from_utf8_lossy(&out.stdout).into_owned();
-        eprintln!("schemathesis on {service}:\n{report}");
-        if !out.status.success() {
-            failed.push(service);
+        // A run that only crashed inside schemathesis or hypothesis (a "Runtime Error" with no
+        // failure of the API; hypothesis on Python 3.11 sometimes trips over its own lambda
+        // parsing) is run once more with another seed; API failures are never retried.
+        for seed in [42, 43] {
+            let out = tokio::process::Command::new("sh")
+                .arg("-c")
+                .arg(format!(
+                    "{schemathesis} --config-file {config} run {url} -H 'Authorization: Bearer {tok}' \
+                     --checks {CHECKS} --max-examples {examples} --workers 2 --seed {seed} --no-shrink",
+                    url = p.url(service, "/openapi.json"),
+                    config = concat!(env!("CARGO_MANIFEST_DIR"), "/schemathesis.toml"),
+                ))
+                .output()
+                .await
+                .unwrap();
+            let report = String::from_utf8_lossy(&out.stdout).into_owned();
+            eprintln!("schemathesis on {service} (seed {seed}):\n{report}");
+            if out.status.success() {
+                break;
+            }
+            let tool_crash = report.contains("Runtime Error") && !report.contains("FAILURES");
+            if !tool_crash || seed == 43 {
+                failed.push(service);
+                break;
+            }
         }
     }
     assert!(

@@ -62,7 +62,7 @@ impl Command for Rating {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
         let score = f.integer("score", 1..=5, true);
         let comment = f.text("comment", 2000, false);
-        let contact = f.text("contact", 254, true);
+        let contact = f.line("contact", 254, true);
         Some(Rating {
             score: score? as i16,
             comment,

@@ -3,13 +3,10 @@
 //! index per unit.
 
 use crate::commands::{Decision, Draft, Rating, Review};
-use crate::domain::status::CaseStatus;
 use crate::flow::{self, Case};
-use crate::store::schema::{case_history, cases, ratings};
+use crate::store::queries;
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use chrono::Utc;
 use doithoai_auth::Role;
 use doithoai_web::input::Body;
 use doithoai_web::text::ts;
@@ -108,19 +105,13 @@ pub struct InboxQuery {
 async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, lang: Lang) -> Res {
     let unit = staff.unit_scope(q.unit.as_deref(), lang)?;
     let mut conn = core.pool.get().await?;
-    let mut query = cases::table
-        .filter(cases::unit_code.eq(&unit))
-        .select(Case::as_select())
-        .order(cases::due_at.asc())
-        .limit(500)
-        .into_boxed();
-    if let Some(d) = &q.department {
-        query = query.filter(cases::department_code.eq(d.clone()));
-    }
-    if !q.include_answered.unwrap_or(false) {
-        query = query.filter(cases::status.ne_all(CaseStatus::CLOSED));
-    }
-    let rows = query.load(&mut conn).await?;
+    let rows = queries::inbox(
+        &mut conn,
+        &unit,
+        q.department.as_deref(),
+        q.include_answered.unwrap_or(false),
+    )
+    .await?;
     let now = Utc::now();
     Ok(HttpResponse::Ok().json(json!({
         "unit": unit,
@@ -140,17 +131,7 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
     let c = held(&core, &staff, &path, lang).await?;
     let mut conn = core.pool.get().await?;
     let draft = flow::latest_draft(&mut conn, c.petition_id).await?;
-    let history: Vec<(chrono::DateTime<Utc>, String, String, Option<String>)> = case_history::table
-        .filter(case_history::petition_id.eq(c.petition_id))
-        .order(case_history::seq)
-        .select((
-            case_history::at,
-            case_history::actor,
-            case_history::action,
-            case_history::note,
-        ))
-        .load(&mut conn)
-        .await?;
+    let history = queries::history(&mut conn, c.petition_id).await?;
     let mut body = case_view(&c, Utc::now());
     body["submitter"] = serde_json::from_str(&c.submitter).unwrap_or(Value::Null);
     body["draft"] = json!(draft.map(|(b, a, t)| json!({"body": b, "author": a, "at": ts(t)})));
@@ -316,43 +297,6 @@ async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, l
     Ok(HttpResponse::Ok().json(json!({"status": "approved", "official_number": number, "public_path": format!("/api/v1/answers/{}", c.tracking_code)})))
 }
 
-/// What the public sees of an answer: the redacted question and answer, never the submitter.
-#[derive(Debug, Queryable, Selectable, serde::Serialize)]
-#[diesel(table_name = cases)]
-struct PublicAnswer {
-    tracking_code: String,
-    #[serde(rename = "unit")]
-    unit_code: String,
-    unit_name: String,
-    #[serde(rename = "field")]
-    field_code: String,
-    #[serde(rename = "title")]
-    public_title: Option<String>,
-    #[serde(rename = "question")]
-    public_question: Option<String>,
-    #[serde(rename = "answer")]
-    public_answer: Option<String>,
-    official_number: Option<String>,
-    #[serde(serialize_with = "millis")]
-    published_at: Option<DateTime<Utc>>,
-}
-
-fn millis<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
-    match t {
-        Some(t) => s.serialize_str(&ts(*t)),
-        None => s.serialize_none(),
-    }
-}
-
-/// Published cases by tracking code (in any spelling); a petition id never finds one, so the
-/// public cannot probe by internal ids.
-fn published_by_code(key: &str) -> cases::BoxedQuery<'static, diesel::pg::Pg> {
-    cases::table
-        .filter(cases::tracking_code.eq(doithoai_web::input::tracking_code(key)))
-        .filter(cases::published_at.is_not_null())
-        .into_boxed()
-}
-
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
@@ -392,29 +336,15 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
         )
         .into());
     }
-    let mut query = cases::table
-        .filter(cases::published_at.is_not_null())
-        .select(PublicAnswer::as_select())
-        .order(cases::published_at.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(u) = &q.unit {
-        query = query.filter(cases::unit_code.eq(u.clone()));
-    }
-    if let Some(f) = &q.field {
-        query = query.filter(cases::field_code.eq(f.clone()));
-    }
-    if let Some(words) = &q.q {
-        for w in doithoai_web::text::fold(words).split_whitespace().take(8) {
-            let escaped = w
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            query = query.filter(cases::search_folded.like(format!("%{escaped}%")));
-        }
-    }
     let mut conn = core.pool.get().await?;
-    let rows: Vec<PublicAnswer> = query.load(&mut conn).await?;
+    let rows = queries::search(
+        &mut conn,
+        q.unit.as_deref(),
+        q.field.as_deref(),
+        q.q.as_deref(),
+        limit,
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(json!({"answers": rows})))
 }
 
@@ -425,11 +355,7 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
         (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 async fn public_answer(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
     let mut conn = core.pool.get().await?;
-    let row: Option<PublicAnswer> = published_by_code(&path)
-        .select(PublicAnswer::as_select())
-        .first(&mut conn)
-        .await
-        .optional()?;
+    let row = queries::public_answer(&mut conn, &path).await?;
     let row = row.ok_or_else(|| Problem::not_found(lang))?;
     Ok(HttpResponse::Ok().json(row))
 }
@@ -463,11 +389,7 @@ async fn rate(
         contact,
     } = body.valid()?;
     let mut conn = core.pool.get().await?;
-    let c: Option<Case> = published_by_code(&path)
-        .select(Case::as_select())
-        .first(&mut conn)
-        .await
-        .optional()?;
+    let c = queries::published_case(&mut conn, &path).await?;
     let c = c.ok_or_else(|| Problem::not_found(lang))?;
     let submitter = c
         .submitter()
@@ -494,17 +416,8 @@ async fn rate(
         )
         .into());
     }
-    let inserted = diesel::insert_into(ratings::table)
-        .values((
-            ratings::petition_id.eq(c.petition_id),
-            ratings::unit_code.eq(&c.unit_code),
-            ratings::score.eq(score),
-            ratings::comment.eq(&comment),
-        ))
-        .on_conflict_do_nothing()
-        .execute(&mut conn)
-        .await?;
-    if inserted == 0 {
+    let inserted = queries::rate(&mut conn, &c, score, comment.as_deref()).await?;
+    if !inserted {
         return Err(Problem::new(
             actix_web::http::StatusCode::CONFLICT,
             "conflict",
@@ -544,11 +457,7 @@ pub struct SatisfactionQuery {
     responses((status = 200, description = "Ratings and the satisfaction index", body = serde_json::Value)))]
 async fn satisfaction(core: web::Data<Core>, q: web::Query<SatisfactionQuery>) -> Res {
     let mut conn = core.pool.get().await?;
-    let mut query = ratings::table.select(ratings::score).into_boxed();
-    if let Some(u) = &q.unit {
-        query = query.filter(ratings::unit_code.eq(u.clone()));
-    }
-    let scores: Vec<i16> = query.load(&mut conn).await?;
+    let scores = queries::scores(&mut conn, q.unit.as_deref()).await?;
     let n = scores.len();
     let average = if n == 0 {
         None

@@ -16,7 +16,7 @@ pub struct Reroute {
 
 impl Command for Reroute {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
-        let department = f.text("department", 64, true);
+        let department = f.line("department", 64, true);
         let reason = f.text("reason", 2000, true);
         Some(Reroute {
             department: department?,
@@ -37,7 +37,7 @@ pub struct Transfer {
 
 impl Command for Transfer {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
-        let to = f.text("to", 64, true);
+        let to = f.line("to", 64, true);
         let reason = f.text("reason", 2000, true);
         Some(Transfer {
             to: to?,
@@ -73,8 +73,8 @@ pub struct Holiday {
 
 impl Command for Holiday {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
-        let name_vi = f.text("name_vi", 200, true);
-        let name_en = f.text("name_en", 200, false).unwrap_or_default();
+        let name_vi = f.line("name_vi", 200, true);
+        let name_en = f.line("name_en", 200, false).unwrap_or_default();
         Some(Holiday {
             name_vi: name_vi?,
             name_en,
@@ -167,9 +167,9 @@ pub struct Rule {
 
 impl Command for Rule {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
-        let field = f.text("field", 64, true);
-        let department = f.text("department", 64, true);
-        let unit = f.text("unit", 64, false);
+        let field = f.line("field", 64, true);
+        let department = f.line("department", 64, true);
+        let unit = f.line("unit", 64, false);
         let content_type = f.integer("content_type", 1..=8, false);
         Some(Rule {
             unit,

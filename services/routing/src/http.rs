@@ -4,12 +4,9 @@
 use crate::commands::{Holiday, Policy, Refuse, Reroute, Rule, Transfer};
 use crate::domain::policy::PolicyClass;
 use crate::flow::{self, SharedCalendar};
-use crate::store::queries;
-use crate::store::schema::{holidays, units};
+use crate::store::{queries, settings};
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use doithoai_auth::Role;
 use doithoai_web::input::Body;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff};
@@ -69,11 +66,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     responses((status = 200, description = "The 126 wards and communes", body = serde_json::Value)))]
 async fn list_units(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
     let mut conn = core.pool.get().await?;
-    let rows: Vec<(String, String, String)> = units::table
-        .order(units::code)
-        .select((units::code, units::name_vi, units::kind_en))
-        .load(&mut conn)
-        .await?;
+    let rows = settings::units(&mut conn).await?;
     Ok(HttpResponse::Ok().json(json!({
         "units": rows.into_iter().map(|(code, name, kind)| json!({"code": code, "name": name, "kind": kind})).collect::<Vec<_>>()
     })))
@@ -258,11 +251,7 @@ async fn transfer(
     responses((status = 200, description = "The days the calendar skips", body = serde_json::Value)))]
 async fn list_holidays(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
     let mut conn = core.pool.get().await?;
-    let rows: Vec<(NaiveDate, String, String)> = holidays::table
-        .order(holidays::day)
-        .select((holidays::day, holidays::name_vi, holidays::name_en))
-        .load(&mut conn)
-        .await?;
+    let rows = settings::holidays(&mut conn).await?;
     Ok(HttpResponse::Ok().json(json!({
         "holidays": rows.into_iter().map(|(d, vi, en)| json!({"date": d, "name_vi": vi, "name_en": en})).collect::<Vec<_>>()
     })))
@@ -308,20 +297,7 @@ async fn put_holiday(
     let day = parse_date(&path, lang)?;
     let Holiday { name_vi, name_en } = body.valid()?;
     let mut conn = core.pool.get().await?;
-    diesel::insert_into(holidays::table)
-        .values((
-            holidays::day.eq(day),
-            holidays::name_vi.eq(&name_vi),
-            holidays::name_en.eq(&name_en),
-        ))
-        .on_conflict(holidays::day)
-        .do_update()
-        .set((
-            holidays::name_vi.eq(&name_vi),
-            holidays::name_en.eq(&name_en),
-        ))
-        .execute(&mut conn)
-        .await?;
+    settings::upsert_holiday(&mut conn, day, &name_vi, &name_en).await?;
     flow::reload_calendar(&core, &cal).await?;
     tracing::info!(date = %day, actor = %staff.0.sub, "holiday {day} set by {}", staff.0.sub);
     Ok(HttpResponse::Ok().json(json!({"date": day, "name_vi": name_vi, "name_en": name_en})))
@@ -345,10 +321,7 @@ async fn delete_holiday(
     city_admin(&staff, lang)?;
     let day = parse_date(&path, lang)?;
     let mut conn = core.pool.get().await?;
-    let n = diesel::delete(holidays::table.find(day))
-        .execute(&mut conn)
-        .await?;
-    if n == 0 {
+    if !settings::delete_holiday(&mut conn, day).await? {
         return Err(Problem::not_found(lang).into());
     }
     flow::reload_calendar(&core, &cal).await?;
@@ -406,20 +379,9 @@ async fn refuse(
         (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
         (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 async fn list_policies(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse, ApiError> {
-    use crate::store::schema::deadline_policies as d;
     let _ = staff;
     let mut conn = core.pool.get().await?;
-    type PolicyRow = (Option<String>, String, Option<i32>, Option<i32>, bool);
-    let rows: Vec<PolicyRow> = d::table
-        .select((
-            d::unit_code,
-            d::class,
-            d::working_days,
-            d::working_hours,
-            d::review_required,
-        ))
-        .load(&mut conn)
-        .await?;
+    let rows = settings::policies(&mut conn).await?;
     Ok(HttpResponse::Ok().json(json!({"policies": rows.into_iter().map(|(u, c, wd, wh, r)| json!({"unit": u, "class": c, "working_days": wd, "working_hours": wh, "review_required": r})).collect::<Vec<_>>()})))
 }
 
@@ -440,7 +402,6 @@ async fn put_policy(
     body: Body<Policy>,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::store::schema::deadline_policies as d;
     city_admin(&staff, lang)?;
     let (unit, class) = path.into_inner();
     let mut errors = Vec::new();
@@ -472,23 +433,7 @@ async fn put_policy(
     let class = class.ok_or(ApiError::NotFound)?;
     let (days, hours) = length.columns();
     let mut conn = core.pool.get().await?;
-    diesel::insert_into(d::table)
-        .values((
-            d::unit_code.eq(&unit),
-            d::class.eq(&class),
-            d::working_days.eq(days),
-            d::working_hours.eq(hours),
-            d::review_required.eq(review),
-        ))
-        .on_conflict((d::unit_code, d::class))
-        .do_update()
-        .set((
-            d::working_days.eq(days),
-            d::working_hours.eq(hours),
-            d::review_required.eq(review),
-        ))
-        .execute(&mut conn)
-        .await?;
+    settings::upsert_policy(&mut conn, unit.as_deref(), class, (days, hours), review).await?;
     Ok(HttpResponse::Ok().json(json!({"unit": unit, "class": class, "working_days": days, "working_hours": hours, "review_required": review})))
 }
 
@@ -499,18 +444,9 @@ async fn put_policy(
         (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
         (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
 async fn list_rules(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse, ApiError> {
-    use crate::store::schema::routing_rules as r;
     let _ = staff;
     let mut conn = core.pool.get().await?;
-    let rows: Vec<(Option<String>, String, Option<i16>, String)> = r::table
-        .select((
-            r::unit_code,
-            r::field_code,
-            r::content_type,
-            r::department_code,
-        ))
-        .load(&mut conn)
-        .await?;
+    let rows = settings::rules(&mut conn).await?;
     Ok(HttpResponse::Ok().json(json!({"rules": rows.into_iter().map(|(u, f, c, d)| json!({"unit": u, "field": f, "content_type": c, "department": d})).collect::<Vec<_>>()})))
 }
 
@@ -529,7 +465,6 @@ async fn put_rule(
     body: Body<Rule>,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    use crate::store::schema::{procedure_fields, routing_rules as r};
     city_admin(&staff, lang)?;
     let Rule {
         unit,
@@ -539,12 +474,7 @@ async fn put_rule(
     } = body.valid()?;
     let mut errors = Vec::new();
     let mut conn = core.pool.get().await?;
-    let known: i64 = procedure_fields::table
-        .filter(procedure_fields::code.eq(&field))
-        .count()
-        .get_result(&mut conn)
-        .await?;
-    if known == 0 {
+    if !settings::field_exists(&mut conn, &field).await? {
         errors.push(FieldError::new(
             "field",
             "unknown_field_code",
@@ -579,17 +509,8 @@ async fn put_rule(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    diesel::insert_into(r::table)
-        .values((
-            r::unit_code.eq(&unit),
-            r::field_code.eq(&field),
-            r::content_type.eq(content_type),
-            r::department_code.eq(&department),
-        ))
-        .on_conflict((r::unit_code, r::field_code, r::content_type))
-        .do_update()
-        .set(r::department_code.eq(&department))
-        .execute(&mut conn)
-        .await?;
+    let rule = (unit, field, content_type, department);
+    settings::upsert_rule(&mut conn, &rule).await?;
+    let (unit, field, content_type, department) = rule;
     Ok(HttpResponse::Ok().json(json!({"unit": unit, "field": field, "content_type": content_type, "department": department})))
 }

@@ -237,6 +237,16 @@ pub async fn assert_service_basics(base: &str, service: &str) -> anyhow::Result<
             == Some("application/problem+json"),
         "unknown route is not problem+json"
     );
+    // A NUL in a query or path (which PostgreSQL text cannot hold) is a 400, never a 500.
+    let nul = client
+        .get(format!("{base}/healthz?unit=a%00b"))
+        .send()
+        .await?;
+    anyhow::ensure!(
+        nul.status().as_u16() == 400,
+        "a NUL in the query gave {}",
+        nul.status()
+    );
     // A path served with other methods is a 405 naming the ones it takes.
     let wrong = client.post(format!("{base}/healthz")).send().await?;
     anyhow::ensure!(

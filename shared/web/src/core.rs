@@ -846,6 +846,9 @@ where
             .app_data(web::QueryConfig::default().error_handler(|e, req| {
                 Problem::bad_request(Lang::of(req), "query", "invalid", e.to_string()).into()
             }))
+            .wrap(actix_web::middleware::from_fn(
+                crate::middleware::reject_nul,
+            ))
             .wrap(actix_web::middleware::from_fn(telemetry))
             .service(crate::Endpoint::new("/healthz").get(healthz))
             .service(crate::Endpoint::new("/readyz").get(readyz))

@@ -28,6 +28,21 @@ pub fn text(
     lang: Lang,
     errors: &mut Vec<FieldError>,
 ) -> Option<String> {
+    read_text(body, key, max, required, true, lang, errors)
+}
+
+/// [`text`], on one line when not `multiline`: a line break is then a `control_character`
+/// too (a title, a name, a code or a link that reaches an iCalendar feed, a header or a
+/// subject cannot carry one).
+fn read_text(
+    body: &Value,
+    key: &'static str,
+    max: usize,
+    required: bool,
+    multiline: bool,
+    lang: Lang,
+    errors: &mut Vec<FieldError>,
+) -> Option<String> {
     match body.get(key) {
         None | Some(Value::Null) => {
             if required {
@@ -39,7 +54,7 @@ pub fn text(
             }
             None
         }
-        Some(Value::String(s)) => match crate::text::clean(s, max, true) {
+        Some(Value::String(s)) => match crate::text::clean(s, max, multiline) {
             Ok(t) => Some(t),
             Err(TextError::Empty) => {
                 if required {
@@ -63,10 +78,17 @@ pub fn text(
                 errors.push(FieldError::new(
                     key,
                     "control_character",
-                    lang.pick(
-                        "Chứa ký tự điều khiển không được phép",
-                        "Contains a control character that is not allowed",
-                    ),
+                    if multiline {
+                        lang.pick(
+                            "Chứa ký tự điều khiển không được phép",
+                            "Contains a control character that is not allowed",
+                        )
+                    } else {
+                        lang.pick(
+                            "Viết trên một dòng, không có ký tự điều khiển",
+                            "One line, without control characters",
+                        )
+                    },
                 ));
                 None
             }
@@ -241,6 +263,37 @@ impl<'a> Fields<'a> {
     /// A text field by the platform's text rules ([`text`]).
     pub fn text(&mut self, key: &'static str, max: usize, required: bool) -> Option<String> {
         text(self.body, key, max, required, self.lang, &mut self.errors)
+    }
+
+    /// A one-line text field (titles, names, codes, links): [`Fields::text`] with line breaks
+    /// refused as well.
+    pub fn line(&mut self, key: &'static str, max: usize, required: bool) -> Option<String> {
+        read_text(
+            self.body,
+            key,
+            max,
+            required,
+            false,
+            self.lang,
+            &mut self.errors,
+        )
+    }
+
+    /// An `https://` link without credentials, on one line.
+    pub fn link(&mut self, key: &'static str, max: usize, required: bool) -> Option<String> {
+        let link = self.line(key, max, required)?;
+        let rest = link.strip_prefix("https://").unwrap_or("");
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if authority.is_empty() || authority.contains('@') || link.contains(char::is_whitespace) {
+            self.error(
+                key,
+                "invalid_url",
+                "Đường dẫn https://, không kèm tên đăng nhập hay mật khẩu",
+                "An https:// link, without a user name or password",
+            );
+            return None;
+        }
+        Some(link)
     }
 
     /// A time field in RFC 3339 with its offset ([`time`]).
@@ -464,6 +517,53 @@ mod tests {
         );
         assert_eq!(codes(json!({"decision": 3}))[0].1, "wrong_type");
         assert_eq!(codes(json!({}))[0], ("decision".into(), "required".into()));
+    }
+
+    struct Event {
+        title: String,
+        link: Option<String>,
+    }
+
+    impl Command for Event {
+        fn parse(f: &mut Fields<'_>) -> Option<Self> {
+            let title = f.line("title", 100, true);
+            let link = f.link("link", 200, false);
+            Some(Event {
+                title: title?,
+                link,
+            })
+        }
+    }
+
+    #[test]
+    fn one_line_fields_refuse_line_breaks_and_links_are_https_without_credentials() {
+        let codes = |v: Value| Fields::codes::<Event>(&v);
+        assert_eq!(
+            codes(json!({"title": "Hội nghị\r\nX-INJECTED:1", "link": "https://a.vn/x"})),
+            ["title:control_character"]
+        );
+        for bad in [
+            "http://a.vn",
+            "https://u:p@a.vn/",
+            "https:// a.vn",
+            "javascript:alert(1)",
+            "https://",
+        ] {
+            assert_eq!(
+                codes(json!({"title": "T", "link": bad})),
+                ["link:invalid_url"],
+                "{bad}"
+            );
+        }
+        let e = Fields::run::<Event>(
+            &json!({"title": " T ", "link": "https://hop.hanoi.gov.vn/a?b=1"}),
+            Lang::Vi,
+        )
+        .unwrap();
+        assert_eq!(
+            (e.title.as_str(), e.link.as_deref()),
+            ("T", Some("https://hop.hanoi.gov.vn/a?b=1"))
+        );
     }
 
     #[test]

@@ -78,3 +78,38 @@ pub async fn telemetry(
     }
     Ok(res)
 }
+
+/// Refuses a path or query holding a NUL character (`%00`) with a 400 naming it: PostgreSQL
+/// text cannot hold one, so it would otherwise fail deep in a query as a 500.
+pub async fn reject_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let has_nul = |s: &str| {
+        s.as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    };
+    let field = if has_nul(req.uri().path()) {
+        Some("path")
+    } else if has_nul(req.query_string()) {
+        Some("query")
+    } else {
+        None
+    };
+    if let Some(field) = field {
+        let lang = crate::Lang::of(req.request());
+        return Err(crate::Problem::bad_request(
+            lang,
+            field,
+            "control_character",
+            lang.pick(
+                "Chứa ký tự NUL không được phép",
+                "Contains a NUL character, which is not allowed",
+            )
+            .to_owned(),
+        )
+        .into());
+    }
+    next.call(req).await
+}

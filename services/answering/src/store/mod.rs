@@ -1,3 +1,4 @@
-//! Answering's tables.
+//! Answering's tables and the queries on them.
 
+pub mod queries;
 pub mod schema;

@@ -3,3 +3,4 @@
 pub mod queries;
 pub mod schema;
 pub mod seed;
+pub mod settings;

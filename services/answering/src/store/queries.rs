@@ -1,0 +1,171 @@
+//! The queries behind answering's pages: a unit's inbox, a case's history, published answers
+//! and their search, ratings.
+
+use super::schema::{case_history, cases, ratings};
+use crate::domain::status::CaseStatus;
+use crate::flow::Case;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+/// A unit's cases, soonest due first (at most 500): of one department when named, open ones
+/// unless `include_answered`.
+pub async fn inbox(
+    conn: &mut AsyncPgConnection,
+    unit: &str,
+    department: Option<&str>,
+    include_answered: bool,
+) -> QueryResult<Vec<Case>> {
+    let mut query = cases::table
+        .filter(cases::unit_code.eq(unit))
+        .select(Case::as_select())
+        .order(cases::due_at.asc())
+        .limit(500)
+        .into_boxed();
+    if let Some(d) = department {
+        query = query.filter(cases::department_code.eq(d.to_owned()));
+    }
+    if !include_answered {
+        query = query.filter(cases::status.ne_all(CaseStatus::CLOSED));
+    }
+    query.load(conn).await
+}
+
+/// A case's history: (at, actor, action, note), oldest first.
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    petition_id: Uuid,
+) -> QueryResult<Vec<(DateTime<Utc>, String, String, Option<String>)>> {
+    case_history::table
+        .filter(case_history::petition_id.eq(petition_id))
+        .order(case_history::seq)
+        .select((
+            case_history::at,
+            case_history::actor,
+            case_history::action,
+            case_history::note,
+        ))
+        .load(conn)
+        .await
+}
+
+/// What the public sees of an answer: the redacted question and answer, never the submitter.
+#[derive(Debug, Queryable, Selectable, serde::Serialize)]
+#[diesel(table_name = cases)]
+pub struct PublicAnswer {
+    pub tracking_code: String,
+    #[serde(rename = "unit")]
+    pub unit_code: String,
+    pub unit_name: String,
+    #[serde(rename = "field")]
+    pub field_code: String,
+    #[serde(rename = "title")]
+    pub public_title: Option<String>,
+    #[serde(rename = "question")]
+    pub public_question: Option<String>,
+    #[serde(rename = "answer")]
+    pub public_answer: Option<String>,
+    pub official_number: Option<String>,
+    #[serde(serialize_with = "millis")]
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+fn millis<S: serde::Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => s.serialize_str(&doithoai_web::text::ts(*t)),
+        None => s.serialize_none(),
+    }
+}
+
+/// Published cases by tracking code (in any spelling); a petition id never finds one, so the
+/// public cannot probe by internal ids.
+fn published_by_code(key: &str) -> cases::BoxedQuery<'static, diesel::pg::Pg> {
+    cases::table
+        .filter(cases::tracking_code.eq(doithoai_web::input::tracking_code(key)))
+        .filter(cases::published_at.is_not_null())
+        .into_boxed()
+}
+
+/// The public view of the answer published under `code`.
+pub async fn public_answer(
+    conn: &mut AsyncPgConnection,
+    code: &str,
+) -> QueryResult<Option<PublicAnswer>> {
+    published_by_code(code)
+        .select(PublicAnswer::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// The case published under `code`, with its submitter (for rating).
+pub async fn published_case(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Option<Case>> {
+    published_by_code(code)
+        .select(Case::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Published answers, newest first: of a unit and field when named, every folded word of
+/// `words` (at most 8) in the folded text.
+pub async fn search(
+    conn: &mut AsyncPgConnection,
+    unit: Option<&str>,
+    field: Option<&str>,
+    words: Option<&str>,
+    limit: i64,
+) -> QueryResult<Vec<PublicAnswer>> {
+    let mut query = cases::table
+        .filter(cases::published_at.is_not_null())
+        .select(PublicAnswer::as_select())
+        .order(cases::published_at.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(u) = unit {
+        query = query.filter(cases::unit_code.eq(u.to_owned()));
+    }
+    if let Some(f) = field {
+        query = query.filter(cases::field_code.eq(f.to_owned()));
+    }
+    if let Some(words) = words {
+        for w in doithoai_web::text::fold(words).split_whitespace().take(8) {
+            let escaped = w
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            query = query.filter(cases::search_folded.like(format!("%{escaped}%")));
+        }
+    }
+    query.load(conn).await
+}
+
+/// Stores the one rating a published case may get; `false` when it was rated before.
+pub async fn rate(
+    conn: &mut AsyncPgConnection,
+    case: &Case,
+    score: i16,
+    comment: Option<&str>,
+) -> QueryResult<bool> {
+    let inserted = diesel::insert_into(ratings::table)
+        .values((
+            ratings::petition_id.eq(case.petition_id),
+            ratings::unit_code.eq(&case.unit_code),
+            ratings::score.eq(score),
+            ratings::comment.eq(comment),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(inserted == 1)
+}
+
+/// Every score given, of one unit when named.
+pub async fn scores(conn: &mut AsyncPgConnection, unit: Option<&str>) -> QueryResult<Vec<i16>> {
+    let mut query = ratings::table.select(ratings::score).into_boxed();
+    if let Some(u) = unit {
+        query = query.filter(ratings::unit_code.eq(u.to_owned()));
+    }
+    query.load(conn).await
+}
