@@ -252,16 +252,31 @@ pub async fn latest_draft(
         .optional()
 }
 
-/// Stores a draft; for a question registered for a dialogue conference, also the
-/// `case.draft_prepared` event that puts it on the agenda.
+/// Stores a draft of a case still open; for a question registered for a dialogue conference,
+/// also the `case.draft_prepared` event that puts it on the agenda. `false` when the case
+/// closed meanwhile (nothing is written).
 pub async fn add_draft(
     conn: &mut AsyncPgConnection,
     petition_id: Uuid,
     body: &str,
     author: &str,
     prepared: Option<NewMessage>,
-) -> QueryResult<()> {
-    conn.transaction::<(), diesel::result::Error, _>(async |conn| {
+) -> QueryResult<bool> {
+    conn.transaction::<bool, diesel::result::Error, _>(async |conn| {
+        let open = diesel::update(
+            cases::table
+                .find(petition_id)
+                .filter(cases::status.ne_all(CaseStatus::CLOSED)),
+        )
+        .set((
+            cases::status.eq(CaseStatus::Drafted),
+            cases::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+        if open == 0 {
+            return Ok(false);
+        }
         if let Some(event) = &prepared {
             outbox::enqueue(conn, std::slice::from_ref(event)).await?;
         }
@@ -273,37 +288,39 @@ pub async fn add_draft(
             ))
             .execute(conn)
             .await?;
-        diesel::update(cases::table.find(petition_id))
-            .set((
-                cases::status.eq(CaseStatus::Drafted),
-                cases::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-        history(conn, petition_id, author, "drafted", None).await
+        history(conn, petition_id, author, "drafted", None).await?;
+        Ok(true)
     })
     .await
 }
 
+/// A head's decision on the draft of a drafted case; `false` when it is no longer drafted.
 pub async fn review(
     conn: &mut AsyncPgConnection,
     petition_id: Uuid,
     approve: bool,
     note: Option<&str>,
     reviewer: &str,
-) -> QueryResult<()> {
-    conn.transaction::<(), diesel::result::Error, _>(async |conn| {
-        diesel::update(cases::table.find(petition_id))
-            .set((
-                cases::status.eq(if approve {
-                    CaseStatus::Reviewed
-                } else {
-                    CaseStatus::Assigned
-                }),
-                cases::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
+) -> QueryResult<bool> {
+    conn.transaction::<bool, diesel::result::Error, _>(async |conn| {
+        let n = diesel::update(
+            cases::table
+                .find(petition_id)
+                .filter(cases::status.eq(CaseStatus::Drafted)),
+        )
+        .set((
+            cases::status.eq(if approve {
+                CaseStatus::Reviewed
+            } else {
+                CaseStatus::Assigned
+            }),
+            cases::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+        if n == 0 {
+            return Ok(false);
+        }
         history(
             conn,
             petition_id,
@@ -315,20 +332,24 @@ pub async fn review(
             },
             note,
         )
-        .await
+        .await?;
+        Ok(true)
     })
     .await
 }
 
 /// Approves and signs the latest draft: official number (per unit and year), the answered and
-/// published events, the public version without personal data.
+/// published events, the public version without personal data. `None` when the case is no
+/// longer ready (another approval won, or it closed): the first statement takes the case only
+/// from a status that may be approved, so two approvals at once give one number and one pair
+/// of events.
 pub async fn approve(
     core: &Core,
     case: &Case,
     answer: &str,
     leader: &str,
     now: DateTime<Utc>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Option<String>> {
     let submitter = case
         .submitter()
         .ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
@@ -347,8 +368,24 @@ pub async fn approve(
     ));
     let ns = core.bus.namespace.clone();
     let mut conn = core.pool.get().await?;
+    let ready: Vec<CaseStatus> = CaseStatus::ALL
+        .iter()
+        .copied()
+        .filter(|s| s.can_approve(case.review_required))
+        .collect();
     let number = conn
-        .transaction::<String, anyhow::Error, _>(async |conn| {
+        .transaction::<Option<String>, anyhow::Error, _>(async |conn| {
+            let taken = diesel::update(
+                cases::table
+                    .find(case.petition_id)
+                    .filter(cases::status.eq_any(&ready)),
+            )
+            .set(cases::status.eq(CaseStatus::Approved))
+            .execute(conn)
+            .await?;
+            if taken == 0 {
+                return Ok(None);
+            }
             let year = now.with_timezone(&doithoai_web::text::hanoi()).year();
             let n: i32 = diesel::insert_into(answer_numbers::table)
                 .values((
@@ -414,7 +451,7 @@ pub async fn approve(
             );
             let events = [answered?, published?];
             outbox::enqueue(conn, &events).await?;
-            Ok(number)
+            Ok(Some(number))
         })
         .await?;
     core.relay.wake();

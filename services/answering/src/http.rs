@@ -141,20 +141,46 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
 
 fn not_answered(c: &Case, lang: Lang) -> Result<(), ApiError> {
     if !c.status.is_open() {
-        Err(Problem::new(
-            actix_web::http::StatusCode::CONFLICT,
-            "conflict",
-            lang.pick("Đã có văn bản trả lời", "Already answered"),
-        )
-        .with_error(FieldError::new(
-            "case",
-            "already_answered",
-            lang.pick("Hồ sơ đã được phê duyệt", "The case is already approved"),
-        ))
-        .into())
+        Err(already_answered(lang))
     } else {
         Ok(())
     }
+}
+
+/// 409: the case was answered (or closed) before this request could change it.
+fn already_answered(lang: Lang) -> ApiError {
+    Problem::new(
+        actix_web::http::StatusCode::CONFLICT,
+        "conflict",
+        lang.pick("Đã có văn bản trả lời", "Already answered"),
+    )
+    .with_error(FieldError::new(
+        "case",
+        "already_answered",
+        lang.pick(
+            "Hồ sơ đã được phê duyệt hoặc đã đóng",
+            "The case is already approved or closed",
+        ),
+    ))
+    .into()
+}
+
+/// 409: another request moved the case first (a second review, a second approval).
+fn moved_on(lang: Lang) -> ApiError {
+    Problem::new(
+        actix_web::http::StatusCode::CONFLICT,
+        "conflict",
+        lang.pick("Hồ sơ vừa được xử lý", "The case has just been handled"),
+    )
+    .with_error(FieldError::new(
+        "case",
+        "already_handled",
+        lang.pick(
+            "Một thao tác khác vừa thay đổi hồ sơ này; xin tải lại",
+            "Another action has just changed this case; reload it",
+        ),
+    ))
+    .into()
 }
 
 /// `POST /api/v1/staff/cases/{case}/drafts` `{answer}` (officer or head of the unit).
@@ -195,7 +221,9 @@ async fn draft(
         None => None,
     };
     let mut conn = core.pool.get().await?;
-    flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub, prepared).await?;
+    if !flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub, prepared).await? {
+        return Err(already_answered(lang));
+    }
     core.relay.wake();
     Ok(
         HttpResponse::Created()
@@ -239,14 +267,17 @@ async fn review(
         .into());
     }
     let mut conn = core.pool.get().await?;
-    flow::review(
+    if !flow::review(
         &mut conn,
         c.petition_id,
         approve,
         note.as_deref(),
         &staff.0.sub,
     )
-    .await?;
+    .await?
+    {
+        return Err(moved_on(lang));
+    }
     Ok(HttpResponse::Ok().json(json!({"status": if approve { "reviewed" } else { "assigned" }})))
 }
 
@@ -293,7 +324,9 @@ async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, l
         .into());
     };
     drop(conn);
-    let number = flow::approve(&core, &c, &answer, &staff.0.sub, Utc::now()).await?;
+    let Some(number) = flow::approve(&core, &c, &answer, &staff.0.sub, Utc::now()).await? else {
+        return Err(moved_on(lang));
+    };
     Ok(HttpResponse::Ok().json(json!({"status": "approved", "official_number": number, "public_path": format!("/api/v1/answers/{}", c.tracking_code)})))
 }
 

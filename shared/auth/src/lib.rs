@@ -11,6 +11,47 @@ use serde::{Deserialize, Serialize};
 /// The unit code that stands for the whole city in a token's scope.
 pub const CITY_SCOPE: &str = "hanoi";
 
+/// The longest a staff token may live (a working day): a token valid longer is refused, however
+/// it was signed.
+pub const MAX_TOKEN_SECONDS: i64 = 8 * 3600;
+
+const UNITS_CSV: &str = include_str!("../../../data/hanoi-units.csv");
+const BODIES_CSV: &str = include_str!("../../../data/city-bodies.csv");
+
+fn codes(csv: &'static str) -> impl Iterator<Item = &'static str> {
+    csv.lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .filter(|c| !c.is_empty())
+}
+
+/// The city bodies a unit may transfer to (`data/city-bodies.csv`), by code: they work
+/// transferred items in their own inbox, so their staff hold tokens too.
+pub fn city_bodies() -> impl Iterator<Item = &'static str> {
+    codes(BODIES_CSV)
+}
+
+/// Whether `role` may hold a token for `unit`: a city-wide role for [`CITY_SCOPE`] only, any
+/// other role for one of the 126 wards and communes (`data/hanoi-units.csv`) or a city body.
+/// Anything else (a space, a dot, an unknown code) never reaches a query or a subject.
+///
+/// ```
+/// use doithoai_auth::{Role, scope_allowed};
+/// assert!(scope_allowed(Role::Clerk, "phuong-lang"));
+/// assert!(scope_allowed(Role::Clerk, "so-xay-dung"));
+/// assert!(!scope_allowed(Role::Clerk, "phuong lang"));
+/// assert!(!scope_allowed(Role::Clerk, "hanoi"));
+/// assert!(scope_allowed(Role::CityAdmin, "hanoi"));
+/// assert!(!scope_allowed(Role::CityAdmin, "phuong-lang"));
+/// ```
+pub fn scope_allowed(role: Role, unit: &str) -> bool {
+    if role.is_city_wide() {
+        unit == CITY_SCOPE
+    } else {
+        codes(UNITS_CSV).chain(city_bodies()).any(|c| c == unit)
+    }
+}
+
 /// Who a staff member is to the platform.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
@@ -80,9 +121,11 @@ impl Claims {
         self.unit == unit || (self.role.is_city_wide() && self.unit == CITY_SCOPE)
     }
 
-    /// Whether this token may change `unit`'s records (never for the auditor).
+    /// Whether this token may change `unit`'s records: only a role of that unit. City-wide
+    /// roles change no unit's records (city IT's own settings are checked by role), and the
+    /// auditor changes nothing.
     pub fn can_write(&self, unit: &str) -> bool {
-        self.role != Role::Auditor && self.can_read(unit)
+        !self.role.is_city_wide() && self.unit == unit
     }
 }
 
@@ -104,15 +147,17 @@ impl std::fmt::Debug for AuthConfig {
     }
 }
 
-/// The development secret used when `JWT_SECRET` is not set. Never for a real deployment: the
-/// services log a warning when they run with it.
+/// The development secret, used only when `DOITHOAI_DEV_AUTH=1` is set and the service binds to
+/// loopback; a service refuses to start without a real `JWT_SECRET` otherwise.
 pub const DEV_SECRET: &str = "doithoai-local-development-secret-change-me";
 
 impl AuthConfig {
-    /// From `JWT_SECRET`, `JWT_ISSUER` (default `doithoai`) and `JWT_AUDIENCE` (default
-    /// `doithoai-api`). A secret shorter than 32 bytes is refused.
+    /// From `JWT_SECRET` (required), `JWT_ISSUER` (default `doithoai`) and `JWT_AUDIENCE`
+    /// (default `doithoai-api`). A missing secret, or one shorter than 32 bytes, is refused.
     pub fn from_env() -> anyhow::Result<Self> {
-        let secret = std::env::var("JWT_SECRET").unwrap_or_else(|_| DEV_SECRET.to_owned());
+        let secret = std::env::var("JWT_SECRET").map_err(|_| {
+            anyhow::anyhow!("JWT_SECRET is not set (the services' signing key, at least 32 bytes)")
+        })?;
         anyhow::ensure!(
             secret.len() >= 32,
             "JWT_SECRET must be at least 32 bytes long"
@@ -122,10 +167,6 @@ impl AuthConfig {
             issuer: std::env::var("JWT_ISSUER").unwrap_or_else(|_| "doithoai".to_owned()),
             audience: std::env::var("JWT_AUDIENCE").unwrap_or_else(|_| "doithoai-api".to_owned()),
         })
-    }
-
-    pub fn uses_dev_secret(&self) -> bool {
-        self.secret == DEV_SECRET
     }
 
     /// Signs a token for `role` in `unit`, valid for `ttl_seconds`.
@@ -161,7 +202,9 @@ impl AuthConfig {
         .map_err(|_| AuthError::Signing)
     }
 
-    /// Verifies signature (HS256 only), issuer, audience and expiry (30 s leeway).
+    /// Verifies signature (HS256 only), issuer, audience and expiry (30 s leeway); that the
+    /// token was issued for at most [`MAX_TOKEN_SECONDS`] and not in the future; and that its
+    /// role may hold its unit ([`scope_allowed`]).
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.algorithms = vec![Algorithm::HS256];
@@ -169,13 +212,27 @@ impl AuthConfig {
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
-        jsonwebtoken::decode::<Claims>(
+        let claims = jsonwebtoken::decode::<Claims>(
             token,
             &DecodingKey::from_secret(self.secret.as_bytes()),
             &validation,
         )
         .map(|data| data.claims)
-        .map_err(|e| AuthError::Invalid(e.to_string()))
+        .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let now = chrono::Utc::now().timestamp();
+        if claims.iat > now + 30 || claims.exp - claims.iat > MAX_TOKEN_SECONDS {
+            return Err(AuthError::Invalid(format!(
+                "lifetime over {MAX_TOKEN_SECONDS} s or issued in the future"
+            )));
+        }
+        if !scope_allowed(claims.role, &claims.unit) {
+            return Err(AuthError::Invalid(format!(
+                "role {} may not hold unit {:?}",
+                claims.role.as_str(),
+                claims.unit
+            )));
+        }
+        Ok(claims)
     }
 }
 
@@ -259,5 +316,29 @@ mod tests {
             .unwrap();
         assert!(auditor.can_read("phuong-ba-dinh"));
         assert!(!auditor.can_write("phuong-ba-dinh"));
+        let admin = cfg()
+            .verify(&cfg().sign("c", Role::CityAdmin, CITY_SCOPE, 60).unwrap())
+            .unwrap();
+        assert!(admin.can_read("phuong-lang"));
+        assert!(!admin.can_write("phuong-lang"), "no city_admin shortcut");
+        assert!(clerk.can_write("phuong-lang") && !clerk.can_write("phuong-ba-dinh"));
+    }
+
+    #[test]
+    fn a_token_living_longer_than_a_working_day_or_for_an_unknown_unit_is_refused() {
+        let long = cfg()
+            .sign("a", Role::Clerk, "phuong-lang", 100 * 365 * 86400)
+            .unwrap();
+        assert!(cfg().verify(&long).is_err(), "a 100-year token");
+        let ok = cfg()
+            .sign("a", Role::Clerk, "phuong-lang", MAX_TOKEN_SECONDS)
+            .unwrap();
+        assert!(cfg().verify(&ok).is_ok());
+        for unit in ["phuong lang", "phuong.lang", "nowhere", "hanoi"] {
+            let t = cfg().sign("a", Role::Clerk, unit, 60).unwrap();
+            assert!(cfg().verify(&t).is_err(), "{unit:?}");
+        }
+        let t = cfg().sign("a", Role::CityAdmin, "phuong-lang", 60).unwrap();
+        assert!(cfg().verify(&t).is_err(), "a city-wide role holds the city");
     }
 }

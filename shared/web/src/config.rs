@@ -54,7 +54,8 @@ impl Settings {
             .get(&prefixed)
             .or_else(|| self.overrides.get(key))
         {
-            return Some(v.clone());
+            // An empty value reads as unset, as it does from the environment.
+            return Some(v.clone()).filter(|v| !v.is_empty());
         }
         std::env::var(&prefixed)
             .ok()

@@ -101,7 +101,7 @@ impl Core {
             "setting NATS_NAMESPACE must be letters, digits and underscores"
         );
         let auth = AuthConfig {
-            secret: settings.string("JWT_SECRET", doithoai_auth::DEV_SECRET),
+            secret: signing_secret(&settings)?,
             issuer: settings.string("JWT_ISSUER", "doithoai"),
             audience: settings.string("JWT_AUDIENCE", "doithoai-api"),
         };
@@ -109,9 +109,6 @@ impl Core {
             auth.secret.len() >= 32,
             "setting JWT_SECRET must be at least 32 bytes long"
         );
-        if auth.uses_dev_secret() {
-            tracing::warn!("JWT_SECRET is not set: using the local development secret");
-        }
 
         doithoai_db::ensure_database(&db_url).await?;
         doithoai_db::run_migrations(&db_url, doithoai_bus::MIGRATIONS).await?;
@@ -444,6 +441,39 @@ impl Core {
         use actix_web::HttpMessage;
         req.extensions().get::<TraceId>().map(|t| t.0.clone())
     }
+}
+
+/// The staff tokens' signing key: `JWT_SECRET`, required. There is no built-in fallback: the
+/// development secret is used only with `DOITHOAI_DEV_AUTH=1` on a service bound to loopback
+/// (it is in the repository, so anyone could mint a city-admin token with it).
+fn signing_secret(settings: &Settings) -> anyhow::Result<String> {
+    if let Some(secret) = settings.raw("JWT_SECRET") {
+        anyhow::ensure!(
+            secret != doithoai_auth::DEV_SECRET || dev_auth_on_loopback(settings),
+            "JWT_SECRET is the development secret, which only DOITHOAI_DEV_AUTH=1 on loopback may use"
+        );
+        return Ok(secret);
+    }
+    if settings.raw("DOITHOAI_DEV_AUTH").as_deref() == Some("1") {
+        anyhow::ensure!(
+            dev_auth_on_loopback(settings),
+            "DOITHOAI_DEV_AUTH=1 is for a service bound to loopback (BIND_ADDR 127.0.0.1 or ::1)"
+        );
+        tracing::warn!("DOITHOAI_DEV_AUTH=1: staff tokens are checked with the development secret");
+        return Ok(doithoai_auth::DEV_SECRET.to_owned());
+    }
+    anyhow::bail!(
+        "setting JWT_SECRET is required (the staff tokens' signing key, at least 32 bytes); \
+         for local development only, DOITHOAI_DEV_AUTH=1 with BIND_ADDR on loopback"
+    )
+}
+
+fn dev_auth_on_loopback(settings: &Settings) -> bool {
+    settings.raw("DOITHOAI_DEV_AUTH").as_deref() == Some("1")
+        && settings
+            .string("BIND_ADDR", "127.0.0.1")
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// A service's `main`: JSON telemetry, `build` from the environment, stop on SIGTERM/SIGINT,

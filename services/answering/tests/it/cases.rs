@@ -543,3 +543,57 @@ async fn a_refused_case_past_its_date_is_not_overdue() {
         .unwrap();
     assert_eq!(inbox["overdue"], 0, "{inbox}");
 }
+
+/// The same approval sent 20 times at once: one official number, one answer published, one
+/// pair of events; every other request is told the case has just been handled.
+#[tokio::test]
+async fn twenty_simultaneous_approvals_give_one_number_and_one_answer() {
+    let app = spawn().await;
+    let r = app
+        .route(routed(
+            "AB12-CD34-EF9",
+            Utc::now() + CDuration::days(10),
+            false,
+        ))
+        .await;
+    let case = format!("/api/v1/staff/cases/{}", r.petition_id);
+    let officer = token(Role::Officer, "phuong-lang");
+    let leader = token(Role::Leader, "phuong-lang");
+    let drafted = app
+        .post(
+            &officer,
+            &format!("{case}/drafts"),
+            json!({"answer": "Đã sửa quy trình."}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(drafted.status().as_u16(), 201);
+    let approvals = (0..20).map(|_| {
+        app.post(&leader, &format!("{case}/approve"), json!({}))
+            .send()
+    });
+    let answers = futures_util::future::join_all(approvals).await;
+    let mut ok = 0;
+    for a in answers {
+        match a.unwrap().status().as_u16() {
+            200 => ok += 1,
+            409 => {}
+            s => panic!("approval answered {s}"),
+        }
+    }
+    assert_eq!(ok, 1, "one approval wins");
+    // Give a wrongly doubled approval the time to show in the stream.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let events = app.events(2).await;
+    let answered = events
+        .iter()
+        .filter(|e| e["event"] == "petition.answered")
+        .count();
+    assert_eq!(answered, 1, "one answer announced: {events:?}");
+    let numbers: std::collections::HashSet<&str> = events
+        .iter()
+        .filter_map(|e| e["data"]["official_number"].as_str())
+        .collect();
+    assert_eq!(numbers.len(), 1);
+}

@@ -129,3 +129,24 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
         .await?;
     Ok(seeded)
 }
+
+#[cfg(test)]
+mod bodies_tests {
+    /// The city bodies routing transfers to are the ones whose staff may hold tokens.
+    #[test]
+    fn the_bodies_table_holds_the_city_bodies_tokens_may_name() {
+        let sql = include_str!("../../migrations/2026-11-22-000002_routing/up.sql");
+        let start = sql.find("INSERT INTO bodies").unwrap();
+        let end = start + sql[start..].find(';').unwrap();
+        let mut in_sql: Vec<&str> = sql[start..end]
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("('"))
+            .filter_map(|l| l.split('\'').next())
+            .collect();
+        let mut in_csv: Vec<&str> = doithoai_auth::city_bodies().collect();
+        in_sql.sort();
+        in_csv.sort();
+        assert_eq!(in_sql, in_csv);
+        assert_eq!(in_csv.len(), 11);
+    }
+}

@@ -38,3 +38,27 @@ async fn boots_and_loads_the_126_units_once_even_when_restarted() {
     let units = doithoai_testkit::body(again.get("/api/v1/units").await).await;
     assert_eq!(units["units"].as_array().unwrap().len(), 126);
 }
+
+/// No built-in signing key: without `JWT_SECRET` a service does not start, and the development
+/// key is only for `DOITHOAI_DEV_AUTH=1` on loopback.
+#[tokio::test]
+async fn refuses_to_start_without_a_signing_key_or_with_the_development_key_off_loopback() {
+    let no_key = TestEnv::new().set("JWT_SECRET", "");
+    let e = routing::build(no_key.overrides).await.err().unwrap();
+    assert!(format!("{e:#}").contains("JWT_SECRET is required"), "{e:#}");
+    let exposed = TestEnv::new()
+        .set("JWT_SECRET", "")
+        .set("DOITHOAI_DEV_AUTH", "1")
+        .set("BIND_ADDR", "0.0.0.0");
+    let e = routing::build(exposed.overrides).await.err().unwrap();
+    assert!(format!("{e:#}").contains("loopback"), "{e:#}");
+    let dev_key_exposed = TestEnv::new()
+        .set("JWT_SECRET", doithoai_auth::DEV_SECRET)
+        .set("BIND_ADDR", "0.0.0.0");
+    assert!(routing::build(dev_key_exposed.overrides).await.is_err());
+    let local = TestEnv::new()
+        .set("JWT_SECRET", "")
+        .set("DOITHOAI_DEV_AUTH", "1");
+    let app = TestApp::spawn(local, routing::build).await;
+    app.stop().await.unwrap();
+}

@@ -18,12 +18,21 @@ fn main() {
     };
     let hours: i64 = match args.get(2).map(|h| h.parse()) {
         None => 8,
-        Some(Ok(h)) if h > 0 => h,
+        Some(Ok(h)) if h > 0 && h * 3600 <= doithoai_auth::MAX_TOKEN_SECONDS => h,
         Some(_) => {
-            eprintln!("hours must be a positive whole number\n{usage}");
+            eprintln!(
+                "hours must be a whole number from 1 to 8 (a token lives at most a working day)\n{usage}"
+            );
             std::process::exit(2);
         }
     };
+    if !doithoai_auth::scope_allowed(role, unit) {
+        eprintln!(
+            "{} may not hold unit {unit:?}: a ward, commune or city body code, or `hanoi` for the city-wide roles\n{usage}",
+            role.as_str()
+        );
+        std::process::exit(2);
+    }
     let subject = args
         .get(3)
         .cloned()
