@@ -119,6 +119,10 @@ async fn a_transfer_lands_in_the_receiving_bodys_inbox_and_the_citizen_is_told()
     p.wait_mail("an2@example.vn", "Sở Xây dựng").await;
     let view = p.until_status(&code, "transferred").await;
     assert!(
+        !view.to_string().contains("Công trình do Sở cấp phép"),
+        "the staff's reason stays out of the public timeline: {view}"
+    );
+    assert!(
         view["holder"]["name"]
             .as_str()
             .unwrap()

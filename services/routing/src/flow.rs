@@ -465,6 +465,27 @@ pub async fn refuse(
     Ok(next)
 }
 
+/// Consumer of `petition.answered` (answering): the petition is answered, so routing no longer
+/// moves or refuses it.
+pub async fn on_answered(
+    conn: &mut AsyncPgConnection,
+    _cx: &Context,
+    env: Envelope<doithoai_contracts::PetitionAnsweredV1>,
+) -> Result<(), ConsumeError> {
+    use crate::store::schema::assignments;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    diesel::update(
+        assignments::table
+            .find(env.data.petition_id)
+            .filter(assignments::status.ne(AssignmentStatus::NotAccepted)),
+    )
+    .set(assignments::status.eq(AssignmentStatus::Answered))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Consumer of `conference.outcome_recorded`: a question found outside the unit's competence
 /// at a dialogue conference ("forwarded") is transferred to the body named, and tracked like
 /// any transfer. Idempotent by state: once the petition is held by that body, a redelivery
@@ -493,7 +514,7 @@ pub async fn on_conference_outcome(
         return Ok(());
     }
     let Some((to_name, _)) = queries::holder(conn, to).await? else {
-        tracing::warn!(petition = %a.petition_id, to, "conference forwarded {} to unknown body {to}: left for staff", a.tracking_code);
+        tracing::warn!(petition = %a.petition_id, to, "conference forwarded {} to unknown body {to}: left for staff", a.petition_id);
         return Ok(());
     };
     let reason = format!("Chuyển theo kết luận hội nghị đối thoại \"{}\"", d.title);

@@ -329,23 +329,35 @@ async fn delete_holiday(
 }
 
 fn open_for_triage(a: &queries::Assignment, lang: Lang) -> Result<(), ApiError> {
-    if !a.status.open_for_triage() {
-        return Err(Problem::new(
-            actix_web::http::StatusCode::CONFLICT,
-            "conflict",
-            lang.pick("Đã không tiếp nhận", "Already refused"),
+    use crate::domain::status::AssignmentStatus;
+    if a.status.open_for_triage() {
+        return Ok(());
+    }
+    let answered = a.status == AssignmentStatus::Answered;
+    let (title, code, message) = if answered {
+        (
+            lang.pick("Đã có văn bản trả lời", "Already answered"),
+            "already_answered",
+            lang.pick(
+                "Phản ánh đã được trả lời: không thể chuyển hay từ chối",
+                "The petition is answered: it can no longer be moved or refused",
+            ),
         )
-        .with_error(FieldError::new(
-            "petition",
+    } else {
+        (
+            lang.pick("Đã không tiếp nhận", "Already refused"),
             "already_refused",
             lang.pick(
                 "Phản ánh đã được xác định không tiếp nhận",
                 "The petition was already refused",
             ),
-        ))
-        .into());
-    }
-    Ok(())
+        )
+    };
+    Err(
+        Problem::new(actix_web::http::StatusCode::CONFLICT, "conflict", title)
+            .with_error(FieldError::new("petition", code, message))
+            .into(),
+    )
 }
 
 /// `POST /api/v1/staff/routing/{petition}/refuse` `{reason}` (clerk or leader): not accepted

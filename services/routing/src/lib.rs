@@ -62,6 +62,13 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             |conn, cx, batch| Box::pin(flow::on_received_batch(conn, cx, batch)),
         );
         core.consume(
+            "answered",
+            subjects::ANSWERING,
+            &[subjects::PETITION_ANSWERED],
+            cx(),
+            |conn, cx, env| Box::pin(flow::on_answered(conn, cx, env)),
+        );
+        core.consume(
             "conference-outcome",
             subjects::SCHEDULING,
             &[subjects::CONFERENCE_OUTCOME],

@@ -22,8 +22,37 @@ pub type PgPool = Pool<AsyncPgConnection>;
 /// A connection checked out of [`PgPool`].
 pub type PooledConn = Object<AsyncPgConnection>;
 
-/// Builds a pool for `url` with at most `max_size` connections. Connections are opened lazily.
+/// The longest one statement of a service may run before PostgreSQL cancels it, unless the
+/// deployment sets another (`DB_STATEMENT_TIMEOUT_MS`): a costly public query cannot hold a
+/// connection of the shared pool for long.
+pub const STATEMENT_TIMEOUT_MS: u64 = 10_000;
+
+/// Builds a pool for `url` with at most `max_size` connections and the default statement
+/// timeout. Connections are opened lazily.
 pub fn pool(url: &str, max_size: usize) -> anyhow::Result<PgPool> {
+    pool_with_timeout(url, max_size, STATEMENT_TIMEOUT_MS)
+}
+
+/// `url` with `statement_timeout` set for every session it opens (libpq's `options`), unless
+/// the URL sets options of its own.
+///
+/// ```
+/// let u = doithoai_db::with_statement_timeout("postgres://u@h/db", 5000);
+/// assert_eq!(u, "postgres://u@h/db?options=-c%20statement_timeout%3D5000");
+/// let u = doithoai_db::with_statement_timeout("postgres://u@h/db?sslmode=disable", 5000);
+/// assert!(u.ends_with("&options=-c%20statement_timeout%3D5000"));
+/// ```
+pub fn with_statement_timeout(url: &str, timeout_ms: u64) -> String {
+    if url.contains("options=") || timeout_ms == 0 {
+        return url.to_owned();
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}options=-c%20statement_timeout%3D{timeout_ms}")
+}
+
+/// [`pool`] with statements cancelled after `timeout_ms` (0: never).
+pub fn pool_with_timeout(url: &str, max_size: usize, timeout_ms: u64) -> anyhow::Result<PgPool> {
+    let url = with_statement_timeout(url, timeout_ms);
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
     Pool::builder(manager)
         .max_size(max_size)

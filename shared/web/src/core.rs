@@ -115,7 +115,9 @@ impl Core {
         if let Some(m) = opts.migrations {
             doithoai_db::run_migrations(&db_url, m).await?;
         }
-        let pool = doithoai_db::pool(&db_url, pool_size)?;
+        let statement_timeout_ms: u64 =
+            settings.parse("DB_STATEMENT_TIMEOUT_MS", doithoai_db::STATEMENT_TIMEOUT_MS)?;
+        let pool = doithoai_db::pool_with_timeout(&db_url, pool_size, statement_timeout_ms)?;
         let consumer_batch: usize = settings.parse("CONSUMER_BATCH", 128)?;
         anyhow::ensure!(
             (1..=1000).contains(&consumer_batch),

@@ -95,10 +95,9 @@ fn on_transferred(env: Envelope<PetitionTransferredV1>) -> Step {
         at: env.occurred_at,
         status: PetitionStatus::Transferred,
         actor: Some(d.actor),
-        note: format!(
-            "Chuyển đến {} (ngoài thẩm quyền): {}",
-            d.to_unit_name, d.reason
-        ),
+        // The timeline is public to whoever holds the tracking code: the staff's reason stays
+        // out of it (the submitter is told it by email; routing's history keeps it for staff).
+        note: format!("Chuyển đến {} (ngoài thẩm quyền)", d.to_unit_name),
         holder: Some((d.to_unit.clone(), d.to_unit_name)),
         due_at: None,
     }
@@ -140,7 +139,7 @@ fn on_refused(env: Envelope<PetitionRefusedV1>) -> Step {
         at: d.refused_at,
         status: PetitionStatus::NotAccepted,
         actor: Some(d.actor),
-        note: format!("Không tiếp nhận: {}", d.reason),
+        note: "Không tiếp nhận; lý do đã được gửi tới người gửi phản ánh".to_owned(),
         holder: Some((d.unit.clone(), d.unit_name)),
         due_at: None,
     }

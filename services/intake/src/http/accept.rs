@@ -241,11 +241,13 @@ pub async fn accept(
             .map(|k| k.response.clone())
             .unwrap_or_else(|| response_body(state, &sub, &write.petition, lang).to_string());
         let code = write.petition.tracking_code.clone();
+        let petition_id = write.petition.id;
         let result = state.writer.submit(write).await?;
         return match result {
             WriteResult::Created => {
-                tracing::info!(tracking_code = %code, unit = %sub.unit, kind = sub.class.kind_str(),
-                    channel = sub.channel.as_str(), "accepted submission {} for {}", TrackingCode::from_raw(code.clone()), sub.unit);
+                // No tracking code in the logs: with it anyone could read the petition.
+                tracing::info!(petition = %petition_id, unit = %sub.unit, kind = sub.class.kind_str(),
+                    channel = sub.channel.as_str(), "accepted submission {petition_id} for {}", sub.unit);
                 Ok(created(&code, response))
             }
             WriteResult::Replayed { status, response } => {
@@ -275,7 +277,7 @@ pub async fn accept(
             )
             .into()),
             WriteResult::CodeCollision => {
-                tracing::warn!(tracking_code = %code, "tracking code collision, drawing another");
+                tracing::warn!("tracking code collision, drawing another");
                 continue;
             }
         };

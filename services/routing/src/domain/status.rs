@@ -9,13 +9,18 @@ doithoai_db::text_enum! {
         Transferred = "transferred",
         /// Not accepted on triage: final.
         NotAccepted = "not_accepted",
+        /// Answered (learnt from answering's `petition.answered`): final.
+        Answered = "answered",
     }
 }
 
 impl AssignmentStatus {
-    /// Whether staff may still reroute, transfer or refuse it.
+    /// Whether staff may still reroute, transfer or refuse it: not once refused or answered.
     pub fn open_for_triage(self) -> bool {
-        self != AssignmentStatus::NotAccepted
+        !matches!(
+            self,
+            AssignmentStatus::NotAccepted | AssignmentStatus::Answered
+        )
     }
 }
 
@@ -24,10 +29,13 @@ mod tests {
     use super::AssignmentStatus as S;
 
     #[test]
-    fn a_refused_petition_is_closed_to_triage_and_the_others_are_not() {
+    fn a_refused_or_answered_petition_is_closed_to_triage_and_the_others_are_not() {
         for st in S::ALL {
             assert_eq!(S::parse(st.as_str()), Some(*st));
-            assert_eq!(st.open_for_triage(), *st != S::NotAccepted);
+            assert_eq!(
+                st.open_for_triage(),
+                !matches!(st, S::NotAccepted | S::Answered)
+            );
         }
     }
 }

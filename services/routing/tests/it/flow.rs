@@ -579,3 +579,60 @@ async fn an_undeclared_method_is_405_with_allow() {
     assert_eq!(r.status().as_u16(), 405);
     assert_eq!(r.headers()["allow"], "PUT, DELETE");
 }
+
+/// Once answering has answered a petition, routing neither refuses nor moves it: a refusal
+/// cannot arrive after the answer.
+#[tokio::test]
+async fn an_answered_petition_is_no_longer_refused_or_moved() {
+    let app = spawn().await;
+    let p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
+    app.receive(&p).await;
+    app.routed(1).await;
+    app.publish(
+        subjects::ANSWERING,
+        subjects::PETITION_ANSWERED,
+        "phuong-lang",
+        doithoai_contracts::PetitionAnsweredV1 {
+            petition_id: p.petition_id,
+            tracking_code: p.tracking_code.clone(),
+            unit: "phuong-lang".into(),
+            unit_name: "Phường Láng".into(),
+            department: "van-phong".into(),
+            official_number: "1/2026/TL-PAKN".into(),
+            answer: "Trả lời".into(),
+            signed_by: "leader@phuong-lang".into(),
+            answered_at: Utc::now(),
+            submitter: p.submitter.clone(),
+        },
+    )
+    .await;
+    let clerk = token(Role::Clerk, "phuong-lang");
+    let show = format!("/api/v1/staff/routing/{}", p.petition_id);
+    let mut status = Value::Null;
+    for _ in 0..100 {
+        status = app.json_as(&clerk, &show).await["status"].clone();
+        if status == "answered" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, "answered");
+    let refused = app
+        .post_as(
+            &clerk,
+            &format!("{show}/refuse"),
+            &json!({"reason": "Không thuộc phạm vi"}),
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 409);
+    let problem = doithoai_testkit::body(refused).await;
+    assert_eq!(problem["errors"][0]["code"], "already_answered");
+    let moved = app
+        .post_as(
+            &clerk,
+            &format!("{show}/reroute"),
+            &json!({"department": "kinh-te-ha-tang-do-thi", "reason": "Lĩnh vực khác"}),
+        )
+        .await;
+    assert_eq!(moved.status().as_u16(), 409);
+}

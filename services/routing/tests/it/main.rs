@@ -62,3 +62,23 @@ async fn refuses_to_start_without_a_signing_key_or_with_the_development_key_off_
     let app = TestApp::spawn(local, routing::build).await;
     app.stop().await.unwrap();
 }
+
+/// A statement that runs longer than `DB_STATEMENT_TIMEOUT_MS` is cancelled by PostgreSQL, so
+/// a costly query cannot hold a pooled connection for long.
+#[tokio::test]
+async fn a_statement_over_the_timeout_is_cancelled() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn(
+        TestEnv::new().set("DB_STATEMENT_TIMEOUT_MS", "200"),
+        routing::build,
+    )
+    .await;
+    let mut conn = app.core.pool.get().await.unwrap();
+    let slow = diesel::sql_query("SELECT pg_sleep(2)")
+        .execute(&mut conn)
+        .await;
+    let e = slow.expect_err("cancelled");
+    assert!(e.to_string().contains("statement timeout"), "{e}");
+    let quick = diesel::sql_query("SELECT 1").execute(&mut conn).await;
+    assert!(quick.is_ok(), "the connection goes on");
+}

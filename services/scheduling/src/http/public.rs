@@ -57,20 +57,29 @@ pub(super) async fn unit_conferences(
     ))
 }
 
+/// `s` on one line: every control character (CR and LF included) becomes a space. Staff text
+/// is checked at input, but a feed must not trust what is stored: the crate escapes text
+/// values, not a URL.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
 fn ics_event(c: &Conference) -> icalendar::Event {
     let mut e = icalendar::Event::new();
     e.uid(&format!("{}@doithoai.hanoi.gov.vn", c.id))
-        .summary(&c.title)
-        .location(&c.venue)
+        .summary(&one_line(&c.title))
+        .location(&one_line(&c.venue))
         .starts(c.starts_at)
         .ends(c.starts_at + Duration::hours(3))
         .description(&format!(
             "Hội nghị đối thoại với người dân và doanh nghiệp. Chủ trì: {}. Hạn đăng ký câu hỏi: {}.",
-            c.chair,
+            one_line(&c.chair),
             c.registration_closes_at.map(|t| t.with_timezone(&doithoai_web::text::hanoi()).format("%H:%M %d/%m/%Y").to_string()).unwrap_or_default()
         ));
     if let Some(link) = &c.online_link {
-        e.url(link);
+        e.url(&one_line(link).replace(' ', "%20"));
     }
     if c.status == ConferenceStatus::Cancelled {
         e.add_property("STATUS", "CANCELLED");
@@ -123,4 +132,66 @@ pub(super) async fn unit_ics(
         cal.push(ics_event(c));
     }
     Ok(ics(cal.done()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conference(title: &str, venue: &str, link: &str) -> Conference {
+        Conference {
+            id: Uuid::nil(),
+            unit_code: "phuong-lang".into(),
+            title: title.into(),
+            starts_at: Utc::now(),
+            venue: venue.into(),
+            online_link: Some(link.into()),
+            chair: "Chủ tịch".into(),
+            co_organisers: Vec::new(),
+            fields: Vec::new(),
+            status: ConferenceStatus::Noticed,
+            notice_published_at: None,
+            registration_closes_at: None,
+            attendance: None,
+            minutes: None,
+            minutes_published_at: None,
+            results_notice: None,
+            results_published_at: None,
+            cancel_reason: None,
+            written_answers_due_at: None,
+        }
+    }
+
+    /// Hostile text (stored before the one-line rule, or arriving another way) cannot add a
+    /// property or an event to a feed: one VEVENT, no injected line.
+    #[test]
+    fn hostile_text_stays_inside_its_property_in_the_ics_feed() {
+        let evil = "Đối thoại\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:giả mạo\r\nX-EVIL:1";
+        let mut cal = Calendar::new();
+        cal.push(ics_event(&conference(
+            evil,
+            "Hội trường; tầng 2, phòng 3\nX-EVIL:2",
+            "https://a.vn/x\r\nX-EVIL:3",
+        )));
+        let text = cal.done().to_string();
+        let unfolded = text.replace("\r\n ", "");
+        let lines: Vec<&str> = unfolded.lines().collect();
+        assert_eq!(
+            lines.iter().filter(|l| **l == "BEGIN:VEVENT").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            !lines
+                .iter()
+                .any(|l| l.starts_with("X-EVIL") || l.starts_with("SUMMARY:giả")),
+            "{text}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("URL:https://a.vn/x%20%20X-EVIL:3")),
+            "{text}"
+        );
+    }
 }
