@@ -227,6 +227,29 @@ impl TestApp {
         );
     }
 
+    /// What every service's boot test asserts: it starts on `env` with `build`, serves the
+    /// basics ([`crate::assert_service_basics`]) and an OpenAPI document that matches its
+    /// routes, stops on request, and answers no more once stopped.
+    pub async fn assert_boots<F, Fut>(service: &str, env: TestEnv, build: F)
+    where
+        F: FnOnce(HashMap<String, String>) -> Fut,
+        Fut: Future<Output = anyhow::Result<RunningServer>>,
+    {
+        let app = TestApp::spawn(env, build).await;
+        let base = app.base.clone();
+        if let Err(e) = crate::assert_service_basics(&base, service).await {
+            panic!("{service} serves the basics: {e:#}");
+        }
+        app.assert_openapi_matches_routes().await;
+        if let Err(e) = app.stop().await {
+            panic!("{service} stops: {e:#}");
+        }
+        assert!(
+            reqwest::get(format!("{base}/healthz")).await.is_err(),
+            "stopped service no longer answers"
+        );
+    }
+
     /// Stops the service as a signal would, and waits until it has.
     pub async fn stop(self) -> anyhow::Result<()> {
         self.core.stop();

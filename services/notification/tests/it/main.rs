@@ -15,15 +15,5 @@ async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
             .join(&TestEnv::new().name)
             .to_string_lossy(),
     );
-    let app = TestApp::spawn(env, notification::build).await;
-    let base = app.base.clone();
-    doithoai_testkit::assert_service_basics(&base, "notification")
-        .await
-        .unwrap();
-    app.assert_openapi_matches_routes().await;
-    app.stop().await.unwrap();
-    assert!(
-        reqwest::get(format!("{base}/healthz")).await.is_err(),
-        "stopped service no longer answers"
-    );
+    TestApp::assert_boots("notification", env, notification::build).await;
 }

@@ -7,17 +7,7 @@ use doithoai_testkit::{TestApp, TestEnv};
 
 #[tokio::test]
 async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
-    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
-    let base = app.base.clone();
-    doithoai_testkit::assert_service_basics(&base, "scheduling")
-        .await
-        .unwrap();
-    app.assert_openapi_matches_routes().await;
-    app.stop().await.unwrap();
-    assert!(
-        reqwest::get(format!("{base}/healthz")).await.is_err(),
-        "stopped service no longer answers"
-    );
+    TestApp::assert_boots("scheduling", TestEnv::new(), scheduling::build).await;
 }
 
 /// Registrants are reminded 48 hours before, once each — also with two replicas whose timers
