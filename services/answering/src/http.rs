@@ -435,7 +435,14 @@ async fn rate(
             .phone
             .as_deref()
             .is_some_and(|p| !digits(&contact).is_empty() && digits(p) == digits(&contact));
-    if !matches {
+    // Guessing who wrote a published answer: after MAX_RATING_FAILURES wrong contacts the
+    // answer takes no rating, and a locked answer is answered exactly like a wrong contact.
+    let locked =
+        queries::rating_failures(&mut conn, c.petition_id).await? >= queries::MAX_RATING_FAILURES;
+    if !matches || locked {
+        if !matches {
+            queries::add_rating_failure(&mut conn, c.petition_id).await?;
+        }
         return Err(Problem::validation(
             lang,
             vec![FieldError::new(

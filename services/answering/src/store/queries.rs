@@ -169,3 +169,27 @@ pub async fn scores(conn: &mut AsyncPgConnection, unit: Option<&str>) -> QueryRe
     }
     query.load(conn).await
 }
+
+/// Wrong contacts given when rating a published case before it is locked for rating.
+pub const MAX_RATING_FAILURES: i32 = 5;
+
+/// How many wrong contacts were given when rating this case.
+pub async fn rating_failures(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryResult<i32> {
+    cases::table
+        .find(petition_id)
+        .select(cases::rating_failures)
+        .first(conn)
+        .await
+}
+
+/// Counts one more wrong contact.
+pub async fn add_rating_failure(
+    conn: &mut AsyncPgConnection,
+    petition_id: Uuid,
+) -> QueryResult<()> {
+    diesel::update(cases::table.find(petition_id))
+        .set(cases::rating_failures.eq(cases::rating_failures + 1))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}

@@ -597,3 +597,53 @@ async fn twenty_simultaneous_approvals_give_one_number_and_one_answer() {
         .collect();
     assert_eq!(numbers.len(), 1);
 }
+
+/// Guessing who wrote a published answer: after five wrong contacts the answer takes no rating
+/// at all, and says so exactly as it says a wrong contact.
+#[tokio::test]
+async fn five_wrong_contacts_lock_the_rating_of_an_answer() {
+    let app = spawn().await;
+    let r = app
+        .route(routed(
+            "AB12-CD34-EF7",
+            Utc::now() + CDuration::days(10),
+            false,
+        ))
+        .await;
+    let case = format!("/api/v1/staff/cases/{}", r.petition_id);
+    let officer = token(Role::Officer, "phuong-lang");
+    let leader = token(Role::Leader, "phuong-lang");
+    let s = app
+        .post(
+            &officer,
+            &format!("{case}/drafts"),
+            json!({"answer": "Đã sửa."}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s.as_u16(), 201);
+    let s = app
+        .post(&leader, &format!("{case}/approve"), json!({}))
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(s.as_u16(), 200);
+    let rate = |contact: &str| {
+        app.client
+            .post(format!("{}/api/v1/answers/AB12-CD34-EF7/rating", app.base))
+            .json(&json!({"score": 5, "contact": contact}))
+            .send()
+    };
+    let mismatch = |v: &Value| v["errors"][0]["code"] == "contact_mismatch";
+    for n in 0..5 {
+        let res = rate(&format!("0999 000 00{n}")).await.unwrap();
+        assert_eq!(res.status().as_u16(), 422);
+        assert!(mismatch(&res.json().await.unwrap()));
+    }
+    let res = rate("0912 345 678").await.unwrap();
+    assert_eq!(res.status().as_u16(), 422, "locked, answered as a mismatch");
+    assert!(mismatch(&res.json().await.unwrap()));
+}

@@ -49,7 +49,7 @@ impl IntakeState {
     }
 }
 
-fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
+pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
     let forwarded = trust_forwarded_for
         .then(|| {
             req.headers()

@@ -34,7 +34,12 @@ pub async fn submit(
     )?;
     let entry = Entry {
         recorded_by: None,
-        idempotency: key.map(|k| ("public".to_owned(), k)),
+        // A public key is the client's own: two citizens who pick the same key never see each
+        // other's answer.
+        idempotency: key.map(|k| {
+            let client = accept::client_ip(&req, state.config.trust_forwarded_for);
+            (format!("public:{client}"), k)
+        }),
         trace_id: Core::trace_id(&req),
         lang,
         core: &core,

@@ -93,3 +93,32 @@ async fn malformed_idempotency_key_is_400_naming_the_header() {
     assert_problem(res, 400, "Idempotency-Key").await;
     assert_eq!(app.petition_count().await, 0);
 }
+
+/// A public key belongs to its client: another citizen who happens to pick the same key gets a
+/// submission of their own, never the first one's receipt.
+#[tokio::test]
+async fn two_clients_with_the_same_key_each_get_their_own_submission() {
+    let app = spawn_with(
+        doithoai_testkit::TestEnv::new()
+            .set("INTAKE_SUBMIT_PER_MINUTE", "0")
+            .set("INTAKE_TRUST_FORWARDED_FOR", "true"),
+    )
+    .await;
+    let post = |client: &'static str, body: Value| {
+        app.client
+            .post(app.url("/api/v1/petitions"))
+            .header("X-Forwarded-For", client)
+            .header("Idempotency-Key", "retry-1")
+            .json(&body)
+            .send()
+    };
+    let mut other = valid_body();
+    other["content"] = json!("Một nội dung khác, của một người khác, về thủ tục khác.");
+    let a = post("10.0.0.1", valid_body()).await.unwrap();
+    let b = post("10.0.0.2", other).await.unwrap();
+    assert_eq!(a.status().as_u16(), 201);
+    assert_eq!(b.status().as_u16(), 201, "not a reused key");
+    let a: Value = a.json().await.unwrap();
+    let b: Value = b.json().await.unwrap();
+    assert_ne!(a["tracking_code"], b["tracking_code"]);
+}
