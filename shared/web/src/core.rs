@@ -1,14 +1,15 @@
 //! A service's shared parts and its HTTP server.
 
-use crate::middleware::telemetry;
-use crate::{Lang, Problem, Settings, problem};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use crate::Settings;
+use crate::consume::{Applier, Apply, Batched, ConsumeError, PerMessage};
+use crate::server::RunningServer;
+use actix_web::HttpRequest;
 use async_nats::jetstream;
-use diesel_async::{AsyncConnection, AsyncPgConnection};
+use diesel_async::AsyncPgConnection;
 use diesel_migrations::EmbeddedMigrations;
 use doithoai_auth::AuthConfig;
 use doithoai_bus::BusConfig;
-use doithoai_bus::consumer::{ConsumerSpec, Outcome};
+use doithoai_bus::consumer::ConsumerSpec;
 use doithoai_bus::outbox::{Relay, RelayHandle};
 use doithoai_db::PgPool;
 use doithoai_telemetry::Metrics;
@@ -21,7 +22,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tracing::Instrument;
 
 pub use crate::middleware::TraceId;
 
@@ -52,24 +52,24 @@ pub struct Core {
     pub metrics: Metrics,
     pub auth: AuthConfig,
     pub relay: RelayHandle,
-    backlog: IntGauge,
-    parked: IntGauge,
-    dead_letters: IntGauge,
-    dead_lettered: IntCounterVec,
-    batch_messages: HistogramVec,
-    batch_seconds: HistogramVec,
-    batch_fallbacks: IntCounterVec,
-    nats_up: IntGauge,
-    lag: IntGaugeVec,
+    pub(crate) backlog: IntGauge,
+    pub(crate) parked: IntGauge,
+    pub(crate) dead_letters: IntGauge,
+    pub(crate) dead_lettered: IntCounterVec,
+    pub(crate) batch_messages: HistogramVec,
+    pub(crate) batch_seconds: HistogramVec,
+    pub(crate) batch_fallbacks: IntCounterVec,
+    pub(crate) nats_up: IntGauge,
+    pub(crate) lag: IntGaugeVec,
     /// Messages a consumer applies in one transaction, at most (`CONSUMER_BATCH`).
     pub consumer_batch: usize,
     /// Deliveries after which a failing event becomes a dead letter (`CONSUMER_DEAD_LETTER_AFTER`).
     pub dead_letter_after: i64,
-    consumers: Arc<Mutex<Vec<ConsumerSpec>>>,
-    consumed: Arc<tokio::sync::Notify>,
-    scrape_hooks: Arc<Mutex<Vec<ScrapeHook>>>,
-    stop_tx: Arc<watch::Sender<bool>>,
-    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    pub(crate) consumers: Arc<Mutex<Vec<ConsumerSpec>>>,
+    pub(crate) consumed: Arc<tokio::sync::Notify>,
+    pub(crate) scrape_hooks: Arc<Mutex<Vec<ScrapeHook>>>,
+    pub(crate) stop_tx: Arc<watch::Sender<bool>>,
+    pub(crate) tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
 }
 
 impl Core {
@@ -493,299 +493,6 @@ where
     app.run_until_stopped().await
 }
 
-/// Applies batches of one consumer's messages (see [`Core::consume`]).
-struct Applier<T, A> {
-    core: Core,
-    durable: String,
-    apply: A,
-    _t: std::marker::PhantomData<fn() -> T>,
-}
-
-/// How a consumer's new events are applied inside the batch transaction.
-trait Apply<T>: Send + Sync {
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        durable: &'a str,
-        events: Vec<(String, doithoai_contracts::Envelope<T>)>,
-    ) -> BoxFuture<'a, Result<(), ConsumeError>>;
-}
-
-/// A handler called once per event, each in a span with the event's trace id.
-struct PerMessage<C, H> {
-    ctx: C,
-    handler: H,
-}
-
-impl<T, C, H> Apply<T> for PerMessage<C, H>
-where
-    T: Send + 'static,
-    C: Send + Sync + 'static,
-    H: for<'a> Fn(
-            &'a mut AsyncPgConnection,
-            &'a C,
-            doithoai_contracts::Envelope<T>,
-        ) -> BoxFuture<'a, Result<(), ConsumeError>>
-        + Send
-        + Sync
-        + 'static,
-{
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        durable: &'a str,
-        events: Vec<(String, doithoai_contracts::Envelope<T>)>,
-    ) -> BoxFuture<'a, Result<(), ConsumeError>> {
-        Box::pin(async move {
-            for (trace_id, envelope) in events {
-                let span = tracing::info_span!("event", trace_id = %trace_id, event = %envelope.event, consumer = %durable);
-                doithoai_telemetry::in_trace(
-                    trace_id,
-                    (self.handler)(&mut *conn, &self.ctx, envelope).instrument(span),
-                )
-                .await?;
-            }
-            Ok(())
-        })
-    }
-}
-
-/// A handler called once with every new event of the batch.
-struct Batched<C, H> {
-    ctx: C,
-    handler: H,
-}
-
-impl<T, C, H> Apply<T> for Batched<C, H>
-where
-    T: Send + 'static,
-    C: Send + Sync + 'static,
-    H: for<'a> Fn(
-            &'a mut AsyncPgConnection,
-            &'a C,
-            Vec<doithoai_contracts::Envelope<T>>,
-        ) -> BoxFuture<'a, Result<(), ConsumeError>>
-        + Send
-        + Sync
-        + 'static,
-{
-    fn apply<'a>(
-        &'a self,
-        conn: &'a mut AsyncPgConnection,
-        durable: &'a str,
-        events: Vec<(String, doithoai_contracts::Envelope<T>)>,
-    ) -> BoxFuture<'a, Result<(), ConsumeError>> {
-        let traces: Vec<String> = events.iter().map(|(t, _)| t.clone()).collect();
-        let span = tracing::info_span!("events", count = events.len(), trace_ids = %traces.join(","), consumer = %durable);
-        let by_event = events.iter().map(|(t, e)| (e.id, t.clone())).collect();
-        let envelopes = events.into_iter().map(|(_, e)| e).collect();
-        Box::pin(doithoai_telemetry::in_batch(
-            by_event,
-            (self.handler)(conn, &self.ctx, envelopes).instrument(span),
-        ))
-    }
-}
-
-/// How one message fared on its own.
-enum Single {
-    Done,
-    Retry(String),
-    Dead(String),
-}
-
-impl<T, A> Applier<T, A>
-where
-    T: serde::de::DeserializeOwned + Send + 'static,
-    A: Apply<T>,
-{
-    async fn apply(&self, batch: Vec<jetstream::Message>) -> Vec<(jetstream::Message, Outcome)> {
-        let started = std::time::Instant::now();
-        let label = [self.durable.as_str()];
-        self.core
-            .batch_messages
-            .with_label_values(&label)
-            .observe(batch.len() as f64);
-        let out = self.apply_batch(batch).await;
-        self.core
-            .batch_seconds
-            .with_label_values(&label)
-            .observe(started.elapsed().as_secs_f64());
-        out
-    }
-
-    async fn apply_batch(
-        &self,
-        batch: Vec<jetstream::Message>,
-    ) -> Vec<(jetstream::Message, Outcome)> {
-        if batch.len() > 1 {
-            match self.apply_together(&batch).await {
-                Ok(()) => {
-                    self.core.relay.wake();
-                    self.core.consumed.notify_one();
-                    return batch.into_iter().map(|m| (m, Outcome::Done)).collect();
-                }
-                Err(e) => {
-                    self.core
-                        .batch_fallbacks
-                        .with_label_values(&[self.durable.as_str()])
-                        .inc();
-                    tracing::debug!(consumer = %self.durable, error = %format!("{e:#}"),
-                        "batch of {} failed, applying one at a time: {e:#}", batch.len());
-                }
-            }
-        }
-        let mut out = Vec::with_capacity(batch.len());
-        let mut woke = false;
-        for msg in batch {
-            let outcome = match self.apply_one(&msg).await {
-                Single::Done => {
-                    woke = true;
-                    Outcome::Done
-                }
-                Single::Retry(why) => {
-                    let delivered = doithoai_bus::consumer::delivered(&msg);
-                    if delivered >= self.core.dead_letter_after {
-                        self.set_aside(&msg, &format!("failed on {delivered} deliveries: {why}"))
-                            .await
-                    } else {
-                        let trace = message_trace_id(&msg);
-                        tracing::warn!(consumer = %self.durable, subject = %msg.subject, trace_id = %trace,
-                            delivered, error = %why, "event handling failed (delivery {delivered}), will retry: {why}");
-                        Outcome::Retry
-                    }
-                }
-                Single::Dead(why) => self.set_aside(&msg, &why).await,
-            };
-            out.push((msg, outcome));
-        }
-        if woke {
-            self.core.relay.wake();
-            self.core.consumed.notify_one();
-        }
-        out
-    }
-
-    /// Every decodable message in one transaction. Any failure (including an undecodable
-    /// message) rolls the batch back.
-    async fn apply_together(&self, batch: &[jetstream::Message]) -> anyhow::Result<()> {
-        let mut envelopes = Vec::with_capacity(batch.len());
-        for msg in batch {
-            envelopes.push((
-                message_trace_id(msg),
-                serde_json::from_slice::<doithoai_contracts::Envelope<T>>(&msg.payload)?,
-            ));
-        }
-        let mut conn = self.core.pool.get().await?;
-        conn.transaction::<(), anyhow::Error, _>(async |conn| {
-            let ids: Vec<uuid::Uuid> = envelopes.iter().map(|(_, e)| e.id).collect();
-            let mut fresh = doithoai_bus::inbox::record_many(conn, &self.durable, &ids).await?;
-            // Processed before (or twice in this batch): skipped.
-            let new: Vec<_> = envelopes
-                .into_iter()
-                .filter(|(_, e)| fresh.remove(&e.id))
-                .collect();
-            if new.is_empty() {
-                return Ok(());
-            }
-            match self.apply.apply(conn, &self.durable, new).await {
-                Ok(()) => Ok(()),
-                Err(ConsumeError::Transient(e)) => Err(e),
-                Err(ConsumeError::Poison(p)) => anyhow::bail!("poison: {p}"),
-            }
-        })
-        .await
-    }
-
-    async fn apply_one(&self, msg: &jetstream::Message) -> Single {
-        let envelope = match serde_json::from_slice::<doithoai_contracts::Envelope<T>>(&msg.payload)
-        {
-            Ok(e) => e,
-            Err(e) => return Single::Dead(format!("undecodable payload: {e}")),
-        };
-        let trace_id = message_trace_id(msg);
-        let mut conn = match self.core.pool.get().await {
-            Ok(c) => c,
-            Err(e) => return Single::Retry(format!("database unavailable: {e}")),
-        };
-        let result = conn
-            .transaction::<(), ConsumeError, _>(async |conn| {
-                if !doithoai_bus::inbox::record(conn, &self.durable, envelope.id).await? {
-                    return Ok(());
-                }
-                self.apply
-                    .apply(conn, &self.durable, vec![(trace_id, envelope)])
-                    .await
-            })
-            .await;
-        match result {
-            Ok(()) => Single::Done,
-            Err(ConsumeError::Transient(e)) => Single::Retry(format!("{e:#}")),
-            Err(ConsumeError::Poison(p)) => Single::Dead(p),
-        }
-    }
-
-    /// Stores the message as a dead letter and terminates it; when even that cannot be stored
-    /// (database away), it is retried instead, so nothing is dropped.
-    async fn set_aside(&self, msg: &jetstream::Message, reason: &str) -> Outcome {
-        let letter = doithoai_bus::dead_letter::NewDeadLetter {
-            consumer: self.durable.clone(),
-            subject: msg.subject.to_string(),
-            event_id: serde_json::from_slice::<serde_json::Value>(&msg.payload)
-                .ok()
-                .and_then(|v| v.get("id")?.as_str()?.parse().ok()),
-            payload: String::from_utf8_lossy(&msg.payload).into_owned(),
-            reason: reason.to_owned(),
-            deliveries: doithoai_bus::consumer::delivered(msg),
-        };
-        let stored = match self.core.pool.get().await {
-            Ok(mut conn) => doithoai_bus::dead_letter::record(&mut conn, &letter)
-                .await
-                .map_err(anyhow::Error::from),
-            Err(e) => Err(e.into()),
-        };
-        match stored {
-            Ok(()) => {
-                self.core
-                    .dead_lettered
-                    .with_label_values(&[self.durable.as_str()])
-                    .inc();
-                tracing::error!(consumer = %self.durable, subject = %msg.subject, reason = %reason,
-                    "event set aside as a dead letter: {reason}");
-                Outcome::Term
-            }
-            Err(e) => {
-                tracing::warn!(consumer = %self.durable, error = %format!("{e:#}"),
-                    "could not store a dead letter, will retry the event: {e:#}");
-                Outcome::Retry
-            }
-        }
-    }
-}
-
-/// The trace id a message carries in its `traceparent` header (or a new one).
-fn message_trace_id(msg: &jetstream::Message) -> String {
-    msg.headers
-        .as_ref()
-        .and_then(|h| h.get("traceparent"))
-        .and_then(|v| doithoai_telemetry::trace_id_from_traceparent(v.as_str()))
-        .unwrap_or_else(doithoai_telemetry::new_trace_id)
-}
-
-/// Why an event handler did not finish.
-#[derive(Debug)]
-pub enum ConsumeError {
-    /// Try again later (database away, …).
-    Transient(anyhow::Error),
-    /// Never processable: terminate it.
-    Poison(String),
-}
-
-impl<E: Into<anyhow::Error>> From<E> for ConsumeError {
-    fn from(e: E) -> Self {
-        ConsumeError::Transient(e.into())
-    }
-}
-
 /// Sets the core's stop flag on SIGTERM or SIGINT (Ctrl-C).
 pub fn stop_on_signals(core: &Core) {
     let core = core.clone();
@@ -810,208 +517,6 @@ pub fn stop_on_signals(core: &Core) {
         }
         core.stop();
     });
-}
-
-/// A bound server, ready to run: what each service's `build` returns as its `Application`.
-pub struct RunningServer {
-    pub port: u16,
-    server: actix_web::dev::Server,
-    core: Core,
-}
-
-impl RunningServer {
-    /// The port it listens on (useful with `PORT=0`).
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    pub fn core(&self) -> &Core {
-        &self.core
-    }
-
-    /// Serves until the core is stopped (signal or [`Core::stop`]), lets in-flight requests
-    /// finish, then stops background tasks.
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        tracing::info!(
-            service = self.core.service,
-            port = self.port,
-            "{} listening on port {}",
-            self.core.service,
-            self.port
-        );
-        self.server.await?;
-        self.core.shutdown().await;
-        tracing::info!(service = self.core.service, "{} stopped", self.core.service);
-        Ok(())
-    }
-}
-
-/// Binds the service's HTTP server (`BIND_ADDR`, default `127.0.0.1`; `PORT`, default the
-/// service's own; `0` picks a free port) with the shared middleware, error handlers,
-/// `/healthz`, `/readyz`, `/metrics`, and the routes `configure` adds. JSON bodies are limited to
-/// `json_limit` bytes.
-pub fn serve<F>(core: Core, json_limit: usize, configure: F) -> anyhow::Result<RunningServer>
-where
-    F: Fn(&mut web::ServiceConfig) + Clone + Send + 'static,
-{
-    let bind = core.settings.string("BIND_ADDR", "127.0.0.1");
-    let port: u16 = core.settings.parse("PORT", core.default_port)?;
-    let workers: usize = core.settings.parse(
-        "HTTP_WORKERS",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
-    )?;
-    let data = web::Data::new(core.clone());
-    let mut stop = core.stopping();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .app_data(
-                web::JsonConfig::default()
-                    .limit(json_limit)
-                    .error_handler(problem::json_error),
-            )
-            .app_data(web::PathConfig::default().error_handler(|e, req| {
-                Problem::bad_request(Lang::of(req), "path", "invalid", e.to_string()).into()
-            }))
-            .app_data(web::QueryConfig::default().error_handler(|e, req| {
-                Problem::bad_request(Lang::of(req), "query", "invalid", e.to_string()).into()
-            }))
-            .wrap(actix_web::middleware::from_fn(
-                crate::middleware::reject_nul,
-            ))
-            .wrap(actix_web::middleware::from_fn(telemetry))
-            .service(crate::Endpoint::new("/healthz").get(healthz))
-            .service(crate::Endpoint::new("/readyz").get(readyz))
-            .service(crate::Endpoint::new("/metrics").get(metrics))
-            .configure(configure.clone())
-            .default_service(web::to(unknown_route))
-    })
-    .workers(workers)
-    .shutdown_timeout(20)
-    .shutdown_signal(async move {
-        while !*stop.borrow() {
-            if stop.changed().await.is_err() {
-                break;
-            }
-        }
-    })
-    .bind((bind.as_str(), port))
-    .map_err(|e| anyhow::anyhow!("binding {bind}:{port} (setting PORT / BIND_ADDR): {e}"))?;
-    let port = server
-        .addrs()
-        .first()
-        .map(|a| a.port())
-        .ok_or_else(|| anyhow::anyhow!("server bound no address"))?;
-    Ok(RunningServer {
-        port,
-        server: server.run(),
-        core,
-    })
-}
-
-/// Alive: the process answers.
-#[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "`{status: alive, service}`", body = serde_json::Value)))]
-async fn healthz(core: web::Data<Core>) -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "alive", "service": core.service}))
-}
-
-/// Ready while the database answers. NATS being away does not take a service out of traffic:
-/// writes go to the outbox and are published when it is back. The body reports both.
-#[utoipa::path(get, path = "/readyz", tag = "operations",
-    responses((status = 200, description = "Ready: `{checks: {database, nats}}`", body = serde_json::Value),
-              (status = 503, description = "The database does not answer", body = crate::Problem)))]
-async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
-    let db = doithoai_db::ping(&core.pool, Duration::from_secs(2)).await;
-    let nats = doithoai_bus::is_connected(&core.nats);
-    core.nats_up.set(i64::from(nats));
-    let checks = serde_json::json!({
-        "database": if db { "up" } else { "down" },
-        "nats": if nats { "up" } else { "down" },
-    });
-    if db {
-        HttpResponse::Ok()
-            .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
-            .json(serde_json::json!({
-                "status": if nats { "ready" } else { "ready_nats_down" },
-                "service": core.service,
-                "checks": checks,
-            }))
-    } else {
-        let mut res = Problem::unavailable(lang, "unreachable: database").response();
-        res.headers_mut().insert(
-            actix_web::http::header::CACHE_CONTROL,
-            actix_web::http::header::HeaderValue::from_static("no-store"),
-        );
-        res
-    }
-}
-
-/// Prometheus metrics, in the text format.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-async fn metrics(core: web::Data<Core>) -> HttpResponse {
-    if let Some(n) = doithoai_bus::outbox::backlog(&core.pool).await {
-        core.backlog.set(n);
-    }
-    if let Some(n) = doithoai_bus::outbox::parked(&core.pool).await {
-        core.parked.set(n);
-    }
-    if let Ok(mut conn) = core.pool.get().await
-        && let Ok(n) = doithoai_bus::dead_letter::waiting(&mut conn).await
-    {
-        core.dead_letters.set(n);
-    }
-    core.nats_up
-        .set(i64::from(doithoai_bus::is_connected(&core.nats)));
-    // Consumer lag needs NATS: skipped while it is away, and bounded, so a scrape never hangs
-    // during an outage.
-    if doithoai_bus::is_connected(&core.nats) {
-        let specs: Vec<ConsumerSpec> = core.consumers.lock().map(|c| c.clone()).unwrap_or_default();
-        let lags = futures_util::future::join_all(specs.iter().map(|spec| {
-            tokio::time::timeout(
-                Duration::from_millis(500),
-                doithoai_bus::consumer::pending(&core.js, spec),
-            )
-        }))
-        .await;
-        for (spec, lag) in specs.iter().zip(lags) {
-            if let Ok(Some(n)) = lag {
-                core.lag
-                    .with_label_values(&[spec.durable.as_str()])
-                    .set(n as i64);
-            }
-        }
-    }
-    let hooks: Vec<ScrapeHook> = core
-        .scrape_hooks
-        .lock()
-        .map(|h| h.clone())
-        .unwrap_or_default();
-    for hook in hooks {
-        let _ = tokio::time::timeout(Duration::from_secs(2), hook()).await;
-    }
-    HttpResponse::Ok()
-        .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(core.metrics.render())
-}
-
-/// What every service serves besides its own API.
-#[derive(utoipa::OpenApi)]
-#[openapi(paths(healthz, readyz, metrics))]
-pub(crate) struct Operations;
-
-async fn unknown_route(req: HttpRequest) -> HttpResponse {
-    let lang = Lang::of(&req);
-    Problem::not_found(lang)
-        .with_error(problem::FieldError::new(
-            "path",
-            "unknown_route",
-            format!("{} {}", req.method(), req.path()),
-        ))
-        .response()
 }
 
 /// Makes ring the process's TLS crypto provider (rustls, as async-nats, lettre and reqwest use

@@ -10,6 +10,7 @@
 //!   `/metrics` mounted by [`serve`].
 
 pub mod config;
+mod consume;
 mod core;
 pub mod endpoint;
 pub mod error;
@@ -18,13 +19,14 @@ mod lang;
 mod middleware;
 pub mod openapi;
 pub mod problem;
+mod server;
 mod staff;
 pub mod templates;
 pub mod text;
 
-pub use crate::core::{
-    ConsumeError, Core, CoreOptions, RunningServer, run_service, serve, stop_on_signals,
-};
+pub use crate::consume::ConsumeError;
+pub use crate::core::{Core, CoreOptions, run_service, stop_on_signals};
+pub use crate::server::{RunningServer, serve};
 pub use config::Settings;
 pub use endpoint::Endpoint;
 pub use error::{ApiError, Unavailable};

@@ -48,7 +48,7 @@ pub fn document(doc: utoipa::openapi::OpenApi, service: &str) -> serde_json::Val
 }
 
 fn components(mut doc: utoipa::openapi::OpenApi, service: &str) -> utoipa::openapi::OpenApi {
-    doc.merge(crate::core::Operations::openapi());
+    doc.merge(crate::server::Operations::openapi());
     doc.info.title = format!("Đối Thoại – {service}");
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     doc.info.description = Some(
@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn errors_are_problem_json_and_every_operation_has_a_default() {
-        let v = document(crate::core::Operations::openapi(), "test");
+        let v = document(crate::server::Operations::openapi(), "test");
         let ready = &v["paths"]["/readyz"]["get"]["responses"];
         assert!(
             ready["503"]["content"]["application/problem+json"].is_object(),
