@@ -260,6 +260,19 @@ pub enum Refusal {
     Invalid(&'static str, &'static str, &'static str, &'static str),
 }
 
+/// A staff action found the petition changed since its author read it (another action, or
+/// the answer, came first): nothing was written.
+#[derive(Debug)]
+pub struct Stale;
+
+impl std::fmt::Display for Stale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the petition changed meanwhile")
+    }
+}
+
+impl std::error::Error for Stale {}
+
 /// Re-routes within the holding unit to `department`.
 pub async fn reroute(
     core: &Core,
@@ -275,6 +288,9 @@ pub async fn reroute(
     next.status = AssignmentStatus::Routed;
     let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
+        if !queries::still_as(conn, &a).await? {
+            return Err(Stale.into());
+        }
         let (unit_name, _) = queries::holder(conn, &next.unit_code)
             .await?
             .unwrap_or_default();
@@ -325,6 +341,9 @@ pub async fn transfer(
     let ns = core.bus.namespace.clone();
     let result = conn
         .transaction::<(Assignment, DateTime<Utc>), anyhow::Error, _>(async |conn| {
+            if !queries::still_as(conn, &a).await? {
+                return Err(Stale.into());
+            }
             transfer_in(conn, &ns, cal, a, to, to_name, reason, actor, now).await
         })
         .await?;
@@ -429,6 +448,9 @@ pub async fn refuse(
         ..a.clone()
     };
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
+        if !queries::still_as(conn, &a).await? {
+            return Err(Stale.into());
+        }
         let (unit_name, _) = queries::holder(conn, &a.unit_code)
             .await?
             .unwrap_or_default();

@@ -193,7 +193,9 @@ async fn reroute(
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
-    let next = flow::reroute(&core, a, &department, &reason, &staff.0.sub).await?;
+    let next = flow::reroute(&core, a, &department, &reason, &staff.0.sub)
+        .await
+        .map_err(|e| changed(e, lang))?;
     Ok(HttpResponse::Ok().json(view(&next)))
 }
 
@@ -239,7 +241,9 @@ async fn transfer(
     }
     let now = Utc::now();
     let (next, transfer_due) =
-        flow::transfer(&core, &cal, a, &to, &to_name, &reason, &staff.0.sub, now).await?;
+        flow::transfer(&core, &cal, a, &to, &to_name, &reason, &staff.0.sub, now)
+            .await
+            .map_err(|e| changed(e, lang))?;
     let mut out = view(&next);
     out["transfer_due_at"] = json!(doithoai_web::text::ts(transfer_due));
     out["transfer_on_time"] = json!(now <= transfer_due);
@@ -328,6 +332,31 @@ async fn delete_holiday(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// 409 when another action (or the answer) changed the petition between this request's read
+/// and its write ([`flow::Stale`]); any other failure as it is.
+fn changed(e: anyhow::Error, lang: Lang) -> ApiError {
+    if !e.is::<flow::Stale>() {
+        return e.into();
+    }
+    Problem::new(
+        actix_web::http::StatusCode::CONFLICT,
+        "conflict",
+        lang.pick(
+            "Phản ánh vừa được xử lý",
+            "The petition has just been handled",
+        ),
+    )
+    .with_error(FieldError::new(
+        "petition",
+        "already_handled",
+        lang.pick(
+            "Một thao tác khác vừa thay đổi phản ánh này; xin tải lại",
+            "Another action has just changed this petition; reload it",
+        ),
+    ))
+    .into()
+}
+
 fn open_for_triage(a: &queries::Assignment, lang: Lang) -> Result<(), ApiError> {
     use crate::domain::status::AssignmentStatus;
     if a.status.open_for_triage() {
@@ -380,7 +409,9 @@ async fn refuse(
 ) -> Result<HttpResponse, ApiError> {
     let a = routable(&core, &staff, &path, lang).await?;
     let Refuse { reason } = body.valid()?;
-    let next = flow::refuse(&core, a, &reason, &staff.0.sub, Utc::now()).await?;
+    let next = flow::refuse(&core, a, &reason, &staff.0.sub, Utc::now())
+        .await
+        .map_err(|e| changed(e, lang))?;
     Ok(HttpResponse::Ok().json(view(&next)))
 }
 

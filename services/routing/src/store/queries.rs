@@ -172,6 +172,29 @@ pub async fn assignment(
 }
 
 #[allow(clippy::too_many_arguments)]
+/// Locks the assignment until the transaction ends and says whether it is still as `a` was
+/// read (same holder, department and status) and still open to triage: a staff action applies
+/// only to what its author saw, so two actions sent together cannot both apply.
+pub async fn still_as(conn: &mut AsyncPgConnection, a: &Assignment) -> QueryResult<bool> {
+    let now: Option<(String, String, crate::domain::status::AssignmentStatus)> = assignments::table
+        .find(a.petition_id)
+        .select((
+            assignments::unit_code,
+            assignments::department_code,
+            assignments::status,
+        ))
+        .for_update()
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(now.is_some_and(|(unit, department, status)| {
+        unit == a.unit_code
+            && department == a.department_code
+            && status == a.status
+            && status.open_for_triage()
+    }))
+}
+
 pub async fn record(
     conn: &mut AsyncPgConnection,
     a: &Assignment,

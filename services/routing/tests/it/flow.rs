@@ -636,3 +636,45 @@ async fn an_answered_petition_is_no_longer_refused_or_moved() {
         .await;
     assert_eq!(moved.status().as_u16(), 409);
 }
+
+/// The same refusal sent 20 times at once: one applies and is announced once; every other
+/// request is told the petition has just been handled.
+#[tokio::test]
+async fn twenty_simultaneous_refusals_refuse_once() {
+    let app = spawn().await;
+    let p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
+    app.receive(&p).await;
+    app.routed(1).await;
+    let clerk = token(Role::Clerk, "phuong-lang");
+    let path = format!("/api/v1/staff/routing/{}/refuse", p.petition_id);
+    let body = json!({"reason": "Không thuộc phạm vi"});
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let request = app
+            .request_as(reqwest::Method::POST, &clerk, &path)
+            .json(&body)
+            .send();
+        tasks.spawn(request);
+    }
+    let mut statuses = Vec::new();
+    while let Some(done) = tasks.join_next().await {
+        statuses.push(done.unwrap().unwrap().status().as_u16());
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let refused = app
+        .routed(2)
+        .await
+        .iter()
+        .filter(|e| e["event"] == "petition.refused")
+        .count();
+    assert_eq!(refused, 1);
+}
