@@ -16,8 +16,9 @@ pub struct IntakeConfig {
     /// `INTAKE_LOOKUP_PER_MINUTE` (default 120, 0 = off): public tracking lookups per client
     /// address per minute.
     pub lookup_per_minute: u32,
-    /// `INTAKE_TRUST_FORWARDED_FOR` (default false): take the client address from
-    /// `X-Forwarded-For` (only behind a proxy that sets it).
+    /// `INTAKE_TRUST_FORWARDED_FOR` (default false): take the client address from the
+    /// rightmost `X-Forwarded-For` entry, the one the proxy added (only behind a proxy that
+    /// sets it).
     pub trust_forwarded_for: bool,
     /// `INTAKE_IDEMPOTENCY_DAYS` (default 7): how long an Idempotency-Key is remembered.
     pub idempotency_days: i64,

@@ -49,19 +49,39 @@ impl IntakeState {
     }
 }
 
+/// The client's address, as one key of the rate limits and the idempotency scope. Behind a
+/// proxy (`trust_forwarded_for`), the rightmost `X-Forwarded-For` entry: the one the proxy
+/// added; entries to its left are whatever the client wrote. An IPv6 client counts by its /64
+/// (one subscriber's network), so rotating addresses within it gains nothing.
 pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
     let forwarded = trust_forwarded_for
         .then(|| {
             req.headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                .get_all("x-forwarded-for")
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .next_back()
                 .and_then(|v| v.trim().parse().ok())
         })
         .flatten();
-    forwarded
+    let ip = forwarded
         .or_else(|| req.peer_addr().map(|a| a.ip()))
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    subscriber(ip)
+}
+
+/// An IPv6 address cut to its /64; an IPv4 address as it is.
+fn subscriber(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
+            }
+        },
+        v4 => v4,
+    }
 }
 
 /// The `Idempotency-Key` header: absent, or 1–128 visible ASCII characters.
@@ -476,4 +496,36 @@ fn response_body(state: &IntakeState, sub: &Submission, p: &NewPetition, lang: L
 /// Current UTC time (one place, so receipt times are taken the same way everywhere).
 pub fn now() -> chrono::DateTime<Utc> {
     Utc::now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn the_client_is_the_rightmost_forwarded_address_and_ipv6_counts_by_its_64() {
+        let req = TestRequest::default()
+            .insert_header(("X-Forwarded-For", "1.2.3.4, 203.0.113.7"))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&req, true),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
+        let spoofed = TestRequest::default()
+            .insert_header(("X-Forwarded-For", "9.9.9.9"))
+            .peer_addr("10.1.1.1:5000".parse().unwrap())
+            .to_http_request();
+        assert_eq!(
+            client_ip(&spoofed, false),
+            "10.1.1.1".parse::<IpAddr>().unwrap()
+        );
+        let v6 = TestRequest::default()
+            .insert_header(("X-Forwarded-For", "2001:db8:1:2:aaaa:bbbb:cccc:dddd"))
+            .to_http_request();
+        assert_eq!(
+            client_ip(&v6, true),
+            "2001:db8:1:2::".parse::<IpAddr>().unwrap()
+        );
+    }
 }
