@@ -227,6 +227,42 @@ impl TestApp {
         );
     }
 
+    /// Walks every staff route this service serves (from its `Endpoint`s, so a new route is
+    /// walked without being listed): without a token each is a 401; with an auditor's token
+    /// (reads only) every write is refused (403, or 404 for what it cannot see) — never a 2xx
+    /// or a 5xx.
+    pub async fn assert_staff_routes_are_guarded(&self) {
+        let auditor = crate::token(doithoai_auth::Role::Auditor, doithoai_auth::CITY_SCOPE);
+        let staff: Vec<(String, String)> = doithoai_web::endpoint::served()
+            .into_iter()
+            .filter(|(_, path)| path.starts_with("/api/v1/staff/"))
+            .collect();
+        assert!(!staff.is_empty(), "staff routes to walk");
+        for (method, pattern) in staff {
+            let path = fill(&pattern);
+            let m = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+            let anonymous = send(self.request(m.clone(), &path).json(&serde_json::json!({}))).await;
+            assert_eq!(
+                anonymous.status().as_u16(),
+                401,
+                "{method} {pattern} without a token"
+            );
+            if m != Method::GET {
+                let status = send(
+                    self.request_as(m, &auditor, &path)
+                        .json(&serde_json::json!({})),
+                )
+                .await
+                .status()
+                .as_u16();
+                assert!(
+                    status == 403 || status == 404,
+                    "{method} {pattern} by the auditor gave {status}"
+                );
+            }
+        }
+    }
+
     /// What every service's boot test asserts: it starts on `env` with `build`, serves the
     /// basics ([`crate::assert_service_basics`]) and an OpenAPI document that matches its
     /// routes, stops on request, and answers no more once stopped.
@@ -241,6 +277,7 @@ impl TestApp {
             panic!("{service} serves the basics: {e:#}");
         }
         app.assert_openapi_matches_routes().await;
+        app.assert_staff_routes_are_guarded().await;
         if let Err(e) = app.stop().await {
             panic!("{service} stops: {e:#}");
         }
@@ -255,6 +292,20 @@ impl TestApp {
         self.core.stop();
         self.running.await?
     }
+}
+
+/// A route pattern with each `{param}` filled with a value that names nothing.
+fn fill(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').map_or(rest.len(), |c| open + c + 1);
+        out.push_str("00000000-0000-0000-0000-000000000000");
+        rest = &rest[close..];
+    }
+    out.push_str(rest);
+    out
 }
 
 async fn send(req: RequestBuilder) -> Response {

@@ -233,6 +233,7 @@ async fn health_readiness_metrics_and_openapi_are_served() {
     let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
     assert!(doc["paths"]["/api/v1/petitions"]["post"].is_object());
     app.assert_openapi_matches_routes().await;
+    app.assert_staff_routes_are_guarded().await;
 }
 
 #[tokio::test]

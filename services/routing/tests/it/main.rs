@@ -18,6 +18,7 @@ async fn boots_and_loads_the_126_units_once_even_when_restarted() {
         .await
         .unwrap();
     app.assert_openapi_matches_routes().await;
+    app.assert_staff_routes_are_guarded().await;
     let units: Value = reqwest::get(format!("{base}/api/v1/units"))
         .await
         .unwrap()
