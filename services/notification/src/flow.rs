@@ -493,3 +493,16 @@ async fn record(
     }
     Ok(())
 }
+
+/// Deletes the messages whose delivery ended (sent or failed) more than `days` ago: their
+/// recipients and texts are personal data. Returns how many.
+pub async fn purge_messages(conn: &mut AsyncPgConnection, days: i64) -> QueryResult<usize> {
+    let cutoff = Utc::now() - chrono::Duration::days(days.max(1));
+    diesel::delete(
+        messages::table
+            .filter(messages::created_at.lt(cutoff))
+            .filter(messages::status.eq_any([MessageStatus::Sent, MessageStatus::Failed])),
+    )
+    .execute(conn)
+    .await
+}

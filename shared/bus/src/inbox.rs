@@ -7,6 +7,20 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
+/// How long an inbox row is kept: longer than a stream keeps its events
+/// ([`crate::STREAM_MAX_AGE_DAYS`]), so no event that can still be delivered loses its row.
+pub const RETENTION_DAYS: i64 = crate::STREAM_MAX_AGE_DAYS as i64 + 10;
+
+/// Deletes the rows of events processed more than `days` ago (at least the streams' own
+/// retention); returns how many.
+pub async fn purge(conn: &mut AsyncPgConnection, days: i64) -> QueryResult<usize> {
+    let days = days.max(crate::STREAM_MAX_AGE_DAYS as i64 + 1);
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(days);
+    diesel::delete(inbox::table.filter(inbox::processed_at.lt(cutoff)))
+        .execute(conn)
+        .await
+}
+
 /// Records `event_id` for `consumer`. Returns `true` the first time, `false` when it was
 /// already processed (the caller then skips the effect). Call it inside the effect's
 /// transaction.

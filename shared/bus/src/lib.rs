@@ -14,6 +14,9 @@ use async_nats::jetstream;
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use std::time::Duration;
 
+/// How long a stream keeps its events (they carry personal data: not longer).
+pub const STREAM_MAX_AGE_DAYS: u64 = 90;
+
 pub mod consumer;
 pub mod dead_letter;
 pub mod inbox;
@@ -185,7 +188,7 @@ pub async fn ensure_stream(
         )],
         storage: jetstream::stream::StorageType::File,
         num_replicas: cfg.replicas,
-        max_age: Duration::from_secs(90 * 24 * 3600),
+        max_age: Duration::from_secs(STREAM_MAX_AGE_DAYS * 24 * 3600),
         duplicate_window: Duration::from_secs(30 * 60),
         ..Default::default()
     };

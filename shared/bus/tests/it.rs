@@ -303,3 +303,50 @@ async fn two_replicas_publish_one_at_a_time_in_commit_order() {
         "the stream holds them in commit order"
     );
 }
+
+/// The inbox keeps a row longer than a stream keeps its event, and no longer.
+#[tokio::test]
+async fn inbox_rows_older_than_the_retention_are_purged_and_younger_ones_kept() {
+    use diesel_async::RunQueryDsl;
+    let (_env, pool, _js, _cfg) = setup().await;
+    let mut conn = pool.get().await.unwrap();
+    let (old, recent, edge) = (
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+        uuid::Uuid::now_v7(),
+    );
+    diesel::sql_query(
+        "INSERT INTO inbox (consumer, event_id, processed_at) VALUES \
+         ('c', $1, now() - interval '200 days'), ('c', $2, now() - interval '1 day'), \
+         ('c', $3, now() - interval '60 days')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(old)
+    .bind::<diesel::sql_types::Uuid, _>(recent)
+    .bind::<diesel::sql_types::Uuid, _>(edge)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    // A retention shorter than the streams' is raised to it: the 60-day row stays.
+    assert_eq!(doithoai_bus::inbox::purge(&mut conn, 30).await.unwrap(), 1);
+    assert_eq!(
+        doithoai_bus::inbox::purge(&mut conn, doithoai_bus::inbox::RETENTION_DAYS)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(
+        !doithoai_bus::inbox::record(&mut conn, "c", recent)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !doithoai_bus::inbox::record(&mut conn, "c", edge)
+            .await
+            .unwrap()
+    );
+    assert!(
+        doithoai_bus::inbox::record(&mut conn, "c", old)
+            .await
+            .unwrap()
+    );
+}

@@ -227,8 +227,10 @@ impl Core {
         };
         let relay_handle = relay.handle();
         let relay_task = tokio::spawn(relay.run(stop_rx));
+        let inbox_days: i64 =
+            settings.parse("INBOX_RETENTION_DAYS", doithoai_bus::inbox::RETENTION_DAYS)?;
 
-        Ok(Core {
+        let core = Core {
             service,
             settings,
             default_port: opts.default_port,
@@ -255,7 +257,9 @@ impl Core {
             scrape_hooks: Arc::new(Mutex::new(Vec::new())),
             stop_tx: Arc::new(stop_tx),
             tasks: Arc::new(Mutex::new(vec![relay_task])),
-        })
+        };
+        core.spawn(purge_inbox(core.clone(), inbox_days));
+        Ok(core)
     }
 
     /// A receiver that turns true when the service stops.
@@ -476,6 +480,25 @@ fn dev_auth_on_loopback(settings: &Settings) -> bool {
             .string("BIND_ADDR", "127.0.0.1")
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Once an hour, deletes the inbox rows older than `days` (never younger than the streams
+/// keep their events): the inbox does not grow without end.
+async fn purge_inbox(core: Core, days: i64) {
+    let mut stop = core.stopping();
+    loop {
+        if let Ok(mut conn) = core.pool.get().await {
+            match doithoai_bus::inbox::purge(&mut conn, days).await {
+                Ok(n) if n > 0 => tracing::info!(count = n, "purged {n} inbox rows"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purging the inbox failed: {e}"),
+            }
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// A service's `main`: JSON telemetry, `build` from the environment, stop on SIGTERM/SIGINT,
