@@ -149,37 +149,31 @@ fn not_answered(c: &Case, lang: Lang) -> Result<(), ApiError> {
 
 /// 409: the case was answered (or closed) before this request could change it.
 fn already_answered(lang: Lang) -> ApiError {
-    Problem::new(
-        actix_web::http::StatusCode::CONFLICT,
-        "conflict",
-        lang.pick("Đã có văn bản trả lời", "Already answered"),
-    )
-    .with_error(FieldError::new(
+    Problem::conflict(
+        lang,
+        ("Đã có văn bản trả lời", "Already answered"),
         "case",
         "already_answered",
-        lang.pick(
+        (
             "Hồ sơ đã được phê duyệt hoặc đã đóng",
             "The case is already approved or closed",
         ),
-    ))
+    )
     .into()
 }
 
 /// 409: another request moved the case first (a second review, a second approval).
 fn moved_on(lang: Lang) -> ApiError {
-    Problem::new(
-        actix_web::http::StatusCode::CONFLICT,
-        "conflict",
-        lang.pick("Hồ sơ vừa được xử lý", "The case has just been handled"),
-    )
-    .with_error(FieldError::new(
+    Problem::conflict(
+        lang,
+        ("Hồ sơ vừa được xử lý", "The case has just been handled"),
         "case",
         "already_handled",
-        lang.pick(
+        (
             "Một thao tác khác vừa thay đổi hồ sơ này; xin tải lại",
             "Another action has just changed this case; reload it",
         ),
-    ))
+    )
     .into()
 }
 
@@ -458,19 +452,16 @@ async fn rate(
     }
     let inserted = queries::rate(&mut conn, &c, score, comment.as_deref()).await?;
     if !inserted {
-        return Err(Problem::new(
-            actix_web::http::StatusCode::CONFLICT,
-            "conflict",
-            lang.pick("Đã đánh giá", "Already rated"),
-        )
-        .with_error(FieldError::new(
+        return Err(Problem::conflict(
+            lang,
+            ("Đã đánh giá", "Already rated"),
             "score",
             "already_rated",
-            lang.pick(
+            (
                 "Mỗi phản ánh chỉ được đánh giá một lần",
                 "Each submission is rated once",
             ),
-        ))
+        )
         .into());
     }
     let _ = flow::history(

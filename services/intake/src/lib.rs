@@ -12,7 +12,6 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use doithoai_web::{Core, CoreOptions, RunningServer};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub const SERVICE: &str = "intake";
 pub const DEFAULT_PORT: u16 = 8081;
@@ -45,7 +44,10 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         writer,
         limiter: Arc::new(http::RateLimiter::new()),
     };
-    core.spawn(expire_keys(core.clone(), config.idempotency_days));
+    let days = config.idempotency_days;
+    core.purge_hourly("idempotency keys", move |conn| {
+        Box::pin(store::petitions::expire_idempotency_keys(conn, days))
+    });
     {
         use doithoai_contracts::subjects as s;
         // One consumer per source stream, so each is applied in the order it happened: a
@@ -82,22 +84,4 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         cfg.app_data(data.clone());
         http::routes(cfg);
     })
-}
-
-/// Forgets idempotency keys older than the configured days, hourly.
-async fn expire_keys(core: Core, days: i64) {
-    let mut stop = core.stopping();
-    loop {
-        if let Ok(mut conn) = core.pool.get().await {
-            match store::petitions::expire_idempotency_keys(&mut conn, days).await {
-                Ok(n) if n > 0 => tracing::info!(count = n, "expired {n} idempotency keys"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "expiring idempotency keys failed: {e}"),
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }

@@ -141,7 +141,9 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     });
 
     let retention_days: i64 = core.settings.parse("RETENTION_DAYS", 180)?;
-    core.spawn(purge(core.clone(), retention_days));
+    core.purge_hourly("delivered messages", move |conn| {
+        Box::pin(flow::purge_messages(conn, retention_days))
+    });
     core.spawn(deliver(core.clone(), channels, retry));
     doithoai_web::serve(core, 64 * 1024, http::routes)
 }
@@ -149,23 +151,4 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
 async fn deliver(core: Core, channels: delivery::Channels, retry: flow::Retry) {
     let stop = core.stopping();
     flow::deliver(&core, &channels, &retry, stop).await;
-}
-
-/// Once an hour, deletes messages delivered (or failed) more than `days` ago
-/// (`NOTIFICATION_RETENTION_DAYS`, default 180).
-async fn purge(core: Core, days: i64) {
-    let mut stop = core.stopping();
-    loop {
-        if let Ok(mut conn) = core.pool.get().await {
-            match flow::purge_messages(&mut conn, days).await {
-                Ok(n) if n > 0 => tracing::info!(count = n, "purged {n} old messages"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "purging old messages failed: {e}"),
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(std::time::Duration::from_secs(3600)) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }

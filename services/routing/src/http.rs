@@ -338,22 +338,19 @@ fn changed(e: anyhow::Error, lang: Lang) -> ApiError {
     if !e.is::<flow::Stale>() {
         return e.into();
     }
-    Problem::new(
-        actix_web::http::StatusCode::CONFLICT,
-        "conflict",
-        lang.pick(
+    Problem::conflict(
+        lang,
+        (
             "Phản ánh vừa được xử lý",
             "The petition has just been handled",
         ),
-    )
-    .with_error(FieldError::new(
         "petition",
         "already_handled",
-        lang.pick(
+        (
             "Một thao tác khác vừa thay đổi phản ánh này; xin tải lại",
             "Another action has just changed this petition; reload it",
         ),
-    ))
+    )
     .into()
 }
 
@@ -365,28 +362,24 @@ fn open_for_triage(a: &queries::Assignment, lang: Lang) -> Result<(), ApiError> 
     let answered = a.status == AssignmentStatus::Answered;
     let (title, code, message) = if answered {
         (
-            lang.pick("Đã có văn bản trả lời", "Already answered"),
+            ("Đã có văn bản trả lời", "Already answered"),
             "already_answered",
-            lang.pick(
+            (
                 "Phản ánh đã được trả lời: không thể chuyển hay từ chối",
                 "The petition is answered: it can no longer be moved or refused",
             ),
         )
     } else {
         (
-            lang.pick("Đã không tiếp nhận", "Already refused"),
+            ("Đã không tiếp nhận", "Already refused"),
             "already_refused",
-            lang.pick(
+            (
                 "Phản ánh đã được xác định không tiếp nhận",
                 "The petition was already refused",
             ),
         )
     };
-    Err(
-        Problem::new(actix_web::http::StatusCode::CONFLICT, "conflict", title)
-            .with_error(FieldError::new("petition", code, message))
-            .into(),
-    )
+    Err(Problem::conflict(lang, title, "petition", code, message).into())
 }
 
 /// `POST /api/v1/staff/routing/{petition}/refuse` `{reason}` (clerk or leader): not accepted

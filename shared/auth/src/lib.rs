@@ -48,9 +48,14 @@ pub fn scope_allowed(role: Role, unit: &str) -> bool {
     if role.is_city_wide() {
         unit == CITY_SCOPE
     } else {
-        codes(UNITS_CSV).chain(city_bodies()).any(|c| c == unit)
+        UNIT_SCOPES.contains(unit)
     }
 }
+
+/// The unit and city-body codes, read from the compiled-in data once (every staff request
+/// checks its token against them).
+static UNIT_SCOPES: std::sync::LazyLock<std::collections::HashSet<&'static str>> =
+    std::sync::LazyLock::new(|| codes(UNITS_CSV).chain(city_bodies()).collect());
 
 /// Who a staff member is to the platform.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

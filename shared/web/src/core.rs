@@ -258,13 +258,42 @@ impl Core {
             stop_tx: Arc::new(stop_tx),
             tasks: Arc::new(Mutex::new(vec![relay_task])),
         };
-        core.spawn(purge_inbox(core.clone(), inbox_days));
+        core.purge_hourly("inbox rows", move |conn| {
+            Box::pin(doithoai_bus::inbox::purge(conn, inbox_days))
+        });
         Ok(core)
     }
 
     /// A receiver that turns true when the service stops.
     pub fn stopping(&self) -> watch::Receiver<bool> {
         self.stop_tx.subscribe()
+    }
+
+    /// Runs `purge` once an hour on a pooled connection until the service stops, logging what
+    /// it removed (`what`): how each service keeps a table from growing without end.
+    pub fn purge_hourly<F>(&self, what: &'static str, purge: F)
+    where
+        F: for<'a> Fn(&'a mut AsyncPgConnection) -> BoxFuture<'a, diesel::QueryResult<usize>>
+            + Send
+            + 'static,
+    {
+        let core = self.clone();
+        self.spawn(async move {
+            let mut stop = core.stopping();
+            loop {
+                if let Ok(mut conn) = core.pool.get().await {
+                    match purge(&mut conn).await {
+                        Ok(n) if n > 0 => tracing::info!(count = n, "purged {n} {what}"),
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "purging {what} failed: {e}"),
+                    }
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        });
     }
 
     /// Runs a background task until the service stops; [`Core::shutdown`] waits for it.
@@ -480,25 +509,6 @@ fn dev_auth_on_loopback(settings: &Settings) -> bool {
             .string("BIND_ADDR", "127.0.0.1")
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Once an hour, deletes the inbox rows older than `days` (never younger than the streams
-/// keep their events): the inbox does not grow without end.
-async fn purge_inbox(core: Core, days: i64) {
-    let mut stop = core.stopping();
-    loop {
-        if let Ok(mut conn) = core.pool.get().await {
-            match doithoai_bus::inbox::purge(&mut conn, days).await {
-                Ok(n) if n > 0 => tracing::info!(count = n, "purged {n} inbox rows"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "purging the inbox failed: {e}"),
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }
 
 /// A service's `main`: JSON telemetry, `build` from the environment, stop on SIGTERM/SIGINT,

@@ -139,6 +139,27 @@ impl Problem {
         )
     }
 
+    /// 409: the record is not (or no longer) in a state that allows this; `title` and
+    /// `message` are (Vietnamese, English) pairs, the error names `field` and `code`.
+    pub fn conflict(
+        lang: Lang,
+        title: (&str, &str),
+        field: &str,
+        code: &str,
+        message: (&str, &str),
+    ) -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "conflict",
+            lang.pick(title.0, title.1),
+        )
+        .with_error(FieldError::new(
+            field,
+            code,
+            lang.pick(message.0, message.1),
+        ))
+    }
+
     /// 500 without the cause; the caller logs it.
     pub fn internal(lang: Lang) -> Self {
         Self::new(

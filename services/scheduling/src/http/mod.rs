@@ -85,18 +85,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 type Res = Result<HttpResponse, ApiError>;
 
-fn invalid(_lang: Lang, errors: Vec<FieldError>) -> ApiError {
-    ApiError::Invalid(errors)
-}
-
 fn conflict(lang: Lang, field: &str, code: &str, vi: &str, en: &str) -> ApiError {
-    Problem::new(
-        actix_web::http::StatusCode::CONFLICT,
-        "conflict",
-        lang.pick(vi, en),
-    )
-    .with_error(FieldError::new(field, code, lang.pick(vi, en)))
-    .into()
+    Problem::conflict(lang, (vi, en), field, code, (vi, en)).into()
 }
 
 /// The leader or clerk of the conference's unit; others get a 404 (another unit's

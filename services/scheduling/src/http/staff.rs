@@ -61,13 +61,14 @@ pub(super) async fn notice(
     }
     let now = Utc::now();
     if c.starts_at - now < Duration::days(NOTICE_DAYS) {
-        return Err(invalid(
-            lang,
-            vec![FieldError::new("starts_at", "notice_too_late", lang.pick(
-            "Thông báo phải đăng trước hội nghị ít nhất 7 ngày: hãy dời ngày hội nghị",
-            "The notice must be out at least 7 days before the conference: move the conference",
-        ))],
-        ));
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            "starts_at",
+            "notice_too_late",
+            lang.pick(
+                "Thông báo phải đăng trước hội nghị ít nhất 7 ngày: hãy dời ngày hội nghị",
+                "The notice must be out at least 7 days before the conference: move the conference",
+            ),
+        )]));
     }
     let _ = flow::refresh_holidays(&core, &cal).await;
     let closes = flow::calendar_now(&cal).registration_cutoff(c.starts_at, NOTICE_DAYS);
@@ -146,17 +147,14 @@ pub(super) async fn outcome(
         .iter()
         .find(|r| r.petition_id.to_string() == petition || r.tracking_code.replace('-', "") == key)
     else {
-        return Err(invalid(
-            lang,
-            vec![FieldError::new(
-                "petition",
-                "not_registered",
-                lang.pick(
-                    "Không có câu hỏi đăng ký này trong hội nghị",
-                    "No such registered question in this conference",
-                ),
-            )],
-        ));
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            "petition",
+            "not_registered",
+            lang.pick(
+                "Không có câu hỏi đăng ký này trong hội nghị",
+                "No such registered question in this conference",
+            ),
+        )]));
     };
     let event = flow::event(
         &core,
