@@ -328,10 +328,11 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
             "scheduling",
             &format!("/api/v1/staff/conferences/{id}/minutes"),
             Some(&leader),
-            json!({"text": "Biên bản hội nghị …"}),
+            json!({"text": "Biên bản hội nghị … Ý kiến của bà Phạm Thị Hoa (ĐT 0912 345 678, tổ 5).", "private_names": []}),
         )
         .await;
     assert_eq!(s, 200, "{m}");
+    assert_eq!(m["removed"], 3, "name, phone and residential group: {m}");
     let (s, r) = p
         .post(
             "scheduling",
@@ -351,6 +352,10 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
         .get("scheduling", &format!("/api/v1/conferences/{id}"), None)
         .await;
     assert_eq!(public["results_notice"], "Thông báo kết quả hội nghị …");
+    let minutes = public["minutes"].as_str().unwrap();
+    for leak in ["Hoa", "345", "tổ 5"] {
+        assert!(!minutes.contains(leak), "published minutes leak {leak}: {minutes}");
+    }
 
     // The city sees which units are off track; another ward with no conference is flagged.
     let admin = token(Role::CityAdmin, "hanoi");

@@ -8,12 +8,18 @@ use doithoai_web::input::{Command, Fields};
 pub struct Draft {
     #[schema(min_length = 1, max_length = 20000)]
     pub answer: String,
+    /// Names of people other than the submitter that the public version must not show (the
+    /// submitter's own are removed without being listed).
+    #[schema(max_items = 50)]
+    pub private_names: Vec<String>,
 }
 
 impl Command for Draft {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let private_names = f.strings("private_names", 50, 200);
         Some(Draft {
             answer: f.text("answer", 20_000, true)?,
+            private_names,
         })
     }
 }

@@ -3,7 +3,7 @@
 //! data; deadlines are watched. Each change is stored with its history row and its events in
 //! one transaction.
 
-use crate::domain::redact::redact;
+use crate::domain::redact::{known, redact};
 use crate::domain::status::CaseStatus;
 use crate::store::schema::{answer_numbers, case_history, cases, drafts};
 use chrono::{DateTime, Datelike, Utc};
@@ -242,14 +242,24 @@ pub async fn load(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option
 pub async fn latest_draft(
     conn: &mut AsyncPgConnection,
     petition_id: Uuid,
-) -> QueryResult<Option<(String, String, DateTime<Utc>)>> {
+) -> QueryResult<Option<LatestDraft>> {
     drafts::table
         .filter(drafts::petition_id.eq(petition_id))
         .order(drafts::id.desc())
-        .select((drafts::body, drafts::author, drafts::created_at))
+        .select(LatestDraft::as_select())
         .first(conn)
         .await
         .optional()
+}
+
+/// A case's latest draft.
+#[derive(Debug, Queryable, Selectable)]
+#[diesel(table_name = drafts)]
+pub struct LatestDraft {
+    pub body: String,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+    pub private_names: Vec<String>,
 }
 
 /// Stores a draft of a case still open; for a question registered for a dialogue conference,
@@ -259,6 +269,7 @@ pub async fn add_draft(
     conn: &mut AsyncPgConnection,
     petition_id: Uuid,
     body: &str,
+    private_names: &[String],
     author: &str,
     prepared: Option<NewMessage>,
 ) -> QueryResult<bool> {
@@ -285,6 +296,7 @@ pub async fn add_draft(
                 drafts::petition_id.eq(petition_id),
                 drafts::body.eq(body),
                 drafts::author.eq(author),
+                drafts::private_names.eq(private_names),
             ))
             .execute(conn)
             .await?;
@@ -346,7 +358,7 @@ pub async fn review(
 pub async fn approve(
     core: &Core,
     case: &Case,
-    answer: &str,
+    answer: &LatestDraft,
     leader: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
@@ -354,12 +366,14 @@ pub async fn approve(
         .submitter()
         .ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
     let consented = case.consent_to_publish_identity;
+    let known = known(&submitter, &answer.private_names);
     let public_title = case
         .title
         .as_deref()
-        .map(|t| redact(t, &submitter, consented));
-    let public_question = redact(&case.question, &submitter, consented);
-    let public_answer = redact(answer, &submitter, consented);
+        .map(|t| redact(t, &known, consented));
+    let public_question = redact(&case.question, &known, consented);
+    let public_answer = redact(&answer.body, &known, consented);
+    let answer = answer.body.as_str();
     let folded = doithoai_web::text::fold(&format!(
         "{} {} {}",
         public_title.as_deref().unwrap_or(""),

@@ -134,7 +134,7 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
     let history = queries::history(&mut conn, c.petition_id).await?;
     let mut body = case_view(&c, Utc::now());
     body["submitter"] = serde_json::from_str(&c.submitter).unwrap_or(Value::Null);
-    body["draft"] = json!(draft.map(|(b, a, t)| json!({"body": b, "author": a, "at": ts(t)})));
+    body["draft"] = json!(draft.map(|d| json!({"body": d.body, "author": d.author, "at": ts(d.created_at), "private_names": d.private_names})));
     body["history"] = json!(history.into_iter().map(|(at, actor, action, note)| json!({"at": ts(at), "actor": actor, "action": action, "note": note})).collect::<Vec<_>>());
     Ok(HttpResponse::Ok().json(body))
 }
@@ -199,7 +199,10 @@ async fn draft(
         .require(&[Role::Officer, Role::Head], lang)?
         .of_unit(&c.unit_code, lang)?;
     not_answered(&c, lang)?;
-    let Draft { answer } = body.valid()?;
+    let Draft {
+        answer,
+        private_names,
+    } = body.valid()?;
     let prepared = match c.conference_id {
         Some(conference_id) => Some(core.event(
             doithoai_contracts::subjects::DRAFT_PREPARED,
@@ -215,7 +218,14 @@ async fn draft(
         None => None,
     };
     let mut conn = core.pool.get().await?;
-    if !flow::add_draft(&mut conn, c.petition_id, &answer, &staff.0.sub, prepared).await? {
+    if !flow::add_draft(
+        &mut conn,
+        c.petition_id,
+        &answer,
+        &private_names,
+        &staff.0.sub,
+        prepared,
+    ).await? {
         return Err(already_answered(lang));
     }
     core.relay.wake();
@@ -306,7 +316,7 @@ async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, l
         .into());
     }
     let mut conn = core.pool.get().await?;
-    let Some((answer, _, _)) = flow::latest_draft(&mut conn, c.petition_id).await? else {
+    let Some(answer) = flow::latest_draft(&mut conn, c.petition_id).await? else {
         return Err(Problem::validation(
             lang,
             vec![FieldError::new(

@@ -116,12 +116,18 @@ impl Command for Attendance {
 pub struct Publication {
     #[schema(min_length = 1, max_length = 100000)]
     pub text: String,
+    /// Names the public text must not show; phones, ID numbers, emails, addresses and names
+    /// after an honorific or a surname are removed without being listed.
+    #[schema(max_items = 50)]
+    pub private_names: Vec<String>,
 }
 
 impl Command for Publication {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let private_names = f.strings("private_names", 50, 200);
         Some(Publication {
             text: f.text("text", 100_000, true)?,
+            private_names,
         })
     }
 }

@@ -42,6 +42,7 @@ diesel::table! {
         body -> Text,
         author -> Text,
         created_at -> Timestamptz,
+        private_names -> Array<Text>,
     }
 }
 

@@ -160,12 +160,12 @@ async fn a_case_is_drafted_approved_numbered_published_without_personal_data_and
             .as_u16(),
         422
     );
-    let answer = "Kính gửi ông Nguyễn Văn An (0912 345 678): phường Láng đã bỏ yêu cầu nộp bản sao giấy khai sinh từ ngày 1/12/2026.";
+    let answer = "Kính gửi ông Nguyễn Văn An (0912 345 678): phường Láng đã bỏ yêu cầu nộp bản sao giấy khai sinh từ ngày 1/12/2026. Cán bộ tiếp nhận Lò Thị Mai, hàng xóm anh Tuấn.";
     assert_eq!(
         app.post(
             &officer,
             &format!("{case}/drafts"),
-            json!({"answer": answer})
+            json!({"answer": answer, "private_names": ["Lò Thị Mai"]})
         )
         .send()
         .await
@@ -242,6 +242,8 @@ async fn a_case_is_drafted_approved_numbered_published_without_personal_data_and
         "345 678",
         "số 12 ngõ 5",
         "an@example",
+        "Lò Thị Mai",
+        "Tuấn",
     ] {
         assert!(
             !public.contains(leak),

@@ -228,14 +228,29 @@ async fn publish_text(
     if !c.status.can_publish_results() {
         return Err(not_held(lang));
     }
-    let text = body.valid()?.text;
+    let Publication {
+        text,
+        private_names,
+    } = body.valid()?;
+    // Minutes and results notices are public: published without personal data, whatever was
+    // typed (Decree 13/2023/NĐ-CP); the officer sees how many pieces were removed.
+    let known = doithoai_redact::Known {
+        other_names: private_names,
+        ..doithoai_redact::Known::default()
+    };
+    let public = doithoai_redact::redact(&text, &known, false);
     let now = Utc::now();
     let mut conn = core.pool.get().await?;
-    if !store::publish_text(&mut conn, c.id, what, &text, now).await? {
+    if !store::publish_text(&mut conn, c.id, what, &public.text, now).await? {
         return Err(not_held(lang));
     }
     let on_time = now <= c.starts_at + Duration::days(RESULTS_DAYS);
-    Ok(HttpResponse::Ok().json(json!({"published_at": ts(now), "on_time": on_time})))
+    Ok(HttpResponse::Ok().json(json!({
+        "published_at": ts(now),
+        "on_time": on_time,
+        "text": public.text,
+        "removed": public.removed,
+    })))
 }
 
 /// `POST /api/v1/staff/conferences/{id}/minutes` `{text}`: the biên bản.
