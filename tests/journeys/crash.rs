@@ -19,8 +19,8 @@ struct Count {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_acknowledged_submission_survives_kill_9_and_is_published_once() {
     let env = TestEnv::new()
-        .set("INTAKE_SUBMIT_PER_MINUTE", "0")
-        .set("INTAKE_LOOKUP_PER_MINUTE", "0")
+        .set("INTAKE_WRITES_PER_MINUTE", "0")
+        .set("INTAKE_READS_PER_MINUTE", "0")
         .set("HTTP_WORKERS", "2");
     let mut intake = Service::start("intake", env).unwrap();
     intake.ready(Duration::from_secs(30)).await.unwrap();

@@ -354,7 +354,10 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
     assert_eq!(public["results_notice"], "Thông báo kết quả hội nghị …");
     let minutes = public["minutes"].as_str().unwrap();
     for leak in ["Hoa", "345", "tổ 5"] {
-        assert!(!minutes.contains(leak), "published minutes leak {leak}: {minutes}");
+        assert!(
+            !minutes.contains(leak),
+            "published minutes leak {leak}: {minutes}"
+        );
     }
 
     // The city sees which units are off track; another ward with no conference is flagged.

@@ -50,7 +50,14 @@ async fn a_petition_goes_from_submission_to_a_rated_public_answer_and_the_citize
         answer_mail.contains("bỏ yêu cầu giấy tờ trùng lặp"),
         "the full answer goes to the submitter"
     );
-    p.wait_mail("an1@example.vn", "đánh giá").await;
+    let invitation = p.wait_mail("an1@example.vn", "đánh giá").await;
+    // The one-time rating token: the only line of 32 hexadecimal digits.
+    let rating_token = invitation
+        .lines()
+        .map(str::trim)
+        .find(|l| l.len() == 32 && l.chars().all(|c| c.is_ascii_hexdigit()))
+        .unwrap_or_else(|| panic!("no rating token in {invitation}"))
+        .to_owned();
 
     let public = p
         .client
@@ -78,7 +85,7 @@ async fn a_petition_goes_from_submission_to_a_rated_public_answer_and_the_citize
             "answering",
             &format!("/api/v1/answers/{code}/rating"),
             None,
-            json!({"score": 5, "contact": "an1@example.vn"}),
+            json!({"score": 5, "token": rating_token}),
         )
         .await;
     assert_eq!(s, 201);

@@ -129,8 +129,8 @@ pub const SERVICES: [&str; 5] = [
 pub fn platform_env(ns: &str, name: &str, smtp: &doithoai_testkit::SmtpSink) -> TestEnv {
     TestEnv::with_name(&format!("{ns}_{name}"))
         .set("NATS_NAMESPACE", ns)
-        .set("INTAKE_SUBMIT_PER_MINUTE", "0")
-        .set("INTAKE_LOOKUP_PER_MINUTE", "0")
+        .set("INTAKE_WRITES_PER_MINUTE", "0")
+        .set("INTAKE_READS_PER_MINUTE", "0")
         .set("NOTIFICATION_SMTP_URL", &smtp.url())
         .set(
             "NOTIFICATION_SMS_DIR",

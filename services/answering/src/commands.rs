@@ -52,27 +52,27 @@ impl Command for Review {
 }
 
 /// `POST /api/v1/answers/{tracking_code}/rating` (public): the submitter's score, proved by
-/// the phone or email they gave.
+/// the one-time token sent to them with the answer.
 #[derive(Debug, utoipa::ToSchema)]
 pub struct Rating {
     #[schema(minimum = 1, maximum = 5)]
     pub score: i16,
     #[schema(max_length = 2000)]
     pub comment: Option<String>,
-    /// The phone or email given with the submission.
-    #[schema(min_length = 1, max_length = 254)]
-    pub contact: String,
+    /// The one-time rating token from the answer's email or SMS.
+    #[schema(min_length = 1, max_length = 64)]
+    pub token: String,
 }
 
 impl Command for Rating {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
         let score = f.integer("score", 1..=5, true);
         let comment = f.text("comment", 2000, false);
-        let contact = f.line("contact", 254, true);
+        let token = f.line("token", 64, true);
         Some(Rating {
             score: score? as i16,
             comment,
-            contact: contact?,
+            token: token?,
         })
     }
 }
@@ -86,14 +86,10 @@ mod tests {
     fn a_rating_names_every_field_at_fault() {
         assert_eq!(
             Fields::codes::<Rating>(&json!({"score": 6, "comment": 1})),
-            [
-                "score:out_of_range",
-                "comment:wrong_type",
-                "contact:required"
-            ]
+            ["score:out_of_range", "comment:wrong_type", "token:required"]
         );
         assert_eq!(
-            Fields::codes::<Rating>(&json!({"score": "5", "contact": "x"})),
+            Fields::codes::<Rating>(&json!({"score": "5", "token": "x"})),
             ["score:wrong_type"]
         );
     }

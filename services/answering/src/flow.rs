@@ -367,10 +367,7 @@ pub async fn approve(
         .ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
     let consented = case.consent_to_publish_identity;
     let known = known(&submitter, &answer.private_names);
-    let public_title = case
-        .title
-        .as_deref()
-        .map(|t| redact(t, &known, consented));
+    let public_title = case.title.as_deref().map(|t| redact(t, &known, consented));
     let public_question = redact(&case.question, &known, consented);
     let public_answer = redact(&answer.body, &known, consented);
     let answer = answer.body.as_str();
@@ -380,6 +377,9 @@ pub async fn approve(
         public_question,
         public_answer
     ));
+    // The submitter's one-time rating token: 122 random bits, sent only to them (in the
+    // published event, which notification turns into the invitation to rate).
+    let rating_token = Uuid::new_v4().simple().to_string();
     let ns = core.bus.namespace.clone();
     let mut conn = core.pool.get().await?;
     let ready: Vec<CaseStatus> = CaseStatus::ALL
@@ -426,6 +426,7 @@ pub async fn approve(
                     cases::public_answer.eq(&public_answer),
                     cases::search_folded.eq(&folded),
                     cases::published_at.eq(now),
+                    cases::rating_token_hash.eq(crate::http::token_hash(&rating_token)),
                     cases::updated_at.eq(diesel::dsl::now),
                 ))
                 .execute(conn)
@@ -461,6 +462,7 @@ pub async fn approve(
                     published_at: now,
                     public_path: format!("/api/v1/answers/{}", case.tracking_code),
                     submitter: submitter.clone(),
+                    rating_token: Some(rating_token.clone()),
                 },
             );
             let events = [answered?, published?];

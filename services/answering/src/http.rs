@@ -225,7 +225,9 @@ async fn draft(
         &private_names,
         &staff.0.sub,
         prepared,
-    ).await? {
+    )
+    .await?
+    {
         return Err(already_answered(lang));
     }
     core.relay.wake();
@@ -397,23 +399,33 @@ async fn public_answer(core: web::Data<Core>, path: web::Path<String>, lang: Lan
     Ok(HttpResponse::Ok().json(row))
 }
 
-fn digits(s: &str) -> String {
-    let d: String = s.chars().filter(char::is_ascii_digit).collect();
-    d.strip_prefix("84")
-        .map(str::to_owned)
-        .or_else(|| d.strip_prefix('0').map(str::to_owned))
-        .unwrap_or(d)
+/// Rating attempts per tracking code and hour, over every client (on top of the per-client
+/// limit of public writes): a token cannot be guessed, and a code cannot be hammered.
+pub const RATING_TRIES_PER_CODE_HOUR: u32 = 10;
+
+static RATING_TRIES: std::sync::LazyLock<doithoai_web::limit::Limit> =
+    std::sync::LazyLock::new(|| {
+        doithoai_web::limit::Limit::per_hour("rating_per_code", RATING_TRIES_PER_CODE_HOUR)
+    });
+
+/// The SHA-256 of a rating token, as stored.
+pub fn token_hash(token: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(token.trim().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
-/// `POST /api/v1/answers/{tracking_code}/rating` `{score: 1–5, comment?, contact}`: the
-/// submitter rates the answer, proving who they are with the phone or email they gave.
+/// `POST /api/v1/answers/{tracking_code}/rating` `{score: 1–5, comment?, token}`: the
+/// submitter rates the answer with the one-time token sent to them with it. Every failure —
+/// unknown code, wrong token, token used — gets the same answer, so nothing can be learnt.
 #[utoipa::path(post, path = "/api/v1/answers/{tracking_code}/rating",
     request_body(content = Rating, content_type = "application/json"),
     params(("tracking_code" = String, Path, description = "Tracking code, any spelling")),
     responses((status = 201, description = "Rated", body = serde_json::Value),
-        (status = 404, description = "Not found", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        (status = 422, description = "Fields at fault, or a token that does not rate this answer (always the same)", body = doithoai_web::Problem),
+        (status = 429, description = "Too many attempts for this code or from this address", body = doithoai_web::Problem)))]
 async fn rate(
     core: web::Data<Core>,
     path: web::Path<String>,
@@ -423,56 +435,44 @@ async fn rate(
     let Rating {
         score,
         comment,
-        contact,
+        token,
     } = body.valid()?;
-    let mut conn = core.pool.get().await?;
-    let c = queries::published_case(&mut conn, &path).await?;
-    let c = c.ok_or_else(|| Problem::not_found(lang))?;
-    let submitter = c
-        .submitter()
-        .ok_or_else(|| ApiError::failure(anyhow::anyhow!("unreadable submitter")))?;
-    let matches = submitter
-        .email
-        .as_deref()
-        .is_some_and(|e| e.eq_ignore_ascii_case(contact.trim()))
-        || submitter
-            .phone
-            .as_deref()
-            .is_some_and(|p| !digits(&contact).is_empty() && digits(p) == digits(&contact));
-    // Guessing who wrote a published answer: after MAX_RATING_FAILURES wrong contacts the
-    // answer takes no rating, and a locked answer is answered exactly like a wrong contact.
-    let locked =
-        queries::rating_failures(&mut conn, c.petition_id).await? >= queries::MAX_RATING_FAILURES;
-    if !matches || locked {
-        if !matches {
-            queries::add_rating_failure(&mut conn, c.petition_id).await?;
-        }
-        return Err(Problem::validation(
+    let code: String = path
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_uppercase();
+    RATING_TRIES
+        .check(&code)
+        .map_err(|wait| Problem::too_many_requests(lang, wait))?;
+    let refused = || -> ApiError {
+        Problem::validation(
             lang,
             vec![FieldError::new(
-                "contact",
-                "contact_mismatch",
+                "token",
+                "invalid_token",
                 lang.pick(
-                    "Không khớp với số điện thoại hoặc email đã gửi kèm phản ánh",
-                    "Does not match the phone or email given with the submission",
+                    "Mã đánh giá không đúng hoặc đã được dùng",
+                    "The rating token is wrong or was used already",
                 ),
             )],
         )
-        .into());
-    }
-    let inserted = queries::rate(&mut conn, &c, score, comment.as_deref()).await?;
-    if !inserted {
-        return Err(Problem::conflict(
-            lang,
-            ("Đã đánh giá", "Already rated"),
-            "score",
-            "already_rated",
-            (
-                "Mỗi phản ánh chỉ được đánh giá một lần",
-                "Each submission is rated once",
-            ),
-        )
-        .into());
+        .into()
+    };
+    let mut conn = core.pool.get().await?;
+    let Some(c) = queries::published_case(&mut conn, &path).await? else {
+        return Err(refused());
+    };
+    if !queries::rate(
+        &mut conn,
+        c.petition_id,
+        &token_hash(&token),
+        score,
+        comment.as_deref(),
+    )
+    .await?
+    {
+        return Err(refused());
     }
     let _ = flow::history(
         &mut conn,

@@ -10,16 +10,6 @@ pub struct IntakeConfig {
     pub max_batch: usize,
     /// `INTAKE_BODY_LIMIT_BYTES` (default 65536): largest JSON body.
     pub body_limit: usize,
-    /// `INTAKE_SUBMIT_PER_MINUTE` (default 30, 0 = off): public submissions per client address
-    /// per minute.
-    pub submit_per_minute: u32,
-    /// `INTAKE_LOOKUP_PER_MINUTE` (default 120, 0 = off): public tracking lookups per client
-    /// address per minute.
-    pub lookup_per_minute: u32,
-    /// `INTAKE_TRUST_FORWARDED_FOR` (default false): take the client address from the
-    /// rightmost `X-Forwarded-For` entry, the one the proxy added (only behind a proxy that
-    /// sets it).
-    pub trust_forwarded_for: bool,
     /// `INTAKE_IDEMPOTENCY_DAYS` (default 7): how long an Idempotency-Key is remembered.
     pub idempotency_days: i64,
 }
@@ -30,9 +20,6 @@ impl IntakeConfig {
             writers: s.parse("WRITERS", 2)?,
             max_batch: s.parse("BATCH_MAX", 128)?,
             body_limit: s.parse("BODY_LIMIT_BYTES", 64 * 1024)?,
-            submit_per_minute: s.parse("SUBMIT_PER_MINUTE", 30)?,
-            lookup_per_minute: s.parse("LOOKUP_PER_MINUTE", 120)?,
-            trust_forwarded_for: s.parse("TRUST_FORWARDED_FOR", false)?,
             idempotency_days: s.parse("IDEMPOTENCY_DAYS", 7)?,
         };
         anyhow::ensure!(

@@ -42,7 +42,6 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         config: config.clone(),
         reference,
         writer,
-        limiter: Arc::new(http::RateLimiter::new()),
     };
     let days = config.idempotency_days;
     core.purge_hourly("idempotency keys", move |conn| {

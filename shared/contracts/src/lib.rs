@@ -272,6 +272,9 @@ pub struct PetitionPublishedV1 {
     pub published_at: DateTime<Utc>,
     pub public_path: String,
     pub submitter: SubmitterV1,
+    /// The one-time token with which the submitter rates the answer (only its hash is kept).
+    #[serde(default)]
+    pub rating_token: Option<String>,
 }
 
 /// `petition.rated`: the submitter rated the answer.

@@ -31,9 +31,13 @@ impl Rng {
     }
 }
 
-const SURNAMES: &[&str] = &["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô"];
+const SURNAMES: &[&str] = &[
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Vũ", "Đặng", "Bùi", "Đỗ", "Ngô",
+];
 const MIDDLES: &[&str] = &["Văn", "Thị", "Minh", "Đức", "Thu", "Quang", "Ngọc"];
-const GIVENS: &[&str] = &["Bình", "Cường", "Dũng", "Hoa", "Lan", "Tuấn", "Hương", "Khánh", "Phúc", "Yến", "Thảo", "Hiếu"];
+const GIVENS: &[&str] = &[
+    "Bình", "Cường", "Dũng", "Hoa", "Lan", "Tuấn", "Hương", "Khánh", "Phúc", "Yến", "Thảo", "Hiếu",
+];
 const HONORIFICS: &[&str] = &["ông", "bà", "anh", "chị", "cô", "chú", "bác", "Ông", "Bà"];
 
 const LAWS: &[&str] = &[
@@ -44,10 +48,28 @@ const LAWS: &[&str] = &[
     "Điều 12 Luật Hộ tịch",
     "Nghị quyết 190/2025/QH15",
 ];
-const DATES: &[&str] = &["15/11/2026", "ngày 3 tháng 2 năm 2026", "01/12/2026", "20-10-2026"];
-const MONEY: &[&str] = &["50.000 đồng", "1.500.000 đồng", "200000 đồng", "2.000.000.000 đồng", "15 triệu đồng"];
+const DATES: &[&str] = &[
+    "15/11/2026",
+    "ngày 3 tháng 2 năm 2026",
+    "01/12/2026",
+    "20-10-2026",
+];
+const MONEY: &[&str] = &[
+    "50.000 đồng",
+    "1.500.000 đồng",
+    "200000 đồng",
+    "2.000.000.000 đồng",
+    "15 triệu đồng",
+];
 const DAYS: &[&str] = &["15 ngày làm việc", "05 ngày", "03 ngày làm việc", "30 ngày"];
-const UNITS: &[&str] = &["phường Hoàn Kiếm", "xã Bát Tràng", "phường Hoàng Mai", "phường Hà Đông", "phường Đống Đa", "xã Trần Phú"];
+const UNITS: &[&str] = &[
+    "phường Hoàn Kiếm",
+    "xã Bát Tràng",
+    "phường Hoàng Mai",
+    "phường Hà Đông",
+    "phường Đống Đa",
+    "xã Trần Phú",
+];
 const PLACES: &[&str] = &[
     "đường Lê Văn Lương",
     "phố Lê Duẩn",
@@ -165,7 +187,7 @@ fn id_number(r: &mut Rng) -> String {
 
 fn passport(r: &mut Rng) -> String {
     let letter = *r.pick(&["B", "C", "N", "E"]);
-    if r.next() % 2 == 0 {
+    if r.next().is_multiple_of(2) {
         format!("{letter}{}", r.digits(7))
     } else {
         format!("{letter} {}", r.digits(7))
@@ -174,7 +196,7 @@ fn passport(r: &mut Rng) -> String {
 
 fn tax_number(r: &mut Rng) -> String {
     let d = format!("01{}", r.digits(8));
-    if r.next() % 2 == 0 {
+    if r.next().is_multiple_of(2) {
         d
     } else {
         format!("{d}-{}", r.digits(3))
@@ -182,7 +204,11 @@ fn tax_number(r: &mut Rng) -> String {
 }
 
 fn email(r: &mut Rng, given: &str) -> String {
-    let user = format!("{}.{}", without_diacritics(given).to_lowercase(), r.digits(3));
+    let user = format!(
+        "{}.{}",
+        without_diacritics(given).to_lowercase(),
+        r.digits(3)
+    );
     let host = *r.pick(&["gmail", "yahoo", "hanoi"]);
     match r.next() % 6 {
         0 => format!("{user}@{host}.com"),
@@ -277,7 +303,8 @@ fn one(r: &mut Rng, i: usize) -> Case {
             )
         }
         1 => {
-            let (unit, law, other, addr) = (*r.pick(UNITS), *r.pick(LAWS), other_name(r), address(r));
+            let (unit, law, other, addr) =
+                (*r.pick(UNITS), *r.pick(LAWS), other_name(r), address(r));
             let mail = email(r, &given);
             public.extend([unit.to_owned(), law.to_owned()]);
             format!(
@@ -288,10 +315,20 @@ fn one(r: &mut Rng, i: usize) -> Case {
             )
         }
         2 => {
-            let (law, days, money, office) = (*r.pick(LAWS), *r.pick(DAYS), *r.pick(MONEY), *r.pick(OFFICES));
+            let (law, days, money, office) = (
+                *r.pick(LAWS),
+                *r.pick(DAYS),
+                *r.pick(MONEY),
+                *r.pick(OFFICES),
+            );
             let hon = format!("{} {given}", r.pick(HONORIFICS));
             let id = id_number(r);
-            public.extend([law.to_owned(), days.to_owned(), money.to_owned(), office.to_owned()]);
+            public.extend([
+                law.to_owned(),
+                days.to_owned(),
+                money.to_owned(),
+                office.to_owned(),
+            ]);
             format!(
                 "Trả lời: theo {law}, thời hạn giải quyết là {days}; lệ phí {money}. Đề nghị {} mang căn cước số {} đến {office} để được hướng dẫn.",
                 p(hon),
@@ -311,7 +348,11 @@ fn one(r: &mut Rng, i: usize) -> Case {
             )
         }
         4 => {
-            let (other, hon, addr) = (other_name(r), format!("{} {given}", r.pick(HONORIFICS)), address(r));
+            let (other, hon, addr) = (
+                other_name(r),
+                format!("{} {given}", r.pick(HONORIFICS)),
+                address(r),
+            );
             let (topic, date, office) = (*r.pick(PLACES), *r.pick(DATES), *r.pick(OFFICES));
             public.extend([topic.to_owned(), date.to_owned(), office.to_owned()]);
             format!(

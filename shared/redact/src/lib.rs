@@ -189,32 +189,121 @@ fn fold(s: &str) -> String {
 /// when the original word is the honorific itself or was typed without diacritics: `có` folds
 /// to `co` like `cô`, and must not be read as one.
 const HONORIFICS: &[&str] = &[
-    "ông", "bà", "anh", "chị", "cô", "chú", "bác", "cụ", "em", "cháu", "dì", "thím", "mợ",
-    "cậu", "bạn", "công dân", "người dân", "gia đình", "hộ ông", "hộ bà", "hộ gia đình",
+    "ông",
+    "bà",
+    "anh",
+    "chị",
+    "cô",
+    "chú",
+    "bác",
+    "cụ",
+    "em",
+    "cháu",
+    "dì",
+    "thím",
+    "mợ",
+    "cậu",
+    "bạn",
+    "công dân",
+    "người dân",
+    "gia đình",
+    "hộ ông",
+    "hộ bà",
+    "hộ gia đình",
 ];
 
 /// Capitalised words, as typed, that begin titles, bodies and legal instruments, never a given
 /// name (`ông Chủ tịch`, `bà Phó Giám đốc`). Compared with diacritics: `Thu` is a given name,
 /// `Thủ` begins `Thủ trưởng`.
 const NOT_A_NAME: &[&str] = &[
-    "Nghị", "Quyết", "Thông", "Luật", "Điều", "Khoản", "Chủ", "Phó", "Trưởng", "Giám", "Bí",
-    "Cán", "Thủ", "Ủy", "Uỷ", "Đại", "Tổng", "Cục", "Vụ", "Ban", "Sở", "Tổ", "Phòng", "Hội",
-    "Đoàn", "Chính", "Nhà", "Bộ", "UBND", "HĐND", "Mặt", "Tòa", "Toà", "Viện", "Ngân", "Kho",
-    "Hợp", "Đội", "Phường", "Xã", "Quận", "Huyện", "Tỉnh", "Trưởng", "Kế", "Văn", "Chánh",
+    "Nghị",
+    "Quyết",
+    "Thông",
+    "Luật",
+    "Điều",
+    "Khoản",
+    "Chủ",
+    "Phó",
+    "Trưởng",
+    "Giám",
+    "Bí",
+    "Cán",
+    "Thủ",
+    "Ủy",
+    "Uỷ",
+    "Đại",
+    "Tổng",
+    "Cục",
+    "Vụ",
+    "Ban",
+    "Sở",
+    "Tổ",
+    "Phòng",
+    "Hội",
+    "Đoàn",
+    "Chính",
+    "Nhà",
+    "Bộ",
+    "UBND",
+    "HĐND",
+    "Mặt",
+    "Tòa",
+    "Toà",
+    "Viện",
+    "Ngân",
+    "Kho",
+    "Hợp",
+    "Đội",
+    "Phường",
+    "Xã",
+    "Quận",
+    "Huyện",
+    "Tỉnh",
+    "Trưởng",
+    "Kế",
+    "Văn",
+    "Chánh",
 ];
 
 /// Vietnamese surnames, folded: a surname followed by capitalised words is a name.
 const SURNAMES: &[&str] = &[
     "Nguyen", "Tran", "Le", "Pham", "Hoang", "Huynh", "Phan", "Vu", "Vo", "Dang", "Bui", "Do",
     "Ho", "Ngo", "Duong", "Ly", "Dinh", "Trinh", "Mai", "Truong", "Lam", "Doan", "Luong", "Cao",
-    "Kieu", "Quach", "Ha", "Thai", "Lai", "Luu", "Khuat", "Nghiem", "Giang", "Trieu", "Chu",
-    "Ta", "Tong", "Vuong", "Diep", "Luc", "Mac", "Tang", "Thach", "Ung", "Bach",
+    "Kieu", "Quach", "Ha", "Thai", "Lai", "Luu", "Khuat", "Nghiem", "Giang", "Trieu", "Chu", "Ta",
+    "Tong", "Vuong", "Diep", "Luc", "Mac", "Tang", "Thach", "Ung", "Bach",
 ];
 
 /// Words before a capitalised name that make it a place, not a person: `phố Lê Duẩn`.
 const PLACE_WORDS: &[&str] = &[
-    "pho", "duong", "ngo", "ngach", "quan", "phuong", "xa", "huyen", "tinh", "thanh pho",
-    "truong", "benh vien", "cau", "ho", "cong vien", "khu do thi", "cho", "lang", "thon", "xom", "to", "tuyen", "nut giao", "khu", "toa", "so", "tram", "ben", "bo",
+    "pho",
+    "duong",
+    "ngo",
+    "ngach",
+    "quan",
+    "phuong",
+    "xa",
+    "huyen",
+    "tinh",
+    "thanh pho",
+    "truong",
+    "benh vien",
+    "cau",
+    "ho",
+    "cong vien",
+    "khu do thi",
+    "cho",
+    "lang",
+    "thon",
+    "xom",
+    "to",
+    "tuyen",
+    "nut giao",
+    "khu",
+    "toa",
+    "so",
+    "tram",
+    "ben",
+    "bo",
 ];
 
 #[allow(clippy::expect_used)] // fixed data compiled into the crate, checked by the tests below
@@ -234,7 +323,13 @@ static UNIT_NAMES: LazyLock<HashSet<String>> = LazyLock::new(|| {
         })
         .collect();
     for n in [
-        "ha noi", "ho chi minh", "ha dong", "hoang mai", "ho guom", "ho tay", "ho hoan kiem",
+        "ha noi",
+        "ho chi minh",
+        "ha dong",
+        "hoang mai",
+        "ho guom",
+        "ho tay",
+        "ho hoan kiem",
         "viet nam",
     ] {
         names.insert(n.to_owned());
@@ -254,8 +349,10 @@ static HONORIFIC_NAME: LazyLock<Regex> = LazyLock::new(|| {
         .map(|h| h.replace(' ', r"\s+"))
         .collect::<Vec<_>>()
         .join("|");
-    Regex::new(&format!(r"\b(?i:{alternatives})\s+({CAP}(?:\s+{CAP}){{0,3}})\b"))
-        .expect("honorific pattern")
+    Regex::new(&format!(
+        r"\b(?i:{alternatives})\s+({CAP}(?:\s+{CAP}){{0,3}})\b"
+    ))
+    .expect("honorific pattern")
 });
 
 #[allow(clippy::expect_used)]
@@ -289,9 +386,8 @@ static MONEY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[1-9]\d{0,2}(?:[.,]\d{3})+$").expect("money pattern"));
 
 #[allow(clippy::expect_used)]
-static DATE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\b").expect("date pattern")
-});
+static DATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b\d{1,2}[/.\-]\d{1,2}[/.\-]\d{4}\b").expect("date pattern"));
 
 #[allow(clippy::expect_used)]
 static PASSPORT: LazyLock<Regex> =

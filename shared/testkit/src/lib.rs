@@ -68,6 +68,10 @@ impl TestEnv {
         overrides.insert("HTTP_WORKERS".to_owned(), "1".to_owned());
         overrides.insert("DB_POOL_SIZE".to_owned(), "4".to_owned());
         overrides.insert("JWT_SECRET".to_owned(), TEST_SECRET.to_owned());
+        // Public rate limits off: every test app's requests come from one loopback address.
+        // Tests of the limits set `<SERVICE>_READS_PER_MINUTE` / `_WRITES_PER_MINUTE`, which win.
+        overrides.insert("READS_PER_MINUTE".to_owned(), "0".to_owned());
+        overrides.insert("WRITES_PER_MINUTE".to_owned(), "0".to_owned());
         Self {
             name: name.to_owned(),
             database_url,

@@ -52,6 +52,9 @@ pub struct Core {
     pub metrics: Metrics,
     pub auth: AuthConfig,
     pub relay: RelayHandle,
+    /// The public rate limits ([`crate::limit`]).
+    pub limits: Arc<crate::limit::PublicLimits>,
+    pub(crate) rate_limited: IntCounterVec,
     pub(crate) backlog: IntGauge,
     pub(crate) parked: IntGauge,
     pub(crate) dead_letters: IntGauge,
@@ -214,6 +217,15 @@ impl Core {
         metrics.registry.register(Box::new(backlog.clone()))?;
         metrics.registry.register(Box::new(published.clone()))?;
         metrics.registry.register(Box::new(lag.clone()))?;
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                format!("{service}_http_rate_limited_total"),
+                "Public requests refused with 429, by limit",
+            ),
+            &["limit"],
+        )?;
+        metrics.registry.register(Box::new(rate_limited.clone()))?;
+        let limits = Arc::new(crate::limit::PublicLimits::from_settings(&settings)?);
 
         let (stop_tx, stop_rx) = watch::channel(false);
         let relay = {
@@ -241,6 +253,8 @@ impl Core {
             metrics,
             auth,
             relay: relay_handle,
+            limits,
+            rate_limited,
             backlog,
             parked,
             dead_letters,
@@ -258,6 +272,18 @@ impl Core {
             stop_tx: Arc::new(stop_tx),
             tasks: Arc::new(Mutex::new(vec![relay_task])),
         };
+        {
+            let limits = core.limits.clone();
+            let mut stop = core.stopping();
+            core.spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(60)) => limits.shrink(),
+                        _ = stop.changed() => return,
+                    }
+                }
+            });
+        }
         core.purge_hourly("inbox rows", move |conn| {
             Box::pin(doithoai_bus::inbox::purge(conn, inbox_days))
         });

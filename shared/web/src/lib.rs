@@ -8,6 +8,7 @@
 //! - [`Core`]: a service's pool, NATS client, metrics and auth, built by [`Core::start`]
 //!   (database created and migrated, outbox relay running), with `/healthz`, `/readyz` and
 //!   `/metrics` mounted by [`serve`].
+//! - [`limit`]: the one rate limiter of every public route, keyed by the client's address.
 
 pub mod config;
 mod consume;
@@ -16,6 +17,7 @@ pub mod endpoint;
 pub mod error;
 pub mod input;
 mod lang;
+pub mod limit;
 mod middleware;
 pub mod openapi;
 pub mod problem;

@@ -22,7 +22,6 @@ use governor::{DefaultKeyedRateLimiter, Quota};
 use std::hash::{BuildHasher, Hash, RandomState};
 use std::net::IpAddr;
 use std::num::NonZeroU32;
-use std::time::Duration;
 
 /// Slots per limit: the most states one limit keeps, whatever the number of clients.
 pub const SLOTS: u64 = 1 << 18;
@@ -98,17 +97,17 @@ impl Proxies {
                 Some((a, b)) => (a, Some(b)),
                 None => (item, None),
             };
-            let addr: IpAddr = addr
-                .parse()
-                .map_err(|_| anyhow::anyhow!("setting TRUSTED_PROXIES: {item:?} is not an address or CIDR block"))?;
+            let addr: IpAddr = addr.parse().map_err(|_| {
+                anyhow::anyhow!("setting TRUSTED_PROXIES: {item:?} is not an address or CIDR block")
+            })?;
             let max = if addr.is_ipv4() { 32 } else { 128 };
             let bits = match bits {
                 None => max,
-                Some(b) => b
-                    .parse::<u8>()
-                    .ok()
-                    .filter(|b| *b <= max)
-                    .ok_or_else(|| anyhow::anyhow!("setting TRUSTED_PROXIES: {item:?} has an invalid prefix length"))?,
+                Some(b) => b.parse::<u8>().ok().filter(|b| *b <= max).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "setting TRUSTED_PROXIES: {item:?} has an invalid prefix length"
+                    )
+                })?,
             };
             blocks.push((addr, bits));
         }
@@ -118,7 +117,11 @@ impl Proxies {
     pub fn contains(&self, ip: IpAddr) -> bool {
         let ip = unmapped(ip);
         self.0.iter().any(|&(net, bits)| match (net, ip) {
-            (IpAddr::V4(n), IpAddr::V4(a)) => prefix(u128::from(u32::from(n)) << 96, u128::from(u32::from(a)) << 96, bits),
+            (IpAddr::V4(n), IpAddr::V4(a)) => prefix(
+                u128::from(u32::from(n)) << 96,
+                u128::from(u32::from(a)) << 96,
+                bits,
+            ),
             (IpAddr::V6(n), IpAddr::V6(a)) => prefix(u128::from(n), u128::from(a), bits),
             _ => false,
         })
@@ -192,26 +195,26 @@ impl PublicLimits {
 
     /// The limit a request counts against, if any.
     fn limit_for(&self, method: &actix_web::http::Method, path: &str) -> Option<&Limit> {
-        if path.starts_with("/api/v1/staff/")
-            || matches!(path, "/healthz" | "/readyz" | "/metrics")
+        if path.starts_with("/api/v1/staff/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
         {
             return None;
         }
-        Some(if matches!(*method, actix_web::http::Method::GET | actix_web::http::Method::HEAD) {
-            &self.reads
-        } else {
-            &self.writes
-        })
+        Some(
+            if matches!(
+                *method,
+                actix_web::http::Method::GET | actix_web::http::Method::HEAD
+            ) {
+                &self.reads
+            } else {
+                &self.writes
+            },
+        )
     }
 
-    /// Drops idle states every minute, for as long as the service runs.
-    pub async fn shrink_every_minute(self: std::sync::Arc<Self>) {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            self.reads.shrink();
-            self.writes.shrink();
-        }
+    /// Drops idle states (the service calls it every minute).
+    pub fn shrink(&self) {
+        self.reads.shrink();
+        self.writes.shrink();
     }
 }
 
@@ -225,7 +228,7 @@ pub async fn limit_public(
     {
         let ip = client_address(req.request(), &core.limits.proxies);
         if let Err(wait) = limit.check(&ip) {
-            core.metrics.rate_limited(limit.name);
+            core.rate_limited.with_label_values(&[limit.name]).inc();
             let lang = Lang::of(req.request());
             return Err(Problem::too_many_requests(lang, wait).into());
         }
@@ -271,16 +274,28 @@ mod tests {
         };
         // Through two trusted proxies: the client wrote a fake leftmost entry.
         let r = req("10.1.1.1", "6.6.6.6, 203.0.113.7, 10.2.2.2");
-        assert_eq!(client_address(&r, &proxies), "203.0.113.7".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_address(&r, &proxies),
+            "203.0.113.7".parse::<IpAddr>().unwrap()
+        );
         // An untrusted peer's X-Forwarded-For is ignored.
         let r = req("198.51.100.4", "6.6.6.6");
-        assert_eq!(client_address(&r, &proxies), "198.51.100.4".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_address(&r, &proxies),
+            "198.51.100.4".parse::<IpAddr>().unwrap()
+        );
         // No proxies configured: the peer, always.
         let r = req("10.1.1.1", "6.6.6.6");
-        assert_eq!(client_address(&r, &Proxies::default()), "10.1.1.1".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_address(&r, &Proxies::default()),
+            "10.1.1.1".parse::<IpAddr>().unwrap()
+        );
         // IPv6 counts by its /64.
         let r = req("192.0.2.1", "2001:db8:1:2:aaaa:bbbb:cccc:dddd");
-        assert_eq!(client_address(&r, &proxies), "2001:db8:1:2::".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            client_address(&r, &proxies),
+            "2001:db8:1:2::".parse::<IpAddr>().unwrap()
+        );
     }
 
     #[test]

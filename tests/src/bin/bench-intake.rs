@@ -143,8 +143,8 @@ async fn main() -> anyhow::Result<()> {
     let concurrency = setting("BENCH_CONCURRENCY", 64) as usize;
     let seconds = setting("BENCH_SECONDS", 10);
     let env = TestEnv::new()
-        .set("INTAKE_SUBMIT_PER_MINUTE", "0")
-        .set("INTAKE_LOOKUP_PER_MINUTE", "0")
+        .set("INTAKE_WRITES_PER_MINUTE", "0")
+        .set("INTAKE_READS_PER_MINUTE", "0")
         .set(
             "HTTP_WORKERS",
             &std::thread::available_parallelism()

@@ -6,7 +6,7 @@ use crate::domain::status::CaseStatus;
 use crate::flow::Case;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 /// A unit's cases, soonest due first (at most 500): of one department when named, open ones
@@ -141,24 +141,44 @@ pub async fn search(
     query.load(conn).await
 }
 
-/// Stores the one rating a published case may get; `false` when it was rated before.
+/// Stores the one rating a published case may get, if `token_hash` is its unused rating
+/// token: the token is cleared in the same transaction, so a token rates once. `false` for any
+/// failure (not published, wrong or used token), all alike.
 pub async fn rate(
     conn: &mut AsyncPgConnection,
-    case: &Case,
+    petition_id: Uuid,
+    token_hash: &str,
     score: i16,
     comment: Option<&str>,
 ) -> QueryResult<bool> {
-    let inserted = diesel::insert_into(ratings::table)
-        .values((
-            ratings::petition_id.eq(case.petition_id),
-            ratings::unit_code.eq(&case.unit_code),
-            ratings::score.eq(score),
-            ratings::comment.eq(comment),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(inserted == 1)
+    conn.transaction(async |conn| {
+        let taken: Option<String> = diesel::update(
+            cases::table
+                .find(petition_id)
+                .filter(cases::published_at.is_not_null())
+                .filter(cases::rating_token_hash.eq(token_hash)),
+        )
+        .set(cases::rating_token_hash.eq(None::<String>))
+        .returning(cases::unit_code)
+        .get_result(conn)
+        .await
+        .optional()?;
+        let Some(unit) = taken else {
+            return Ok(false);
+        };
+        let inserted = diesel::insert_into(ratings::table)
+            .values((
+                ratings::petition_id.eq(petition_id),
+                ratings::unit_code.eq(&unit),
+                ratings::score.eq(score),
+                ratings::comment.eq(comment),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+        Ok(inserted == 1)
+    })
+    .await
 }
 
 /// Every score given, of one unit when named.
@@ -168,28 +188,4 @@ pub async fn scores(conn: &mut AsyncPgConnection, unit: Option<&str>) -> QueryRe
         query = query.filter(ratings::unit_code.eq(u.to_owned()));
     }
     query.load(conn).await
-}
-
-/// Wrong contacts given when rating a published case before it is locked for rating.
-pub const MAX_RATING_FAILURES: i32 = 5;
-
-/// How many wrong contacts were given when rating this case.
-pub async fn rating_failures(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryResult<i32> {
-    cases::table
-        .find(petition_id)
-        .select(cases::rating_failures)
-        .first(conn)
-        .await
-}
-
-/// Counts one more wrong contact.
-pub async fn add_rating_failure(
-    conn: &mut AsyncPgConnection,
-    petition_id: Uuid,
-) -> QueryResult<()> {
-    diesel::update(cases::table.find(petition_id))
-        .set(cases::rating_failures.eq(cases::rating_failures + 1))
-        .execute(conn)
-        .await
-        .map(|_| ())
 }

@@ -31,7 +31,7 @@ diesel::table! {
         overdue_notified -> Bool,
         updated_at -> Timestamptz,
         conference_id -> Nullable<Uuid>,
-        rating_failures -> Int4,
+        rating_token_hash -> Nullable<Text>,
     }
 }
 

@@ -226,6 +226,10 @@ async fn a_case_is_drafted_approved_numbered_published_without_personal_data_and
         "the submitter gets the full answer"
     );
     assert_eq!(events[1]["event"], "petition.published");
+    let rating_token = events[1]["data"]["rating_token"]
+        .as_str()
+        .expect("the submitter's one-time rating token")
+        .to_owned();
 
     let public = app
         .client
@@ -291,16 +295,16 @@ async fn a_case_is_drafted_approved_numbered_published_without_personal_data_and
             .send()
     };
     assert_eq!(
-        rating(json!({"score": 5, "contact": "0999 999 999"}))
+        rating(json!({"score": 5, "token": "0912 345 678"}))
             .await
             .unwrap()
             .status()
             .as_u16(),
         422,
-        "a stranger cannot rate"
+        "a stranger cannot rate, even knowing the phone"
     );
     assert_eq!(
-        rating(json!({"score": 6, "contact": "0912 345 678"}))
+        rating(json!({"score": 6, "token": rating_token}))
             .await
             .unwrap()
             .status()
@@ -308,7 +312,7 @@ async fn a_case_is_drafted_approved_numbered_published_without_personal_data_and
         422
     );
     assert_eq!(
-        rating(json!({"score": "5", "contact": "0912 345 678"}))
+        rating(json!({"score": "5", "token": rating_token}))
             .await
             .unwrap()
             .status()
@@ -316,7 +320,7 @@ async fn a_case_is_drafted_approved_numbered_published_without_personal_data_and
         422
     );
     assert_eq!(
-        rating(json!({"score": 4, "comment": "Nhanh", "contact": "0912 345 678"}))
+        rating(json!({"score": 4, "comment": "Nhanh", "token": rating_token}))
             .await
             .unwrap()
             .status()
@@ -324,13 +328,13 @@ async fn a_case_is_drafted_approved_numbered_published_without_personal_data_and
         201
     );
     assert_eq!(
-        rating(json!({"score": 5, "contact": "an@example.vn"}))
+        rating(json!({"score": 5, "token": rating_token}))
             .await
             .unwrap()
             .status()
             .as_u16(),
-        409,
-        "rated once"
+        422,
+        "a token rates once"
     );
     let s: Value = app
         .client
@@ -600,10 +604,11 @@ async fn twenty_simultaneous_approvals_give_one_number_and_one_answer() {
     assert_eq!(numbers.len(), 1);
 }
 
-/// Guessing who wrote a published answer: after five wrong contacts the answer takes no rating
-/// at all, and says so exactly as it says a wrong contact.
+/// Rating is no oracle: an unknown code, a wrong token and a used token all get the very same
+/// answer, and one code takes at most RATING_TRIES_PER_CODE_HOUR attempts an hour, from any
+/// client.
 #[tokio::test]
-async fn five_wrong_contacts_lock_the_rating_of_an_answer() {
+async fn rating_failures_answer_alike_and_a_code_takes_few_attempts() {
     let app = spawn().await;
     let r = app
         .route(routed(
@@ -633,19 +638,37 @@ async fn five_wrong_contacts_lock_the_rating_of_an_answer() {
         .unwrap()
         .status();
     assert_eq!(s.as_u16(), 200);
-    let rate = |contact: &str| {
+    let events = app.events(2).await;
+    let good = events[1]["data"]["rating_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rate = |code: &str, token: &str| {
         app.client
-            .post(format!("{}/api/v1/answers/AB12-CD34-EF7/rating", app.base))
-            .json(&json!({"score": 5, "contact": contact}))
+            .post(format!("{}/api/v1/answers/{code}/rating", app.base))
+            .json(&json!({"score": 5, "token": token}))
             .send()
     };
-    let mismatch = |v: &Value| v["errors"][0]["code"] == "contact_mismatch";
-    for n in 0..5 {
-        let res = rate(&format!("0999 000 00{n}")).await.unwrap();
-        assert_eq!(res.status().as_u16(), 422);
-        assert!(mismatch(&res.json().await.unwrap()));
+    let answer =
+        |res: reqwest::Response| async move { (res.status().as_u16(), res.text().await.unwrap()) };
+    let wrong = answer(rate("AB12-CD34-EF7", "0912345678").await.unwrap()).await;
+    let unknown = answer(rate("ZZ99-ZZ99-ZZ9", &good).await.unwrap()).await;
+    assert_eq!(wrong.0, 422);
+    assert_eq!(
+        wrong, unknown,
+        "an unknown code is answered as a wrong token"
+    );
+    let rated = answer(rate("AB12-CD34-EF7", &good).await.unwrap()).await;
+    assert_eq!(rated.0, 201, "{}", rated.1);
+    let used = answer(rate("AB12-CD34-EF7", &good).await.unwrap()).await;
+    assert_eq!(used, wrong, "a used token is answered as a wrong one");
+    // Three attempts on this code so far; the limit is per code, whatever the token.
+    let mut last = 0;
+    for _ in 4..=answering::http::RATING_TRIES_PER_CODE_HOUR {
+        last = rate("ab12cd34ef7", "x").await.unwrap().status().as_u16();
     }
-    let res = rate("0912 345 678").await.unwrap();
-    assert_eq!(res.status().as_u16(), 422, "locked, answered as a mismatch");
-    assert!(mismatch(&res.json().await.unwrap()));
+    assert_eq!(last, 422);
+    let over = rate("AB12-CD34-EF7", "x").await.unwrap();
+    assert_eq!(over.status().as_u16(), 429);
+    assert!(over.headers().contains_key("retry-after"));
 }

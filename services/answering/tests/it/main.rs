@@ -10,3 +10,53 @@ use doithoai_testkit::{TestApp, TestEnv};
 async fn boots_with_its_own_database_and_serves_health_readiness_and_metrics() {
     TestApp::assert_boots("answering", TestEnv::new(), answering::build).await;
 }
+
+/// The shared public limit: reads over `READS_PER_MINUTE` from one client get 429 problem+json
+/// with `Retry-After`; staff routes and health checks are not counted; another client (behind a
+/// trusted proxy) has its own allowance.
+#[tokio::test]
+async fn public_reads_over_the_limit_get_429_and_staff_routes_are_not_limited() {
+    let env = TestEnv::new()
+        .set("ANSWERING_READS_PER_MINUTE", "3")
+        .set("TRUSTED_PROXIES", "127.0.0.1");
+    let app = TestApp::spawn(env, answering::build).await;
+    let get = |client: &'static str| {
+        app.client
+            .get(format!("{}/api/v1/answers", app.base))
+            .header("X-Forwarded-For", client)
+            .send()
+    };
+    for _ in 0..3 {
+        assert_eq!(get("203.0.113.1").await.unwrap().status().as_u16(), 200);
+    }
+    let over = get("203.0.113.1").await.unwrap();
+    assert_eq!(over.status().as_u16(), 429);
+    let wait: u64 = over.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    assert_eq!(
+        over.headers()["content-type"].to_str().unwrap(),
+        "application/problem+json"
+    );
+    assert_eq!(get("203.0.113.2").await.unwrap().status().as_u16(), 200);
+    let officer = doithoai_testkit::token(doithoai_auth::Role::Officer, "phuong-lang");
+    for _ in 0..5 {
+        assert_eq!(
+            app.get_as(&officer, "/api/v1/staff/cases")
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+        let health = app
+            .client
+            .get(format!("{}/healthz", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status().as_u16(), 200);
+    }
+}

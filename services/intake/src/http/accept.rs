@@ -6,7 +6,6 @@ use crate::domain::reference::Reference;
 use crate::domain::status::PetitionStatus;
 use crate::domain::submission::{Classified, Submission};
 use crate::domain::tracking_code::TrackingCode;
-use crate::http::RateLimiter;
 use crate::store::petitions::{NewIdempotencyKey, NewPetition};
 use crate::store::writer::{PendingWrite, WriteResult, Writer};
 use actix_web::http::StatusCode;
@@ -17,7 +16,6 @@ use doithoai_contracts::{PetitionNotAcceptedV1, PetitionReceivedV1, SubmitterV1}
 use doithoai_web::{ApiError, Core, FieldError, Lang, Problem};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::net::IpAddr;
 use std::sync::Arc;
 use uuid::Uuid;
 
@@ -30,58 +28,6 @@ pub struct IntakeState {
     pub config: IntakeConfig,
     pub reference: Arc<Reference>,
     pub writer: Writer,
-    pub limiter: Arc<RateLimiter>,
-}
-
-impl IntakeState {
-    /// Applies the per-client limit of `bucket`, or a 429.
-    pub fn limit(
-        &self,
-        req: &HttpRequest,
-        bucket: &'static str,
-        per_minute: u32,
-        lang: Lang,
-    ) -> Result<(), ApiError> {
-        let ip = client_ip(req, self.config.trust_forwarded_for);
-        self.limiter
-            .check(ip, bucket, per_minute)
-            .map_err(|wait| Problem::too_many_requests(lang, wait).into())
-    }
-}
-
-/// The client's address, as one key of the rate limits and the idempotency scope. Behind a
-/// proxy (`trust_forwarded_for`), the rightmost `X-Forwarded-For` entry: the one the proxy
-/// added; entries to its left are whatever the client wrote. An IPv6 client counts by its /64
-/// (one subscriber's network), so rotating addresses within it gains nothing.
-pub fn client_ip(req: &HttpRequest, trust_forwarded_for: bool) -> IpAddr {
-    let forwarded = trust_forwarded_for
-        .then(|| {
-            req.headers()
-                .get_all("x-forwarded-for")
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .next_back()
-                .and_then(|v| v.trim().parse().ok())
-        })
-        .flatten();
-    let ip = forwarded
-        .or_else(|| req.peer_addr().map(|a| a.ip()))
-        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
-    subscriber(ip)
-}
-
-/// An IPv6 address cut to its /64; an IPv4 address as it is.
-fn subscriber(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::from([s[0], s[1], s[2], s[3], 0, 0, 0, 0])
-            }
-        },
-        v4 => v4,
-    }
 }
 
 /// The `Idempotency-Key` header: absent, or 1–128 visible ASCII characters.
@@ -496,36 +442,4 @@ fn response_body(state: &IntakeState, sub: &Submission, p: &NewPetition, lang: L
 /// Current UTC time (one place, so receipt times are taken the same way everywhere).
 pub fn now() -> chrono::DateTime<Utc> {
     Utc::now()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use actix_web::test::TestRequest;
-
-    #[test]
-    fn the_client_is_the_rightmost_forwarded_address_and_ipv6_counts_by_its_64() {
-        let req = TestRequest::default()
-            .insert_header(("X-Forwarded-For", "1.2.3.4, 203.0.113.7"))
-            .to_http_request();
-        assert_eq!(
-            client_ip(&req, true),
-            "203.0.113.7".parse::<IpAddr>().unwrap()
-        );
-        let spoofed = TestRequest::default()
-            .insert_header(("X-Forwarded-For", "9.9.9.9"))
-            .peer_addr("10.1.1.1:5000".parse().unwrap())
-            .to_http_request();
-        assert_eq!(
-            client_ip(&spoofed, false),
-            "10.1.1.1".parse::<IpAddr>().unwrap()
-        );
-        let v6 = TestRequest::default()
-            .insert_header(("X-Forwarded-For", "2001:db8:1:2:aaaa:bbbb:cccc:dddd"))
-            .to_http_request();
-        assert_eq!(
-            client_ip(&v6, true),
-            "2001:db8:1:2::".parse::<IpAddr>().unwrap()
-        );
-    }
 }

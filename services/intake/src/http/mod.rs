@@ -4,11 +4,9 @@
 mod accept;
 mod doc;
 mod petitions;
-mod ratelimit;
 mod staff;
 
 pub use accept::IntakeState;
-pub use ratelimit::RateLimiter;
 
 use actix_web::web;
 use doithoai_web::Endpoint;

@@ -22,7 +22,6 @@ pub async fn submit(
     core: web::Data<Core>,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    state.limit(&req, "submit", state.config.submit_per_minute, lang)?;
     let key = accept::idempotency_key(&req, lang)?;
     let sub = submission::parse(
         &body,
@@ -37,7 +36,7 @@ pub async fn submit(
         // A public key is the client's own: two citizens who pick the same key never see each
         // other's answer.
         idempotency: key.map(|k| {
-            let client = accept::client_ip(&req, state.config.trust_forwarded_for);
+            let client = doithoai_web::limit::client_address(&req, &core.limits.proxies);
             (format!("public:{client}"), k)
         }),
         trace_id: Core::trace_id(&req),
@@ -55,13 +54,11 @@ pub async fn submit(
         (status = 404, description = "Not found", body = doithoai_web::Problem),
         (status = 429, description = "Too many requests from this address", body = doithoai_web::Problem)))]
 pub async fn track(
-    req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<IntakeState>,
     core: web::Data<Core>,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    state.limit(&req, "lookup", state.config.lookup_per_minute, lang)?;
     let Some(code) = TrackingCode::parse(&path) else {
         return Err(Problem::not_found(lang).into());
     };

@@ -5,7 +5,7 @@ use std::time::Duration;
 pub use doithoai_testkit::TestApp;
 
 pub async fn spawn_app() -> TestApp {
-    spawn_with(TestEnv::new().set("INTAKE_SUBMIT_PER_MINUTE", "0")).await
+    spawn_with(TestEnv::new().set("INTAKE_WRITES_PER_MINUTE", "0")).await
 }
 
 pub async fn spawn_with(env: TestEnv) -> TestApp {

@@ -100,8 +100,8 @@ async fn malformed_idempotency_key_is_400_naming_the_header() {
 async fn two_clients_with_the_same_key_each_get_their_own_submission() {
     let app = spawn_with(
         doithoai_testkit::TestEnv::new()
-            .set("INTAKE_SUBMIT_PER_MINUTE", "0")
-            .set("INTAKE_TRUST_FORWARDED_FOR", "true"),
+            .set("INTAKE_WRITES_PER_MINUTE", "0")
+            .set("TRUSTED_PROXIES", "127.0.0.1"),
     )
     .await;
     let post = |client: &'static str, body: Value| {

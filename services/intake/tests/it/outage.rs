@@ -10,7 +10,7 @@ async fn submissions_are_accepted_while_nats_is_down_and_each_published_once_whe
     let app = spawn_with(
         TestEnv::new()
             .set("NATS_URL", &nats.url())
-            .set("INTAKE_SUBMIT_PER_MINUTE", "0"),
+            .set("INTAKE_WRITES_PER_MINUTE", "0"),
     )
     .await;
     assert_eq!(app.post(&valid_body()).await.status().as_u16(), 201);
@@ -101,8 +101,8 @@ async fn a_postgres_restart_under_load_costs_no_acknowledged_submission_and_no_5
     use std::sync::{Arc, Mutex};
     let pg = OwnPostgres::start().unwrap();
     let env = TestEnv::new()
-        .set("INTAKE_SUBMIT_PER_MINUTE", "0")
-        .set("INTAKE_LOOKUP_PER_MINUTE", "0");
+        .set("INTAKE_WRITES_PER_MINUTE", "0")
+        .set("INTAKE_READS_PER_MINUTE", "0");
     let db = format!("{}/{}", pg.url(), env.name);
     let app = Arc::new(spawn_with(env.set("DATABASE_URL", &db)).await);
     let accepted = Arc::new(Mutex::new(Vec::<String>::new()));

@@ -239,7 +239,7 @@ async fn health_readiness_metrics_and_openapi_are_served() {
 #[tokio::test]
 async fn submissions_over_the_rate_limit_get_429_with_retry_after() {
     let app =
-        spawn_with(doithoai_testkit::TestEnv::new().set("INTAKE_SUBMIT_PER_MINUTE", "3")).await;
+        spawn_with(doithoai_testkit::TestEnv::new().set("INTAKE_WRITES_PER_MINUTE", "3")).await;
     for _ in 0..3 {
         assert_eq!(app.post(&valid_body()).await.status().as_u16(), 201);
     }
