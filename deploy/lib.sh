@@ -203,10 +203,43 @@ ensure_nats() {
 # Reuses the nodes already answering. Exports NATS_URL (every node, comma-separated) and
 # NATS_REPLICAS=3 (R3 streams).
 NATS_CLUSTER_PORTS="${NATS_CLUSTER_PORTS:-4331 4332 4333}"
+# A CA and a certificate for 127.0.0.1/localhost in $DATA_DIR/nats-tls (made once, with openssl):
+# the local cluster's client and route connections use TLS.
+ensure_nats_tls() {
+  local dir="$DATA_DIR/nats-tls"
+  NATS_TLS_DIR="$dir"
+  [ -s "$dir/server.pem" ] && [ -s "$dir/ca.pem" ] && return 0
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
+  mkdir -p "$dir"
+  log "making a local CA and a NATS server certificate in $dir"
+  (
+    umask 077
+    cd "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 \
+      -keyout ca.key -out ca.pem -subj "/CN=Doi Thoai local NATS CA" 2>/dev/null
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+      -keyout server.key -out server.csr -subj "/CN=localhost" 2>/dev/null
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >ext.cnf
+    openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 825 \
+      -extfile ext.cnf -out server.pem 2>/dev/null
+    chmod 644 ca.pem
+  )
+}
+
+# One NATS user per service with only its own rights (doithoai-nats-config), passwords in
+# $DATA_DIR/nats-accounts/<service>.password (made once).
+ensure_nats_accounts() {
+  NATS_ACCOUNTS_DIR="$DATA_DIR/nats-accounts"
+  cargo build -q -p doithoai-bus --bin doithoai-nats-config
+  "$ROOT/target/debug/doithoai-nats-config" "$NATS_ACCOUNTS_DIR" "${NATS_NAMESPACE:-dt}" >/dev/null
+}
+
 ensure_nats_cluster() {
   local ports=($NATS_CLUSTER_PORTS) i p routes urls=() conf dir
   ensure_nats_binary
-  for p in "${ports[@]}"; do urls+=("nats://$NATS_HOST:$p"); done
+  ensure_nats_tls
+  ensure_nats_accounts
+  for p in "${ports[@]}"; do urls+=("tls://$NATS_HOST:$p"); done
   for i in "${!ports[@]}"; do
     p=${ports[$i]}
     if reachable "$NATS_HOST" "$p"; then
@@ -222,7 +255,12 @@ ensure_nats_cluster() {
 server_name: n$i
 listen: $NATS_HOST:$p
 jetstream { store_dir: "$dir" }
-cluster { name: doithoai, listen: $NATS_HOST:$((p + 2000)), routes: [${routes%, }] }
+tls { cert_file: "$NATS_TLS_DIR/server.pem", key_file: "$NATS_TLS_DIR/server.key", ca_file: "$NATS_TLS_DIR/ca.pem" }
+cluster {
+  name: doithoai, listen: $NATS_HOST:$((p + 2000)), routes: [${routes%, }]
+  tls { cert_file: "$NATS_TLS_DIR/server.pem", key_file: "$NATS_TLS_DIR/server.key", ca_file: "$NATS_TLS_DIR/ca.pem", verify: true }
+}
+$(cat "$NATS_ACCOUNTS_DIR/authorization.conf")
 CONF
     log "starting NATS cluster node n$i on $NATS_HOST:$p (store in $dir)"
     "$NATS_SERVER_BIN" -c "$conf" -l "$dir/server.log" &
@@ -230,7 +268,8 @@ CONF
   done
   for p in "${ports[@]}"; do wait_for "$NATS_HOST" "$p" 30 "NATS cluster node"; done
   NATS_URL=$(IFS=,; echo "${urls[*]}")
-  export NATS_URL NATS_REPLICAS=3
+  NATS_CA_FILE="$NATS_TLS_DIR/ca.pem"
+  export NATS_URL NATS_REPLICAS=3 NATS_CA_FILE NATS_ACCOUNTS_DIR
 }
 
 # Stops what this script started (not servers that were already running).

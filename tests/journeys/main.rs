@@ -8,3 +8,4 @@ mod crash;
 mod dialogue;
 mod lifecycle;
 mod platform;
+mod secure;

@@ -21,6 +21,7 @@ pub mod consumer;
 pub mod dead_letter;
 pub mod inbox;
 pub mod outbox;
+pub mod permissions;
 mod schema;
 
 pub use async_nats;
@@ -39,6 +40,18 @@ pub struct BusConfig {
     pub namespace: String,
     /// `NATS_REPLICAS`, default 1: stream replicas (3 on a JetStream cluster).
     pub replicas: usize,
+    /// The service's NATS user and the CA of a server that requires TLS.
+    pub auth: NatsAuth,
+}
+
+/// How a service proves who it is to NATS ([`permissions`] says what each user may do).
+#[derive(Debug, Clone, Default)]
+pub struct NatsAuth {
+    /// `NATS_USER` (default: the service's name when a password is set) and `NATS_PASSWORD`.
+    pub user: Option<String>,
+    pub password: Option<String>,
+    /// `NATS_CA_FILE`: PEM of the CA the server's certificate chains to; TLS is then required.
+    pub ca_file: Option<String>,
 }
 
 impl BusConfig {
@@ -63,13 +76,32 @@ impl BusConfig {
             url: std::env::var("NATS_URL").unwrap_or_else(|_| "nats://127.0.0.1:4222".to_owned()),
             namespace,
             replicas,
+            auth: NatsAuth {
+                user: std::env::var("NATS_USER").ok().filter(|v| !v.is_empty()),
+                password: std::env::var("NATS_PASSWORD")
+                    .ok()
+                    .filter(|v| !v.is_empty()),
+                ca_file: std::env::var("NATS_CA_FILE").ok().filter(|v| !v.is_empty()),
+            },
         })
     }
 }
 
 /// Connects to NATS, retrying in the background when the server is not reachable yet.
 pub async fn connect(cfg: &BusConfig, name: &str) -> anyhow::Result<async_nats::Client> {
-    let client = async_nats::ConnectOptions::new()
+    let mut options = async_nats::ConnectOptions::new();
+    if let Some(password) = &cfg.auth.password {
+        let user = cfg.auth.user.clone().unwrap_or_else(|| name.to_owned());
+        // Replies, acks and pulled messages arrive on the user's own inbox prefix, the only
+        // one its permissions let it read.
+        options = options
+            .custom_inbox_prefix(permissions::inbox_prefix(&user))
+            .user_and_password(user, password.clone());
+    }
+    if let Some(ca) = &cfg.auth.ca_file {
+        options = options.add_root_certificates(ca.into()).require_tls(true);
+    }
+    let client = options
         .name(name)
         .retry_on_initial_connect()
         .max_reconnects(None)

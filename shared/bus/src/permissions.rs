@@ -9,12 +9,13 @@
 
 use doithoai_contracts::subjects::{self, ANSWERING, INTAKE, ROUTING, SCHEDULING};
 
-/// The five services and the streams each consumes.
+/// The five services and the streams each consumes (the secure journey starts all five under
+/// these permissions and fails on any violation, so this list cannot drift from the code).
 pub const CONSUMES: &[(&str, &[&str])] = &[
     (INTAKE, &[ROUTING, ANSWERING, SCHEDULING]),
     (ROUTING, &[INTAKE, ANSWERING, SCHEDULING]),
     (ANSWERING, &[ROUTING, SCHEDULING]),
-    (SCHEDULING, &[INTAKE, ROUTING]),
+    (SCHEDULING, &[INTAKE, ROUTING, ANSWERING]),
     ("notification", &[INTAKE, ROUTING, ANSWERING, SCHEDULING]),
 ];
 
@@ -110,7 +111,10 @@ pub fn authorization(ns: &str, passwords: &[(&str, &str)], admin_password: &str)
             }
         ));
     }
-    format!("authorization {{\n  users: [\n{}\n  ]\n}}\n", users.join(",\n"))
+    format!(
+        "authorization {{\n  users: [\n{}\n  ]\n}}\n",
+        users.join(",\n")
+    )
 }
 
 #[cfg(test)]
@@ -122,11 +126,22 @@ mod tests {
         let p = of("dt", "answering").unwrap();
         assert!(p.publish.contains(&"dt.answering.>".to_owned()));
         assert!(!p.publish.iter().any(|s| s.starts_with("dt.routing")));
-        assert!(p.publish.contains(&"$JS.API.CONSUMER.MSG.NEXT.DT_ROUTING.*".to_owned()));
-        assert!(!p.publish.iter().any(|s| s.contains("DT_INTAKE")), "answering reads no intake event");
+        assert!(
+            p.publish
+                .contains(&"$JS.API.CONSUMER.MSG.NEXT.DT_ROUTING.*".to_owned())
+        );
+        assert!(
+            !p.publish.iter().any(|s| s.contains("DT_INTAKE")),
+            "answering reads no intake event"
+        );
         assert_eq!(p.subscribe, ["_INBOX_answering.>"]);
         assert!(!p.allow_responses);
-        assert!(of("dt", "routing").unwrap().subscribe.contains(&"dt.rpc.routing.holidays".to_owned()));
+        assert!(
+            of("dt", "routing")
+                .unwrap()
+                .subscribe
+                .contains(&"dt.rpc.routing.holidays".to_owned())
+        );
         assert!(of("dt", "stranger").is_none());
     }
 }

@@ -30,6 +30,7 @@ async fn setup() -> (TestEnv, doithoai_db::PgPool, jetstream::Context, BusConfig
         url: doithoai_testkit::nats_url(),
         namespace: env.namespace.clone(),
         replicas: 1,
+        auth: Default::default(),
     };
     let client = doithoai_bus::connect(&cfg, "bus-test").await.unwrap();
     let js = jetstream::new(client);

@@ -124,6 +124,7 @@ impl TestApp {
             url: nats_url(),
             namespace: self.env.namespace.clone(),
             replicas: 1,
+            auth: Default::default(),
         };
         if let Err(e) = doithoai_bus::ensure_stream(&self.js, &bus, service).await {
             panic!("stream {service} declared: {e:#}");

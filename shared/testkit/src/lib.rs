@@ -296,6 +296,8 @@ pub struct OwnNats {
     pub port: u16,
     pub dir: std::path::PathBuf,
     child: Option<std::process::Child>,
+    /// Server configuration added to the listener and JetStream store (TLS, users).
+    extra: Option<String>,
 }
 
 impl OwnNats {
@@ -307,9 +309,36 @@ impl OwnNats {
             port,
             dir,
             child: None,
+            extra: None,
         };
         n.restart()?;
         Ok(n)
+    }
+
+    /// A server with `extra` in its configuration file: `tls { … }`, `authorization { … }`.
+    pub fn start_with(extra: &str) -> anyhow::Result<OwnNats> {
+        let port = free_port()?;
+        let dir = std::env::temp_dir().join(format!("doithoai-nats-{}", unique_name()));
+        std::fs::create_dir_all(&dir)?;
+        let mut n = OwnNats {
+            port,
+            dir,
+            child: None,
+            extra: Some(extra.to_owned()),
+        };
+        n.restart()?;
+        Ok(n)
+    }
+
+    /// `tls { … }` for a server on 127.0.0.1 with the test certificate (`tls/`): clients must
+    /// connect with TLS and trust [`test_ca_file`].
+    pub fn test_tls_block() -> String {
+        let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tls");
+        format!(
+            "tls {{ cert_file: \"{}\", key_file: \"{}\" }}\n",
+            tls.join("server.pem").display(),
+            tls.join("server.key").display()
+        )
     }
 
     pub fn url(&self) -> String {
@@ -335,6 +364,18 @@ impl OwnNats {
         let port = self.port.to_string();
         let store = self.dir.to_string_lossy().into_owned();
         let log = self.dir.join("server.log").to_string_lossy().into_owned();
+        if let Some(extra) = &self.extra {
+            let conf = self.dir.join("server.conf");
+            std::fs::write(
+                &conf,
+                format!(
+                    "listen: 127.0.0.1:{port}\njetstream {{ store_dir: \"{store}\" }}\n{extra}"
+                ),
+            )?;
+            let conf = conf.to_string_lossy().into_owned();
+            self.child = Some(spawn_nats_server(&["-c", &conf, "-l", &log])?);
+            return wait_for_port(self.port, "nats-server");
+        }
         self.child = Some(spawn_nats_server(&[
             "-a",
             "127.0.0.1",
@@ -365,6 +406,14 @@ impl Drop for OwnNats {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// The CA that signed the test certificate (`tls/ca.pem`).
+pub fn test_ca_file() -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tls/ca.pem")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A JetStream cluster of the test's own: `nodes` servers (from the same binary as

@@ -96,6 +96,11 @@ impl Core {
             url: settings.string("NATS_URL", "nats://127.0.0.1:4222"),
             namespace: settings.string("NATS_NAMESPACE", "dt"),
             replicas: settings.parse("NATS_REPLICAS", 1)?,
+            auth: doithoai_bus::NatsAuth {
+                user: settings.raw("NATS_USER"),
+                password: settings.raw("NATS_PASSWORD"),
+                ca_file: settings.raw("NATS_CA_FILE"),
+            },
         };
         anyhow::ensure!(
             bus.namespace

@@ -21,6 +21,7 @@ async fn publish<T: serde::Serialize>(
         url: doithoai_testkit::nats_url(),
         namespace: app.env.namespace.clone(),
         replicas: 1,
+        auth: Default::default(),
     };
     doithoai_bus::ensure_stream(&js, &bus, service)
         .await

@@ -14,6 +14,7 @@ async fn notice(app: &TestApp, closes_in: chrono::Duration) -> uuid::Uuid {
         url: doithoai_testkit::nats_url(),
         namespace: app.env.namespace.clone(),
         replicas: 1,
+        auth: Default::default(),
     };
     doithoai_bus::ensure_stream(&js, &bus, subjects::SCHEDULING)
         .await

@@ -158,6 +158,7 @@ async fn rig_with(gateway_url: &str, env: TestEnv) -> Rig {
         url: doithoai_testkit::nats_url(),
         namespace: app.env.namespace.clone(),
         replicas: 1,
+        auth: Default::default(),
     };
     doithoai_bus::ensure_stream(&app.js, &bus, subjects::INTAKE)
         .await
