@@ -118,6 +118,8 @@ pub struct Claims {
     pub aud: String,
     pub exp: i64,
     pub iat: i64,
+    /// The token's own id, by which it can be revoked (`doithoai-revoke`). Required.
+    pub jti: String,
 }
 
 impl Claims {
@@ -198,6 +200,7 @@ impl AuthConfig {
             aud: self.audience.clone(),
             exp: now + ttl_seconds,
             iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
         };
         jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -299,6 +302,7 @@ mod tests {
             aud: c.audience.clone(),
             exp: now + 60,
             iat: now,
+            jti: "test-token".into(),
         };
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),

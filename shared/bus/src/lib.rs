@@ -22,6 +22,7 @@ pub mod dead_letter;
 pub mod inbox;
 pub mod outbox;
 pub mod permissions;
+pub mod revocation;
 mod schema;
 
 pub use async_nats;

@@ -55,6 +55,16 @@ pub fn of(ns: &str, service: &str) -> Option<Permissions> {
             format!("$JS.ACK.{stream}.>"),
         ]);
     }
+    // Every service follows the revoked staff tokens (published by operators only).
+    let auth = subjects::stream_name(ns, crate::revocation::AUTH);
+    publish.extend([
+        format!("$JS.API.STREAM.CREATE.{auth}"),
+        format!("$JS.API.STREAM.UPDATE.{auth}"),
+        format!("$JS.API.STREAM.INFO.{auth}"),
+        format!("$JS.API.CONSUMER.CREATE.{auth}"),
+        format!("$JS.API.CONSUMER.CREATE.{auth}.>"),
+        format!("$JS.API.CONSUMER.MSG.NEXT.{auth}.*"),
+    ]);
     let mut subscribe = vec![format!("{}.>", inbox_prefix(service))];
     let mut allow_responses = false;
     let holidays = subjects::holidays_request(ns);

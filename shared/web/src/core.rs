@@ -52,6 +52,8 @@ pub struct Core {
     pub metrics: Metrics,
     pub auth: AuthConfig,
     pub relay: RelayHandle,
+    /// Revoked staff tokens, followed from NATS ([`doithoai_bus::revocation`]).
+    pub revocations: Arc<doithoai_bus::revocation::Revocations>,
     /// The public rate limits ([`crate::limit`]).
     pub limits: Arc<crate::limit::PublicLimits>,
     pub(crate) rate_limited: IntCounterVec,
@@ -260,6 +262,7 @@ impl Core {
             relay: relay_handle,
             limits,
             rate_limited,
+            revocations: Arc::new(doithoai_bus::revocation::Revocations::default()),
             backlog,
             parked,
             dead_letters,
@@ -277,6 +280,12 @@ impl Core {
             stop_tx: Arc::new(stop_tx),
             tasks: Arc::new(Mutex::new(vec![relay_task])),
         };
+        core.spawn(doithoai_bus::revocation::follow(
+            core.js.clone(),
+            core.bus.clone(),
+            core.revocations.clone(),
+            core.stopping(),
+        ));
         {
             let limits = core.limits.clone();
             let mut stop = core.stopping();

@@ -28,10 +28,17 @@ impl FromRequest for Staff {
             })
             .map(str::trim);
         let result = match token {
-            Some(t) => core.auth.verify(t).map(Staff).map_err(|e| {
-                tracing::info!(reason = %e, "refused staff token: {e}");
-                Problem::unauthorized(lang).into()
-            }),
+            Some(t) => match core.auth.verify(t) {
+                Ok(claims) if core.revocations.is_revoked(&claims.jti) => {
+                    tracing::info!(jti = %claims.jti, "refused a revoked staff token");
+                    Err(Problem::unauthorized(lang).into())
+                }
+                Ok(claims) => Ok(Staff(claims)),
+                Err(e) => {
+                    tracing::info!(reason = %e, "refused staff token: {e}");
+                    Err(Problem::unauthorized(lang).into())
+                }
+            },
             None => Err(Problem::unauthorized(lang).into()),
         };
         ready(result)
@@ -109,6 +116,7 @@ mod tests {
             aud: "doithoai-api".into(),
             exp: 0,
             iat: 0,
+            jti: "test-token".into(),
         })
     }
 

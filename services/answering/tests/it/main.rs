@@ -60,3 +60,50 @@ async fn public_reads_over_the_limit_get_429_and_staff_routes_are_not_limited() 
         assert_eq!(health.status().as_u16(), 200);
     }
 }
+
+/// A revoked token (by its `jti`, published to the `{NS}_AUTH` stream as `doithoai-revoke`
+/// does) is refused within seconds; another token of the same person and role still works.
+#[tokio::test]
+async fn a_revoked_token_is_refused_and_other_tokens_still_work() {
+    let env = TestEnv::new();
+    let ns = env.namespace.clone();
+    let app = TestApp::spawn(env, answering::build).await;
+    let revoked = doithoai_testkit::token(doithoai_auth::Role::Officer, "phuong-lang");
+    let kept = doithoai_testkit::token(doithoai_auth::Role::Officer, "phuong-lang");
+    let status = |t: String| {
+        let app = &app;
+        async move {
+            app.get_as(&t, "/api/v1/staff/cases")
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(status(revoked.clone()).await, 200);
+    let claims = doithoai_testkit::auth().verify(&revoked).unwrap();
+    let cfg = doithoai_bus::BusConfig {
+        url: doithoai_testkit::nats_url(),
+        namespace: ns,
+        replicas: 1,
+        auth: Default::default(),
+    };
+    doithoai_bus::revocation::revoke(
+        &app.js,
+        &cfg,
+        &doithoai_bus::revocation::Revoked {
+            jti: claims.jti,
+            exp: claims.exp,
+        },
+    )
+    .await
+    .unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while status(revoked.clone()).await != 401 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the revoked token still works"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status(kept).await, 200);
+}

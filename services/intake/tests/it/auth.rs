@@ -50,6 +50,7 @@ async fn tokens_with_wrong_signature_algorithm_audience_issuer_or_expiry_are_401
         aud: good.audience.clone(),
         exp: now + 600,
         iat: now,
+        jti: "test-token".into(),
     };
     let hs512 = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),
