@@ -105,6 +105,29 @@ async fn a_petition_goes_from_submission_to_a_rated_public_answer_and_the_citize
         4,
         "acknowledgement, assignment, answer, rating invitation"
     );
+
+    // The services logged the whole journey at info, and none of it names the citizen, their
+    // phone or email, or the tracking code (which opens their petition's status).
+    let logs = p.logs();
+    assert!(logs.lines().count() > 10, "the services logged the journey");
+    let compact = &code.replace('-', "");
+    for secret in [
+        "Nguyễn Văn An",
+        "Nguyen Van An",
+        "0912345678",
+        "912345678",
+        "912 345 678",
+        "an1@example.vn",
+        code.as_str(),
+        compact.as_str(),
+    ] {
+        let leaked: Vec<&str> = logs
+            .lines()
+            .filter(|l| l.contains(secret))
+            .take(3)
+            .collect();
+        assert!(leaked.is_empty(), "the logs carry {secret:?}: {leaked:#?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

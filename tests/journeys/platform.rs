@@ -20,7 +20,9 @@ impl Platform {
         let ns = doithoai_testkit::unique_name();
         let mut services = HashMap::new();
         for name in SERVICES {
+            let log = std::env::temp_dir().join(format!("{ns}-{name}.log"));
             let env = platform_env(&ns, name, &smtp)
+                .set("SERVICE_LOG_FILE", &log.to_string_lossy())
                 .set("NOTIFICATION_RETRY_BASE_SECONDS", "1")
                 .set("NOTIFICATION_SEND_LEASE_SECONDS", "3")
                 .set("HTTP_WORKERS", "1")
@@ -35,6 +37,16 @@ impl Platform {
             smtp,
             client: reqwest::Client::new(),
         }
+    }
+
+    /// Everything the five services logged so far (at info).
+    pub fn logs(&self) -> String {
+        self.services
+            .values()
+            .filter_map(|s| s.env.overrides.get("SERVICE_LOG_FILE"))
+            .filter_map(|path| std::fs::read_to_string(path).ok())
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     pub fn url(&self, service: &str, path: &str) -> String {

@@ -58,12 +58,24 @@ impl Service {
         for (k, v) in &self.env.overrides {
             cmd.env(k, v);
         }
-        cmd.env("PORT", self.port.to_string())
-            .env(
-                "RUST_LOG",
+        // With `SERVICE_LOG_FILE` in its env, a service logs at info to that file (appended
+        // across restarts), for a test to read what it logged.
+        let log_file = self.env.overrides.get("SERVICE_LOG_FILE").map(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+        });
+        let (level, stdout) = match log_file {
+            Some(file) => ("info".to_owned(), Stdio::from(file?)),
+            None => (
                 std::env::var("SERVICE_LOG").unwrap_or_else(|_| "warn".into()),
-            )
-            .stdout(Stdio::null())
+                Stdio::null(),
+            ),
+        };
+        cmd.env("PORT", self.port.to_string())
+            .env("RUST_LOG", level)
+            .stdout(stdout)
             .stderr(Stdio::inherit());
         self.child = Some(cmd.spawn()?);
         Ok(())

@@ -54,7 +54,13 @@ fn render(name: &str, event: impl Serialize) -> Text {
     let (subject, body) = text
         .split_once("\n\n")
         .ok_or_else(|| anyhow::anyhow!("template {name}: no blank line after the subject"))?;
-    Ok((subject.trim().to_owned(), body.trim_end().to_owned()))
+    // The subject is a header: one line whatever a value held, so no value can add a header.
+    let subject = subject
+        .split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok((subject, body.trim_end().to_owned()))
 }
 
 pub fn acknowledgement(p: &PetitionReceivedV1) -> Text {
@@ -145,6 +151,42 @@ mod tests {
             due_at: Some(at("2026-12-01T03:00:00Z")),
             forwarded_to: None,
         }
+    }
+
+    /// Hostile values (stored before the input rules, or from another service) cannot add a
+    /// header to an email: the subject stays one line, and the message lettre builds from it has
+    /// one Subject and no injected header.
+    #[test]
+    fn hostile_values_cannot_inject_a_header() {
+        let mut o = outcome("answered");
+        o.registrant.tracking_code = "AB12\r\nBcc: evil@example.com\r\nX-Evil: 1".into();
+        o.title = "<b>Đối thoại</b>\r\n\r\nX-Evil: 2".into();
+        let (subject, body) = conference_outcome(&o).unwrap();
+        assert!(!subject.contains(['\r', '\n']), "{subject:?}");
+        let message = lettre::Message::builder()
+            .from("a@example.vn".parse().unwrap())
+            .to("b@example.vn".parse().unwrap())
+            .subject(subject)
+            .body(body)
+            .unwrap();
+        let raw = String::from_utf8(message.formatted()).unwrap();
+        let (headers, _) = raw.split_once("\r\n\r\n").unwrap();
+        let names: Vec<&str> = headers
+            .split("\r\n")
+            .filter(|l| !l.starts_with([' ', '\t']))
+            .filter_map(|l| l.split_once(':').map(|(n, _)| n))
+            .collect();
+        assert_eq!(
+            names.iter().filter(|n| **n == "Subject").count(),
+            1,
+            "{headers}"
+        );
+        assert!(
+            !names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case("bcc") || n.starts_with("X-Evil")),
+            "{headers}"
+        );
     }
 
     #[test]
