@@ -132,6 +132,10 @@ async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang
     let mut conn = core.pool.get().await?;
     let draft = flow::latest_draft(&mut conn, c.petition_id).await?;
     let history = queries::history(&mut conn, c.petition_id).await?;
+    drop(conn);
+    staff
+        .audit_read(&core, "case", &c.petition_id.to_string())
+        .await?;
     let mut body = case_view(&c, Utc::now());
     body["submitter"] = serde_json::from_str(&c.submitter).unwrap_or(Value::Null);
     body["draft"] = json!(draft.map(|d| json!({"body": d.body, "author": d.author, "at": ts(d.created_at), "private_names": d.private_names})));

@@ -113,8 +113,8 @@ async fn list(
         .order(messages::created_at.desc())
         .limit(limit)
         .into_boxed();
-    if let Some(u) = unit {
-        query = query.filter(messages::unit_code.eq(u));
+    if let Some(u) = &unit {
+        query = query.filter(messages::unit_code.eq(u.clone()));
     }
     if let Some(Some(s)) = status {
         query = query.filter(messages::status.eq(s));
@@ -124,6 +124,19 @@ async fn list(
     }
     let mut conn = core.pool.get().await?;
     let rows: Vec<Row> = query.load(&mut conn).await?;
+    drop(conn);
+    staff
+        .audit_read(
+            &core,
+            "messages",
+            &format!(
+                "unit={} tracking_code={} rows={}",
+                unit.as_deref().unwrap_or("*"),
+                q.tracking_code.as_deref().unwrap_or("*"),
+                rows.len()
+            ),
+        )
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"messages": rows.into_iter().map(|r| json!({
         "id": r.0, "kind": r.1, "tracking_code": r.2, "channel": r.3, "recipient": r.4, "subject": r.5,
         "status": r.6, "attempts": r.7, "last_error": r.8, "created_at": ts(r.9), "sent_at": r.10.map(ts),

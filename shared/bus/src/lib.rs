@@ -23,7 +23,7 @@ pub mod inbox;
 pub mod outbox;
 pub mod permissions;
 pub mod revocation;
-mod schema;
+pub mod schema;
 
 pub use async_nats;
 

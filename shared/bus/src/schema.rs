@@ -35,3 +35,16 @@ diesel::table! {
         replayed_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    personal_data_reads (id) {
+        id -> Int8,
+        read_at -> Timestamptz,
+        staff -> Text,
+        role -> Text,
+        unit -> Text,
+        what -> Text,
+        record -> Text,
+        trace_id -> Nullable<Text>,
+    }
+}

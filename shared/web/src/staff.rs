@@ -46,6 +46,28 @@ impl FromRequest for Staff {
 }
 
 impl Staff {
+    /// Records, before the data leaves, that this staff member reads personal data: `what`
+    /// (`petition`, `case`, `receipt_book`, `messages`) and `record` (its id, or the query of a
+    /// list), in the service's append-only `personal_data_reads` with the request's trace id.
+    pub async fn audit_read(&self, core: &Core, what: &str, record: &str) -> Result<(), ApiError> {
+        use diesel::ExpressionMethods;
+        use diesel_async::RunQueryDsl;
+        use doithoai_bus::schema::personal_data_reads as reads;
+        let mut conn = core.pool.get().await?;
+        diesel::insert_into(reads::table)
+            .values((
+                reads::staff.eq(&self.0.sub),
+                reads::role.eq(self.0.role.as_str()),
+                reads::unit.eq(&self.0.unit),
+                reads::what.eq(what),
+                reads::record.eq(record),
+                reads::trace_id.eq(doithoai_telemetry::current_trace_id()),
+            ))
+            .execute(&mut conn)
+            .await?;
+        Ok(())
+    }
+
     /// 403 unless the token's role is one of `roles`. Chains with [`Staff::of_unit`]:
     /// `staff.require(&[Role::Head], lang)?.of_unit(&case.unit_code, lang)?`.
     pub fn require(&self, roles: &[Role], lang: Lang) -> Result<&Self, ApiError> {

@@ -78,6 +78,10 @@ pub async fn show(
         return Err(Problem::not_found(lang).into());
     };
     let timeline = petitions::timeline(&mut conn, &p).await?;
+    drop(conn);
+    staff
+        .audit_read(&core, "petition", &p.id.to_string())
+        .await?;
     let mut body = staff_view(&p, lang);
     body["timeline"] = json!(
         timeline
@@ -138,11 +142,18 @@ pub async fn receipt_book(
             lang.pick("Từ 1 đến 200", "From 1 to 200"),
         ));
     }
+    // The cursor `next_before` gave: `<time>_<petition id>` (a bare time is still taken).
     let before = match query.before.as_deref() {
         None => None,
-        Some(b) => match DateTime::parse_from_rfc3339(b) {
-            Ok(t) => Some(t.with_timezone(&Utc)),
-            Err(_) => {
+        Some(b) => match b.split_once('_').map_or(Some((b, None)), |(t, id)| {
+            uuid::Uuid::parse_str(id).ok().map(|id| (t, Some(id)))
+        }) {
+            Some((t, id)) if DateTime::parse_from_rfc3339(t).is_ok() => {
+                DateTime::parse_from_rfc3339(t)
+                    .ok()
+                    .map(|t| (t.with_timezone(&Utc), id))
+            }
+            _ => {
                 errors.push(FieldError::new(
                     "before",
                     "invalid_time",
@@ -165,10 +176,23 @@ pub async fn receipt_book(
     };
     let mut conn = core.pool.get().await?;
     let rows = petitions::receipt_book(&mut conn, &unit, before, status.flatten(), limit).await?;
+    drop(conn);
+    staff
+        .audit_read(
+            &core,
+            "receipt_book",
+            &format!("unit={unit} rows={}", rows.len()),
+        )
+        .await?;
     let next = (rows.len() as i64 == limit)
         .then(|| {
-            rows.last()
-                .map(|p| p.received_at.to_rfc3339_opts(SecondsFormat::Micros, true))
+            rows.last().map(|p| {
+                format!(
+                    "{}_{}",
+                    p.received_at.to_rfc3339_opts(SecondsFormat::Micros, true),
+                    p.id
+                )
+            })
         })
         .flatten();
     Ok(HttpResponse::Ok()

@@ -259,7 +259,7 @@ pub async fn timeline(
 pub async fn receipt_book(
     conn: &mut AsyncPgConnection,
     unit: &str,
-    before: Option<DateTime<Utc>>,
+    before: Option<(DateTime<Utc>, Option<Uuid>)>,
     status: Option<PetitionStatus>,
     limit: i64,
 ) -> QueryResult<Vec<Petition>> {
@@ -269,8 +269,18 @@ pub async fn receipt_book(
         .order((petitions::received_at.desc(), petitions::id.desc()))
         .limit(limit)
         .into_boxed();
-    if let Some(b) = before {
-        q = q.filter(petitions::received_at.lt(b));
+    // Keyset paging on (received_at, id): rows sharing the boundary time are neither skipped
+    // nor repeated.
+    match before {
+        Some((t, Some(id))) => {
+            q = q.filter(
+                petitions::received_at
+                    .lt(t)
+                    .or(petitions::received_at.eq(t).and(petitions::id.lt(id))),
+            );
+        }
+        Some((t, None)) => q = q.filter(petitions::received_at.lt(t)),
+        None => {}
     }
     if let Some(s) = status {
         q = q.filter(petitions::status.eq(s));

@@ -128,7 +128,8 @@ async fn a_unit_cannot_record_for_another_unit_and_is_told_only_that_the_unit_is
 async fn receipt_book_lists_the_units_submissions_newest_first_with_paging() {
     let app = spawn_app().await;
     let clerk = token(Role::Clerk, "phuong-lang");
-    for hour in ["08", "09", "10"] {
+    // Two share their time of receipt: paging must neither skip nor repeat them.
+    for hour in ["08", "10", "10"] {
         let mut v = phone_call();
         v["received_at"] = json!(format!("2026-11-20T{hour}:00:00+07:00"));
         assert_eq!(app.staff_post(&clerk, &v).await.status().as_u16(), 201);
@@ -155,7 +156,16 @@ async fn receipt_book_lists_the_units_submissions_newest_first_with_paging() {
         .json()
         .await
         .unwrap();
-    assert_eq!(page2["items"].as_array().unwrap().len(), 1);
+    let page2 = page2["items"].as_array().unwrap();
+    assert_eq!(page2.len(), 1);
+    assert_eq!(page2[0]["received_at"], "2026-11-20T01:00:00.000Z");
+    let mut seen: Vec<&Value> = items
+        .iter()
+        .chain(page2.iter())
+        .map(|i| &i["petition_id"])
+        .collect();
+    seen.dedup();
+    assert_eq!(seen.len(), 3, "every row once");
     assert_problem(
         app.staff_get(&clerk, "/api/v1/staff/petitions?limit=0")
             .await,
@@ -170,4 +180,45 @@ async fn receipt_book_lists_the_units_submissions_newest_first_with_paging() {
         "query",
     )
     .await;
+}
+
+/// Reading a submitter's data leaves a trace: who, as what, which record; a refused read
+/// (another unit's petition) leaves none, and the trail cannot be edited.
+#[tokio::test]
+async fn staff_reads_of_personal_data_are_audited_and_the_trail_is_append_only() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use doithoai_bus::schema::personal_data_reads as reads;
+    let app = spawn_app().await;
+    let receipt: Value = app.post(&valid_body()).await.json().await.unwrap();
+    let code = receipt["tracking_code"].as_str().unwrap();
+    let clerk = token(Role::Clerk, "phuong-lang");
+    let other = token(Role::Clerk, "phuong-ba-dinh");
+    let path = format!("/api/v1/staff/petitions/{code}");
+    assert_eq!(app.staff_get(&clerk, &path).await.status().as_u16(), 200);
+    assert_eq!(app.staff_get(&other, &path).await.status().as_u16(), 404);
+    assert_eq!(
+        app.staff_get(&clerk, "/api/v1/staff/petitions")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let mut conn = app.core.pool.get().await.unwrap();
+    let rows: Vec<(String, String, String, String)> = reads::table
+        .select((reads::staff, reads::role, reads::what, reads::record))
+        .order(reads::id)
+        .load(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].0, "clerk@phuong-lang");
+    assert_eq!(rows[0].1, "clerk");
+    assert_eq!(rows[0].2, "petition");
+    assert_eq!(rows[1].2, "receipt_book");
+    let edited = diesel::update(reads::table)
+        .set(reads::staff.eq("someone else"))
+        .execute(&mut conn)
+        .await;
+    assert!(edited.is_err(), "the trail is append-only");
 }
