@@ -379,7 +379,7 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
         )
         .into());
     }
-    let mut conn = core.pool.get().await?;
+    let mut conn = core.public_pool.get().await?;
     let rows = queries::search(
         &mut conn,
         q.unit.as_deref(),
@@ -397,7 +397,7 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
     responses((status = 200, description = "One published answer, without personal data", body = serde_json::Value),
         (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 async fn public_answer(core: web::Data<Core>, path: web::Path<String>, lang: Lang) -> Res {
-    let mut conn = core.pool.get().await?;
+    let mut conn = core.public_pool.get().await?;
     let row = queries::public_answer(&mut conn, &path).await?;
     let row = row.ok_or_else(|| Problem::not_found(lang))?;
     Ok(HttpResponse::Ok().json(row))
@@ -501,7 +501,7 @@ pub struct SatisfactionQuery {
     params(SatisfactionQuery),
     responses((status = 200, description = "Ratings and the satisfaction index", body = serde_json::Value)))]
 async fn satisfaction(core: web::Data<Core>, q: web::Query<SatisfactionQuery>) -> Res {
-    let mut conn = core.pool.get().await?;
+    let mut conn = core.public_pool.get().await?;
     let scores = queries::scores(&mut conn, q.unit.as_deref()).await?;
     let n = scores.len();
     let average = if n == 0 {

@@ -46,6 +46,10 @@ pub struct Core {
     pub settings: Settings,
     pub default_port: u16,
     pub pool: PgPool,
+    /// A smaller pool with a shorter statement timeout for anonymous reads (tracking, public
+    /// answers and search, public conferences): a flood of costly public queries waits on its
+    /// own connections and cannot starve staff work or the consumers.
+    pub public_pool: PgPool,
     pub nats: async_nats::Client,
     pub js: jetstream::Context,
     pub bus: BusConfig,
@@ -128,6 +132,14 @@ impl Core {
         let statement_timeout_ms: u64 =
             settings.parse("DB_STATEMENT_TIMEOUT_MS", doithoai_db::STATEMENT_TIMEOUT_MS)?;
         let pool = doithoai_db::pool_with_timeout(&db_url, pool_size, statement_timeout_ms)?;
+        let public_pool_size: usize = settings.parse("DB_PUBLIC_POOL_SIZE", 4)?;
+        anyhow::ensure!(
+            (1..=128).contains(&public_pool_size),
+            "setting DB_PUBLIC_POOL_SIZE must be 1 to 128"
+        );
+        let public_timeout_ms: u64 = settings.parse("DB_PUBLIC_STATEMENT_TIMEOUT_MS", 2_000)?;
+        let public_pool =
+            doithoai_db::pool_with_timeout(&db_url, public_pool_size, public_timeout_ms)?;
         let consumer_batch: usize = settings.parse("CONSUMER_BATCH", 128)?;
         anyhow::ensure!(
             (1..=1000).contains(&consumer_batch),
@@ -254,6 +266,7 @@ impl Core {
             settings,
             default_port: opts.default_port,
             pool,
+            public_pool,
             nats,
             js,
             bus,

@@ -107,3 +107,28 @@ async fn a_revoked_token_is_refused_and_other_tokens_still_work() {
     }
     assert_eq!(status(kept).await, 200);
 }
+
+/// Public reads run on their own smaller pool, whose statements are cancelled after 2 s
+/// (staff work keeps 10 s): settings `DB_PUBLIC_POOL_SIZE`, `DB_PUBLIC_STATEMENT_TIMEOUT_MS`.
+#[tokio::test]
+async fn public_reads_have_their_own_pool_with_a_shorter_statement_timeout() {
+    use diesel::QueryableByName;
+    use diesel_async::RunQueryDsl;
+    #[derive(QueryableByName)]
+    struct Setting {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        statement_timeout: String,
+    }
+    let app = TestApp::spawn(TestEnv::new(), answering::build).await;
+    let timeout = |pool: doithoai_db::PgPool| async move {
+        let mut conn = pool.get().await.unwrap();
+        diesel::sql_query("SHOW statement_timeout")
+            .get_result::<Setting>(&mut conn)
+            .await
+            .unwrap()
+            .statement_timeout
+    };
+    assert_eq!(timeout(app.core.public_pool.clone()).await, "2s");
+    assert_eq!(timeout(app.core.pool.clone()).await, "10s");
+    assert_eq!(app.core.public_pool.status().max_size, 4);
+}

@@ -62,7 +62,7 @@ pub async fn track(
     let Some(code) = TrackingCode::parse(&path) else {
         return Err(Problem::not_found(lang).into());
     };
-    let mut conn = core.pool.get().await?;
+    let mut conn = core.public_pool.get().await?;
     let Some(p) = petitions::by_tracking_code(&mut conn, code.as_raw()).await? else {
         return Err(Problem::not_found(lang).into());
     };

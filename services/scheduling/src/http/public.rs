@@ -33,7 +33,7 @@ pub(super) async fn public_conference(
 }
 
 async fn unit_list(core: &Core, unit: &str) -> Result<Vec<Conference>, ApiError> {
-    let mut conn = core.pool.get().await?;
+    let mut conn = core.public_pool.get().await?;
     Ok(crate::store::conferences::of_unit(&mut conn, unit, true).await?)
 }
 

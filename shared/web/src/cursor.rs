@@ -1,0 +1,65 @@
+//! Keyset paging: a list ordered by (time, id) hands out the last row's pair as the cursor of
+//! the next page, `<RFC 3339 time>_<uuid>`, and the next page starts strictly after it, so rows
+//! sharing a time are neither skipped nor repeated and a deep page costs what the first does.
+
+use crate::{FieldError, Lang};
+use chrono::{DateTime, SecondsFormat, Utc};
+use uuid::Uuid;
+
+/// The position after which (in the list's order) the next page starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub at: DateTime<Utc>,
+    pub id: Uuid,
+}
+
+impl Cursor {
+    pub fn new(at: DateTime<Utc>, id: Uuid) -> Self {
+        Self { at, id }
+    }
+
+    /// Parses a cursor this service handed out; a field error naming `field` otherwise.
+    ///
+    /// ```
+    /// use doithoai_web::cursor::Cursor;
+    /// let c = Cursor::new(chrono::Utc::now(), uuid::Uuid::now_v7());
+    /// assert_eq!(Cursor::parse(&c.to_string(), "after", doithoai_web::Lang::Vi).unwrap(), c);
+    /// assert!(Cursor::parse("yesterday", "after", doithoai_web::Lang::Vi).is_err());
+    /// ```
+    pub fn parse(s: &str, field: &'static str, lang: Lang) -> Result<Self, FieldError> {
+        s.split_once('_')
+            .and_then(|(t, id)| {
+                let at = DateTime::parse_from_rfc3339(t).ok()?.with_timezone(&Utc);
+                Some(Cursor::new(at, Uuid::parse_str(id).ok()?))
+            })
+            .ok_or_else(|| {
+                FieldError::new(
+                    field,
+                    "invalid_cursor",
+                    lang.pick(
+                        "Con trỏ trang không hợp lệ: dùng giá trị trang trước trả về",
+                        "Not a page cursor: use the value the previous page returned",
+                    ),
+                )
+            })
+    }
+}
+
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}_{}",
+            self.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            self.id
+        )
+    }
+}
+
+/// The cursor of the page after `rows` when the page is full (`limit` rows), else none.
+pub fn next<T>(rows: &[T], limit: i64, key: impl Fn(&T) -> Cursor) -> Option<String> {
+    if i64::try_from(rows.len()).ok()? < limit {
+        return None;
+    }
+    rows.last().map(|r| key(r).to_string())
+}
