@@ -8,6 +8,7 @@ use crate::store::queries;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use doithoai_auth::Role;
+use doithoai_web::cursor::{self, Cursor};
 use doithoai_web::input::Body;
 use doithoai_web::text::ts;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff};
@@ -91,6 +92,10 @@ pub struct InboxQuery {
     department: Option<String>,
     unit: Option<String>,
     include_answered: Option<bool>,
+    /// 1–500, default 100.
+    limit: Option<i64>,
+    /// The `next_after` of the previous page.
+    after: Option<String>,
 }
 
 /// `GET /api/v1/staff/cases?department=&unit=&include_answered=`: soonest due first, overdue
@@ -104,19 +109,44 @@ pub struct InboxQuery {
         (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, lang: Lang) -> Res {
     let unit = staff.unit_scope(q.unit.as_deref(), lang)?;
+    let limit = q.limit.unwrap_or(100);
+    let mut errors = Vec::new();
+    if !(1..=500).contains(&limit) {
+        errors.push(FieldError::new(
+            "limit",
+            "out_of_range",
+            lang.pick("Từ 1 đến 500", "From 1 to 500"),
+        ));
+    }
+    let after = q
+        .after
+        .as_deref()
+        .map(|a| Cursor::parse(a, "after", lang))
+        .transpose()
+        .unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
+    if !errors.is_empty() {
+        return Err(ApiError::Invalid(errors));
+    }
+    let now = Utc::now();
     let mut conn = core.pool.get().await?;
     let rows = queries::inbox(
         &mut conn,
         &unit,
         q.department.as_deref(),
         q.include_answered.unwrap_or(false),
+        after,
+        limit,
     )
     .await?;
-    let now = Utc::now();
+    let overdue = queries::overdue_count(&mut conn, &unit, q.department.as_deref(), now).await?;
     Ok(HttpResponse::Ok().json(json!({
         "unit": unit,
         "cases": rows.iter().map(|c| case_view(c, now)).collect::<Vec<_>>(),
-        "overdue": rows.iter().filter(|c| c.status.is_overdue(c.due_at, now)).count(),
+        "overdue": overdue,
+        "next_after": cursor::next(&rows, limit, |c| Cursor::new(c.due_at, c.petition_id)),
     })))
 }
 
@@ -347,6 +377,8 @@ pub struct SearchQuery {
     field: Option<String>,
     q: Option<String>,
     limit: Option<i64>,
+    /// The `next_before` of the previous page.
+    before: Option<String>,
 }
 
 /// `GET /api/v1/answers?unit=&field=&q=&limit=`: published answers, newest first; `q` matches
@@ -379,16 +411,26 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
         )
         .into());
     }
+    let before = q
+        .before
+        .as_deref()
+        .map(|b| Cursor::parse(b, "before", lang))
+        .transpose()
+        .map_err(|e| ApiError::Invalid(vec![e]))?;
     let mut conn = core.public_pool.get().await?;
     let rows = queries::search(
         &mut conn,
         q.unit.as_deref(),
         q.field.as_deref(),
         q.q.as_deref(),
+        before,
         limit,
     )
     .await?;
-    Ok(HttpResponse::Ok().json(json!({"answers": rows})))
+    let next = cursor::next(&rows, limit, |a| {
+        Cursor::new(a.published_at.unwrap_or_default(), a.petition_id)
+    });
+    Ok(HttpResponse::Ok().json(json!({"answers": rows, "next_before": next})))
 }
 
 /// `GET /api/v1/answers/{tracking_code}`: one published answer (no personal data).

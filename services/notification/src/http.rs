@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use doithoai_web::cursor::{self, Cursor};
 use doithoai_web::text::ts;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Staff};
 use serde::Deserialize;
@@ -37,6 +38,8 @@ pub struct Query {
     unit: Option<String>,
     tracking_code: Option<String>,
     limit: Option<i64>,
+    /// The `next_before` of the previous page.
+    before: Option<String>,
 }
 
 type Row = (
@@ -93,6 +96,15 @@ async fn list(
             lang.pick("Từ 1 đến 500", "From 1 to 500"),
         ));
     }
+    let before = q
+        .before
+        .as_deref()
+        .map(|b| Cursor::parse(b, "before", lang))
+        .transpose()
+        .unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }
@@ -110,9 +122,16 @@ async fn list(
             messages::created_at,
             messages::sent_at,
         ))
-        .order(messages::created_at.desc())
+        .order((messages::created_at.desc(), messages::id.desc()))
         .limit(limit)
         .into_boxed();
+    if let Some(c) = before {
+        query = query.filter(
+            messages::created_at
+                .lt(c.at)
+                .or(messages::created_at.eq(c.at).and(messages::id.lt(c.id))),
+        );
+    }
     if let Some(u) = &unit {
         query = query.filter(messages::unit_code.eq(u.clone()));
     }
@@ -137,7 +156,8 @@ async fn list(
             ),
         )
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"messages": rows.into_iter().map(|r| json!({
+    let next = cursor::next(&rows, limit, |r| Cursor::new(r.9, r.0));
+    Ok(HttpResponse::Ok().json(json!({"next_before": next, "messages": rows.into_iter().map(|r| json!({
         "id": r.0, "kind": r.1, "tracking_code": r.2, "channel": r.3, "recipient": r.4, "subject": r.5,
         "status": r.6, "attempts": r.7, "last_error": r.8, "created_at": ts(r.9), "sent_at": r.10.map(ts),
     })).collect::<Vec<_>>()})))

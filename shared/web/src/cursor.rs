@@ -50,7 +50,7 @@ impl std::fmt::Display for Cursor {
         write!(
             f,
             "{}_{}",
-            self.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            self.at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
             self.id
         )
     }

@@ -13,6 +13,7 @@
 pub mod config;
 mod consume;
 mod core;
+pub mod cursor;
 pub mod endpoint;
 pub mod error;
 pub mod input;

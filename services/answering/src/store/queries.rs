@@ -7,21 +7,24 @@ use crate::flow::Case;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use doithoai_web::cursor::Cursor;
 use uuid::Uuid;
 
-/// A unit's cases, soonest due first (at most 500): of one department when named, open ones
-/// unless `include_answered`.
+/// A unit's cases, soonest due first, `limit` at a time after `after` (keyset on due date and
+/// petition id): of one department when named, open ones unless `include_answered`.
 pub async fn inbox(
     conn: &mut AsyncPgConnection,
     unit: &str,
     department: Option<&str>,
     include_answered: bool,
+    after: Option<Cursor>,
+    limit: i64,
 ) -> QueryResult<Vec<Case>> {
     let mut query = cases::table
         .filter(cases::unit_code.eq(unit))
         .select(Case::as_select())
-        .order(cases::due_at.asc())
-        .limit(500)
+        .order((cases::due_at.asc(), cases::petition_id.asc()))
+        .limit(limit)
         .into_boxed();
     if let Some(d) = department {
         query = query.filter(cases::department_code.eq(d.to_owned()));
@@ -29,7 +32,33 @@ pub async fn inbox(
     if !include_answered {
         query = query.filter(cases::status.ne_all(CaseStatus::CLOSED));
     }
+    if let Some(c) = after {
+        query = query.filter(
+            cases::due_at
+                .gt(c.at)
+                .or(cases::due_at.eq(c.at).and(cases::petition_id.gt(c.id))),
+        );
+    }
     query.load(conn).await
+}
+
+/// How many of a unit's open cases (of one department when named) are past due.
+pub async fn overdue_count(
+    conn: &mut AsyncPgConnection,
+    unit: &str,
+    department: Option<&str>,
+    now: DateTime<Utc>,
+) -> QueryResult<i64> {
+    let mut query = cases::table
+        .filter(cases::unit_code.eq(unit))
+        .filter(cases::status.ne_all(CaseStatus::CLOSED))
+        .filter(cases::due_at.lt(now))
+        .count()
+        .into_boxed();
+    if let Some(d) = department {
+        query = query.filter(cases::department_code.eq(d.to_owned()));
+    }
+    query.get_result(conn).await
 }
 
 /// A case's history: (at, actor, action, note), oldest first.
@@ -54,6 +83,8 @@ pub async fn history(
 #[derive(Debug, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = cases)]
 pub struct PublicAnswer {
+    #[serde(skip)]
+    pub petition_id: Uuid,
     pub tracking_code: String,
     #[serde(rename = "unit")]
     pub unit_code: String,
@@ -115,14 +146,22 @@ pub async fn search(
     unit: Option<&str>,
     field: Option<&str>,
     words: Option<&str>,
+    before: Option<Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<PublicAnswer>> {
     let mut query = cases::table
         .filter(cases::published_at.is_not_null())
         .select(PublicAnswer::as_select())
-        .order(cases::published_at.desc())
+        .order((cases::published_at.desc(), cases::petition_id.desc()))
         .limit(limit)
         .into_boxed();
+    if let Some(c) = before {
+        query = query.filter(
+            cases::published_at.lt(c.at).or(cases::published_at
+                .eq(c.at)
+                .and(cases::petition_id.lt(c.id))),
+        );
+    }
     if let Some(u) = unit {
         query = query.filter(cases::unit_code.eq(u.to_owned()));
     }

@@ -672,3 +672,46 @@ async fn rating_failures_answer_alike_and_a_code_takes_few_attempts() {
     assert_eq!(over.status().as_u16(), 429);
     assert!(over.headers().contains_key("retry-after"));
 }
+
+/// The inbox pages by (due date, petition id): cases sharing a due date are neither skipped nor
+/// repeated; the overdue count covers the whole inbox, not one page.
+#[tokio::test]
+async fn the_inbox_pages_without_skipping_cases_due_at_the_same_time() {
+    let app = spawn().await;
+    let due = Utc::now() - CDuration::days(1);
+    for code in ["AB12-CD34-EF1", "AB12-CD34-EF2", "AB12-CD34-EF3"] {
+        app.route(routed(code, due, false)).await;
+    }
+    let officer = token(Role::Officer, "phuong-lang");
+    let page = |q: String| {
+        let app = &app;
+        let officer = officer.clone();
+        async move {
+            let res = app
+                .get_as(&officer, &format!("/api/v1/staff/cases?limit=2{q}"))
+                .await;
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, first) = page(String::new()).await;
+    assert_eq!(s, 200, "{first}");
+    assert_eq!(first["cases"].as_array().unwrap().len(), 2);
+    assert_eq!(first["overdue"], 3, "over the whole inbox");
+    let next = first["next_after"].as_str().unwrap().to_owned();
+    let (_, second) = page(format!("&after={next}")).await;
+    let second = second["cases"].as_array().unwrap().clone();
+    assert_eq!(second.len(), 1);
+    let mut codes: Vec<String> = first["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(second.iter())
+        .map(|c| c["tracking_code"].as_str().unwrap().to_owned())
+        .collect();
+    codes.sort();
+    codes.dedup();
+    assert_eq!(codes.len(), 3, "every case once: {codes:?}");
+    let (s, bad) = page("&after=yesterday".into()).await;
+    assert_eq!(s, 422);
+    assert_eq!(bad["errors"][0]["field"], "after");
+}

@@ -10,8 +10,8 @@ use crate::domain::submission::{self, Origin};
 use crate::domain::tracking_code::TrackingCode;
 use crate::store::petitions::{self, Petition};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, SecondsFormat, Utc};
 use doithoai_auth::Role;
+use doithoai_web::cursor::{self, Cursor};
 use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -142,27 +142,16 @@ pub async fn receipt_book(
             lang.pick("Từ 1 đến 200", "From 1 to 200"),
         ));
     }
-    // The cursor `next_before` gave: `<time>_<petition id>` (a bare time is still taken).
-    let before = match query.before.as_deref() {
-        None => None,
-        Some(b) => match b.split_once('_').map_or(Some((b, None)), |(t, id)| {
-            uuid::Uuid::parse_str(id).ok().map(|id| (t, Some(id)))
-        }) {
-            Some((t, id)) if DateTime::parse_from_rfc3339(t).is_ok() => {
-                DateTime::parse_from_rfc3339(t)
-                    .ok()
-                    .map(|t| (t.with_timezone(&Utc), id))
-            }
-            _ => {
-                errors.push(FieldError::new(
-                    "before",
-                    "invalid_time",
-                    lang.pick("Thời điểm theo RFC 3339", "An RFC 3339 time"),
-                ));
-                None
-            }
-        },
-    };
+    // The cursor `next_before` gave (keyset on time of receipt and petition id).
+    let before = query
+        .before
+        .as_deref()
+        .map(|b| Cursor::parse(b, "before", lang))
+        .transpose()
+        .unwrap_or_else(|e| {
+            errors.push(e);
+            None
+        });
     let status = query.status.as_deref().map(PetitionStatus::parse);
     if status == Some(None) {
         errors.push(FieldError::new(
@@ -184,17 +173,7 @@ pub async fn receipt_book(
             &format!("unit={unit} rows={}", rows.len()),
         )
         .await?;
-    let next = (rows.len() as i64 == limit)
-        .then(|| {
-            rows.last().map(|p| {
-                format!(
-                    "{}_{}",
-                    p.received_at.to_rfc3339_opts(SecondsFormat::Micros, true),
-                    p.id
-                )
-            })
-        })
-        .flatten();
+    let next = cursor::next(&rows, limit, |p| Cursor::new(p.received_at, p.id));
     Ok(HttpResponse::Ok()
         .insert_header(("Cache-Control", "no-store"))
         .json(json!({

@@ -259,7 +259,7 @@ pub async fn timeline(
 pub async fn receipt_book(
     conn: &mut AsyncPgConnection,
     unit: &str,
-    before: Option<(DateTime<Utc>, Option<Uuid>)>,
+    before: Option<doithoai_web::cursor::Cursor>,
     status: Option<PetitionStatus>,
     limit: i64,
 ) -> QueryResult<Vec<Petition>> {
@@ -271,16 +271,12 @@ pub async fn receipt_book(
         .into_boxed();
     // Keyset paging on (received_at, id): rows sharing the boundary time are neither skipped
     // nor repeated.
-    match before {
-        Some((t, Some(id))) => {
-            q = q.filter(
-                petitions::received_at
-                    .lt(t)
-                    .or(petitions::received_at.eq(t).and(petitions::id.lt(id))),
-            );
-        }
-        Some((t, None)) => q = q.filter(petitions::received_at.lt(t)),
-        None => {}
+    if let Some(c) = before {
+        q = q.filter(
+            petitions::received_at
+                .lt(c.at)
+                .or(petitions::received_at.eq(c.at).and(petitions::id.lt(c.id))),
+        );
     }
     if let Some(s) = status {
         q = q.filter(petitions::status.eq(s));
