@@ -2,6 +2,7 @@
 //! Public: published answers (list, search, one) and the submitter's rating; the satisfaction
 //! index per unit.
 
+use doithoai_web::endpoint::ALL_STAFF;
 use crate::commands::{Decision, Draft, Rating, Review};
 use crate::flow::{self, Case};
 use crate::store::queries;
@@ -41,11 +42,23 @@ async fn openapi() -> HttpResponse {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("/openapi.json").get(openapi))
-        .service(Endpoint::new("/api/v1/staff/cases").get(inbox))
-        .service(Endpoint::new("/api/v1/staff/cases/{case}").get(show))
-        .service(Endpoint::new("/api/v1/staff/cases/{case}/drafts").post(draft))
-        .service(Endpoint::new("/api/v1/staff/cases/{case}/review").post(review))
-        .service(Endpoint::new("/api/v1/staff/cases/{case}/approve").post(approve))
+        .service(Endpoint::new("/api/v1/staff/cases").get(inbox).roles(ALL_STAFF))
+        .service(Endpoint::new("/api/v1/staff/cases/{case}").get(show).roles(ALL_STAFF))
+        .service(
+            Endpoint::new("/api/v1/staff/cases/{case}/drafts")
+                .post(draft)
+                .roles(&[Role::Officer, Role::Head]),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/cases/{case}/review")
+                .post(review)
+                .roles(&[Role::Head]),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/cases/{case}/approve")
+                .post(approve)
+                .roles(&[Role::Leader]),
+        )
         .service(Endpoint::new("/api/v1/answers").get(search))
         .service(Endpoint::new("/api/v1/answers/{tracking_code}").get(public_answer))
         .service(Endpoint::new("/api/v1/answers/{tracking_code}/rating").post(rate))

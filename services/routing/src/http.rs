@@ -1,6 +1,7 @@
 //! Routing's HTTP API: units (public), staff re-route and transfer, a petition's routing
 //! history, and the holidays city IT edits.
 
+use doithoai_web::endpoint::ALL_STAFF;
 use crate::commands::{Holiday, Policy, Refuse, Reroute, Rule, Transfer};
 use crate::domain::policy::PolicyClass;
 use crate::flow::{self, SharedCalendar};
@@ -39,25 +40,34 @@ async fn openapi() -> HttpResponse {
     doithoai_web::openapi::respond(&DOCUMENT)
 }
 
+/// Who triages: moves, transfers or refuses a petition.
+const TRIAGE: &[Role] = &[Role::Clerk, Role::Leader];
+/// City IT: holidays, deadline policies and routing rules.
+const CITY_IT: &[Role] = &[Role::CityAdmin];
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("/openapi.json").get(openapi))
         .service(Endpoint::new("/api/v1/units").get(list_units))
-        .service(Endpoint::new("/api/v1/staff/routing/{petition}").get(show))
-        .service(Endpoint::new("/api/v1/staff/routing/{petition}/reroute").post(reroute))
-        .service(Endpoint::new("/api/v1/staff/routing/{petition}/transfer").post(transfer))
-        .service(Endpoint::new("/api/v1/staff/routing/{petition}/refuse").post(refuse))
-        .service(Endpoint::new("/api/v1/staff/policies").get(list_policies))
-        .service(Endpoint::new("/api/v1/staff/policies/{unit}/{class}").put(put_policy))
+        .service(Endpoint::new("/api/v1/staff/routing/{petition}").get(show).roles(ALL_STAFF))
+        .service(Endpoint::new("/api/v1/staff/routing/{petition}/reroute").post(reroute).roles(TRIAGE))
+        .service(Endpoint::new("/api/v1/staff/routing/{petition}/transfer").post(transfer).roles(TRIAGE))
+        .service(Endpoint::new("/api/v1/staff/routing/{petition}/refuse").post(refuse).roles(TRIAGE))
+        .service(Endpoint::new("/api/v1/staff/policies").get(list_policies).roles(ALL_STAFF))
+        .service(Endpoint::new("/api/v1/staff/policies/{unit}/{class}").put(put_policy).roles(CITY_IT))
         .service(
             Endpoint::new("/api/v1/staff/rules")
                 .get(list_rules)
-                .put(put_rule),
+                .roles(ALL_STAFF)
+                .put(put_rule)
+                .roles(CITY_IT),
         )
         .service(Endpoint::new("/api/v1/holidays").get(list_holidays))
         .service(
             Endpoint::new("/api/v1/staff/holidays/{date}")
                 .put(put_holiday)
-                .delete(delete_holiday),
+                .roles(CITY_IT)
+                .delete(delete_holiday)
+                .roles(CITY_IT),
         );
 }
 

@@ -239,6 +239,48 @@ impl TestApp {
             .filter(|(_, path)| path.starts_with("/api/v1/staff/"))
             .collect();
         assert!(!staff.is_empty(), "staff routes to walk");
+        // The authorization matrix: every staff route declares its roles (`Endpoint::roles`);
+        // a role it names is let through to the handler, any other gets 403 before it.
+        let missing: Vec<&(String, String)> = staff
+            .iter()
+            .filter(|(m, p)| doithoai_web::endpoint::roles(m, p).is_none())
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "staff routes missing from the authorization matrix (declare them with Endpoint::roles): {missing:?}"
+        );
+        for (method, pattern) in &staff {
+            let allowed = doithoai_web::endpoint::roles(method, pattern).unwrap_or_default();
+            let m = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+            for role in doithoai_auth::Role::ALL {
+                let unit = if role.is_city_wide() {
+                    doithoai_auth::CITY_SCOPE
+                } else {
+                    "phuong-lang"
+                };
+                let status = send(
+                    self.request_as(m.clone(), &crate::token(role, unit), &fill(pattern))
+                        .json(&serde_json::json!({})),
+                )
+                .await
+                .status()
+                .as_u16();
+                if allowed.contains(&role) {
+                    assert!(
+                        status != 401 && status != 403,
+                        "{method} {pattern}: {} is in the matrix but got {status}",
+                        role.as_str()
+                    );
+                } else {
+                    assert_eq!(
+                        status,
+                        403,
+                        "{method} {pattern}: {} is not in the matrix",
+                        role.as_str()
+                    );
+                }
+            }
+        }
         for (method, pattern) in staff {
             let path = fill(&pattern);
             let m = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);

@@ -77,6 +77,7 @@ where
             .wrap(actix_web::middleware::from_fn(
                 crate::middleware::reject_nul,
             ))
+            .wrap(actix_web::middleware::from_fn(crate::endpoint::guard_roles))
             .wrap(actix_web::middleware::from_fn(crate::limit::limit_public))
             .wrap(actix_web::middleware::from_fn(telemetry))
             .service(crate::Endpoint::new("/healthz").get(healthz))

@@ -18,16 +18,7 @@ impl FromRequest for Staff {
         let Some(core) = req.app_data::<web::Data<Core>>() else {
             return ready(Err(Problem::internal(lang).into()));
         };
-        let token = req
-            .headers()
-            .get(actix_web::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim);
-        let result = match token {
+        let result = match bearer(req) {
             Some(t) => match core.auth.verify(t) {
                 Ok(claims) if core.revocations.is_revoked(&claims.jti) => {
                     tracing::info!(jti = %claims.jti, "refused a revoked staff token");
@@ -43,6 +34,26 @@ impl FromRequest for Staff {
         };
         ready(result)
     }
+}
+
+/// The bearer token of a request, if any.
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+}
+
+/// The claims of a request's valid, unrevoked token, if it has one.
+pub(crate) fn verified(req: &HttpRequest, core: &Core) -> Option<Claims> {
+    core.auth
+        .verify(bearer(req)?)
+        .ok()
+        .filter(|c| !core.revocations.is_revoked(&c.jti))
 }
 
 impl Staff {

@@ -8,6 +8,8 @@ mod staff;
 
 pub use accept::IntakeState;
 
+use doithoai_auth::Role;
+use doithoai_web::endpoint::ALL_STAFF;
 use actix_web::web;
 use doithoai_web::Endpoint;
 
@@ -18,7 +20,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/api/v1/staff/petitions")
                 .post(staff::record)
-                .get(staff::receipt_book),
+                .roles(&[Role::Clerk, Role::Leader])
+                .get(staff::receipt_book)
+                .roles(ALL_STAFF),
         )
-        .service(Endpoint::new("/api/v1/staff/petitions/{tracking_code}").get(staff::show));
+        .service(
+            Endpoint::new("/api/v1/staff/petitions/{tracking_code}")
+                .get(staff::show)
+                .roles(ALL_STAFF),
+        );
 }

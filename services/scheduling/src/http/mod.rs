@@ -1,6 +1,7 @@
 //! Scheduling's HTTP API: plan, notice, agenda, outcomes, attendance, minutes, results,
 //! cancellation; public conference pages and iCalendar feeds; the city's compliance view.
 
+use doithoai_web::endpoint::ALL_STAFF;
 use crate::commands::{Attendance, Cancel, Outcome, Plan, Publication};
 use crate::domain::compliance::{self, Dialogue};
 use crate::domain::status::ConferenceStatus;
@@ -62,21 +63,30 @@ async fn openapi() -> HttpResponse {
     doithoai_web::openapi::respond(&DOCUMENT)
 }
 
+/// Who organises a unit's dialogues: plans, notices, records and publishes them.
+const ORGANISERS: &[Role] = &[Role::Leader, Role::Clerk];
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("/openapi.json").get(openapi))
         .service(
             Endpoint::new("/api/v1/staff/conferences")
                 .post(plan)
-                .get(list_staff),
+                .roles(ORGANISERS)
+                .get(list_staff)
+                .roles(ALL_STAFF),
         )
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/notice").post(notice))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/agenda").get(agenda))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/outcomes").post(outcome))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/attendance").post(attendance))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/minutes").post(minutes))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/results").post(results))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/cancel").post(cancel))
-        .service(Endpoint::new("/api/v1/staff/compliance").get(compliance))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/notice").post(notice).roles(ORGANISERS))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/agenda").get(agenda).roles(ALL_STAFF))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/outcomes").post(outcome).roles(ORGANISERS))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/attendance").post(attendance).roles(ORGANISERS))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/minutes").post(minutes).roles(ORGANISERS))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/results").post(results).roles(ORGANISERS))
+        .service(Endpoint::new("/api/v1/staff/conferences/{id}/cancel").post(cancel).roles(ORGANISERS))
+        .service(
+            Endpoint::new("/api/v1/staff/compliance")
+                .get(compliance)
+                .roles(&[Role::CityAdmin, Role::Auditor]),
+        )
         .service(Endpoint::new("/api/v1/conferences/{id}.ics").get(conference_ics))
         .service(Endpoint::new("/api/v1/conferences/{id}").get(public_conference))
         .service(Endpoint::new("/api/v1/units/{unit}/conferences").get(unit_conferences))
