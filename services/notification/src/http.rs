@@ -1,5 +1,6 @@
 //! Staff view of messages: what was sent, what is retrying, what failed for good.
 
+use doithoai_web::endpoint::ALL_STAFF;
 use crate::domain::status::MessageStatus;
 use crate::store::schema::messages;
 use actix_web::{HttpResponse, web};
@@ -28,7 +29,7 @@ async fn openapi() -> HttpResponse {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("/openapi.json").get(openapi))
-        .service(Endpoint::new("/api/v1/staff/messages").get(list));
+        .service(Endpoint::new("/api/v1/staff/messages").get(list).roles(ALL_STAFF));
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
