@@ -2,7 +2,6 @@
 //! Public: published answers (list, search, one) and the submitter's rating; the satisfaction
 //! index per unit.
 
-use doithoai_web::endpoint::ALL_STAFF;
 use crate::commands::{Decision, Draft, Rating, Review};
 use crate::flow::{self, Case};
 use crate::store::queries;
@@ -10,6 +9,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use doithoai_auth::Role;
 use doithoai_web::cursor::{self, Cursor};
+use doithoai_web::endpoint::ALL_STAFF;
 use doithoai_web::input::Body;
 use doithoai_web::text::ts;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff};
@@ -42,8 +42,16 @@ async fn openapi() -> HttpResponse {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("/openapi.json").get(openapi))
-        .service(Endpoint::new("/api/v1/staff/cases").get(inbox).roles(ALL_STAFF))
-        .service(Endpoint::new("/api/v1/staff/cases/{case}").get(show).roles(ALL_STAFF))
+        .service(
+            Endpoint::new("/api/v1/staff/cases")
+                .get(inbox)
+                .roles(ALL_STAFF),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/cases/{case}")
+                .get(show)
+                .roles(ALL_STAFF),
+        )
         .service(
             Endpoint::new("/api/v1/staff/cases/{case}/drafts")
                 .post(draft)

@@ -3,7 +3,7 @@
 
 use crate::delivery::Channels;
 use crate::domain::status::MessageStatus;
-use crate::store::schema::messages;
+use crate::store::schema::{contacts, messages};
 use crate::templates;
 use chrono::Utc;
 use diesel::prelude::*;
@@ -22,8 +22,44 @@ pub struct Outgoing {
     pub unit: String,
     pub tracking_code: Option<String>,
     pub recipients: Vec<(&'static str, String)>,
+    /// The citizen of this petition too, by the contacts kept from `petition.received`
+    /// (events after it carry no phone or email).
+    pub citizen_of: Option<Uuid>,
+    /// Contacts to keep for this petition's later messages (from `petition.received`).
+    pub remember: Option<(Uuid, Option<String>, Option<String>)>,
     pub subject: String,
     pub body: String,
+}
+
+impl Outgoing {
+    fn new(
+        kind: &'static str,
+        unit: &str,
+        tracking_code: Option<&str>,
+        (subject, body): (String, String),
+    ) -> Self {
+        Outgoing {
+            kind,
+            unit: unit.to_owned(),
+            tracking_code: tracking_code.map(str::to_owned),
+            recipients: Vec::new(),
+            citizen_of: None,
+            remember: None,
+            subject,
+            body,
+        }
+    }
+
+    /// To the citizen: at the contacts the event carries (events from before contacts were
+    /// kept here), else at those kept for `petition_id`.
+    fn for_citizen(mut self, s: &SubmitterV1, petition_id: Uuid) -> Self {
+        if s.email.is_some() || s.phone.is_some() {
+            self.recipients = citizen(s);
+        } else {
+            self.citizen_of = Some(petition_id);
+        }
+        self
+    }
 }
 
 /// The citizen's contacts: email when given, SMS when the phone given is a mobile one (a
@@ -56,8 +92,55 @@ pub fn is_mobile(e164: &str) -> bool {
 /// redelivered event sends nothing twice.
 pub async fn owe(
     conn: &mut AsyncPgConnection,
-    owed: Vec<(Uuid, Option<Outgoing>)>,
+    mut owed: Vec<(Uuid, Option<Outgoing>)>,
 ) -> Result<(), ConsumeError> {
+    let remember: Vec<_> = owed
+        .iter()
+        .filter_map(|(_, out)| out.as_ref()?.remember.clone())
+        .map(|(petition_id, email, phone)| {
+            (
+                contacts::petition_id.eq(petition_id),
+                contacts::email.eq(email),
+                contacts::phone.eq(phone),
+            )
+        })
+        .collect();
+    if !remember.is_empty() {
+        diesel::insert_into(contacts::table)
+            .values(remember)
+            .on_conflict_do_nothing()
+            .execute(conn)
+            .await?;
+    }
+    let wanted: Vec<Uuid> = owed
+        .iter()
+        .filter_map(|(_, out)| out.as_ref()?.citizen_of)
+        .collect();
+    if !wanted.is_empty() {
+        let known: Vec<(Uuid, Option<String>, Option<String>)> = contacts::table
+            .filter(contacts::petition_id.eq_any(&wanted))
+            .select((contacts::petition_id, contacts::email, contacts::phone))
+            .load(conn)
+            .await?;
+        for (_, out) in owed.iter_mut() {
+            let Some(out) = out.as_mut() else { continue };
+            let Some(id) = out.citizen_of else { continue };
+            // The received event (a consumer of its own) may not be recorded yet: try again.
+            let Some((_, email, phone)) = known.iter().find(|(k, _, _)| *k == id) else {
+                return Err(ConsumeError::Transient(anyhow::anyhow!(
+                    "no contacts kept yet for petition {id}"
+                )));
+            };
+            out.recipients.extend(citizen(&SubmitterV1 {
+                kind: String::new(),
+                name: String::new(),
+                organization: None,
+                address: String::new(),
+                phone: phone.clone(),
+                email: email.clone(),
+            }));
+        }
+    }
     let rows: Vec<_> = owed
         .iter()
         .filter_map(|(event_id, out)| Some((*event_id, out.as_ref()?)))
@@ -90,27 +173,30 @@ pub async fn owe(
 }
 
 pub fn on_received(e: &PetitionReceivedV1) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::acknowledgement(e)?;
-    Ok(Some(Outgoing {
-        kind: "acknowledgement",
-        unit: e.unit.clone(),
-        tracking_code: Some(e.tracking_code.clone()),
-        recipients: citizen(&e.submitter),
-        subject,
-        body,
-    }))
+    let mut out = Outgoing::new(
+        "acknowledgement",
+        &e.unit,
+        Some(&e.tracking_code),
+        templates::acknowledgement(e)?,
+    );
+    out.recipients = citizen(&e.submitter);
+    out.remember = Some((
+        e.petition_id,
+        e.submitter.email.clone(),
+        e.submitter.phone.clone(),
+    ));
+    Ok(Some(out))
 }
 
 pub fn on_not_accepted(e: &PetitionNotAcceptedV1) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::not_accepted(e)?;
-    Ok(Some(Outgoing {
-        kind: "not_accepted",
-        unit: e.unit.clone(),
-        tracking_code: Some(e.tracking_code.clone()),
-        recipients: citizen(&e.submitter),
-        subject,
-        body,
-    }))
+    let mut out = Outgoing::new(
+        "not_accepted",
+        &e.unit,
+        Some(&e.tracking_code),
+        templates::not_accepted(e)?,
+    );
+    out.recipients = citizen(&e.submitter);
+    Ok(Some(out))
 }
 
 /// The first assignment and a re-route tell the citizen; the routing that follows a transfer
@@ -119,63 +205,63 @@ pub fn on_routed(e: &PetitionRoutedV1) -> anyhow::Result<Option<Outgoing>> {
     if e.reason_code == "transfer" {
         return Ok(None);
     }
-    let (subject, body) = templates::assignment(e)?;
-    Ok(Some(Outgoing {
-        kind: "assignment",
-        unit: e.unit.clone(),
-        tracking_code: Some(e.tracking_code.clone()),
-        recipients: citizen(&e.petition.submitter),
-        subject,
-        body,
-    }))
+    Ok(Some(
+        Outgoing::new(
+            "assignment",
+            &e.unit,
+            Some(&e.tracking_code),
+            templates::assignment(e)?,
+        )
+        .for_citizen(&e.petition.submitter, e.petition_id),
+    ))
 }
 
 pub fn on_transferred(e: &PetitionTransferredV1) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::transfer(e)?;
-    Ok(Some(Outgoing {
-        kind: "transfer",
-        unit: e.from_unit.clone(),
-        tracking_code: Some(e.tracking_code.clone()),
-        recipients: citizen(&e.submitter),
-        subject,
-        body,
-    }))
+    Ok(Some(
+        Outgoing::new(
+            "transfer",
+            &e.from_unit,
+            Some(&e.tracking_code),
+            templates::transfer(e)?,
+        )
+        .for_citizen(&e.submitter, e.petition_id),
+    ))
 }
 
 pub fn on_refused(e: &PetitionRefusedV1) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::refusal(e)?;
-    Ok(Some(Outgoing {
-        kind: "refusal",
-        unit: e.unit.clone(),
-        tracking_code: Some(e.tracking_code.clone()),
-        recipients: citizen(&e.submitter),
-        subject,
-        body,
-    }))
+    Ok(Some(
+        Outgoing::new(
+            "refusal",
+            &e.unit,
+            Some(&e.tracking_code),
+            templates::refusal(e)?,
+        )
+        .for_citizen(&e.submitter, e.petition_id),
+    ))
 }
 
 pub fn on_answered(e: &PetitionAnsweredV1) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::answer(e)?;
-    Ok(Some(Outgoing {
-        kind: "answer",
-        unit: e.unit.clone(),
-        tracking_code: Some(e.tracking_code.clone()),
-        recipients: citizen(&e.submitter),
-        subject,
-        body,
-    }))
+    Ok(Some(
+        Outgoing::new(
+            "answer",
+            &e.unit,
+            Some(&e.tracking_code),
+            templates::answer(e)?,
+        )
+        .for_citizen(&e.submitter, e.petition_id),
+    ))
 }
 
 pub fn on_published(e: &PetitionPublishedV1) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::rating_invitation(e)?;
-    Ok(Some(Outgoing {
-        kind: "rating_invitation",
-        unit: e.unit.clone(),
-        tracking_code: Some(e.tracking_code.clone()),
-        recipients: citizen(&e.submitter),
-        subject,
-        body,
-    }))
+    Ok(Some(
+        Outgoing::new(
+            "rating_invitation",
+            &e.unit,
+            Some(&e.tracking_code),
+            templates::rating_invitation(e)?,
+        )
+        .for_citizen(&e.submitter, e.petition_id),
+    ))
 }
 
 /// The department head and the unit leader, at the addresses city IT gives them:
@@ -185,79 +271,77 @@ pub fn on_deadline(
     overdue: bool,
     domain: &str,
 ) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::deadline(e, overdue)?;
-    Ok(Some(Outgoing {
-        kind: if overdue { "overdue" } else { "due_soon" },
-        unit: e.unit.clone(),
-        tracking_code: Some(e.tracking_code.clone()),
-        recipients: vec![
-            (
-                "email",
-                format!("truong-phong.{}.{}@{domain}", e.department, e.unit),
-            ),
-            ("email", format!("lanh-dao.{}@{domain}", e.unit)),
-        ],
-        subject,
-        body,
-    }))
+    let mut out = Outgoing::new(
+        if overdue { "overdue" } else { "due_soon" },
+        &e.unit,
+        Some(&e.tracking_code),
+        templates::deadline(e, overdue)?,
+    );
+    out.recipients = vec![
+        (
+            "email",
+            format!("truong-phong.{}.{}@{domain}", e.department, e.unit),
+        ),
+        ("email", format!("lanh-dao.{}@{domain}", e.unit)),
+    ];
+    Ok(Some(out))
 }
 
 pub fn on_conference_outcome(
     e: &doithoai_contracts::ConferenceOutcomeV1,
 ) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::conference_outcome(e)?;
-    Ok(Some(Outgoing {
-        kind: "conference_outcome",
-        unit: e.unit.clone(),
-        tracking_code: Some(e.registrant.tracking_code.clone()),
-        recipients: citizen(&e.registrant.submitter),
-        subject,
-        body,
-    }))
+    Ok(Some(
+        Outgoing::new(
+            "conference_outcome",
+            &e.unit,
+            Some(&e.registrant.tracking_code),
+            templates::conference_outcome(e)?,
+        )
+        .for_citizen(&e.registrant.submitter, e.registrant.petition_id),
+    ))
 }
 
 /// A registrant of a cancelled conference: their question will be answered in writing.
 pub fn on_registration_cancelled(
     e: &doithoai_contracts::RegistrationCancelledV1,
 ) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::registration_cancelled(e)?;
-    Ok(Some(Outgoing {
-        kind: "conference_cancelled",
-        unit: e.unit.clone(),
-        tracking_code: Some(e.registrant.tracking_code.clone()),
-        recipients: citizen(&e.registrant.submitter),
-        subject,
-        body,
-    }))
+    Ok(Some(
+        Outgoing::new(
+            "conference_cancelled",
+            &e.unit,
+            Some(&e.registrant.tracking_code),
+            templates::registration_cancelled(e)?,
+        )
+        .for_citizen(&e.registrant.submitter, e.registrant.petition_id),
+    ))
 }
 
 pub fn on_conference_reminder(
     e: &doithoai_contracts::ConferenceReminderV1,
 ) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::conference_reminder(e)?;
-    Ok(Some(Outgoing {
-        kind: "conference_reminder",
-        unit: e.unit.clone(),
-        tracking_code: Some(e.registrant.tracking_code.clone()),
-        recipients: citizen(&e.registrant.submitter),
-        subject,
-        body,
-    }))
+    Ok(Some(
+        Outgoing::new(
+            "conference_reminder",
+            &e.unit,
+            Some(&e.registrant.tracking_code),
+            templates::conference_reminder(e)?,
+        )
+        .for_citizen(&e.registrant.submitter, e.registrant.petition_id),
+    ))
 }
 
 pub fn on_compliance_reminder(
     e: &doithoai_contracts::ComplianceReminderV1,
     domain: &str,
 ) -> anyhow::Result<Option<Outgoing>> {
-    let (subject, body) = templates::compliance_reminder(e)?;
-    Ok(Some(Outgoing {
-        kind: "compliance_reminder",
-        unit: e.unit.clone(),
-        tracking_code: None,
-        recipients: vec![("email", format!("lanh-dao.{}@{domain}", e.unit))],
-        subject,
-        body,
-    }))
+    let mut out = Outgoing::new(
+        "compliance_reminder",
+        &e.unit,
+        None,
+        templates::compliance_reminder(e)?,
+    );
+    out.recipients = vec![("email", format!("lanh-dao.{}@{domain}", e.unit))];
+    Ok(Some(out))
 }
 
 /// A claimed message.
@@ -492,6 +576,14 @@ async fn record(
             .await?;
     }
     Ok(())
+}
+
+/// Deletes contacts kept longer than `days` (`NOTIFICATION_CONTACT_RETENTION_DAYS`).
+pub async fn purge_contacts(conn: &mut AsyncPgConnection, days: i64) -> QueryResult<usize> {
+    let cutoff = Utc::now() - chrono::Duration::days(days);
+    diesel::delete(contacts::table.filter(contacts::stored_at.lt(cutoff)))
+        .execute(conn)
+        .await
 }
 
 /// Deletes the messages whose delivery ended (sent or failed) more than `days` ago: their

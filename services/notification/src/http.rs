@@ -1,6 +1,5 @@
 //! Staff view of messages: what was sent, what is retrying, what failed for good.
 
-use doithoai_web::endpoint::ALL_STAFF;
 use crate::domain::status::MessageStatus;
 use crate::store::schema::messages;
 use actix_web::{HttpResponse, web};
@@ -8,6 +7,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use doithoai_web::cursor::{self, Cursor};
+use doithoai_web::endpoint::ALL_STAFF;
 use doithoai_web::text::ts;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Staff};
 use serde::Deserialize;
@@ -29,7 +29,11 @@ async fn openapi() -> HttpResponse {
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("/openapi.json").get(openapi))
-        .service(Endpoint::new("/api/v1/staff/messages").get(list).roles(ALL_STAFF));
+        .service(
+            Endpoint::new("/api/v1/staff/messages")
+                .get(list)
+                .roles(ALL_STAFF),
+        );
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

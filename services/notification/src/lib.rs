@@ -144,6 +144,14 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     core.purge_hourly("delivered messages", move |conn| {
         Box::pin(flow::purge_messages(conn, retention_days))
     });
+    let contact_days: i64 = core.settings.parse("CONTACT_RETENTION_DAYS", 400)?;
+    anyhow::ensure!(
+        contact_days >= 30,
+        "setting NOTIFICATION_CONTACT_RETENTION_DAYS must be at least 30"
+    );
+    core.purge_hourly("kept contacts", move |conn| {
+        Box::pin(flow::purge_contacts(conn, contact_days))
+    });
     core.spawn(deliver(core.clone(), channels, retry));
     doithoai_web::serve(core, 64 * 1024, http::routes)
 }

@@ -136,7 +136,9 @@ pub async fn on_received_batch(
     let mut events = Vec::with_capacity(batch.len());
     for env in batch {
         let cause = env.id;
-        let p = env.data;
+        let mut p = env.data;
+        // Routing never contacts the submitter: it keeps and forwards no phone or email.
+        p.submitter = p.submitter.without_contact();
         let Some((unit_name, kind)) = look.holder(conn, &p.unit).await? else {
             return Err(ConsumeError::Poison(format!("unknown unit {}", p.unit)));
         };

@@ -1,7 +1,6 @@
 //! Routing's HTTP API: units (public), staff re-route and transfer, a petition's routing
 //! history, and the holidays city IT edits.
 
-use doithoai_web::endpoint::ALL_STAFF;
 use crate::commands::{Holiday, Policy, Refuse, Reroute, Rule, Transfer};
 use crate::domain::policy::PolicyClass;
 use crate::flow::{self, SharedCalendar};
@@ -9,6 +8,7 @@ use crate::store::{queries, settings};
 use actix_web::{HttpResponse, web};
 use chrono::{NaiveDate, Utc};
 use doithoai_auth::Role;
+use doithoai_web::endpoint::ALL_STAFF;
 use doithoai_web::input::Body;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff};
 use serde_json::{Value, json};
@@ -48,12 +48,36 @@ const CITY_IT: &[Role] = &[Role::CityAdmin];
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("/openapi.json").get(openapi))
         .service(Endpoint::new("/api/v1/units").get(list_units))
-        .service(Endpoint::new("/api/v1/staff/routing/{petition}").get(show).roles(ALL_STAFF))
-        .service(Endpoint::new("/api/v1/staff/routing/{petition}/reroute").post(reroute).roles(TRIAGE))
-        .service(Endpoint::new("/api/v1/staff/routing/{petition}/transfer").post(transfer).roles(TRIAGE))
-        .service(Endpoint::new("/api/v1/staff/routing/{petition}/refuse").post(refuse).roles(TRIAGE))
-        .service(Endpoint::new("/api/v1/staff/policies").get(list_policies).roles(ALL_STAFF))
-        .service(Endpoint::new("/api/v1/staff/policies/{unit}/{class}").put(put_policy).roles(CITY_IT))
+        .service(
+            Endpoint::new("/api/v1/staff/routing/{petition}")
+                .get(show)
+                .roles(ALL_STAFF),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/routing/{petition}/reroute")
+                .post(reroute)
+                .roles(TRIAGE),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/routing/{petition}/transfer")
+                .post(transfer)
+                .roles(TRIAGE),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/routing/{petition}/refuse")
+                .post(refuse)
+                .roles(TRIAGE),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/policies")
+                .get(list_policies)
+                .roles(ALL_STAFF),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/policies/{unit}/{class}")
+                .put(put_policy)
+                .roles(CITY_IT),
+        )
         .service(
             Endpoint::new("/api/v1/staff/rules")
                 .get(list_rules)

@@ -150,8 +150,9 @@ pub async fn on_received(
     let Some(conference_id) = p.conference_id else {
         return Ok(());
     };
-    let submitter =
-        serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
+    // Scheduling never contacts a registrant itself (notification does): no phone or email.
+    let submitter = serde_json::to_string(&p.submitter.without_contact())
+        .map_err(|e| ConsumeError::Poison(e.to_string()))?;
     {
         let known: i64 = conferences::table
             .find(conference_id)

@@ -178,6 +178,20 @@ pub struct SubmitterV1 {
     pub email: Option<String>,
 }
 
+impl SubmitterV1 {
+    /// The submitter without phone and email: what a service that never contacts them may
+    /// keep and pass on (their name and address serve the letters' salutation and the
+    /// redaction of public texts). Only `petition.received` carries the contacts, to
+    /// notification, which keeps them.
+    pub fn without_contact(&self) -> Self {
+        SubmitterV1 {
+            phone: None,
+            email: None,
+            ..self.clone()
+        }
+    }
+}
+
 /// `petition.not_accepted`: intake recorded a submission it may not take as a PAKN (a complaint
 /// or a denunciation, Decree 20 and seed 002 "Lưu ý"), with the reason and where to file it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -8,10 +8,10 @@ mod staff;
 
 pub use accept::IntakeState;
 
-use doithoai_auth::Role;
-use doithoai_web::endpoint::ALL_STAFF;
 use actix_web::web;
+use doithoai_auth::Role;
 use doithoai_web::Endpoint;
+use doithoai_web::endpoint::ALL_STAFF;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("/openapi.json").get(doc::document))

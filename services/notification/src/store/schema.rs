@@ -19,3 +19,12 @@ diesel::table! {
         sent_at -> Nullable<Timestamptz>,
     }
 }
+
+diesel::table! {
+    contacts (petition_id) {
+        petition_id -> Uuid,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        stored_at -> Timestamptz,
+    }
+}

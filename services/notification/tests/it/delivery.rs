@@ -404,3 +404,83 @@ async fn a_message_that_keeps_failing_is_marked_failed_for_staff() {
         .unwrap();
     assert_eq!(bad.status().as_u16(), 422);
 }
+
+/// Only `petition.received` carries the citizen's phone and email; notification keeps them and
+/// sends every later message (here the answer, which arrives first and carries none) there.
+#[tokio::test]
+async fn later_messages_reach_the_contacts_kept_from_the_received_event() {
+    let (url, _gateway) = start_gateway(0);
+    let rig = rig(&url).await;
+    let bus = doithoai_bus::BusConfig {
+        url: doithoai_testkit::nats_url(),
+        namespace: rig.env.namespace.clone(),
+        replicas: 1,
+        auth: Default::default(),
+    };
+    doithoai_bus::ensure_stream(&rig.js, &bus, subjects::ANSWERING)
+        .await
+        .unwrap();
+    let petition = received_petition("AB12-CD34-EF9");
+    let answered = Envelope::new(
+        subjects::PETITION_ANSWERED,
+        "phuong-lang",
+        doithoai_contracts::PetitionAnsweredV1 {
+            petition_id: petition.petition_id,
+            tracking_code: petition.tracking_code.clone(),
+            unit: "phuong-lang".into(),
+            unit_name: "Phường Láng".into(),
+            department: "van-phong".into(),
+            official_number: "7/2026/TL-PAKN".into(),
+            answer: "Đã giải quyết.".into(),
+            signed_by: "leader@phuong-lang".into(),
+            answered_at: chrono::Utc::now(),
+            submitter: petition.submitter.without_contact(),
+        },
+    );
+    rig.js
+        .publish(
+            subjects::subject(
+                &rig.env.namespace,
+                subjects::ANSWERING,
+                subjects::PETITION_ANSWERED,
+                "phuong-lang",
+            ),
+            serde_json::to_vec(&answered).unwrap().into(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    // The answer waits (and is retried) until the contacts are known.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(
+        rig.messages("?tracking_code=AB12-CD34-EF9")
+            .await
+            .is_empty()
+    );
+    let received = Envelope::new(subjects::PETITION_RECEIVED, "phuong-lang", petition);
+    rig.publish(&received, &received.id.to_string()).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let answers: Vec<Value> = rig
+            .messages("?tracking_code=AB12-CD34-EF9")
+            .await
+            .into_iter()
+            .filter(|m| m["kind"] == "answer")
+            .collect();
+        if answers.len() == 2 {
+            let mut to: Vec<&str> = answers
+                .iter()
+                .map(|m| m["recipient"].as_str().unwrap())
+                .collect();
+            to.sort();
+            assert_eq!(to, ["+84912345678", "an@example.vn"]);
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the answer never reached the kept contacts"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -97,7 +97,10 @@ async fn received_petition_is_routed_to_the_rule_department_with_a_tet_aware_due
     assert_eq!(e["data"]["unit_name"], "Phường Láng");
     // 15 working days from Friday 13 February across Tết (16–20 February): Friday 13 March.
     assert_eq!(e["data"]["due_at"], "2026-03-13T10:00:00Z");
-    assert_eq!(e["data"]["petition"]["submitter"]["email"], "an@example.vn");
+    // Routing never contacts the submitter: it forwards (and keeps) no phone or email.
+    assert_eq!(e["data"]["petition"]["submitter"]["name"], "Nguyễn Văn An");
+    assert!(e["data"]["petition"]["submitter"]["email"].is_null(), "{e}");
+    assert!(e["data"]["petition"]["submitter"]["phone"].is_null(), "{e}");
 }
 
 #[tokio::test]
@@ -379,7 +382,10 @@ async fn clerk_refuses_on_triage_once_and_the_refusal_is_announced() {
     assert_eq!(r.status().as_u16(), 409);
     let events = app.routed(2).await;
     assert_eq!(events[1]["event"], "petition.refused");
-    assert_eq!(events[1]["data"]["submitter"]["phone"], "+84912345678");
+    assert!(
+        events[1]["data"]["submitter"]["phone"].is_null(),
+        "the refusal carries no contact: notification keeps them"
+    );
 }
 
 #[tokio::test]

@@ -1,7 +1,6 @@
 //! Scheduling's HTTP API: plan, notice, agenda, outcomes, attendance, minutes, results,
 //! cancellation; public conference pages and iCalendar feeds; the city's compliance view.
 
-use doithoai_web::endpoint::ALL_STAFF;
 use crate::commands::{Attendance, Cancel, Outcome, Plan, Publication};
 use crate::domain::compliance::{self, Dialogue};
 use crate::domain::status::ConferenceStatus;
@@ -12,6 +11,7 @@ use chrono::{Datelike, Duration, Utc};
 use doithoai_auth::Role;
 use doithoai_contracts::subjects;
 use doithoai_contracts::{ConferenceCancelledV1, ConferenceNoticedV1, ConferenceOutcomeV1};
+use doithoai_web::endpoint::ALL_STAFF;
 use doithoai_web::input::Body;
 use doithoai_web::text::ts;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff, Templates};
@@ -75,13 +75,41 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .get(list_staff)
                 .roles(ALL_STAFF),
         )
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/notice").post(notice).roles(ORGANISERS))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/agenda").get(agenda).roles(ALL_STAFF))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/outcomes").post(outcome).roles(ORGANISERS))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/attendance").post(attendance).roles(ORGANISERS))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/minutes").post(minutes).roles(ORGANISERS))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/results").post(results).roles(ORGANISERS))
-        .service(Endpoint::new("/api/v1/staff/conferences/{id}/cancel").post(cancel).roles(ORGANISERS))
+        .service(
+            Endpoint::new("/api/v1/staff/conferences/{id}/notice")
+                .post(notice)
+                .roles(ORGANISERS),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/conferences/{id}/agenda")
+                .get(agenda)
+                .roles(ALL_STAFF),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/conferences/{id}/outcomes")
+                .post(outcome)
+                .roles(ORGANISERS),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/conferences/{id}/attendance")
+                .post(attendance)
+                .roles(ORGANISERS),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/conferences/{id}/minutes")
+                .post(minutes)
+                .roles(ORGANISERS),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/conferences/{id}/results")
+                .post(results)
+                .roles(ORGANISERS),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/conferences/{id}/cancel")
+                .post(cancel)
+                .roles(ORGANISERS),
+        )
         .service(
             Endpoint::new("/api/v1/staff/compliance")
                 .get(compliance)

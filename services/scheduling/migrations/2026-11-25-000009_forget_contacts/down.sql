@@ -1,0 +1,2 @@
+-- The removed contacts cannot be restored (notification keeps them).
+SELECT 1;
