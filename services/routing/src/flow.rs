@@ -137,8 +137,12 @@ pub async fn on_received_batch(
     for env in batch {
         let cause = env.id;
         let mut p = env.data;
-        // Routing never contacts the submitter: it keeps and forwards no phone or email.
+        // Routing never contacts the submitter: it forwards their name and address once, with
+        // this first assignment (answering keeps them for redaction and letters), and stores
+        // nothing of them; later routing events carry an empty name.
         p.submitter = p.submitter.without_contact();
+        let mut kept = p.clone();
+        kept.submitter = p.submitter.withheld();
         let Some((unit_name, kind)) = look.holder(conn, &p.unit).await? else {
             return Err(ConsumeError::Poison(format!("unknown unit {}", p.unit)));
         };
@@ -169,7 +173,8 @@ pub async fn on_received_batch(
             received_at: p.received_at,
             due_at,
             status: AssignmentStatus::Routed,
-            petition: serde_json::to_string(&p).map_err(|e| ConsumeError::Poison(e.to_string()))?,
+            petition: serde_json::to_string(&kept)
+                .map_err(|e| ConsumeError::Poison(e.to_string()))?,
         };
         let department_name = look.department_name(conn, &department).await?;
         let review_required = look.review_required(conn, &p.unit).await?;

@@ -107,7 +107,12 @@ pub fn calendar_now(cal: &SharedCalendar) -> Calendar {
 }
 
 pub async fn load(core: &Core, id: Uuid) -> anyhow::Result<Option<Conference>> {
-    let mut conn = core.pool.get().await?;
+    load_from(&core.pool, id).await
+}
+
+/// A conference from `pool` (the public pool for anonymous reads).
+pub async fn load_from(pool: &doithoai_db::PgPool, id: Uuid) -> anyhow::Result<Option<Conference>> {
+    let mut conn = pool.get().await?;
     Ok(conferences::table
         .find(id)
         .select(Conference::as_select())

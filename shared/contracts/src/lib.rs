@@ -179,6 +179,21 @@ pub struct SubmitterV1 {
 }
 
 impl SubmitterV1 {
+    /// Nothing of the submitter but their kind: what routing keeps (it forwards their name and
+    /// address once, with the first assignment, and stores none of it). Events built from it
+    /// carry an empty name; answering keeps the one it received first, and letters then open
+    /// with "Kính gửi ông/bà,".
+    pub fn withheld(&self) -> Self {
+        SubmitterV1 {
+            kind: self.kind.clone(),
+            name: String::new(),
+            organization: None,
+            address: String::new(),
+            phone: None,
+            email: None,
+        }
+    }
+
     /// The submitter without phone and email: what a service that never contacts them may
     /// keep and pass on (their name and address serve the letters' salutation and the
     /// redaction of public texts). Only `petition.received` carries the contacts, to

@@ -97,10 +97,36 @@ async fn received_petition_is_routed_to_the_rule_department_with_a_tet_aware_due
     assert_eq!(e["data"]["unit_name"], "Phường Láng");
     // 15 working days from Friday 13 February across Tết (16–20 February): Friday 13 March.
     assert_eq!(e["data"]["due_at"], "2026-03-13T10:00:00Z");
-    // Routing never contacts the submitter: it forwards (and keeps) no phone or email.
+    // Routing never contacts the submitter: it forwards their name once, with the first
+    // assignment, no phone or email ever, and keeps nothing of them.
     assert_eq!(e["data"]["petition"]["submitter"]["name"], "Nguyễn Văn An");
     assert!(e["data"]["petition"]["submitter"]["email"].is_null(), "{e}");
     assert!(e["data"]["petition"]["submitter"]["phone"].is_null(), "{e}");
+    let stored: Vec<String> = {
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.core.pool.get().await.unwrap();
+        diesel::sql_query("SELECT petition FROM assignments")
+            .load::<StoredPetition>(&mut conn)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.petition)
+            .collect()
+    };
+    assert_eq!(stored.len(), 1);
+    for gone in ["Nguyễn Văn An", "an@example.vn", "+84", "12 Láng"] {
+        assert!(
+            !stored[0].contains(gone),
+            "routing keeps {gone:?}: {}",
+            stored[0]
+        );
+    }
+}
+
+#[derive(diesel::QueryableByName)]
+struct StoredPetition {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    petition: String,
 }
 
 #[tokio::test]
@@ -683,4 +709,16 @@ async fn twenty_simultaneous_refusals_refuse_once() {
         .filter(|e| e["event"] == "petition.refused")
         .count();
     assert_eq!(refused, 1);
+}
+
+/// The other-unit column of the authorization matrix on a real assignment of phuong-lang.
+#[tokio::test]
+async fn another_units_staff_find_no_petition_of_this_unit() {
+    let app = spawn().await;
+    let p = received("phuong-lang", "dat-dai", "2026-02-13T10:00:00+07:00");
+    app.receive(&p).await;
+    app.routed(1).await;
+    let id = p.petition_id.to_string();
+    app.assert_other_units_see_nothing(&[("petition", &id)])
+        .await;
 }

@@ -13,7 +13,7 @@ fn public_view(c: &Conference) -> Value {
 
 async fn noticed(core: &Core, id: &str, lang: Lang) -> Result<Conference, ApiError> {
     let id = Uuid::parse_str(id.trim_end_matches(".ics")).map_err(|_| ApiError::NotFound)?;
-    flow::load(core, id)
+    flow::load_from(&core.public_pool, id)
         .await?
         .filter(|c| c.notice_published_at.is_some())
         .ok_or_else(|| Problem::not_found(lang).into())
