@@ -306,6 +306,48 @@ impl TestApp {
         }
     }
 
+    /// The other-unit column of the authorization matrix: every staff route that names a record
+    /// (`fills`: a placeholder and the id of a record of `phuong-lang`) answers 404 to each
+    /// ward role it allows when the token is of another unit — the record does not exist for
+    /// them — while a token of the record's own unit finds it (anything but 401, 403 or 404).
+    pub async fn assert_other_units_see_nothing(&self, fills: &[(&str, &str)]) {
+        let routes: Vec<(String, String)> = doithoai_web::endpoint::served()
+            .into_iter()
+            .filter(|(_, p)| p.starts_with("/api/v1/staff/"))
+            .filter(|(_, p)| fills.iter().any(|(k, _)| p.contains(&format!("{{{k}}}"))))
+            .collect();
+        assert!(!routes.is_empty(), "routes naming a record to walk");
+        for (method, pattern) in routes {
+            let mut path = pattern.clone();
+            for (k, v) in fills {
+                path = path.replace(&format!("{{{k}}}"), v);
+            }
+            let m = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
+            let allowed = doithoai_web::endpoint::roles(&method, &pattern).unwrap_or_default();
+            for role in allowed.iter().filter(|r| !r.is_city_wide()) {
+                let call = |unit: &'static str| {
+                    send(
+                        self.request_as(m.clone(), &crate::token(*role, unit), &path)
+                            .json(&serde_json::json!({})),
+                    )
+                };
+                let other = call("phuong-ba-dinh").await.status().as_u16();
+                assert_eq!(
+                    other,
+                    404,
+                    "{method} {path}: a {} of another unit",
+                    role.as_str()
+                );
+                let own = call("phuong-lang").await.status().as_u16();
+                assert!(
+                    !matches!(own, 401 | 403 | 404),
+                    "{method} {path}: a {} of the record's unit got {own}",
+                    role.as_str()
+                );
+            }
+        }
+    }
+
     /// What every service's boot test asserts: it starts on `env` with `build`, serves the
     /// basics ([`crate::assert_service_basics`]) and an OpenAPI document that matches its
     /// routes, stops on request, and answers no more once stopped.

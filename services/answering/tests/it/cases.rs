@@ -715,3 +715,33 @@ async fn the_inbox_pages_without_skipping_cases_due_at_the_same_time() {
     assert_eq!(s, 422);
     assert_eq!(bad["errors"][0]["field"], "after");
 }
+
+/// The other-unit column of the authorization matrix on a real case of phuong-lang.
+#[tokio::test]
+async fn another_units_staff_find_no_case_of_this_unit() {
+    let app = spawn().await;
+    let r = app
+        .route(routed(
+            "AB12-CD34-EF8",
+            Utc::now() + CDuration::days(10),
+            false,
+        ))
+        .await;
+    let id = r.petition_id.to_string();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let officer = token(Role::Officer, "phuong-lang");
+    while app
+        .get_as(&officer, &format!("/api/v1/staff/cases/{id}"))
+        .await
+        .status()
+        .as_u16()
+        != 200
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the case never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.assert_other_units_see_nothing(&[("case", &id)]).await;
+}

@@ -222,3 +222,13 @@ async fn staff_reads_of_personal_data_are_audited_and_the_trail_is_append_only()
         .await;
     assert!(edited.is_err(), "the trail is append-only");
 }
+
+/// The other-unit column of the authorization matrix on a real petition of phuong-lang.
+#[tokio::test]
+async fn another_units_staff_find_no_petition_of_this_unit() {
+    let app = spawn_app().await;
+    let receipt: Value = app.post(&valid_body()).await.json().await.unwrap();
+    let code = receipt["tracking_code"].as_str().unwrap();
+    app.assert_other_units_see_nothing(&[("tracking_code", code)])
+        .await;
+}

@@ -98,3 +98,25 @@ async fn two_simultaneous_cancellations_apply_once() {
         .count();
     assert_eq!(cancelled, 1, "one cancellation announced");
 }
+
+/// The other-unit column of the authorization matrix on a real conference of phuong-lang.
+#[tokio::test]
+async fn another_units_staff_find_no_conference_of_this_unit() {
+    use doithoai_auth::Role;
+    use serde_json::json;
+    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
+    let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
+    let starts = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+    let planned = doithoai_testkit::body(
+        app.post_as(
+            &leader,
+            "/api/v1/staff/conferences",
+            &json!({"title": "Đối thoại quý IV", "starts_at": starts, "venue": "Hội trường",
+                    "chair": "Chủ tịch UBND phường"}),
+        )
+        .await,
+    )
+    .await;
+    let id = planned["id"].as_str().unwrap().to_owned();
+    app.assert_other_units_see_nothing(&[("id", &id)]).await;
+}
