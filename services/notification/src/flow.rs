@@ -541,7 +541,9 @@ async fn record(
                 sent.push(m.id);
             }
             Err(e) if m.attempts >= retry.max_attempts => {
-                tracing::error!(message = %m.id, error = %e, "message {} failed for good after {} attempts: {e:#}", m.id, m.attempts);
+                // A server's refusal often names the recipient: logs get it without.
+                let logged = doithoai_web::text::log_safe(&format!("{e:#}"));
+                tracing::error!(message = %m.id, error = %logged, "message {} failed for good after {} attempts: {logged}", m.id, m.attempts);
                 diesel::update(messages::table.find(m.id))
                     .set((
                         messages::status.eq(MessageStatus::Failed),
@@ -553,7 +555,8 @@ async fn record(
             Err(e) => {
                 let delay = (retry.base * 2i32.pow((m.attempts - 1).clamp(0, 16) as u32))
                     .min(chrono::Duration::hours(1));
-                tracing::warn!(message = %m.id, error = %e, attempt = m.attempts, "message {} not sent (attempt {}), retrying: {e:#}", m.id, m.attempts);
+                let logged = doithoai_web::text::log_safe(&format!("{e:#}"));
+                tracing::warn!(message = %m.id, error = %logged, attempt = m.attempts, "message {} not sent (attempt {}), retrying: {logged}", m.id, m.attempts);
                 diesel::update(messages::table.find(m.id))
                     .set((
                         messages::status.eq(MessageStatus::Pending),

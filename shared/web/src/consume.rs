@@ -168,6 +168,7 @@ where
                             .await
                     } else {
                         let trace = message_trace_id(&msg);
+                        let why = crate::text::log_safe(&why);
                         tracing::warn!(consumer = %self.durable, subject = %msg.subject, trace_id = %trace,
                             delivered, error = %why, "event handling failed (delivery {delivered}), will retry: {why}");
                         Outcome::Retry
@@ -268,6 +269,7 @@ where
                     .dead_lettered
                     .with_label_values(&[self.durable.as_str()])
                     .inc();
+                let reason = crate::text::log_safe(reason);
                 tracing::error!(consumer = %self.durable, subject = %msg.subject, reason = %reason,
                     "event set aside as a dead letter: {reason}");
                 Outcome::Term

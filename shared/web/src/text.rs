@@ -22,6 +22,18 @@ pub fn fold(input: &str) -> String {
         .collect()
 }
 
+/// `s` fit for a log line: phones, emails, ID numbers, addresses and names replaced (an SMTP
+/// server's refusal names the recipient; a decoding error quotes the payload). Logs carry no
+/// personal data.
+///
+/// ```
+/// let line = doithoai_web::text::log_safe("550 5.1.1 <an.nguyen@example.vn>: user unknown (0912 345 678)");
+/// assert!(!line.contains("an.nguyen") && !line.contains("345"));
+/// ```
+pub fn log_safe(s: &str) -> String {
+    doithoai_redact::redact(s, &doithoai_redact::Known::default(), false).text
+}
+
 /// Asia/Ho_Chi_Minh: UTC+7 all year (Vietnam keeps no daylight saving time).
 pub fn hanoi() -> chrono::FixedOffset {
     match chrono::FixedOffset::east_opt(7 * 3600) {
