@@ -348,6 +348,37 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
     p.wait_mail("an31@example.vn", "không phải nộp bản sao")
         .await;
     p.wait_mail("an32@example.vn", "bằng văn bản").await;
+
+    // The loop closes: the answer given at the conference is signed and published (the ward's
+    // policy needs no review), and the citizen gets it; the written one is now the office's,
+    // due ten days after the conference, and not overdue.
+    p.until_status(&codes[0], "published").await;
+    let published = p
+        .get("answering", &format!("/api/v1/answers/{}", codes[0]), None)
+        .await;
+    assert_eq!(
+        published["answer"], "Từ 1/12 không phải nộp bản sao.",
+        "{published}"
+    );
+    p.wait_mail("an31@example.vn", "văn bản số").await;
+    let officer = token(Role::Officer, "phuong-lang");
+    let written_id = p.petition_id(&codes[1]).await;
+    let mut moved = Value::Null;
+    for _ in 0..100 {
+        moved = p
+            .get(
+                "answering",
+                &format!("/api/v1/staff/cases/{written_id}"),
+                Some(&officer),
+            )
+            .await;
+        if moved["department"] == "van-phong" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(moved["department"], "van-phong", "{moved}");
+    assert_eq!(moved["overdue"], false, "{moved}");
     let public = p
         .get("scheduling", &format!("/api/v1/conferences/{id}"), None)
         .await;

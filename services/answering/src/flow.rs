@@ -221,6 +221,108 @@ pub async fn on_registration_cancelled(
     Ok(())
 }
 
+/// How long after a dialogue conference an answer given there may take to be reviewed, signed
+/// and published, where the unit's policy has a head review drafts (the results notice is due
+/// within 10 days: Decision 1080/QĐ-UBND on dialogues).
+pub const CONFERENCE_PUBLICATION_DAYS: i64 = 10;
+
+/// Consumer of `conference.outcome_recorded`: a registered question's outcome closes the
+/// dialogue loop on its case.
+/// - `answered`: the answer given at the conference becomes the case's draft; where the unit's
+///   policy needs no review it is signed and published at once (official number, answered and
+///   published events), else it goes through review and approval, due within
+///   [`CONFERENCE_PUBLICATION_DAYS`];
+/// - `written`: the case moves to the named department with the new due date;
+/// - `forwarded`: routing transfers it (its routed event reaches this service as any other).
+pub async fn on_conference_outcome(
+    conn: &mut AsyncPgConnection,
+    ns: &str,
+    env: Envelope<doithoai_contracts::ConferenceOutcomeV1>,
+) -> Result<(), ConsumeError> {
+    let d = env.data;
+    let id = d.registrant.petition_id;
+    let Some(case) = cases::table
+        .find(id)
+        .select(Case::as_select())
+        .first(conn)
+        .await
+        .optional()?
+    else {
+        // Its routed event has not arrived yet: try again.
+        return Err(ConsumeError::Transient(anyhow::anyhow!(
+            "no case yet for the outcome of petition {id}"
+        )));
+    };
+    if !case.status.is_open() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let actor = format!("conference:{}", d.conference_id);
+    match d.outcome.as_str() {
+        "answered" => {
+            let Some(answer) = d.answer.filter(|a| !a.trim().is_empty()) else {
+                return Err(ConsumeError::Poison(
+                    "an answered outcome without its answer".into(),
+                ));
+            };
+            if !add_draft(conn, id, &answer, &[], &actor, None).await? {
+                return Ok(());
+            }
+            history(conn, id, &actor, "answered_at_conference", None).await?;
+            let mut drafted = case.clone();
+            drafted.status = CaseStatus::Drafted;
+            if case.review_required {
+                diesel::update(cases::table.find(id))
+                    .set((
+                        cases::due_at.eq(now + chrono::Duration::days(CONFERENCE_PUBLICATION_DAYS)),
+                        cases::due_soon_notified.eq(false),
+                        cases::overdue_notified.eq(false),
+                    ))
+                    .execute(conn)
+                    .await?;
+            } else {
+                let draft = LatestDraft {
+                    body: answer,
+                    author: actor.clone(),
+                    created_at: now,
+                    private_names: Vec::new(),
+                };
+                approve_in(conn, ns, &drafted, &draft, &actor, now).await?;
+            }
+        }
+        "written" => {
+            let department = d.department.unwrap_or_else(|| case.department_code.clone());
+            let due_at = d.due_at.unwrap_or(case.due_at);
+            let name = if department == case.department_code {
+                case.department_name.clone()
+            } else {
+                department.clone()
+            };
+            diesel::update(cases::table.find(id))
+                .set((
+                    cases::department_code.eq(&department),
+                    cases::department_name.eq(&name),
+                    cases::due_at.eq(due_at),
+                    cases::due_soon_notified.eq(false),
+                    cases::overdue_notified.eq(false),
+                    cases::updated_at.eq(diesel::dsl::now),
+                ))
+                .execute(conn)
+                .await?;
+            history(
+                conn,
+                id,
+                &actor,
+                "to_be_answered_in_writing",
+                Some(&department),
+            )
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 pub async fn load(conn: &mut AsyncPgConnection, key: &str) -> QueryResult<Option<Case>> {
     if let Ok(id) = Uuid::parse_str(key) {
         return cases::table
@@ -362,6 +464,26 @@ pub async fn approve(
     leader: &str,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
+    let mut conn = core.pool.get().await?;
+    let number = conn
+        .transaction::<Option<String>, anyhow::Error, _>(async |conn| {
+            approve_in(conn, &core.bus.namespace, case, answer, leader, now).await
+        })
+        .await?;
+    core.relay.wake();
+    Ok(number)
+}
+
+/// [`approve`]'s writes on `conn`, inside the caller's transaction (a consumer's, for an answer
+/// given at a dialogue conference).
+pub async fn approve_in(
+    conn: &mut AsyncPgConnection,
+    ns: &str,
+    case: &Case,
+    answer: &LatestDraft,
+    leader: &str,
+    now: DateTime<Utc>,
+) -> anyhow::Result<Option<String>> {
     let submitter = case
         .submitter()
         .ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
@@ -380,15 +502,13 @@ pub async fn approve(
     // The submitter's one-time rating token: 122 random bits, sent only to them (in the
     // published event, which notification turns into the invitation to rate).
     let rating_token = Uuid::new_v4().simple().to_string();
-    let ns = core.bus.namespace.clone();
-    let mut conn = core.pool.get().await?;
     let ready: Vec<CaseStatus> = CaseStatus::ALL
         .iter()
         .copied()
         .filter(|s| s.can_approve(case.review_required))
         .collect();
-    let number = conn
-        .transaction::<Option<String>, anyhow::Error, _>(async |conn| {
+    {
+        {
             let taken = diesel::update(
                 cases::table
                     .find(case.petition_id)
@@ -468,10 +588,8 @@ pub async fn approve(
             let events = [answered?, published?];
             outbox::enqueue(conn, &events).await?;
             Ok(Some(number))
-        })
-        .await?;
-    core.relay.wake();
-    Ok(number)
+        }
+    }
 }
 
 /// Flags cases whose deadline is within `soon` or past, once each, with an event that tells

@@ -48,6 +48,13 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         |conn, _, e| Box::pin(flow::on_routing_step(conn, e)),
     );
     core.consume(
+        "conference-outcome",
+        subjects::SCHEDULING,
+        &[subjects::CONFERENCE_OUTCOME],
+        core.bus.namespace.clone(),
+        |conn, ns, e| Box::pin(flow::on_conference_outcome(conn, ns, e)),
+    );
+    core.consume(
         "registration-cancelled",
         subjects::SCHEDULING,
         &[subjects::REGISTRATION_CANCELLED],
