@@ -553,7 +553,7 @@ pub async fn approve_in(
                 .await?;
             history(conn, case.petition_id, leader, "approved", Some(&number)).await?;
             let answered = outbox::event(
-                &ns,
+                ns,
                 ANSWERING,
                 subjects::PETITION_ANSWERED,
                 &case.unit_code,
@@ -571,7 +571,7 @@ pub async fn approve_in(
                 },
             );
             let published = outbox::event(
-                &ns,
+                ns,
                 ANSWERING,
                 subjects::PETITION_PUBLISHED,
                 &case.unit_code,
