@@ -234,6 +234,20 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
     );
     assert!(event.get_uid().unwrap().starts_with(&id));
 
+    // Before the day, nothing of it can be recorded.
+    let (s, b) = p
+        .post(
+            "scheduling",
+            &format!("/api/v1/staff/conferences/{id}/outcomes"),
+            Some(&leader),
+            json!({"petition": codes[1], "outcome": "written", "department": "van-phong",
+                   "due_at": (starts + CDuration::days(10)).to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(s, 409, "{b}");
+    assert_eq!(b["errors"][0]["code"], "not_started", "{b}");
+    p.conference_begins(&id).await;
+
     // At the conference.
     assert_eq!(
         p.post(
@@ -323,6 +337,16 @@ async fn a_ward_holds_its_dialogue_from_notice_to_published_results() {
         .0,
         200
     );
+    let (s, b) = p
+        .post(
+            "scheduling",
+            &format!("/api/v1/staff/conferences/{id}/results"),
+            Some(&leader),
+            json!({"text": "Thông báo kết quả hội nghị …"}),
+        )
+        .await;
+    assert_eq!(s, 409, "results before minutes: {b}");
+    assert_eq!(b["errors"][0]["code"], "no_minutes", "{b}");
     let (s, m) = p
         .post(
             "scheduling",

@@ -39,6 +39,25 @@ impl Platform {
         }
     }
 
+    /// The day comes: conference `id`'s times move back so it began a minute ago (its notice
+    /// and registration cutoff move with it, keeping their distance to the start).
+    pub async fn conference_begins(&self, id: &str) {
+        use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+        let url = &self.services["scheduling"].env.overrides["DATABASE_URL"];
+        let mut conn = AsyncPgConnection::establish(url).await.unwrap();
+        diesel::sql_query(
+            "UPDATE conferences SET \
+             notice_published_at = notice_published_at - (starts_at - (now() - interval '1 minute')), \
+             registration_closes_at = registration_closes_at - (starts_at - (now() - interval '1 minute')), \
+             starts_at = now() - interval '1 minute' \
+             WHERE id = $1::uuid",
+        )
+        .bind::<diesel::sql_types::Text, _>(id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+
     /// Everything the five services logged so far (at info).
     pub fn logs(&self) -> String {
         self.services

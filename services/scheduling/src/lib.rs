@@ -175,6 +175,8 @@ async fn compliance_reminders(
                     .filter(|c| &c.unit_code == code)
                     .map(|c| domain::compliance::Dialogue {
                         starts_at: c.starts_at,
+                        notice_published_at: c.notice_published_at,
+                        minutes_published_at: c.minutes_published_at,
                         results_published_at: c.results_published_at,
                     })
                     .collect();

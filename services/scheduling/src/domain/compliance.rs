@@ -11,11 +11,28 @@ pub const RESULTS_DAYS: i64 = 10;
 /// How far ahead a leader is reminded that the next conference falls due.
 pub const REMIND_DAYS: i64 = 30;
 
+/// Days before its start a conference must be noticed to count (Decision 5087/QĐ-UBND).
+pub const NOTICE_DAYS: i64 = 7;
+
 /// A unit's conference as compliance sees it (cancelled ones are left out by the caller).
 #[derive(Debug, Clone, Copy)]
 pub struct Dialogue {
     pub starts_at: DateTime<Utc>,
+    pub notice_published_at: Option<DateTime<Utc>>,
+    pub minutes_published_at: Option<DateTime<Utc>>,
     pub results_published_at: Option<DateTime<Utc>>,
+}
+
+impl Dialogue {
+    /// Held, as the law counts it: noticed at least [`NOTICE_DAYS`] ahead, started, and with
+    /// its minutes. A conference whose time merely passed is not a dialogue held.
+    pub fn held_by(&self, now: DateTime<Utc>) -> bool {
+        self.starts_at <= now
+            && self.minutes_published_at.is_some()
+            && self
+                .notice_published_at
+                .is_some_and(|n| self.starts_at - n >= Duration::days(NOTICE_DAYS))
+    }
 }
 
 /// Where a unit stands at a moment.
@@ -44,7 +61,7 @@ pub fn assess(dialogues: &[Dialogue], now: DateTime<Utc>) -> Standing {
     let tz = doithoai_web::text::hanoi();
     let year = now.with_timezone(&tz).year();
     let in_year = |t: DateTime<Utc>| t.with_timezone(&tz).year() == year;
-    let held = || dialogues.iter().filter(|d| d.starts_at <= now);
+    let held = || dialogues.iter().filter(|d| d.held_by(now));
     let last = held().map(|d| d.starts_at).max();
     let next = dialogues
         .iter()
@@ -53,7 +70,7 @@ pub fn assess(dialogues: &[Dialogue], now: DateTime<Utc>) -> Standing {
         .min();
     let held_this_year = held().filter(|d| in_year(d.starts_at)).count();
     let planned_this_year = dialogues.iter().filter(|d| in_year(d.starts_at)).count();
-    let results_overdue = held().any(|d| {
+    let results_overdue = dialogues.iter().filter(|d| d.starts_at <= now).any(|d| {
         d.results_published_at.is_none() && now - d.starts_at > Duration::days(RESULTS_DAYS)
     });
 
@@ -102,8 +119,34 @@ mod tests {
     fn d(s: &str, results: bool) -> Dialogue {
         Dialogue {
             starts_at: at(s),
+            notice_published_at: Some(at(s) - Duration::days(10)),
+            minutes_published_at: Some(at(s) + Duration::days(1)),
             results_published_at: results.then(|| at(s) + Duration::days(3)),
         }
+    }
+
+    /// A conference whose time passed without a notice 7 days ahead, or without minutes, was
+    /// not a dialogue held.
+    #[test]
+    fn only_a_noticed_started_conference_with_minutes_counts_as_held() {
+        let now = at("2026-09-01T09:00:00+07:00");
+        let mut late_notice = d("2026-08-20T09:00:00+07:00", true);
+        late_notice.notice_published_at = Some(late_notice.starts_at - Duration::days(3));
+        let mut no_minutes = d("2026-08-21T09:00:00+07:00", true);
+        no_minutes.minutes_published_at = None;
+        let mut never_noticed = d("2026-08-22T09:00:00+07:00", true);
+        never_noticed.notice_published_at = None;
+        for c in [late_notice, no_minutes, never_noticed] {
+            assert!(!c.held_by(now));
+            let s = assess(&[c], now);
+            assert_eq!(s.held_this_year, 0);
+            assert!(s.reasons.contains(&"no_conference_in_6_months"));
+        }
+        assert!(d("2026-08-23T09:00:00+07:00", true).held_by(now));
+        assert!(
+            !d("2026-09-02T09:00:00+07:00", true).held_by(now),
+            "not started"
+        );
     }
 
     #[test]

@@ -31,6 +31,8 @@ pub(super) async fn compliance(
             .filter(|c| &c.unit_code == code)
             .map(|c| Dialogue {
                 starts_at: c.starts_at,
+                notice_published_at: c.notice_published_at,
+                minutes_published_at: c.minutes_published_at,
                 results_published_at: c.results_published_at,
             })
             .collect();

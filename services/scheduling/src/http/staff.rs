@@ -128,6 +128,9 @@ pub(super) async fn outcome(
             "The conference was not noticed or was cancelled",
         ));
     }
+    if Utc::now() < c.starts_at {
+        return Err(not_started(lang));
+    }
     let cmd = body.valid()?;
     let kind = cmd.outcome;
     let (petition, answer, department, due_at, forwarded_to) = (
@@ -209,6 +212,9 @@ pub(super) async fn attendance(
     if !c.status.can_record_outcomes() {
         return Err(not_noticed(lang));
     }
+    if Utc::now() < c.starts_at {
+        return Err(not_started(lang));
+    }
     let mut conn = core.pool.get().await?;
     if !store::record_attendance(&mut conn, c.id, count).await? {
         return Err(not_noticed(lang));
@@ -227,6 +233,9 @@ async fn publish_text(
     let c = organised(&core, &staff, &path, lang).await?;
     if !c.status.can_publish_results() {
         return Err(not_held(lang));
+    }
+    if matches!(what, store::Publication::Results) && c.minutes_published_at.is_none() {
+        return Err(no_minutes(lang));
     }
     let Publication {
         text,
@@ -376,6 +385,28 @@ fn not_noticed(lang: Lang) -> ApiError {
         "not_noticed",
         "Hội nghị chưa được thông báo hoặc đã bị hủy",
         "The conference was not noticed or was cancelled",
+    )
+}
+
+/// Outcomes, attendance and minutes are facts of a conference that has begun.
+fn not_started(lang: Lang) -> ApiError {
+    conflict(
+        lang,
+        "starts_at",
+        "not_started",
+        "Hội nghị chưa bắt đầu",
+        "The conference has not started",
+    )
+}
+
+/// The results notice reports what the minutes record: minutes first.
+fn no_minutes(lang: Lang) -> ApiError {
+    conflict(
+        lang,
+        "minutes",
+        "no_minutes",
+        "Chưa có biên bản hội nghị",
+        "The minutes are not published yet",
     )
 }
 
