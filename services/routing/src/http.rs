@@ -17,6 +17,8 @@ use serde_json::{Value, json};
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
     list_units,
+    list_bodies,
+    list_departments,
     show,
     reroute,
     transfer,
@@ -48,6 +50,8 @@ const CITY_IT: &[Role] = &[Role::CityAdmin];
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::new("/openapi.json").get(openapi))
         .service(Endpoint::new("/api/v1/units").get(list_units))
+        .service(Endpoint::new("/api/v1/city-bodies").get(list_bodies))
+        .service(Endpoint::new("/api/v1/departments").get(list_departments))
         .service(
             Endpoint::new("/api/v1/staff/routing/{petition}")
                 .get(show)
@@ -103,6 +107,30 @@ async fn list_units(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
     let rows = settings::units(&mut conn).await?;
     Ok(HttpResponse::Ok().json(json!({
         "units": rows.into_iter().map(|(code, name, kind)| json!({"code": code, "name": name, "kind": kind})).collect::<Vec<_>>()
+    })))
+}
+
+/// `GET /api/v1/city-bodies`: the city's departments and bodies a petition outside a unit's
+/// competence may be transferred to (Decree 20/2008, Art. 9), for a portal to offer them.
+#[utoipa::path(get, path = "/api/v1/city-bodies",
+    responses((status = 200, description = "The city bodies a unit may transfer to", body = serde_json::Value)))]
+async fn list_bodies(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
+    let mut conn = core.public_pool.get().await?;
+    let rows = settings::bodies(&mut conn).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "bodies": rows.into_iter().map(|(code, name)| json!({"code": code, "name": name})).collect::<Vec<_>>()
+    })))
+}
+
+/// `GET /api/v1/departments`: the specialised departments of a ward or commune (Decree
+/// 150/2025/NĐ-CP), with the kinds of unit each exists in.
+#[utoipa::path(get, path = "/api/v1/departments",
+    responses((status = 200, description = "The departments of wards and communes", body = serde_json::Value)))]
+async fn list_departments(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
+    let mut conn = core.public_pool.get().await?;
+    let rows = settings::departments(&mut conn).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "departments": rows.into_iter().map(|(code, vi, en, applies)| json!({"code": code, "name": vi, "name_en": en, "applies_to": applies})).collect::<Vec<_>>()
     })))
 }
 

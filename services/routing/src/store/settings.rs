@@ -17,6 +17,33 @@ pub async fn units(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, Str
         .await
 }
 
+/// (code, name) of every city body a unit may transfer a petition to, by code.
+pub async fn bodies(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, String)>> {
+    use super::schema::bodies;
+    bodies::table
+        .order(bodies::code)
+        .select((bodies::code, bodies::name_vi))
+        .load(conn)
+        .await
+}
+
+/// (code, Vietnamese name, English name, kinds of unit it exists in) of every department.
+pub async fn departments(
+    conn: &mut AsyncPgConnection,
+) -> QueryResult<Vec<(String, String, String, Vec<String>)>> {
+    use super::schema::departments;
+    departments::table
+        .order(departments::code)
+        .select((
+            departments::code,
+            departments::name_vi,
+            departments::name_en,
+            departments::applies_to,
+        ))
+        .load(conn)
+        .await
+}
+
 /// (day, Vietnamese name, English name) of every holiday, by day.
 pub async fn holidays(
     conn: &mut AsyncPgConnection,
