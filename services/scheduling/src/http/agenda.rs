@@ -65,3 +65,35 @@ pub(super) async fn agenda(
         "groups": groups,
     })))
 }
+
+/// `GET /api/v1/staff/conferences/{id}/history`: who planned, noticed, recorded and published
+/// what, and when, with every version of the minutes and the results notice (append-only).
+#[utoipa::path(get, path = "/api/v1/staff/conferences/{id}/history", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "The conference's history and every published version", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+pub(super) async fn history(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    lang: Lang,
+) -> Res {
+    let id = Uuid::parse_str(&path).map_err(|_| ApiError::NotFound)?;
+    flow::load(&core, id)
+        .await?
+        .filter(|c| staff.0.can_read(&c.unit_code))
+        .ok_or_else(|| Problem::not_found(lang))?;
+    let mut conn = core.pool.get().await?;
+    let steps = crate::store::conferences::history_of(&mut conn, id).await?;
+    let versions = crate::store::conferences::publications_of(&mut conn, id).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "history": steps.into_iter().map(|(at, actor, action, note)| json!({
+            "at": ts(at), "actor": actor, "action": action, "note": note,
+        })).collect::<Vec<_>>(),
+        "publications": versions.into_iter().map(|(kind, version, text, at, by)| json!({
+            "kind": kind, "version": version, "text": text, "published_at": ts(at), "published_by": by,
+        })).collect::<Vec<_>>(),
+    })))
+}

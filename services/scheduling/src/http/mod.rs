@@ -41,6 +41,7 @@ pub fn templates() -> anyhow::Result<Templates> {
     staff::list_staff,
     staff::notice,
     agenda::agenda,
+    agenda::history,
     staff::outcome,
     staff::attendance,
     staff::minutes,
@@ -83,6 +84,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/api/v1/staff/conferences/{id}/agenda")
                 .get(agenda)
+                .roles(ALL_STAFF),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/conferences/{id}/history")
+                .get(agenda::history)
                 .roles(ALL_STAFF),
         )
         .service(

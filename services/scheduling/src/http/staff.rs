@@ -89,7 +89,7 @@ pub(super) async fn notice(
         },
     )?;
     let mut conn = core.pool.get().await?;
-    if !store::publish_notice(&mut conn, c.id, now, closes, event).await? {
+    if !store::publish_notice(&mut conn, c.id, now, closes, event, &staff.0.sub).await? {
         return Err(already_noticed(lang));
     }
     core.relay.wake();
@@ -178,6 +178,7 @@ pub(super) async fn outcome(
     let mut conn = core.pool.get().await?;
     let pid = r.petition_id;
     let record = store::OutcomeRecord {
+        conference_id: c.id,
         petition_id: pid,
         outcome: kind,
         answer: answer.as_deref(),
@@ -185,7 +186,7 @@ pub(super) async fn outcome(
         due_at,
         forwarded_to: forwarded_to.as_deref(),
     };
-    store::record_outcome(&mut conn, record, event).await?;
+    store::record_outcome(&mut conn, record, event, &staff.0.sub).await?;
     core.relay.wake();
     Ok(HttpResponse::Ok().json(json!({"petition": pid, "outcome": kind})))
 }
@@ -216,7 +217,7 @@ pub(super) async fn attendance(
         return Err(not_started(lang));
     }
     let mut conn = core.pool.get().await?;
-    if !store::record_attendance(&mut conn, c.id, count).await? {
+    if !store::record_attendance(&mut conn, c.id, count, &staff.0.sub).await? {
         return Err(not_noticed(lang));
     }
     Ok(HttpResponse::Ok().json(json!({"status": "held", "attendance": count})))
@@ -250,7 +251,7 @@ async fn publish_text(
     let public = doithoai_redact::redact(&text, &known, false);
     let now = Utc::now();
     let mut conn = core.pool.get().await?;
-    if !store::publish_text(&mut conn, c.id, what, &public.text, now).await? {
+    if !store::publish_text(&mut conn, c.id, what, &public.text, now, &staff.0.sub).await? {
         return Err(not_held(lang));
     }
     let on_time = now <= c.starts_at + Duration::days(RESULTS_DAYS);
@@ -361,7 +362,7 @@ pub(super) async fn cancel(
         )?);
     }
     let mut conn = core.pool.get().await?;
-    if !store::cancel(&mut conn, c.id, &reason, due, &events).await? {
+    if !store::cancel(&mut conn, c.id, &reason, due, &events, &staff.0.sub).await? {
         return Err(cannot_cancel(lang));
     }
     core.relay.wake();

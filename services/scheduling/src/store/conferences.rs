@@ -3,7 +3,7 @@
 //! (the second finds nothing to change and is answered 409); a change and its events commit
 //! together.
 
-use super::schema::{conferences, registrations};
+use super::schema::{conference_history, conferences, publications, registrations};
 use crate::commands::Plan;
 use crate::domain::status::{ConferenceStatus, OutcomeKind};
 use crate::flow::Conference;
@@ -12,6 +12,63 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use doithoai_bus::outbox::{self, NewMessage};
 use uuid::Uuid;
+
+/// Appends a line to a conference's history (in the caller's transaction).
+pub async fn history(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    actor: &str,
+    action: &str,
+    note: Option<&str>,
+) -> QueryResult<()> {
+    diesel::insert_into(conference_history::table)
+        .values((
+            conference_history::conference_id.eq(id),
+            conference_history::actor.eq(actor),
+            conference_history::action.eq(action),
+            conference_history::note.eq(note),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// A conference's history, oldest first: (at, actor, action, note).
+pub async fn history_of(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Vec<(DateTime<Utc>, String, String, Option<String>)>> {
+    conference_history::table
+        .filter(conference_history::conference_id.eq(id))
+        .order(conference_history::seq)
+        .select((
+            conference_history::at,
+            conference_history::actor,
+            conference_history::action,
+            conference_history::note,
+        ))
+        .load(conn)
+        .await
+}
+
+/// Every version of the minutes and the results notice: (kind, version, text, at, by).
+pub async fn publications_of(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Vec<(String, i32, String, DateTime<Utc>, String)>> {
+    publications::table
+        .filter(publications::conference_id.eq(id))
+        .order((publications::kind, publications::version))
+        .select((
+            publications::kind,
+            publications::version,
+            publications::text,
+            publications::published_at,
+            publications::published_by,
+        ))
+        .load(conn)
+        .await
+}
 
 /// Stores a planned conference of `unit`.
 pub async fn insert(
@@ -35,8 +92,8 @@ pub async fn insert(
             conferences::created_by.eq(created_by),
         ))
         .execute(conn)
-        .await
-        .map(|_| ())
+        .await?;
+    history(conn, id, created_by, "planned", None).await
 }
 
 /// A unit's conferences, latest first; only those whose notice is out when `noticed`.
@@ -74,6 +131,7 @@ pub async fn publish_notice(
     now: DateTime<Utc>,
     closes: DateTime<Utc>,
     event: NewMessage,
+    actor: &str,
 ) -> QueryResult<bool> {
     conn.transaction(async |conn| {
         let n = diesel::update(
@@ -90,6 +148,7 @@ pub async fn publish_notice(
         .await?;
         if n == 1 {
             outbox::enqueue(conn, &[event]).await?;
+            history(conn, id, actor, "noticed", None).await?;
         }
         Ok(n == 1)
     })
@@ -98,6 +157,7 @@ pub async fn publish_notice(
 
 /// What became of a registered question, with the event that tells its registrant.
 pub struct OutcomeRecord<'a> {
+    pub conference_id: Uuid,
     pub petition_id: Uuid,
     pub outcome: OutcomeKind,
     pub answer: Option<&'a str>,
@@ -110,6 +170,7 @@ pub async fn record_outcome(
     conn: &mut AsyncPgConnection,
     o: OutcomeRecord<'_>,
     event: NewMessage,
+    actor: &str,
 ) -> QueryResult<()> {
     conn.transaction(async |conn| {
         diesel::update(registrations::table.find(o.petition_id))
@@ -123,6 +184,14 @@ pub async fn record_outcome(
             .execute(conn)
             .await?;
         outbox::enqueue(conn, &[event]).await?;
+        history(
+            conn,
+            o.conference_id,
+            actor,
+            "outcome_recorded",
+            Some(&format!("{}: {}", o.petition_id, o.outcome.as_str())),
+        )
+        .await?;
         Ok(())
     })
     .await
@@ -134,9 +203,10 @@ pub async fn record_attendance(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     count: i32,
+    actor: &str,
 ) -> QueryResult<bool> {
-    let n =
-        diesel::update(conferences::table.find(id).filter(
+    conn.transaction(async |conn| {
+        let n = diesel::update(conferences::table.find(id).filter(
             conferences::status.eq_any([ConferenceStatus::Noticed, ConferenceStatus::Held]),
         ))
         .set((
@@ -145,7 +215,19 @@ pub async fn record_attendance(
         ))
         .execute(conn)
         .await?;
-    Ok(n == 1)
+        if n == 1 {
+            history(
+                conn,
+                id,
+                actor,
+                "attendance_recorded",
+                Some(&count.to_string()),
+            )
+            .await?;
+        }
+        Ok(n == 1)
+    })
+    .await
 }
 
 /// A text published after a conference.
@@ -165,10 +247,27 @@ pub async fn publish_text(
     what: Publication,
     text: &str,
     now: DateTime<Utc>,
+    actor: &str,
+) -> QueryResult<bool> {
+    conn.transaction(async |conn| publish_text_in(conn, id, what, text, now, actor).await)
+        .await
+}
+
+async fn publish_text_in(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    what: Publication,
+    text: &str,
+    now: DateTime<Utc>,
+    actor: &str,
 ) -> QueryResult<bool> {
     let target = conferences::table
         .find(id)
         .filter(conferences::status.eq(ConferenceStatus::Held));
+    let kind = match what {
+        Publication::Minutes => "minutes",
+        Publication::Results => "results",
+    };
     let n = match what {
         Publication::Minutes => {
             diesel::update(target)
@@ -189,7 +288,37 @@ pub async fn publish_text(
                 .await?
         }
     };
-    Ok(n == 1)
+    if n != 1 {
+        return Ok(false);
+    }
+    // A correction is a new version; none is overwritten.
+    let version: i64 = publications::table
+        .filter(publications::conference_id.eq(id))
+        .filter(publications::kind.eq(kind))
+        .count()
+        .get_result(conn)
+        .await?;
+    let version = i32::try_from(version + 1).unwrap_or(i32::MAX);
+    diesel::insert_into(publications::table)
+        .values((
+            publications::conference_id.eq(id),
+            publications::kind.eq(kind),
+            publications::version.eq(version),
+            publications::text.eq(text),
+            publications::published_at.eq(now),
+            publications::published_by.eq(actor),
+        ))
+        .execute(conn)
+        .await?;
+    history(
+        conn,
+        id,
+        actor,
+        &format!("{kind}_published"),
+        Some(&format!("version {version}")),
+    )
+    .await?;
+    Ok(true)
 }
 
 /// Calls off a planned or noticed conference: every registered question is to be answered in
@@ -201,6 +330,7 @@ pub async fn cancel(
     reason: &str,
     due: DateTime<Utc>,
     events: &[NewMessage],
+    actor: &str,
 ) -> QueryResult<bool> {
     conn.transaction(async |conn| {
         let n = diesel::update(conferences::table.find(id).filter(
@@ -224,6 +354,7 @@ pub async fn cancel(
             .execute(conn)
             .await?;
         outbox::enqueue(conn, events).await?;
+        history(conn, id, actor, "cancelled", Some(reason)).await?;
         Ok(true)
     })
     .await

@@ -59,3 +59,30 @@ diesel::table! {
 
 diesel::joinable!(registrations -> conferences (conference_id));
 diesel::allow_tables_to_appear_in_same_query!(conferences, registrations, compliance_reminders);
+
+diesel::table! {
+    conference_history (seq) {
+        seq -> Int8,
+        conference_id -> Uuid,
+        at -> Timestamptz,
+        actor -> Text,
+        action -> Text,
+        note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    publications (id) {
+        id -> Int8,
+        conference_id -> Uuid,
+        kind -> Text,
+        version -> Int4,
+        text -> Text,
+        published_at -> Timestamptz,
+        published_by -> Text,
+    }
+}
+
+diesel::joinable!(conference_history -> conferences (conference_id));
+diesel::joinable!(publications -> conferences (conference_id));
+diesel::allow_tables_to_appear_in_same_query!(conferences, conference_history, publications);

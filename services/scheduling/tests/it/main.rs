@@ -120,3 +120,90 @@ async fn another_units_staff_find_no_conference_of_this_unit() {
     let id = planned["id"].as_str().unwrap().to_owned();
     app.assert_other_units_see_nothing(&[("id", &id)]).await;
 }
+
+/// Scheduling keeps an append-only history of who did what, and a correction of the minutes is
+/// a new version, not an overwrite.
+#[tokio::test]
+async fn every_step_is_in_the_history_and_minutes_are_versioned() {
+    use diesel_async::RunQueryDsl;
+    use doithoai_auth::Role;
+    use serde_json::json;
+    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
+    let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
+    let clerk = doithoai_testkit::token(Role::Clerk, "phuong-lang");
+    let starts = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+    let planned = doithoai_testkit::body(
+        app.post_as(
+            &leader,
+            "/api/v1/staff/conferences",
+            &json!({"title": "Đối thoại quý IV", "starts_at": starts, "venue": "Hội trường",
+                    "chair": "Chủ tịch UBND phường"}),
+        )
+        .await,
+    )
+    .await;
+    let id = planned["id"].as_str().unwrap().to_owned();
+    let path = |what: &str| format!("/api/v1/staff/conferences/{id}/{what}");
+    assert_eq!(
+        app.post_as(&clerk, &path("notice"), &json!({}))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    // The day comes.
+    let mut conn = app.core.pool.get().await.unwrap();
+    diesel::sql_query(
+        "UPDATE conferences SET notice_published_at = notice_published_at - interval '10 days', \
+         registration_closes_at = registration_closes_at - interval '10 days', \
+         starts_at = starts_at - interval '10 days' - interval '1 minute'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    for (who, what, body) in [
+        (&leader, "attendance", json!({"count": 40})),
+        (&clerk, "minutes", json!({"text": "Biên bản lần 1"})),
+        (&clerk, "minutes", json!({"text": "Biên bản đã sửa"})),
+        (&leader, "results", json!({"text": "Thông báo kết quả"})),
+    ] {
+        let res = app.post_as(who, &path(what), &body).await;
+        assert_eq!(res.status().as_u16(), 200, "{what}");
+    }
+    let h = doithoai_testkit::body(app.get_as(&leader, &path("history")).await).await;
+    let actions: Vec<&str> = h["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "planned",
+            "noticed",
+            "attendance_recorded",
+            "minutes_published",
+            "minutes_published",
+            "results_published"
+        ]
+    );
+    assert_eq!(h["history"][1]["actor"], "clerk@phuong-lang");
+    let minutes: Vec<(&str, i64)> = h["publications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "minutes")
+        .map(|p| (p["text"].as_str().unwrap(), p["version"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(minutes, [("Biên bản lần 1", 1), ("Biên bản đã sửa", 2)]);
+    let other = doithoai_testkit::token(Role::Leader, "phuong-ba-dinh");
+    assert_eq!(
+        app.get_as(&other, &path("history")).await.status().as_u16(),
+        404
+    );
+    let edited = diesel::sql_query("UPDATE conference_history SET actor = 'someone else'")
+        .execute(&mut conn)
+        .await;
+    assert!(edited.is_err(), "the history is append-only");
+}

@@ -1,0 +1,3 @@
+DROP TABLE publications;
+DROP TABLE conference_history;
+DROP FUNCTION scheduling_append_only();
