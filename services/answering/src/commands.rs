@@ -51,6 +51,33 @@ impl Command for Review {
     }
 }
 
+/// `POST /api/v1/staff/cases/{case}/approve` (the leader): after the preview, the public version
+/// as the leader edited it, or the reason to withhold it; an empty body publishes the preview.
+#[derive(Debug, Default, utoipa::ToSchema)]
+pub struct Approval {
+    #[schema(max_length = 250)]
+    pub public_title: Option<String>,
+    #[schema(max_length = 10000)]
+    pub public_question: Option<String>,
+    #[schema(max_length = 20000)]
+    pub public_answer: Option<String>,
+    /// Publish nothing, for this reason (recorded in the history); the submitter still gets
+    /// the answer.
+    #[schema(max_length = 2000)]
+    pub withhold_reason: Option<String>,
+}
+
+impl Command for Approval {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        Some(Approval {
+            public_title: f.line("public_title", 250, false),
+            public_question: f.text("public_question", 10_000, false),
+            public_answer: f.text("public_answer", 20_000, false),
+            withhold_reason: f.text("withhold_reason", 2000, false),
+        })
+    }
+}
+
 /// `POST /api/v1/answers/{tracking_code}/rating` (public): the submitter's score, proved by
 /// the one-time token sent to them with the answer.
 #[derive(Debug, utoipa::ToSchema)]

@@ -287,7 +287,16 @@ pub async fn on_conference_outcome(
                     created_at: now,
                     private_names: Vec::new(),
                 };
-                approve_in(conn, ns, &drafted, &draft, &actor, now).await?;
+                approve_in(
+                    conn,
+                    ns,
+                    &drafted,
+                    &draft,
+                    &actor,
+                    &PublicChoice::default(),
+                    now,
+                )
+                .await?;
             }
         }
         "written" => {
@@ -462,16 +471,56 @@ pub async fn approve(
     case: &Case,
     answer: &LatestDraft,
     leader: &str,
+    choice: &PublicChoice,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
     let mut conn = core.pool.get().await?;
     let number = conn
         .transaction::<Option<String>, anyhow::Error, _>(async |conn| {
-            approve_in(conn, &core.bus.namespace, case, answer, leader, now).await
+            approve_in(conn, &core.bus.namespace, case, answer, leader, choice, now).await
         })
         .await?;
     core.relay.wake();
     Ok(number)
+}
+
+/// What the leader decided about the public version when approving: texts edited after the
+/// preview (redacted again all the same), or a reason to withhold it (the submitter still gets
+/// the answer; nothing is published).
+#[derive(Debug, Default, Clone)]
+pub struct PublicChoice {
+    pub title: Option<String>,
+    pub question: Option<String>,
+    pub answer: Option<String>,
+    pub withhold: Option<String>,
+}
+
+/// The public version of a case with its draft, as it would be published: (title, question,
+/// answer) without personal data.
+pub fn public_version(
+    case: &Case,
+    draft: &LatestDraft,
+    choice: &PublicChoice,
+) -> anyhow::Result<(Option<String>, String, String)> {
+    let submitter = case
+        .submitter()
+        .ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
+    let consented = case.consent_to_publish_identity;
+    let known = known(&submitter, &draft.private_names);
+    let title = choice.title.as_deref().or(case.title.as_deref());
+    Ok((
+        title.map(|t| redact(t, &known, consented)),
+        redact(
+            choice.question.as_deref().unwrap_or(&case.question),
+            &known,
+            consented,
+        ),
+        redact(
+            choice.answer.as_deref().unwrap_or(&draft.body),
+            &known,
+            consented,
+        ),
+    ))
 }
 
 /// [`approve`]'s writes on `conn`, inside the caller's transaction (a consumer's, for an answer
@@ -482,16 +531,14 @@ pub async fn approve_in(
     case: &Case,
     answer: &LatestDraft,
     leader: &str,
+    choice: &PublicChoice,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Option<String>> {
     let submitter = case
         .submitter()
         .ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
-    let consented = case.consent_to_publish_identity;
-    let known = known(&submitter, &answer.private_names);
-    let public_title = case.title.as_deref().map(|t| redact(t, &known, consented));
-    let public_question = redact(&case.question, &known, consented);
-    let public_answer = redact(&answer.body, &known, consented);
+    let (public_title, public_question, public_answer) = public_version(case, answer, choice)?;
+    let withheld = choice.withhold.as_deref();
     let answer = answer.body.as_str();
     let folded = doithoai_web::text::fold(&format!(
         "{} {} {}",
@@ -541,17 +588,26 @@ pub async fn approve_in(
                     cases::answer.eq(answer),
                     cases::signed_by.eq(leader),
                     cases::answered_at.eq(now),
-                    cases::public_title.eq(&public_title),
-                    cases::public_question.eq(&public_question),
-                    cases::public_answer.eq(&public_answer),
-                    cases::search_folded.eq(&folded),
-                    cases::published_at.eq(now),
-                    cases::rating_token_hash.eq(crate::http::token_hash(&rating_token)),
                     cases::updated_at.eq(diesel::dsl::now),
                 ))
                 .execute(conn)
                 .await?;
             history(conn, case.petition_id, leader, "approved", Some(&number)).await?;
+            if withheld.is_none() {
+                diesel::update(cases::table.find(case.petition_id))
+                    .set((
+                        cases::public_title.eq(&public_title),
+                        cases::public_question.eq(&public_question),
+                        cases::public_answer.eq(&public_answer),
+                        cases::search_folded.eq(&folded),
+                        cases::published_at.eq(now),
+                        cases::rating_token_hash.eq(crate::http::token_hash(&rating_token)),
+                    ))
+                    .execute(conn)
+                    .await?;
+            } else {
+                history(conn, case.petition_id, leader, "withheld", withheld).await?;
+            }
             let answered = outbox::event(
                 ns,
                 ANSWERING,
@@ -570,6 +626,11 @@ pub async fn approve_in(
                     submitter: submitter.clone(),
                 },
             );
+            let answered = answered?;
+            if withheld.is_some() {
+                outbox::enqueue(conn, std::slice::from_ref(&answered)).await?;
+                return Ok(Some(number));
+            }
             let published = outbox::event(
                 ns,
                 ANSWERING,
@@ -585,7 +646,7 @@ pub async fn approve_in(
                     rating_token: Some(rating_token.clone()),
                 },
             );
-            let events = [answered?, published?];
+            let events = [answered, published?];
             outbox::enqueue(conn, &events).await?;
             Ok(Some(number))
         }

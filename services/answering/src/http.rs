@@ -2,7 +2,7 @@
 //! Public: published answers (list, search, one) and the submitter's rating; the satisfaction
 //! index per unit.
 
-use crate::commands::{Decision, Draft, Rating, Review};
+use crate::commands::{Approval, Decision, Draft, Rating, Review};
 use crate::flow::{self, Case};
 use crate::store::queries;
 use actix_web::{HttpResponse, web};
@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 /// Answering's OpenAPI document, from its handlers and their commands.
 #[derive(utoipa::OpenApi)]
 #[openapi(paths(
+    preview,
     inbox,
     show,
     draft,
@@ -61,6 +62,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/api/v1/staff/cases/{case}/review")
                 .post(review)
                 .roles(&[Role::Head]),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/cases/{case}/preview")
+                .get(preview)
+                .roles(&[Role::Officer, Role::Head, Role::Leader]),
         )
         .service(
             Endpoint::new("/api/v1/staff/cases/{case}/approve")
@@ -342,8 +348,42 @@ async fn review(
     Ok(HttpResponse::Ok().json(json!({"status": if approve { "reviewed" } else { "assigned" }})))
 }
 
-/// `POST /api/v1/staff/cases/{case}/approve` (the unit leader): signs the latest draft.
+/// `GET /api/v1/staff/cases/{case}/preview`: the public version of the latest draft as it
+/// would be published (personal data removed), for the leader to check before approving.
+#[utoipa::path(get, path = "/api/v1/staff/cases/{case}/preview", security(("bearer" = [])),
+    params(("case" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "The public version, redacted", body = serde_json::Value),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        (status = 422, description = "There is no draft yet", body = doithoai_web::Problem)))]
+async fn preview(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
+    let c = held(&core, &staff, &path, lang).await?;
+    let mut conn = core.pool.get().await?;
+    let Some(draft) = flow::latest_draft(&mut conn, c.petition_id).await? else {
+        return Err(no_draft_yet(lang));
+    };
+    let (title, question, answer) =
+        flow::public_version(&c, &draft, &flow::PublicChoice::default())?;
+    Ok(HttpResponse::Ok().json(json!({"title": title, "question": question, "answer": answer})))
+}
+
+fn no_draft_yet(lang: Lang) -> ApiError {
+    Problem::validation(
+        lang,
+        vec![FieldError::new(
+            "case",
+            "not_ready",
+            lang.pick("Chưa có dự thảo trả lời", "There is no draft answer yet"),
+        )],
+    )
+    .into()
+}
+
+/// `POST /api/v1/staff/cases/{case}/approve` (the unit leader): signs the latest draft, and
+/// publishes its public version — as previewed, as edited, or not at all (`withhold_reason`).
 #[utoipa::path(post, path = "/api/v1/staff/cases/{case}/approve", security(("bearer" = [])),
+    request_body(content = Approval, content_type = "application/json"),
     params(("case" = String, Path, description = "Petition id or tracking code")),
     responses((status = 200, description = "Signed, numbered and published", body = serde_json::Value),
         (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
@@ -351,12 +391,25 @@ async fn review(
         (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
         (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
         (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
-async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
+async fn approve(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Approval>,
+    lang: Lang,
+) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
     staff
         .require(&[Role::Leader], lang)?
         .of_unit(&c.unit_code, lang)?;
     not_answered(&c, lang)?;
+    let a = body.valid()?;
+    let choice = flow::PublicChoice {
+        title: a.public_title,
+        question: a.public_question,
+        answer: a.public_answer,
+        withhold: a.withhold_reason,
+    };
     if !c.status.can_approve(c.review_required) {
         let (vi, en) = if c.review_required {
             (
@@ -385,10 +438,13 @@ async fn approve(core: web::Data<Core>, staff: Staff, path: web::Path<String>, l
         .into());
     };
     drop(conn);
-    let Some(number) = flow::approve(&core, &c, &answer, &staff.0.sub, Utc::now()).await? else {
+    let withheld = choice.withhold.is_some();
+    let Some(number) = flow::approve(&core, &c, &answer, &staff.0.sub, &choice, Utc::now()).await?
+    else {
         return Err(moved_on(lang));
     };
-    Ok(HttpResponse::Ok().json(json!({"status": "approved", "official_number": number, "public_path": format!("/api/v1/answers/{}", c.tracking_code)})))
+    let public_path = (!withheld).then(|| format!("/api/v1/answers/{}", c.tracking_code));
+    Ok(HttpResponse::Ok().json(json!({"status": "approved", "official_number": number, "published": !withheld, "public_path": public_path})))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

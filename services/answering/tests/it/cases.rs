@@ -745,3 +745,115 @@ async fn another_units_staff_find_no_case_of_this_unit() {
     }
     app.assert_other_units_see_nothing(&[("case", &id)]).await;
 }
+
+/// The leader sees the public version first: the preview is redacted; approving may edit it
+/// (redacted again) or withhold it with a reason, and a withheld answer still goes to the
+/// submitter but is not published.
+#[tokio::test]
+async fn the_leader_previews_edits_or_withholds_the_public_version() {
+    let app = spawn().await;
+    let officer = token(Role::Officer, "phuong-lang");
+    let leader = token(Role::Leader, "phuong-lang");
+    let mut cases = Vec::new();
+    for code in ["AB12-CD34-EF4", "AB12-CD34-EF6"] {
+        let r = app
+            .route(routed(code, Utc::now() + CDuration::days(10), false))
+            .await;
+        let case = format!("/api/v1/staff/cases/{}", r.petition_id);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let s = app
+                .post(
+                    &officer,
+                    &format!("{case}/drafts"),
+                    json!({"answer": "Kính gửi ông Nguyễn Văn An: đã sửa. Gọi 0912 345 678."}),
+                )
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16();
+            if s == 201 {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "draft refused: {s}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        cases.push((code, case));
+    }
+    let preview: Value = app
+        .get_as(&leader, &format!("{}/preview", cases[0].1))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shown = preview["answer"].as_str().unwrap();
+    assert!(
+        !shown.contains("Nguyễn Văn An") && !shown.contains("345"),
+        "{preview}"
+    );
+    assert!(shown.contains("đã sửa"), "{preview}");
+
+    // Withheld: numbered and sent to the submitter, not published.
+    let res: Value = app
+        .post(
+            &leader,
+            &format!("{}/approve", cases[0].1),
+            json!({"withhold_reason": "Liên quan vụ việc đang điều tra"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["published"], false, "{res}");
+    let public = app
+        .client
+        .get(format!("{}/api/v1/answers/{}", app.base, cases[0].0))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(public.status().as_u16(), 404);
+    let events = app.events(1).await;
+    assert_eq!(events[0]["event"], "petition.answered");
+    let shown: Value = app.get_as(&leader, &cases[0].1).await.json().await.unwrap();
+    assert!(
+        shown["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["action"] == "withheld" && h["note"] == "Liên quan vụ việc đang điều tra"),
+        "{shown}"
+    );
+
+    // Edited: the leader's text is published, redacted all the same.
+    let res: Value = app
+        .post(
+            &leader,
+            &format!("{}/approve", cases[1].1),
+            json!({"public_answer": "Phường đã sửa quy trình; hỏi thêm ông An qua 0912 345 678."}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(res["published"], true, "{res}");
+    let public: Value = app
+        .client
+        .get(format!("{}/api/v1/answers/{}", app.base, cases[1].0))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answer = public["answer"].as_str().unwrap();
+    assert!(answer.starts_with("Phường đã sửa quy trình"), "{public}");
+    assert!(
+        !answer.contains("345") && !answer.contains("ông An"),
+        "{public}"
+    );
+}

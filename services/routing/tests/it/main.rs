@@ -36,11 +36,21 @@ async fn boots_and_loads_the_126_units_once_even_when_restarted() {
     let bodies = doithoai_testkit::body(app.get("/api/v1/city-bodies").await).await;
     let bodies = bodies["bodies"].as_array().unwrap();
     assert_eq!(bodies.len(), 11, "{bodies:?}");
-    assert!(bodies.iter().any(|b| b["code"] == "so-tu-phap" && b["name"] == "Sở Tư pháp"));
+    assert!(
+        bodies
+            .iter()
+            .any(|b| b["code"] == "so-tu-phap" && b["name"] == "Sở Tư pháp")
+    );
     let departments = doithoai_testkit::body(app.get("/api/v1/departments").await).await;
     let departments = departments["departments"].as_array().unwrap();
-    assert!(departments.iter().any(|d| d["code"] == "van-phong"
-        && d["applies_to"].as_array().unwrap().iter().any(|k| k == "commune")));
+    assert!(departments.iter().any(|d| {
+        d["code"] == "van-phong"
+            && d["applies_to"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|k| k == "commune")
+    }));
     app.stop().await.unwrap();
 
     // A restart on the same database seeds nothing twice.
