@@ -10,6 +10,9 @@ use super::text::fold;
 pub enum NotPakn {
     Complaint,
     Denunciation,
+    /// A letter that names no sender (Decree 20/2008/NĐ-CP, Art. 7: a PAKN carries the name
+    /// and address of whoever sends it): recorded, not processed.
+    Anonymous,
 }
 
 impl NotPakn {
@@ -17,6 +20,7 @@ impl NotPakn {
         match self {
             NotPakn::Complaint => "complaint",
             NotPakn::Denunciation => "denunciation",
+            NotPakn::Anonymous => "anonymous",
         }
     }
 
@@ -27,6 +31,9 @@ impl NotPakn {
             }
             NotPakn::Denunciation => {
                 "Nội dung là tố cáo, được giải quyết theo Luật Tố cáo, không thuộc phạm vi tiếp nhận phản ánh, kiến nghị về quy định hành chính (Nghị định 20/2008/NĐ-CP)."
+            }
+            NotPakn::Anonymous => {
+                "Đơn không ghi họ tên người gửi (đơn nặc danh): phản ánh, kiến nghị phải ghi rõ họ tên, địa chỉ của cá nhân, tổ chức gửi (Nghị định 20/2008/NĐ-CP, Điều 7), nên không được xử lý."
             }
         }
     }
@@ -39,6 +46,9 @@ impl NotPakn {
             NotPakn::Denunciation => {
                 "This is a denunciation, handled under the Law on Denunciations, not as feedback or a recommendation on administrative rules (Decree 20/2008/ND-CP)."
             }
+            NotPakn::Anonymous => {
+                "The letter names no sender: feedback and recommendations must carry the name and address of whoever sends them (Decree 20/2008/ND-CP, Art. 7), so it is not processed."
+            }
         }
     }
 
@@ -49,6 +59,9 @@ impl NotPakn {
             }
             NotPakn::Denunciation => {
                 "Gửi đơn tố cáo đến cơ quan, tổ chức có thẩm quyền quản lý người bị tố cáo, hoặc đến Ban Tiếp công dân của Ủy ban nhân dân phường, xã."
+            }
+            NotPakn::Anonymous => {
+                "Gửi lại phản ánh, kiến nghị có ghi rõ họ tên và địa chỉ của người gửi."
             }
         }
     }
@@ -61,6 +74,7 @@ impl NotPakn {
             NotPakn::Denunciation => {
                 "File the denunciation with the body that manages the person denounced, or at the citizen reception office of the ward or commune People's Committee."
             }
+            NotPakn::Anonymous => "Send it again with the sender's name and address.",
         }
     }
 
@@ -69,6 +83,7 @@ impl NotPakn {
         match kind {
             "complaint" => Some(NotPakn::Complaint),
             "denunciation" => Some(NotPakn::Denunciation),
+            "anonymous" => Some(NotPakn::Anonymous),
             _ => None,
         }
     }

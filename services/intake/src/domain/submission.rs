@@ -265,7 +265,7 @@ pub fn parse(
     let class = c.string(obj, "kind", "kind", true).and_then(|k| {
         if let Some(kind) = PetitionKind::parse(&k) {
             Some(Classified::Pakn(kind))
-        } else if let Some(n) = NotPakn::from_kind(&k) {
+        } else if let Some(n) = NotPakn::from_kind(&k).filter(|n| *n != NotPakn::Anonymous) {
             Some(Classified::NotAccepted(n))
         } else {
             c.err("kind", "unknown_value", "Phải là feedback (phản ánh), recommendation (kiến nghị) hoặc dialogue_question (câu hỏi đối thoại)", "Must be feedback, recommendation or dialogue_question");
@@ -338,7 +338,29 @@ pub fn parse(
 
     let title = c.text(obj, "title", "title", false, MAX_TITLE, false);
     let content = c.text(obj, "content", "content", true, MAX_CONTENT, true);
-    let submitter = parse_submitter(&mut c, obj);
+    let (channel, received_at) = match origin {
+        Origin::Public => {
+            for k in ["channel", "received_at"] {
+                if obj.contains_key(k) {
+                    c.err(
+                        k,
+                        "not_allowed",
+                        "Chỉ cán bộ tiếp nhận mới ghi trường này",
+                        "Only staff entries carry this field",
+                    );
+                }
+            }
+            (Some(Channel::Web), Some(now))
+        }
+        Origin::Staff => (
+            parse_channel(&mut c, obj),
+            parse_received_at(&mut c, obj, now),
+        ),
+    };
+    // A letter by post or handed in may give only a mailing address as the contact (Decree 20,
+    // Art. 7); one without its sender's name is recorded as not accepted (anonymous).
+    let by_letter = matches!(channel, Some(Channel::Post | Channel::InPerson));
+    let (submitter, anonymous) = parse_submitter(&mut c, obj, by_letter);
 
     let consent = match obj.get("consent_to_publish_identity") {
         None | Some(Value::Null) => false,
@@ -379,28 +401,9 @@ pub fn parse(
         );
     }
 
-    let (channel, received_at) = match origin {
-        Origin::Public => {
-            for k in ["channel", "received_at"] {
-                if obj.contains_key(k) {
-                    c.err(
-                        k,
-                        "not_allowed",
-                        "Chỉ cán bộ tiếp nhận mới ghi trường này",
-                        "Only staff entries carry this field",
-                    );
-                }
-            }
-            (Some(Channel::Web), Some(now))
-        }
-        Origin::Staff => (
-            parse_channel(&mut c, obj),
-            parse_received_at(&mut c, obj, now),
-        ),
-    };
-
     // A complaint or denunciation that arrived labelled as feedback is still one.
     let class = class.map(|k| match k {
+        _ if anonymous => Classified::NotAccepted(NotPakn::Anonymous),
         Classified::Pakn(_) => match content
             .as_deref()
             .and_then(|ct| NotPakn::detect(title.as_deref(), ct))
@@ -443,18 +446,45 @@ pub fn parse(
     }
 }
 
-fn parse_submitter(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Submitter> {
+/// The submitter, and whether a letter (`by_letter`: post or in person) is anonymous. A letter
+/// may give a mailing address as its only contact; one that names no sender is anonymous.
+fn parse_submitter(
+    c: &mut Checker<'_>,
+    obj: &Map<String, Value>,
+    by_letter: bool,
+) -> (Option<Submitter>, bool) {
+    let anonymous = || Submitter {
+        kind: "individual".to_owned(),
+        name: String::new(),
+        organization: None,
+        address: String::new(),
+        phone: None,
+        email: None,
+    };
     let s = match obj.get("submitter") {
+        None | Some(Value::Null) if by_letter => return (Some(anonymous()), true),
         None | Some(Value::Null) => {
             c.err("submitter", "required", "Cần họ tên, địa chỉ và số điện thoại hoặc email của người gửi (Nghị định 20, Điều 7)", "The submitter's name, address and a phone or email are required (Decree 20, Art. 7)");
-            return None;
+            return (None, false);
         }
         Some(Value::Object(s)) => s,
         Some(_) => {
             c.wrong_type("submitter", "một đối tượng", "an object");
-            return None;
+            return (None, false);
         }
     };
+    if by_letter
+        && s.get("name")
+            .is_none_or(|n| n.as_str().is_some_and(|n| n.trim().is_empty()) || n.is_null())
+    {
+        let mut a = anonymous();
+        a.address = s
+            .get("address")
+            .and_then(Value::as_str)
+            .map(|a| a.trim().chars().take(MAX_ADDRESS).collect())
+            .unwrap_or_default();
+        return (Some(a), true);
+    }
     c.unknown_fields(s, SUBMITTER_FIELDS, "submitter.");
     let kind = c
         .string(s, "kind", "submitter.kind", false)
@@ -505,7 +535,7 @@ fn parse_submitter(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Subm
         }
         parsed
     });
-    if phone_raw.is_none() && email_raw.is_none() {
+    if phone_raw.is_none() && email_raw.is_none() && !by_letter {
         c.err(
             "submitter.phone",
             "contact_required",
@@ -514,17 +544,22 @@ fn parse_submitter(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Subm
         );
     }
     match (name, address, kind_ok) {
-        (Some(name), Some(address), true) if phone.is_some() || email.is_some() => {
-            Some(Submitter {
-                kind,
-                name,
-                organization,
-                address,
-                phone,
-                email,
-            })
+        (Some(name), Some(address), true)
+            if phone.is_some() || email.is_some() || by_letter && c.errors.is_empty() =>
+        {
+            (
+                Some(Submitter {
+                    kind,
+                    name,
+                    organization,
+                    address,
+                    phone,
+                    email,
+                }),
+                false,
+            )
         }
-        _ => None,
+        _ => (None, false),
     }
 }
 
@@ -605,6 +640,70 @@ mod tests {
             Ok(_) => vec![],
             Err(e) => e.into_iter().map(|e| (e.field, e.code)).collect(),
         }
+    }
+
+    fn letter(submitter: Value) -> Value {
+        let mut v = valid();
+        v["channel"] = json!("post");
+        v["received_at"] = json!((Utc::now() - chrono::Duration::hours(2)).to_rfc3339());
+        v["submitter"] = submitter;
+        v
+    }
+
+    /// Decree 20/2008/NĐ-CP, Art. 7: a letter by post (or handed in) may give its mailing
+    /// address as the only contact; a phone call or the web form still needs a phone or email.
+    #[test]
+    fn decree_20_art_7_a_letter_may_give_only_its_mailing_address() {
+        let v = letter(json!({"name": "Trần Thị Bình", "address": "Số 5 ngõ 12 phố Láng"}));
+        let s = parse(&v, Origin::Staff, &reference(), None, Lang::Vi, Utc::now()).unwrap();
+        assert_eq!(s.class, Classified::Pakn(PetitionKind::Feedback));
+        assert!(s.submitter.phone.is_none() && s.submitter.email.is_none());
+        let mut call = v.clone();
+        call["channel"] = json!("phone");
+        assert!(
+            codes(call, Origin::Staff)
+                .contains(&("submitter.phone".into(), "contact_required".into()))
+        );
+        let mut nameless_address = letter(json!({"name": "Trần Thị Bình"}));
+        nameless_address["channel"] = json!("in_person");
+        assert!(
+            codes(nameless_address, Origin::Staff)
+                .contains(&("submitter.address".into(), "required".into())),
+            "a named letter still needs its address"
+        );
+    }
+
+    /// Decree 20/2008/NĐ-CP, Art. 7: a letter that names no sender is recorded as not accepted
+    /// (anonymous), with the reason, instead of being refused or processed.
+    #[test]
+    fn decree_20_art_7_an_anonymous_letter_is_recorded_as_not_accepted() {
+        for submitter in [
+            json!(null),
+            json!({"address": "Tổ 5"}),
+            json!({"name": "  "}),
+        ] {
+            let s = parse(
+                &letter(submitter.clone()),
+                Origin::Staff,
+                &reference(),
+                None,
+                Lang::Vi,
+                Utc::now(),
+            )
+            .unwrap_or_else(|e| panic!("{submitter}: {e:?}"));
+            assert_eq!(
+                s.class,
+                Classified::NotAccepted(NotPakn::Anonymous),
+                "{submitter}"
+            );
+        }
+        // Not from the web form: an unsigned web submission is refused, naming what is missing.
+        let mut web = valid();
+        web["submitter"] = json!(null);
+        assert!(codes(web, Origin::Public).contains(&("submitter".into(), "required".into())));
+        let mut kind = valid();
+        kind["kind"] = json!("anonymous");
+        assert!(codes(kind, Origin::Public).contains(&("kind".into(), "unknown_value".into())));
     }
 
     #[test]

@@ -232,3 +232,27 @@ async fn another_units_staff_find_no_petition_of_this_unit() {
     app.assert_other_units_see_nothing(&[("tracking_code", code)])
         .await;
 }
+
+/// Decree 20, Art. 7 at the desk: a letter with only a mailing address is recorded; one that
+/// names no sender is recorded as not accepted, with the reason.
+#[tokio::test]
+async fn a_clerk_records_an_address_only_letter_and_an_anonymous_one() {
+    let app = spawn_app().await;
+    let clerk = token(Role::Clerk, "phuong-lang");
+    let mut letter = phone_call();
+    letter["channel"] = json!("post");
+    letter["submitter"] = json!({"name": "Trần Thị Bình", "address": "Số 5 ngõ 12 phố Láng"});
+    let res = app.staff_post(&clerk, &letter).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let receipt: Value = res.json().await.unwrap();
+    assert_eq!(receipt["status"], "received", "{receipt}");
+    letter["submitter"] = json!({"address": "Tổ 5"});
+    let res = app.staff_post(&clerk, &letter).await;
+    assert_eq!(res.status().as_u16(), 201);
+    let receipt: Value = res.json().await.unwrap();
+    assert_eq!(receipt["status"], "not_accepted", "{receipt}");
+    assert!(
+        receipt.to_string().contains("nặc danh"),
+        "the reason is given: {receipt}"
+    );
+}
