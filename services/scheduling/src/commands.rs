@@ -1,6 +1,7 @@
 //! The typed bodies of scheduling's staff endpoints, each read by [`Command::parse`] with every
 //! field at fault named at once.
 
+use crate::domain::status::ConferenceFormat;
 pub use crate::domain::status::OutcomeKind;
 use chrono::{DateTime, Utc};
 use doithoai_web::input::{Command, Fields};
@@ -24,6 +25,8 @@ pub struct Plan {
     /// Procedure field codes.
     #[schema(max_items = 50)]
     pub fields: Vec<String>,
+    /// `hoi_nghi` (default), `toa_dam` or `gap_go`.
+    pub format: ConferenceFormat,
 }
 
 impl Command for Plan {
@@ -35,6 +38,7 @@ impl Command for Plan {
         let chair = f.line("chair", 200, true);
         let co_organisers = f.strings("co_organisers", 50, 200);
         let fields = f.strings("fields", 50, 200);
+        let format = f.choice("format", &ConferenceFormat::choices(), false);
         if starts_at.is_some_and(|t| t <= Utc::now()) {
             f.error(
                 "starts_at",
@@ -51,6 +55,7 @@ impl Command for Plan {
             chair: chair?,
             co_organisers,
             fields,
+            format: format.unwrap_or(ConferenceFormat::Conference),
         })
     }
 }

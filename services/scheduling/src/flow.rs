@@ -41,6 +41,7 @@ pub struct Conference {
     pub results_published_at: Option<DateTime<Utc>>,
     pub cancel_reason: Option<String>,
     pub written_answers_due_at: Option<DateTime<Utc>>,
+    pub format: crate::domain::status::ConferenceFormat,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]

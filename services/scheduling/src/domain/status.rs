@@ -17,6 +17,30 @@ doithoai_db::text_enum! {
 }
 
 doithoai_db::text_enum! {
+    /// The form a dialogue takes (Decision 5087/QĐ-UBND; the `conferences_format_known` CHECK
+    /// holds the same list).
+    pub enum ConferenceFormat {
+        /// Hội nghị đối thoại.
+        Conference = "hoi_nghi",
+        /// Tọa đàm.
+        Seminar = "toa_dam",
+        /// Gặp gỡ.
+        Meeting = "gap_go",
+    }
+}
+
+impl ConferenceFormat {
+    /// How the public reads it.
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            ConferenceFormat::Conference => "Hội nghị đối thoại",
+            ConferenceFormat::Seminar => "Tọa đàm",
+            ConferenceFormat::Meeting => "Gặp gỡ",
+        }
+    }
+}
+
+doithoai_db::text_enum! {
     /// What became of a registered question at the conference (the `registrations_outcome_known`
     /// CHECK holds the same list).
     pub enum OutcomeKind {

@@ -4,7 +4,8 @@ use super::*;
 
 fn public_view(c: &Conference) -> Value {
     json!({
-        "id": c.id, "unit": c.unit_code, "title": c.title, "starts_at": ts(c.starts_at), "venue": c.venue,
+        "id": c.id, "unit": c.unit_code, "title": c.title, "format": c.format,
+        "format_label": c.format.label_vi(), "starts_at": ts(c.starts_at), "venue": c.venue,
         "online_link": c.online_link, "chair": c.chair, "co_organisers": c.co_organisers, "fields": c.fields, "status": c.status,
         "registration_closes_at": c.registration_closes_at.map(ts),
         "results_notice": c.results_notice, "minutes": c.minutes,
@@ -159,6 +160,7 @@ mod tests {
             results_published_at: None,
             cancel_reason: None,
             written_answers_due_at: None,
+            format: crate::domain::status::ConferenceFormat::Conference,
         }
     }
 

@@ -90,6 +90,7 @@ pub async fn insert(
             conferences::co_organisers.eq(&plan.co_organisers),
             conferences::fields.eq(&plan.fields),
             conferences::created_by.eq(created_by),
+            conferences::format.eq(plan.format),
         ))
         .execute(conn)
         .await?;

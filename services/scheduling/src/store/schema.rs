@@ -23,6 +23,7 @@ diesel::table! {
         written_answers_due_at -> Nullable<Timestamptz>,
         created_by -> Text,
         created_at -> Timestamptz,
+        format -> Text,
     }
 }
 

@@ -207,3 +207,41 @@ async fn every_step_is_in_the_history_and_minutes_are_versioned() {
         .await;
     assert!(edited.is_err(), "the history is append-only");
 }
+
+/// A dialogue takes one of the forms Decision 5087/QĐ-UBND names: hội nghị (the default), tọa
+/// đàm or gặp gỡ; the public page says which.
+#[tokio::test]
+async fn a_dialogue_is_a_conference_a_seminar_or_a_meeting() {
+    use doithoai_auth::Role;
+    use serde_json::json;
+    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
+    let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
+    let starts = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+    let plan = |format: &str| {
+        json!({"title": "Tọa đàm về thủ tục đất đai", "starts_at": starts, "venue": "Hội trường",
+               "chair": "Chủ tịch UBND phường", "format": format})
+    };
+    let bad = app
+        .post_as(&leader, "/api/v1/staff/conferences", &plan("hop_bao"))
+        .await;
+    assert_eq!(bad.status().as_u16(), 422);
+    let bad = doithoai_testkit::body(bad).await;
+    assert_eq!(bad["errors"][0]["field"], "format", "{bad}");
+    let planned = doithoai_testkit::body(
+        app.post_as(&leader, "/api/v1/staff/conferences", &plan("toa_dam"))
+            .await,
+    )
+    .await;
+    let id = planned["id"].as_str().unwrap().to_owned();
+    let notice = app
+        .post_as(
+            &leader,
+            &format!("/api/v1/staff/conferences/{id}/notice"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(notice.status().as_u16(), 200);
+    let public = doithoai_testkit::body(app.get(&format!("/api/v1/conferences/{id}")).await).await;
+    assert_eq!(public["format"], "toa_dam", "{public}");
+    assert_eq!(public["format_label"], "Tọa đàm");
+}
