@@ -404,6 +404,21 @@ async fn transfer_in(
                 Some(reason),
             )
             .await?;
+            // Decree 20/2008/NĐ-CP, Art. 9: a petition outside a unit's competence is transferred
+            // within 5 working days of receipt. A later transfer is still made (the citizen is
+            // better served late than never) but recorded as late, for the unit's record.
+            let late = now > transfer_due;
+            if late {
+                queries::record(
+                    conn,
+                    &next,
+                    actor,
+                    "late_transfer",
+                    Some(&a.unit_code),
+                    Some(&format!("due {}", doithoai_web::text::ts(transfer_due))),
+                )
+                .await?;
+            }
             let transferred = outbox::event(
                 ns,
                 ROUTING,
@@ -418,6 +433,7 @@ async fn transfer_in(
                     reason: reason.to_owned(),
                     actor: actor.to_owned(),
                     transfer_due_at: transfer_due,
+                    late,
                     submitter: petition.submitter.clone(),
                 },
             )?;

@@ -258,6 +258,9 @@ pub struct PetitionTransferredV1 {
     pub reason: String,
     pub actor: String,
     pub transfer_due_at: DateTime<Utc>,
+    /// Made after `transfer_due_at` (allowed, recorded and counted).
+    #[serde(default)]
+    pub late: bool,
     pub submitter: SubmitterV1,
 }
 

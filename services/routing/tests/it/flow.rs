@@ -253,6 +253,9 @@ async fn clerk_reroutes_and_transfers_and_other_units_cannot_see_it() {
     let t: Value = r.json().await.unwrap();
     assert_eq!(t["unit"], "so-tu-phap");
     assert_eq!(t["transfer_due_at"], "2026-03-09T10:00:00.000Z");
+    // Received in February, transferred now: past the 5 working days of Decree 20, Art. 9 —
+    // made all the same, and recorded as late.
+    assert_eq!(t["transfer_on_time"], false);
 
     let events = app.routed(4).await;
     let names: Vec<&str> = events
@@ -268,6 +271,7 @@ async fn clerk_reroutes_and_transfers_and_other_units_cannot_see_it() {
             "petition.routed"
         ]
     );
+    assert_eq!(events[2]["data"]["late"], true);
     assert_eq!(events[3]["data"]["unit"], "so-tu-phap");
     assert_eq!(events[3]["data"]["reason_code"], "transfer");
     assert!(
@@ -295,7 +299,7 @@ async fn clerk_reroutes_and_transfers_and_other_units_cannot_see_it() {
         .iter()
         .map(|r| r["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["initial", "reroute", "transfer"]);
+    assert_eq!(actions, ["initial", "reroute", "transfer", "late_transfer"]);
 }
 
 #[tokio::test]
