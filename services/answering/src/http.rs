@@ -8,7 +8,7 @@ use crate::store::queries;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use doithoai_auth::Role;
-use doithoai_web::cursor::{self, Cursor};
+use doithoai_web::cursor::{self, Cursor, Page};
 use doithoai_web::endpoint::ALL_STAFF;
 use doithoai_web::input::Body;
 use doithoai_web::text::ts;
@@ -136,24 +136,17 @@ pub struct InboxQuery {
         (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
 async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, lang: Lang) -> Res {
     let unit = staff.unit_scope(q.unit.as_deref(), lang)?;
-    let limit = q.limit.unwrap_or(100);
     let mut errors = Vec::new();
-    if !(1..=500).contains(&limit) {
-        errors.push(FieldError::new(
-            "limit",
-            "out_of_range",
-            lang.pick("Từ 1 đến 500", "From 1 to 500"),
-        ));
-    }
-    let after = q
-        .after
-        .as_deref()
-        .map(|a| Cursor::parse(a, "after", lang))
-        .transpose()
-        .unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        });
+    let Page {
+        limit,
+        cursor: after,
+    } = Page::read(
+        q.limit,
+        (100, 500),
+        ("after", q.after.as_deref()),
+        lang,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use doithoai_web::cursor::{self, Cursor};
+use doithoai_web::cursor::{self, Cursor, Page};
 use doithoai_web::endpoint::ALL_STAFF;
 use doithoai_web::text::ts;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Staff};
@@ -93,23 +93,16 @@ async fn list(
             ),
         ));
     }
-    let limit = q.limit.unwrap_or(50);
-    if !(1..=500).contains(&limit) {
-        errors.push(FieldError::new(
-            "limit",
-            "out_of_range",
-            lang.pick("Từ 1 đến 500", "From 1 to 500"),
-        ));
-    }
-    let before = q
-        .before
-        .as_deref()
-        .map(|b| Cursor::parse(b, "before", lang))
-        .transpose()
-        .unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        });
+    let Page {
+        limit,
+        cursor: before,
+    } = Page::read(
+        q.limit,
+        (50, 500),
+        ("before", q.before.as_deref()),
+        lang,
+        &mut errors,
+    );
     if !errors.is_empty() {
         return Err(ApiError::Invalid(errors));
     }

@@ -56,6 +56,44 @@ impl std::fmt::Display for Cursor {
     }
 }
 
+/// A list request's page: `limit` (1 to `max`, `default` when absent) and the cursor under
+/// `field` as [`Cursor::parse`] reads it. Each fault is pushed onto `errors`, naming its field,
+/// so the handler reports them with its own.
+pub struct Page {
+    pub limit: i64,
+    pub cursor: Option<Cursor>,
+}
+
+impl Page {
+    pub fn read(
+        limit: Option<i64>,
+        (default, max): (i64, i64),
+        (field, cursor): (&'static str, Option<&str>),
+        lang: Lang,
+        errors: &mut Vec<FieldError>,
+    ) -> Page {
+        let limit = limit.unwrap_or(default);
+        if !(1..=max).contains(&limit) {
+            errors.push(FieldError::new(
+                "limit",
+                "out_of_range",
+                match lang {
+                    Lang::Vi => format!("Từ 1 đến {max}"),
+                    Lang::En => format!("From 1 to {max}"),
+                },
+            ));
+        }
+        let cursor = cursor
+            .map(|c| Cursor::parse(c, field, lang))
+            .transpose()
+            .unwrap_or_else(|e| {
+                errors.push(e);
+                None
+            });
+        Page { limit, cursor }
+    }
+}
+
 /// The cursor of the page after `rows` when the page is full (`limit` rows), else none.
 pub fn next<T>(rows: &[T], limit: i64, key: impl Fn(&T) -> Cursor) -> Option<String> {
     if i64::try_from(rows.len()).ok()? < limit {

@@ -11,7 +11,7 @@ use crate::domain::tracking_code::TrackingCode;
 use crate::store::petitions::{self, Petition};
 use actix_web::{HttpRequest, HttpResponse, web};
 use doithoai_auth::Role;
-use doithoai_web::cursor::{self, Cursor};
+use doithoai_web::cursor::{self, Cursor, Page};
 use doithoai_web::{ApiError, Core, FieldError, Lang, Problem, Staff};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -134,24 +134,17 @@ pub async fn receipt_book(
     }
     .map_err(|e| errors.push(e))
     .ok();
-    let limit = query.limit.unwrap_or(50);
-    if !(1..=200).contains(&limit) {
-        errors.push(FieldError::new(
-            "limit",
-            "out_of_range",
-            lang.pick("Từ 1 đến 200", "From 1 to 200"),
-        ));
-    }
     // The cursor `next_before` gave (keyset on time of receipt and petition id).
-    let before = query
-        .before
-        .as_deref()
-        .map(|b| Cursor::parse(b, "before", lang))
-        .transpose()
-        .unwrap_or_else(|e| {
-            errors.push(e);
-            None
-        });
+    let Page {
+        limit,
+        cursor: before,
+    } = Page::read(
+        query.limit,
+        (50, 200),
+        ("before", query.before.as_deref()),
+        lang,
+        &mut errors,
+    );
     let status = query.status.as_deref().map(PetitionStatus::parse);
     if status == Some(None) {
         errors.push(FieldError::new(
