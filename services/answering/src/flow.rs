@@ -537,120 +537,111 @@ pub async fn approve_in(
     let submitter = case
         .submitter()
         .ok_or_else(|| anyhow::anyhow!("case {} has no readable submitter", case.petition_id))?;
-    let (public_title, public_question, public_answer) = public_version(case, answer, choice)?;
     let withheld = choice.withhold.as_deref();
+    // What the public gets (nothing when withheld), and the submitter's one-time rating token:
+    // 122 random bits, sent only to them (in the published event, which notification turns
+    // into the invitation to rate).
+    let public = match withheld {
+        Some(_) => None,
+        None => {
+            let (title, question, answer) = public_version(case, answer, choice)?;
+            let folded = doithoai_web::text::fold(&format!(
+                "{} {question} {answer}",
+                title.as_deref().unwrap_or("")
+            ));
+            let token = Uuid::new_v4().simple().to_string();
+            Some((title, question, answer, folded, token))
+        }
+    };
     let answer = answer.body.as_str();
-    let folded = doithoai_web::text::fold(&format!(
-        "{} {} {}",
-        public_title.as_deref().unwrap_or(""),
-        public_question,
-        public_answer
-    ));
-    // The submitter's one-time rating token: 122 random bits, sent only to them (in the
-    // published event, which notification turns into the invitation to rate).
-    let rating_token = Uuid::new_v4().simple().to_string();
     let ready: Vec<CaseStatus> = CaseStatus::ALL
         .iter()
         .copied()
         .filter(|s| s.can_approve(case.review_required))
         .collect();
-    {
-        {
-            let taken = diesel::update(
-                cases::table
-                    .find(case.petition_id)
-                    .filter(cases::status.eq_any(&ready)),
-            )
-            .set(cases::status.eq(CaseStatus::Approved))
-            .execute(conn)
-            .await?;
-            if taken == 0 {
-                return Ok(None);
-            }
-            let year = now.with_timezone(&doithoai_web::text::hanoi()).year();
-            let n: i32 = diesel::insert_into(answer_numbers::table)
-                .values((
-                    answer_numbers::unit_code.eq(&case.unit_code),
-                    answer_numbers::year.eq(year),
-                    answer_numbers::last.eq(1),
-                ))
-                .on_conflict((answer_numbers::unit_code, answer_numbers::year))
-                .do_update()
-                .set(answer_numbers::last.eq(answer_numbers::last + 1))
-                .returning(answer_numbers::last)
-                .get_result(conn)
-                .await?;
-            let number = format!("{n}/{year}/TL-PAKN");
-            diesel::update(cases::table.find(case.petition_id))
-                .set((
-                    cases::status.eq(CaseStatus::Approved),
-                    cases::official_number.eq(&number),
-                    cases::answer.eq(answer),
-                    cases::signed_by.eq(leader),
-                    cases::answered_at.eq(now),
-                    cases::updated_at.eq(diesel::dsl::now),
-                ))
-                .execute(conn)
-                .await?;
-            history(conn, case.petition_id, leader, "approved", Some(&number)).await?;
-            if withheld.is_none() {
-                diesel::update(cases::table.find(case.petition_id))
-                    .set((
-                        cases::public_title.eq(&public_title),
-                        cases::public_question.eq(&public_question),
-                        cases::public_answer.eq(&public_answer),
-                        cases::search_folded.eq(&folded),
-                        cases::published_at.eq(now),
-                        cases::rating_token_hash.eq(crate::http::token_hash(&rating_token)),
-                    ))
-                    .execute(conn)
-                    .await?;
-            } else {
-                history(conn, case.petition_id, leader, "withheld", withheld).await?;
-            }
-            let answered = outbox::event(
-                ns,
-                ANSWERING,
-                subjects::PETITION_ANSWERED,
-                &case.unit_code,
-                PetitionAnsweredV1 {
-                    petition_id: case.petition_id,
-                    tracking_code: case.tracking_code.clone(),
-                    unit: case.unit_code.clone(),
-                    unit_name: case.unit_name.clone(),
-                    department: case.department_code.clone(),
-                    official_number: number.clone(),
-                    answer: answer.to_owned(),
-                    signed_by: leader.to_owned(),
-                    answered_at: now,
-                    submitter: submitter.clone(),
-                },
-            );
-            let answered = answered?;
-            if withheld.is_some() {
-                outbox::enqueue(conn, std::slice::from_ref(&answered)).await?;
-                return Ok(Some(number));
-            }
-            let published = outbox::event(
-                ns,
-                ANSWERING,
-                subjects::PETITION_PUBLISHED,
-                &case.unit_code,
-                PetitionPublishedV1 {
-                    petition_id: case.petition_id,
-                    tracking_code: case.tracking_code.clone(),
-                    unit: case.unit_code.clone(),
-                    published_at: now,
-                    public_path: format!("/api/v1/answers/{}", case.tracking_code),
-                    submitter: submitter.clone(),
-                    rating_token: Some(rating_token.clone()),
-                },
-            );
-            let events = [answered, published?];
-            outbox::enqueue(conn, &events).await?;
-            Ok(Some(number))
-        }
+    let taken = diesel::update(
+        cases::table
+            .find(case.petition_id)
+            .filter(cases::status.eq_any(&ready)),
+    )
+    .set(cases::status.eq(CaseStatus::Approved))
+    .execute(conn)
+    .await?;
+    if taken == 0 {
+        return Ok(None);
     }
+    let year = now.with_timezone(&doithoai_web::text::hanoi()).year();
+    let n: i32 = diesel::insert_into(answer_numbers::table)
+        .values((
+            answer_numbers::unit_code.eq(&case.unit_code),
+            answer_numbers::year.eq(year),
+            answer_numbers::last.eq(1),
+        ))
+        .on_conflict((answer_numbers::unit_code, answer_numbers::year))
+        .do_update()
+        .set(answer_numbers::last.eq(answer_numbers::last + 1))
+        .returning(answer_numbers::last)
+        .get_result(conn)
+        .await?;
+    let number = format!("{n}/{year}/TL-PAKN");
+    diesel::update(cases::table.find(case.petition_id))
+        .set((
+            cases::official_number.eq(&number),
+            cases::answer.eq(answer),
+            cases::signed_by.eq(leader),
+            cases::answered_at.eq(now),
+            cases::public_title.eq(public.as_ref().and_then(|p| p.0.as_deref())),
+            cases::public_question.eq(public.as_ref().map(|p| p.1.as_str())),
+            cases::public_answer.eq(public.as_ref().map(|p| p.2.as_str())),
+            cases::search_folded.eq(public.as_ref().map(|p| p.3.as_str())),
+            cases::published_at.eq(public.as_ref().map(|_| now)),
+            cases::rating_token_hash.eq(public.as_ref().map(|p| crate::http::token_hash(&p.4))),
+            cases::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+    history(conn, case.petition_id, leader, "approved", Some(&number)).await?;
+    let answered = outbox::event(
+        ns,
+        ANSWERING,
+        subjects::PETITION_ANSWERED,
+        &case.unit_code,
+        PetitionAnsweredV1 {
+            petition_id: case.petition_id,
+            tracking_code: case.tracking_code.clone(),
+            unit: case.unit_code.clone(),
+            unit_name: case.unit_name.clone(),
+            department: case.department_code.clone(),
+            official_number: number.clone(),
+            answer: answer.to_owned(),
+            signed_by: leader.to_owned(),
+            answered_at: now,
+            submitter: submitter.clone(),
+        },
+    )?;
+    let Some((.., rating_token)) = public else {
+        history(conn, case.petition_id, leader, "withheld", withheld).await?;
+        outbox::enqueue(conn, &[answered]).await?;
+        return Ok(Some(number));
+    };
+    let published = outbox::event(
+        ns,
+        ANSWERING,
+        subjects::PETITION_PUBLISHED,
+        &case.unit_code,
+        PetitionPublishedV1 {
+            petition_id: case.petition_id,
+            tracking_code: case.tracking_code.clone(),
+            unit: case.unit_code.clone(),
+            published_at: now,
+            public_path: format!("/api/v1/answers/{}", case.tracking_code),
+            submitter: submitter.clone(),
+            rating_token: Some(rating_token),
+        },
+    );
+    let events = [answered, published?];
+    outbox::enqueue(conn, &events).await?;
+    Ok(Some(number))
 }
 
 /// Flags cases whose deadline is within `soon` or past, once each, with an event that tells

@@ -420,15 +420,7 @@ async fn approve(
     }
     let mut conn = core.pool.get().await?;
     let Some(answer) = flow::latest_draft(&mut conn, c.petition_id).await? else {
-        return Err(Problem::validation(
-            lang,
-            vec![FieldError::new(
-                "case",
-                "not_ready",
-                lang.pick("Chưa có dự thảo trả lời", "There is no draft answer yet"),
-            )],
-        )
-        .into());
+        return Err(no_draft_yet(lang));
     };
     drop(conn);
     let withheld = choice.withhold.is_some();

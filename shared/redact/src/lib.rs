@@ -340,15 +340,20 @@ static UNIT_NAMES: LazyLock<HashSet<String>> = LazyLock::new(|| {
 /// A capitalised word, folded: an upper-case letter and lower-case letters.
 const CAP: &str = r"[A-Z][a-z]*";
 
-#[allow(clippy::expect_used)]
-static HONORIFIC_NAME: LazyLock<Regex> = LazyLock::new(|| {
+/// The honorifics as one pattern alternation, folded, longest first.
+static HONORIFIC_ALTERNATION: LazyLock<String> = LazyLock::new(|| {
     let mut honorifics: Vec<String> = HONORIFICS.iter().map(|h| fold(h)).collect();
     honorifics.sort_by_key(|h| std::cmp::Reverse(h.len()));
-    let alternatives = honorifics
+    honorifics
         .iter()
         .map(|h| h.replace(' ', r"\s+"))
         .collect::<Vec<_>>()
-        .join("|");
+        .join("|")
+});
+
+#[allow(clippy::expect_used)]
+static HONORIFIC_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    let alternatives = HONORIFIC_ALTERNATION.as_str();
     Regex::new(&format!(
         r"\b(?i:{alternatives})\s+({CAP}(?:\s+{CAP}){{0,3}})\b"
     ))
@@ -555,13 +560,7 @@ fn known_name_spans(folded: &Folded, name: &str) -> Vec<Span> {
         let given = &words[words.len() - 1];
         let cap_given = capitalised(given);
         patterns.push(format!(r"(?i:\b{})\s+{}\b", words[0], cap_given));
-        let mut honorifics: Vec<String> = HONORIFICS.iter().map(|h| fold(h)).collect();
-        honorifics.sort_by_key(|h| std::cmp::Reverse(h.len()));
-        let honorifics = honorifics
-            .iter()
-            .map(|h| h.replace(' ', r"\s+"))
-            .collect::<Vec<_>>()
-            .join("|");
+        let honorifics = HONORIFIC_ALTERNATION.as_str();
         for from in 1..words.len() {
             let mut tail: Vec<String> = words[from..].iter().map(|w| capitalised(w)).collect();
             let last = tail.len() - 1;

@@ -236,7 +236,7 @@ impl TestApp {
         let auditor = crate::token(doithoai_auth::Role::Auditor, doithoai_auth::CITY_SCOPE);
         let staff: Vec<(String, String)> = doithoai_web::endpoint::served()
             .into_iter()
-            .filter(|(_, path)| path.starts_with("/api/v1/staff/"))
+            .filter(|(_, path)| doithoai_web::endpoint::is_staff(path))
             .collect();
         assert!(!staff.is_empty(), "staff routes to walk");
         // The authorization matrix: every staff route declares its roles (`Endpoint::roles`);
@@ -313,7 +313,7 @@ impl TestApp {
     pub async fn assert_other_units_see_nothing(&self, fills: &[(&str, &str)]) {
         let routes: Vec<(String, String)> = doithoai_web::endpoint::served()
             .into_iter()
-            .filter(|(_, p)| p.starts_with("/api/v1/staff/"))
+            .filter(|(_, p)| doithoai_web::endpoint::is_staff(p))
             .filter(|(_, p)| fills.iter().any(|(k, _)| p.contains(&format!("{{{k}}}"))))
             .collect();
         assert!(!routes.is_empty(), "routes naming a record to walk");

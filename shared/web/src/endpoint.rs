@@ -9,7 +9,9 @@
 use crate::{FieldError, Lang, Problem};
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{FromRequest, Handler, HttpRequest, HttpResponse, Resource, Responder, web};
+use actix_web::{
+    FromRequest, Handler, HttpMessage, HttpRequest, HttpResponse, Resource, Responder, web,
+};
 use doithoai_auth::Role;
 
 pub struct Endpoint {
@@ -90,28 +92,23 @@ impl Endpoint {
     }
 }
 
-/// Every (method, path) an [`Endpoint`] of this process serves.
-static SERVED: std::sync::Mutex<std::collections::BTreeSet<(String, String)>> =
-    std::sync::Mutex::new(std::collections::BTreeSet::new());
+/// Every (method, path) an [`Endpoint`] of this process serves, with the roles it declared
+/// ([`Endpoint::roles`]; `None`: none declared).
+type Routes = std::collections::BTreeMap<(String, String), Option<&'static [Role]>>;
+static ROUTES: std::sync::Mutex<Routes> = std::sync::Mutex::new(std::collections::BTreeMap::new());
 
-/// The roles each staff (method, path) declared with [`Endpoint::roles`].
-static ROLES: std::sync::Mutex<std::collections::BTreeMap<(String, String), &'static [Role]>> =
-    std::sync::Mutex::new(std::collections::BTreeMap::new());
+/// `None` when no endpoint serves `method` on `pattern`; else the roles it declared, if any.
+fn route(method: &str, pattern: &str) -> Option<Option<&'static [Role]>> {
+    ROUTES
+        .lock()
+        .ok()?
+        .get(&(method.to_owned(), pattern.to_owned()))
+        .copied()
+}
 
 /// The roles that may call `method` on the route `pattern`, if it declared them.
 pub fn roles(method: &str, pattern: &str) -> Option<&'static [Role]> {
-    ROLES
-        .lock()
-        .ok()
-        .and_then(|r| r.get(&(method.to_owned(), pattern.to_owned())).copied())
-}
-
-/// Whether an endpoint serves `method` on `pattern` (a method it does not serve is left to its
-/// 405).
-fn is_served(method: &str, pattern: &str) -> bool {
-    SERVED
-        .lock()
-        .is_ok_and(|s| s.contains(&(method.to_owned(), pattern.to_owned())))
+    route(method, pattern).flatten()
 }
 
 /// Whether a path is a staff route (behind a token, in the authorization matrix).
@@ -121,8 +118,9 @@ pub fn is_staff(path: &str) -> bool {
 
 /// The authorization matrix's guard: on a staff route, a valid token whose role the route did
 /// not declare gets 403 problem+json before the handler runs (a route that declared no roles
-/// refuses every role: a forgotten declaration fails closed). No token, or an invalid one, goes
-/// on to the handler's `Staff` extractor and its 401.
+/// refuses every role: a forgotten declaration fails closed; a method the path does not serve
+/// is left to its 405). A token it let through is verified once: the `Staff` extractor takes the
+/// claims it leaves. No token, or an invalid one, goes on to the extractor and its 401.
 pub async fn guard_roles(
     req: actix_web::dev::ServiceRequest,
     next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
@@ -130,12 +128,16 @@ pub async fn guard_roles(
     if is_staff(req.path())
         && let Some(core) = req.app_data::<web::Data<crate::Core>>()
         && let Some(claims) = crate::staff::verified(req.request(), core)
-        && let Some(pattern) = req.match_pattern()
-        && is_served(req.method().as_str(), &pattern)
-        && !roles(req.method().as_str(), &pattern).is_some_and(|r| r.contains(&claims.role))
     {
-        let lang = Lang::of(req.request());
-        return Err(Problem::forbidden(lang).into());
+        let declared = req
+            .match_pattern()
+            .and_then(|pattern| route(req.method().as_str(), &pattern));
+        if let Some(allowed) = declared
+            && !allowed.is_some_and(|r| r.contains(&claims.role))
+        {
+            return Err(Problem::forbidden(Lang::of(req.request())).into());
+        }
+        req.extensions_mut().insert(crate::staff::Verified(claims));
     }
     next.call(req).await
 }
@@ -143,22 +145,18 @@ pub async fn guard_roles(
 /// What this process's endpoints serve, as (method, path): for the test that checks a
 /// service's OpenAPI document against its routes.
 pub fn served() -> Vec<(String, String)> {
-    SERVED
+    ROUTES
         .lock()
-        .map(|s| s.iter().cloned().collect())
+        .map(|s| s.keys().cloned().collect())
         .unwrap_or_default()
 }
 
 impl HttpServiceFactory for Endpoint {
     fn register(self, config: &mut AppService) {
-        if let Ok(mut served) = SERVED.lock() {
+        if let Ok(mut routes) = ROUTES.lock() {
             for m in &self.methods {
-                served.insert((m.as_str().to_owned(), self.path.clone()));
-            }
-        }
-        if let Ok(mut roles) = ROLES.lock() {
-            for (m, r) in &self.roles {
-                roles.insert((m.as_str().to_owned(), self.path.clone()), r);
+                let declared = self.roles.iter().find(|(r, _)| r == m).map(|(_, r)| *r);
+                routes.insert((m.as_str().to_owned(), self.path.clone()), declared);
             }
         }
         let allow = self

@@ -195,8 +195,7 @@ impl PublicLimits {
 
     /// The limit a request counts against, if any.
     fn limit_for(&self, method: &actix_web::http::Method, path: &str) -> Option<&Limit> {
-        if path.starts_with("/api/v1/staff/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
-        {
+        if crate::endpoint::is_staff(path) || matches!(path, "/healthz" | "/readyz" | "/metrics") {
             return None;
         }
         Some(

@@ -1,7 +1,7 @@
 //! The `Staff` extractor: a verified bearer token, or a 401 problem.
 
 use crate::{ApiError, Core, FieldError, Lang, Problem};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, web};
 use doithoai_auth::{Claims, Role};
 use std::future::{Ready, ready};
 
@@ -18,6 +18,10 @@ impl FromRequest for Staff {
         let Some(core) = req.app_data::<web::Data<Core>>() else {
             return ready(Err(Problem::internal(lang).into()));
         };
+        // The role guard verified the token already (staff routes): take its claims.
+        if let Some(Verified(claims)) = req.extensions().get::<Verified>() {
+            return ready(Ok(Staff(claims.clone())));
+        }
         let result = match bearer(req) {
             Some(t) => match core.auth.verify(t) {
                 Ok(claims) if core.revocations.is_revoked(&claims.jti) => {
@@ -35,6 +39,11 @@ impl FromRequest for Staff {
         ready(result)
     }
 }
+
+/// The claims of a token [`crate::endpoint::guard_roles`] verified and let through, left in the
+/// request's extensions so the token is verified once per request.
+#[derive(Debug, Clone)]
+pub(crate) struct Verified(pub(crate) Claims);
 
 /// The bearer token of a request, if any.
 fn bearer(req: &HttpRequest) -> Option<&str> {

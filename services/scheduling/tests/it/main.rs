@@ -69,18 +69,7 @@ async fn two_simultaneous_cancellations_apply_once() {
     use serde_json::json;
     let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
     let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
-    let starts = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
-    let planned = doithoai_testkit::body(
-        app.post_as(
-            &leader,
-            "/api/v1/staff/conferences",
-            &json!({"title": "Đối thoại quý IV", "starts_at": starts, "venue": "Hội trường",
-                    "chair": "Chủ tịch UBND phường"}),
-        )
-        .await,
-    )
-    .await;
-    let id = planned["id"].as_str().unwrap().to_owned();
+    let id = plan(&app, &leader).await;
     let due = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
     let cancel = json!({"reason": "Bão số 3", "written_answers_due_at": due});
     let path = format!("/api/v1/staff/conferences/{id}/cancel");
@@ -103,21 +92,9 @@ async fn two_simultaneous_cancellations_apply_once() {
 #[tokio::test]
 async fn another_units_staff_find_no_conference_of_this_unit() {
     use doithoai_auth::Role;
-    use serde_json::json;
     let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
     let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
-    let starts = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
-    let planned = doithoai_testkit::body(
-        app.post_as(
-            &leader,
-            "/api/v1/staff/conferences",
-            &json!({"title": "Đối thoại quý IV", "starts_at": starts, "venue": "Hội trường",
-                    "chair": "Chủ tịch UBND phường"}),
-        )
-        .await,
-    )
-    .await;
-    let id = planned["id"].as_str().unwrap().to_owned();
+    let id = plan(&app, &leader).await;
     app.assert_other_units_see_nothing(&[("id", &id)]).await;
 }
 
@@ -131,18 +108,7 @@ async fn every_step_is_in_the_history_and_minutes_are_versioned() {
     let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
     let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
     let clerk = doithoai_testkit::token(Role::Clerk, "phuong-lang");
-    let starts = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
-    let planned = doithoai_testkit::body(
-        app.post_as(
-            &leader,
-            "/api/v1/staff/conferences",
-            &json!({"title": "Đối thoại quý IV", "starts_at": starts, "venue": "Hội trường",
-                    "chair": "Chủ tịch UBND phường"}),
-        )
-        .await,
-    )
-    .await;
-    let id = planned["id"].as_str().unwrap().to_owned();
+    let id = plan(&app, &leader).await;
     let path = |what: &str| format!("/api/v1/staff/conferences/{id}/{what}");
     assert_eq!(
         app.post_as(&clerk, &path("notice"), &json!({}))
@@ -244,4 +210,20 @@ async fn a_dialogue_is_a_conference_a_seminar_or_a_meeting() {
     let public = doithoai_testkit::body(app.get(&format!("/api/v1/conferences/{id}")).await).await;
     assert_eq!(public["format"], "toa_dam", "{public}");
     assert_eq!(public["format_label"], "Tọa đàm");
+}
+
+/// Plans a conference of phuong-lang ten days ahead as `leader`; its id.
+async fn plan(app: &TestApp, leader: &str) -> String {
+    let starts = (chrono::Utc::now() + chrono::Duration::days(10)).to_rfc3339();
+    let planned = doithoai_testkit::body(
+        app.post_as(
+            leader,
+            "/api/v1/staff/conferences",
+            &serde_json::json!({"title": "Đối thoại quý IV", "starts_at": starts, "venue": "Hội trường",
+                    "chair": "Chủ tịch UBND phường"}),
+        )
+        .await,
+    )
+    .await;
+    planned["id"].as_str().unwrap().to_owned()
 }
