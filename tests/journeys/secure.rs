@@ -167,6 +167,35 @@ async fn services_work_with_their_own_nats_user_and_cannot_forge_another_service
         "routing's stream holds only routing's events"
     );
 
+    // The submitter's phone is on the contacts stream, which routing's credentials cannot
+    // read, and notification (which can) sends the acknowledgement there.
+    let contacts = subjects::stream_name(&ns, subjects::CONTACTS);
+    assert_eq!(stream_messages(&admin_js, &contacts).await, 1);
+    let (snoop, _) = connect(&url, "routing", "snoop").await;
+    let snooped = tokio::time::timeout(
+        Duration::from_secs(5),
+        jetstream::new(snoop).create_consumer_on_stream(
+            jetstream::consumer::pull::Config::default(),
+            contacts.as_str(),
+        ),
+    )
+    .await;
+    assert!(
+        !matches!(snooped, Ok(Ok(_))),
+        "routing's user opened a consumer on the contacts stream"
+    );
+    let sms = std::env::temp_dir()
+        .join(format!("{ns}-messages"))
+        .join("sms");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while std::fs::read_dir(&sms).map_or(0, |d| d.count()) == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "notification sent no acknowledgement from the contacts stream"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
     // Without the CA (so without verified TLS) the credentials get nowhere.
     let plain =
         async_nats::ConnectOptions::with_user_and_password("intake".into(), password("intake"))
@@ -184,7 +213,7 @@ async fn services_work_with_their_own_nats_user_and_cannot_forge_another_service
     let log = std::fs::read_to_string(nats.dir.join("server.log")).unwrap_or_default();
     let theirs: Vec<&str> = log
         .lines()
-        .filter(|l| l.contains("Violation") && !l.contains("forger"))
+        .filter(|l| l.contains("Violation") && !l.contains("forger") && !l.contains("snoop"))
         .collect();
     assert!(
         theirs.is_empty(),

@@ -82,12 +82,14 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             );
         }};
     }
-    owe!("received", s::INTAKE, s::PETITION_RECEIVED, |e, _| {
+    // The submitter's first messages, and their contacts, come from the contacts stream: the
+    // same events on intake's stream carry no phone or email.
+    owe!("received", s::CONTACTS, s::PETITION_RECEIVED, |e, _| {
         flow::on_received(e)
     });
     owe!(
         "not-accepted",
-        s::INTAKE,
+        s::CONTACTS,
         s::PETITION_NOT_ACCEPTED,
         |e, _| flow::on_not_accepted(e)
     );

@@ -17,6 +17,21 @@ use std::time::Duration;
 /// How long a stream keeps its events (they carry personal data: not longer).
 pub const STREAM_MAX_AGE_DAYS: u64 = 90;
 
+/// How long the contacts stream ([`doithoai_contracts::subjects::CONTACTS`]) keeps the
+/// submitter's phone and email: notification takes them within seconds (and sets an event it
+/// cannot take aside as a dead letter after about two days), so two weeks covers any outage.
+pub const CONTACTS_MAX_AGE_DAYS: u64 = 14;
+
+/// The streams `service` writes: its own, and for intake also the contacts stream.
+pub fn streams_of(service: &str) -> Vec<&str> {
+    use doithoai_contracts::subjects::{CONTACTS, INTAKE};
+    if service == INTAKE {
+        vec![INTAKE, CONTACTS]
+    } else {
+        vec![service]
+    }
+}
+
 pub mod consumer;
 pub mod dead_letter;
 pub mod inbox;
@@ -207,7 +222,8 @@ pub fn is_connected(client: &async_nats::Client) -> bool {
 }
 
 /// Declares (creates or updates) the stream a service owns: every subject under
-/// `{ns}.{service}.>`, file storage, a 30-minute duplicate window for `Nats-Msg-Id`.
+/// `{ns}.{service}.>`, file storage, a 30-minute duplicate window for `Nats-Msg-Id`, events kept
+/// [`STREAM_MAX_AGE_DAYS`] ([`CONTACTS_MAX_AGE_DAYS`] for the contacts stream).
 pub async fn ensure_stream(
     js: &jetstream::Context,
     cfg: &BusConfig,
@@ -221,7 +237,14 @@ pub async fn ensure_stream(
         )],
         storage: jetstream::stream::StorageType::File,
         num_replicas: cfg.replicas,
-        max_age: Duration::from_secs(STREAM_MAX_AGE_DAYS * 24 * 3600),
+        max_age: Duration::from_secs(
+            if service == doithoai_contracts::subjects::CONTACTS {
+                CONTACTS_MAX_AGE_DAYS
+            } else {
+                STREAM_MAX_AGE_DAYS
+            } * 24
+                * 3600,
+        ),
         duplicate_window: Duration::from_secs(30 * 60),
         ..Default::default()
     };

@@ -1,13 +1,15 @@
 //! Who may publish and read what on NATS: one user per service, allowed to publish only its own
 //! events, to manage only its own stream, to read only the streams it consumes (through its
 //! durable consumers: it may not subscribe to event subjects directly), and to receive only on
-//! its own inbox prefix (`_INBOX_<service>`), so no service reads another's replies. The request
+//! its own inbox prefix (`_INBOX_<service>`), so no service reads another's replies. The
+//! submitter's phone and email travel on the contacts stream, which intake writes and only
+//! notification reads ([`subjects::CONTACTS`]). The request
 //! and reply of the holidays query: routing answers it (with `allow_responses`), scheduling asks.
 //!
 //! `doithoai-nats-config` renders these as a NATS server `authorization` block; the services
 //! connect with `NATS_USER` / `NATS_PASSWORD`.
 
-use doithoai_contracts::subjects::{self, ANSWERING, INTAKE, ROUTING, SCHEDULING};
+use doithoai_contracts::subjects::{self, ANSWERING, CONTACTS, INTAKE, ROUTING, SCHEDULING};
 
 /// The five services and the streams each consumes (the secure journey starts all five under
 /// these permissions and fails on any violation, so this list cannot drift from the code).
@@ -16,7 +18,7 @@ pub const CONSUMES: &[(&str, &[&str])] = &[
     (ROUTING, &[INTAKE, ANSWERING, SCHEDULING]),
     (ANSWERING, &[ROUTING, SCHEDULING]),
     (SCHEDULING, &[INTAKE, ROUTING, ANSWERING]),
-    ("notification", &[INTAKE, ROUTING, ANSWERING, SCHEDULING]),
+    ("notification", &[CONTACTS, ROUTING, ANSWERING, SCHEDULING]),
 ];
 
 /// The inbox prefix of a service's connection (replies, JetStream acks, pulled messages).
@@ -36,14 +38,16 @@ pub struct Permissions {
 /// The permissions of `service` in namespace `ns`; `None` for an unknown service.
 pub fn of(ns: &str, service: &str) -> Option<Permissions> {
     let (_, reads) = CONSUMES.iter().find(|(s, _)| *s == service)?;
-    let own = subjects::stream_name(ns, service);
-    let mut publish = vec![
-        subjects::service_wildcard(ns, service),
-        "$JS.API.INFO".to_owned(),
-        format!("$JS.API.STREAM.CREATE.{own}"),
-        format!("$JS.API.STREAM.UPDATE.{own}"),
-        format!("$JS.API.STREAM.INFO.{own}"),
-    ];
+    let mut publish = vec!["$JS.API.INFO".to_owned()];
+    for written in crate::streams_of(service) {
+        let own = subjects::stream_name(ns, written);
+        publish.extend([
+            subjects::service_wildcard(ns, written),
+            format!("$JS.API.STREAM.CREATE.{own}"),
+            format!("$JS.API.STREAM.UPDATE.{own}"),
+            format!("$JS.API.STREAM.INFO.{own}"),
+        ]);
+    }
     for source in *reads {
         let stream = subjects::stream_name(ns, source);
         publish.extend([
@@ -153,5 +157,38 @@ mod tests {
                 .contains(&"dt.rpc.routing.holidays".to_owned())
         );
         assert!(of("dt", "stranger").is_none());
+    }
+
+    #[test]
+    fn only_intake_writes_and_only_notification_reads_the_contacts_stream() {
+        for service in [
+            "intake",
+            "routing",
+            "answering",
+            "scheduling",
+            "notification",
+        ] {
+            let p = of("dt", service).unwrap();
+            assert_eq!(
+                p.publish.contains(&"dt.contacts.>".to_owned()),
+                service == "intake",
+                "{service} writes contacts"
+            );
+            assert_eq!(
+                p.publish
+                    .iter()
+                    .any(|s| s.starts_with("$JS.API.CONSUMER.") && s.contains("DT_CONTACTS")),
+                service == "notification",
+                "{service} reads contacts"
+            );
+        }
+        assert!(
+            !of("dt", "notification")
+                .unwrap()
+                .publish
+                .iter()
+                .any(|s| s.contains("DT_INTAKE")),
+            "notification needs nothing else of intake's"
+        );
     }
 }

@@ -30,6 +30,11 @@ pub fn stream_name(ns: &str, service: &str) -> String {
 }
 
 pub const INTAKE: &str = "intake";
+/// The stream of the submitter's contact details (`{ns}.contacts.>`, stream `{NS}_CONTACTS`):
+/// intake writes `petition.received` and `petition.not_accepted` there with phone and email,
+/// and only notification — the one service that contacts the submitter — may read it. The
+/// same events on intake's own stream carry no phone or email.
+pub const CONTACTS: &str = "contacts";
 pub const PETITION_RECEIVED: &str = "petition.received";
 pub const PETITION_NOT_ACCEPTED: &str = "petition.not_accepted";
 pub const ROUTING: &str = "routing";

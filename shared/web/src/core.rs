@@ -253,7 +253,12 @@ impl Core {
             Relay::new(pool.clone(), js.clone(), published).before_publish(move || {
                 let js = js.clone();
                 let bus = bus.clone();
-                async move { doithoai_bus::ensure_stream(&js, &bus, service).await }
+                async move {
+                    for stream in doithoai_bus::streams_of(service) {
+                        doithoai_bus::ensure_stream(&js, &bus, stream).await?;
+                    }
+                    Ok(())
+                }
             })
         };
         let relay_handle = relay.handle();

@@ -315,11 +315,12 @@ fn build(
         phone: petition.submitter_phone.clone(),
         email: petition.submitter_email.clone(),
     };
-    let event = match sub.class {
-        Classified::Pakn(kind) => entry.core.event(
-            PETITION_RECEIVED,
-            &sub.unit,
-            PetitionReceivedV1 {
+    // Each event twice: on intake's stream without the submitter's phone and email (routing,
+    // scheduling and any later reader need none), and whole on the contacts stream, which only
+    // notification may read.
+    let events = match sub.class {
+        Classified::Pakn(kind) => {
+            let whole = PetitionReceivedV1 {
                 petition_id: id,
                 tracking_code: code.to_string(),
                 unit: sub.unit.clone(),
@@ -335,12 +336,15 @@ fn build(
                 received_at: sub.received_at,
                 conference_id: sub.conference_id,
                 conference_starts_at,
-            },
-        ),
-        Classified::NotAccepted(n) => entry.core.event(
-            PETITION_NOT_ACCEPTED,
-            &sub.unit,
-            PetitionNotAcceptedV1 {
+            };
+            let public = PetitionReceivedV1 {
+                submitter: whole.submitter.without_contact(),
+                ..whole.clone()
+            };
+            twice(entry, PETITION_RECEIVED, &sub.unit, public, whole)
+        }
+        Classified::NotAccepted(n) => {
+            let whole = PetitionNotAcceptedV1 {
                 petition_id: id,
                 tracking_code: code.to_string(),
                 unit: sub.unit.clone(),
@@ -350,8 +354,13 @@ fn build(
                 submitter,
                 channel: sub.channel,
                 received_at: sub.received_at,
-            },
-        ),
+            };
+            let public = PetitionNotAcceptedV1 {
+                submitter: whole.submitter.without_contact(),
+                ..whole.clone()
+            };
+            twice(entry, PETITION_NOT_ACCEPTED, &sub.unit, public, whole)
+        }
     }?;
     let idempotency = entry.idempotency.as_ref().map(|(scope, key)| {
         let hash = request_hash(scope, &submission_fingerprint(sub));
@@ -366,9 +375,30 @@ fn build(
     });
     Ok(PendingWrite {
         petition,
-        event,
+        events,
         idempotency,
     })
+}
+
+/// Event `name` of `unit` on intake's stream (`public`, without contacts) and on the contacts
+/// stream (`whole`).
+fn twice<T: serde::Serialize>(
+    entry: &Entry<'_>,
+    name: &str,
+    unit: &str,
+    public: T,
+    whole: T,
+) -> Result<Vec<doithoai_bus::outbox::NewMessage>, serde_json::Error> {
+    Ok(vec![
+        entry.core.event(name, unit, public)?,
+        doithoai_bus::outbox::event(
+            &entry.core.bus.namespace,
+            doithoai_contracts::subjects::CONTACTS,
+            name,
+            unit,
+            whole,
+        )?,
+    ])
 }
 
 /// What identifies a request for idempotency: the checked submission, not the receipt time

@@ -24,7 +24,9 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 #[derive(Debug, Clone)]
 pub struct PendingWrite {
     pub petition: NewPetition,
-    pub event: NewMessage,
+    /// The petition's events: the one on intake's stream, and the same with the submitter's
+    /// phone and email on the contacts stream (for notification only).
+    pub events: Vec<NewMessage>,
     pub idempotency: Option<NewIdempotencyKey>,
 }
 
@@ -283,7 +285,10 @@ async fn write_batch(
                 .values(fresh.iter().map(|w| w.petition.clone()).collect::<Vec<_>>())
                 .execute(conn)
                 .await?;
-            let events: Vec<NewMessage> = fresh.iter().map(|w| w.event.clone()).collect();
+            let events: Vec<NewMessage> = fresh
+                .iter()
+                .flat_map(|w| w.events.iter().cloned())
+                .collect();
             outbox::enqueue(conn, &events).await?;
         }
         Ok(results

@@ -4,6 +4,19 @@ use serde_json::Value;
 use std::collections::HashSet;
 use std::time::Duration;
 
+/// The messages on `service`'s stream, waiting up to `secs` for `at_least` of them.
+async fn on_stream(
+    url: &str,
+    ns: &str,
+    service: &str,
+    at_least: usize,
+    secs: u64,
+) -> Vec<async_nats::jetstream::Message> {
+    stream_messages_at(url, ns, service, ">", at_least, Duration::from_secs(secs))
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn submissions_are_accepted_while_nats_is_down_and_each_published_once_when_it_returns() {
     let mut nats = OwnNats::start().unwrap();
@@ -14,17 +27,10 @@ async fn submissions_are_accepted_while_nats_is_down_and_each_published_once_whe
     )
     .await;
     assert_eq!(app.post(&valid_body()).await.status().as_u16(), 201);
-    let before = stream_messages_at(
-        &nats.url(),
-        &app.env.namespace,
-        "intake",
-        ">",
-        1,
-        Duration::from_secs(10),
-    )
-    .await
-    .unwrap();
+    let before = on_stream(&nats.url(), &app.env.namespace, "intake", 1, 10).await;
     assert_eq!(before.len(), 1);
+    let contacts_before = on_stream(&nats.url(), &app.env.namespace, "contacts", 1, 10).await;
+    assert_eq!(contacts_before.len(), 1);
 
     nats.kill();
     let mut codes = HashSet::new();
@@ -47,25 +53,19 @@ async fn submissions_are_accepted_while_nats_is_down_and_each_published_once_whe
     assert_eq!(body["checks"]["nats"], "down", "{body}");
     assert_eq!(body["checks"]["database"], "up", "{body}");
     let metrics = app.get("/metrics").await.text().await.unwrap();
+    // Two events each: on intake's stream and on the contacts stream.
     assert!(
-        metrics.contains("intake_outbox_backlog_messages 20"),
+        metrics.contains("intake_outbox_backlog_messages 40"),
         "{metrics}"
     );
     assert!(metrics.contains("intake_nats_connected 0"), "{metrics}");
 
     tokio::time::sleep(Duration::from_secs(2)).await;
     nats.restart().unwrap();
-    let after = stream_messages_at(
-        &nats.url(),
-        &app.env.namespace,
-        "intake",
-        ">",
-        21,
-        Duration::from_secs(30),
-    )
-    .await
-    .unwrap();
+    let after = on_stream(&nats.url(), &app.env.namespace, "intake", 21, 30).await;
     assert_eq!(after.len(), 21, "every submission published, none twice");
+    let contacts = on_stream(&nats.url(), &app.env.namespace, "contacts", 21, 30).await;
+    assert_eq!(contacts.len(), 21, "and its contacts, once each");
     let published: HashSet<String> = after
         .iter()
         .map(|m| {
@@ -79,16 +79,7 @@ async fn submissions_are_accepted_while_nats_is_down_and_each_published_once_whe
     assert!(codes.is_subset(&published));
     // Nothing more arrives later (no republish of what was already acknowledged).
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let settled = stream_messages_at(
-        &nats.url(),
-        &app.env.namespace,
-        "intake",
-        ">",
-        22,
-        Duration::from_secs(1),
-    )
-    .await
-    .unwrap();
+    let settled = on_stream(&nats.url(), &app.env.namespace, "intake", 22, 1).await;
     assert_eq!(settled.len(), 21);
 }
 

@@ -50,7 +50,13 @@ async fn accepted_submission_publishes_exactly_one_petition_received_event() {
     let envelope: Value = serde_json::from_slice(&msg.payload).unwrap();
     assert_eq!(envelope["event"], "petition.received");
     assert_eq!(envelope["data"]["tracking_code"], code.as_str());
-    assert_eq!(envelope["data"]["submitter"]["phone"], "+84912345678");
+    assert_eq!(
+        envelope["data"]["submitter"]["phone"],
+        Value::Null,
+        "intake's stream carries no phone"
+    );
+    assert_eq!(envelope["data"]["submitter"]["email"], Value::Null);
+    assert_eq!(envelope["data"]["submitter"]["name"], "Nguyễn Văn An");
     let headers = msg.headers.as_ref().unwrap();
     assert_eq!(
         headers.get("Nats-Msg-Id").unwrap().as_str(),
@@ -63,6 +69,32 @@ async fn accepted_submission_publishes_exactly_one_petition_received_event() {
             .as_str()
             .contains(&trace),
         "trace id follows the event"
+    );
+
+    // The same event, with the contacts, on the stream only notification may read.
+    let contacts = doithoai_testkit::stream_messages(
+        &app.env.namespace,
+        "contacts",
+        ">",
+        1,
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .unwrap();
+    assert_eq!(contacts.len(), 1);
+    assert_eq!(
+        contacts[0].subject.as_str(),
+        format!(
+            "{}.contacts.petition.received.phuong-lang",
+            app.env.namespace
+        )
+    );
+    let whole: Value = serde_json::from_slice(&contacts[0].payload).unwrap();
+    assert_eq!(whole["data"]["tracking_code"], code.as_str());
+    assert_eq!(whole["data"]["submitter"]["phone"], "+84912345678");
+    assert_eq!(
+        whole["data"]["petition_id"],
+        envelope["data"]["petition_id"]
     );
 }
 

@@ -160,7 +160,7 @@ async fn rig_with(gateway_url: &str, env: TestEnv) -> Rig {
         replicas: 1,
         auth: Default::default(),
     };
-    doithoai_bus::ensure_stream(&app.js, &bus, subjects::INTAKE)
+    doithoai_bus::ensure_stream(&app.js, &bus, subjects::CONTACTS)
         .await
         .unwrap();
     Rig { app, smtp }
@@ -197,7 +197,7 @@ impl Rig {
     async fn publish(&self, env: &Envelope<PetitionReceivedV1>, msg_id: &str) {
         let subject = subjects::subject(
             &self.env.namespace,
-            subjects::INTAKE,
+            subjects::CONTACTS,
             subjects::PETITION_RECEIVED,
             "phuong-lang",
         );
@@ -405,8 +405,9 @@ async fn a_message_that_keeps_failing_is_marked_failed_for_staff() {
     assert_eq!(bad.status().as_u16(), 422);
 }
 
-/// Only `petition.received` carries the citizen's phone and email; notification keeps them and
-/// sends every later message (here the answer, which arrives first and carries none) there.
+/// Only `petition.received` on the contacts stream carries the citizen's phone and email;
+/// notification keeps them and sends every later message (here the answer, which arrives first
+/// and carries none) there.
 #[tokio::test]
 async fn later_messages_reach_the_contacts_kept_from_the_received_event() {
     let (url, _gateway) = start_gateway(0);
