@@ -130,10 +130,8 @@ pub struct InboxQuery {
 #[utoipa::path(get, path = "/api/v1/staff/cases", security(("bearer" = [])),
     params(InboxQuery),
     responses((status = 200, description = "The unit's cases, soonest due first", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Invalid))]
 async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, lang: Lang) -> Res {
     let unit = staff.unit_scope(q.unit.as_deref(), lang)?;
     let mut errors = Vec::new();
@@ -174,9 +172,7 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
 #[utoipa::path(get, path = "/api/v1/staff/cases/{case}", security(("bearer" = [])),
     params(("case" = String, Path, description = "Petition id or tracking code")),
     responses((status = 200, description = "The case with its draft and history", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors))]
 async fn show(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
     let mut conn = core.pool.get().await?;
@@ -236,11 +232,9 @@ fn moved_on(lang: Lang) -> ApiError {
     request_body(content = Draft, content_type = "application/json"),
     params(("case" = String, Path, description = "Petition id or tracking code")),
     responses((status = 201, description = "Drafted", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 async fn draft(
     core: web::Data<Core>,
     staff: Staff,
@@ -296,11 +290,9 @@ async fn draft(
     request_body(content = Review, content_type = "application/json"),
     params(("case" = String, Path, description = "Petition id or tracking code")),
     responses((status = 200, description = "Reviewed, or sent back", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 async fn review(
     core: web::Data<Core>,
     staff: Staff,
@@ -346,9 +338,7 @@ async fn review(
 #[utoipa::path(get, path = "/api/v1/staff/cases/{case}/preview", security(("bearer" = [])),
     params(("case" = String, Path, description = "Petition id or tracking code")),
     responses((status = 200, description = "The public version, redacted", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        doithoai_web::openapi::StaffErrors,
         (status = 422, description = "There is no draft yet", body = doithoai_web::Problem)))]
 async fn preview(core: web::Data<Core>, staff: Staff, path: web::Path<String>, lang: Lang) -> Res {
     let c = held(&core, &staff, &path, lang).await?;
@@ -379,11 +369,9 @@ fn no_draft_yet(lang: Lang) -> ApiError {
     request_body(content = Approval, content_type = "application/json"),
     params(("case" = String, Path, description = "Petition id or tracking code")),
     responses((status = 200, description = "Signed, numbered and published", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 async fn approve(
     core: web::Data<Core>,
     staff: Staff,
@@ -448,7 +436,7 @@ pub struct SearchQuery {
 #[utoipa::path(get, path = "/api/v1/answers",
     params(SearchQuery),
     responses((status = 200, description = "Published answers, newest first", body = serde_json::Value),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::Invalid))]
 async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -> Res {
     let limit = q.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {

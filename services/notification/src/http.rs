@@ -65,10 +65,8 @@ type Row = (
 #[utoipa::path(get, path = "/api/v1/staff/messages", security(("bearer" = [])),
     params(Query),
     responses((status = 200, description = "Messages, newest first: what was sent, what is retrying, what failed", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Invalid))]
 async fn list(
     core: web::Data<Core>,
     staff: Staff,

@@ -2,6 +2,8 @@
 //! field at fault named at once. What needs the database (does that department, unit or field
 //! exist?) is checked by the handler after.
 
+use crate::domain::calendar::OfficeHours;
+use crate::domain::policy::DayKind;
 use doithoai_web::input::{Command, Fields};
 
 /// `POST /api/v1/staff/routing/{petition}/reroute`.
@@ -69,16 +71,53 @@ pub struct Holiday {
     /// Empty when not given.
     #[schema(max_length = 200)]
     pub name_en: String,
+    /// `holiday` (the default) or `working_day`: a Saturday or Sunday worked in exchange for a
+    /// bridge day off.
+    #[schema(value_type = String)]
+    pub kind: DayKind,
+    /// Not yet fixed by the Government's decision for that year (default false).
+    pub provisional: bool,
 }
 
 impl Command for Holiday {
     fn parse(f: &mut Fields<'_>) -> Option<Self> {
         let name_vi = f.line("name_vi", 200, true);
         let name_en = f.line("name_en", 200, false).unwrap_or_default();
+        // Absent is a holiday; a value not in the list is named at fault.
+        let kind = f
+            .choice("kind", &DayKind::choices(), false)
+            .unwrap_or(DayKind::Holiday);
+        let provisional = f.boolean("provisional").unwrap_or(false);
         Some(Holiday {
             name_vi: name_vi?,
             name_en,
+            kind,
+            provisional,
         })
+    }
+}
+
+/// `PUT /api/v1/staff/office-hours/{unit|default}`.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct Hours {
+    /// One to four sessions in order, e.g. `07:30-11:30,13:30-17:00` (Asia/Ho_Chi_Minh).
+    #[schema(value_type = String, min_length = 11, max_length = 100, example = "08:00-12:00,13:00-17:00")]
+    pub sessions: OfficeHours,
+}
+
+impl Command for Hours {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let text = f.line("sessions", 100, true)?;
+        let Some(sessions) = OfficeHours::parse(&text) else {
+            f.error(
+                "sessions",
+                "invalid_office_hours",
+                "Một đến bốn buổi theo thứ tự, dạng 07:30-11:30,13:30-17:00",
+                "One to four sessions in order, as 07:30-11:30,13:30-17:00",
+            );
+            return None;
+        };
+        Some(Hours { sessions })
     }
 }
 

@@ -32,13 +32,27 @@ pub fn calendar_now(cal: &SharedCalendar) -> Calendar {
     cal.read().map(|c| c.clone()).unwrap_or_default()
 }
 
+/// Reads the calendar city IT keeps (holidays, make-up working days, office hours) into `cal`.
 pub async fn reload_calendar(core: &Core, cal: &SharedCalendar) -> anyhow::Result<()> {
     let mut conn = core.pool.get().await?;
-    let days = queries::holiday_dates(&mut conn).await?;
+    let fresh = queries::calendar(&mut conn).await?;
     if let Ok(mut c) = cal.write() {
-        *c = Calendar::new(days, c.hours.clone());
+        *c = fresh;
     }
     Ok(())
+}
+
+/// The calendar as scheduling asks for it ([`doithoai_contracts::HolidaysV1`]).
+pub fn calendar_reply(cal: &Calendar) -> doithoai_contracts::HolidaysV1 {
+    doithoai_contracts::HolidaysV1 {
+        days: cal.holidays().copied().collect(),
+        working_days: cal.working_days().copied().collect(),
+        office_hours: Some(cal.hours.to_string()),
+        unit_office_hours: cal
+            .unit_hours()
+            .map(|(unit, hours)| (unit.clone(), hours.to_string()))
+            .collect(),
+    }
 }
 
 /// Reference look-ups memoised for one batch (one transaction): a batch of petitions of the
@@ -159,7 +173,7 @@ pub async fn on_received_batch(
             .await?
             .unwrap_or_else(|| "van-phong".to_owned());
         let span = look.answer_policy(conn, &p.unit).await?;
-        let mut due_at = calendar.due(p.received_at, span);
+        let mut due_at = calendar.for_unit(&p.unit).due(p.received_at, span);
         // A question registered for a dialogue conference is prepared for the conference.
         if let Some(starts) = p.conference_starts_at {
             due_at = due_at.min(starts);
@@ -376,7 +390,9 @@ async fn transfer_in(
     {
         {
             let transfer_span = queries::policy(conn, &a.unit_code, PolicyClass::Transfer).await?;
-            let transfer_due = calendar.due(a.received_at, transfer_span);
+            let transfer_due = calendar
+                .for_unit(&a.unit_code)
+                .due(a.received_at, transfer_span);
             let answer_span = queries::policy(conn, to, PolicyClass::Answer)
                 .await
                 .unwrap_or(Span::WorkingDays(15));
@@ -391,7 +407,7 @@ async fn transfer_in(
             let next = Assignment {
                 unit_code: to.to_owned(),
                 department_code: department,
-                due_at: calendar.due(now, answer_span),
+                due_at: calendar.for_unit(to).due(now, answer_span),
                 status: AssignmentStatus::Transferred,
                 ..a.clone()
             };

@@ -1,12 +1,12 @@
 //! Routing's HTTP API: units (public), staff re-route and transfer, a petition's routing
 //! history, and the holidays city IT edits.
 
-use crate::commands::{Holiday, Policy, Refuse, Reroute, Rule, Transfer};
-use crate::domain::policy::PolicyClass;
+use crate::commands::{Holiday, Hours, Policy, Refuse, Reroute, Rule, Transfer};
+use crate::domain::policy::{DayKind, PolicyClass};
 use crate::flow::{self, SharedCalendar};
 use crate::store::{queries, settings};
 use actix_web::{HttpResponse, web};
-use chrono::{NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate, Utc, Weekday};
 use doithoai_auth::Role;
 use doithoai_web::endpoint::ALL_STAFF;
 use doithoai_web::input::Body;
@@ -26,6 +26,9 @@ use serde_json::{Value, json};
     list_holidays,
     put_holiday,
     delete_holiday,
+    list_office_hours,
+    put_office_hours,
+    delete_office_hours,
     list_policies,
     put_policy,
     list_rules,
@@ -96,6 +99,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .roles(CITY_IT)
                 .delete(delete_holiday)
                 .roles(CITY_IT),
+        )
+        .service(Endpoint::new("/api/v1/office-hours").get(list_office_hours))
+        .service(
+            Endpoint::new("/api/v1/staff/office-hours/{unit}")
+                .put(put_office_hours)
+                .roles(CITY_IT)
+                .delete(delete_office_hours)
+                .roles(CITY_IT),
         );
 }
 
@@ -165,9 +176,7 @@ fn view(a: &queries::Assignment) -> Value {
 #[utoipa::path(get, path = "/api/v1/staff/routing/{petition}", security(("bearer" = [])),
     params(("petition" = String, Path, description = "Petition id or tracking code")),
     responses((status = 200, description = "Where the petition is and its history", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors))]
 async fn show(
     core: web::Data<Core>,
     staff: Staff,
@@ -211,11 +220,9 @@ fn may_route(staff: &Staff, unit: &str, lang: Lang) -> Result<(), ApiError> {
     request_body(content = Reroute, content_type = "application/json"),
     params(("petition" = String, Path, description = "Petition id or tracking code")),
     responses((status = 200, description = "Rerouted", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 async fn reroute(
     core: web::Data<Core>,
     staff: Staff,
@@ -267,11 +274,9 @@ async fn reroute(
     request_body(content = Transfer, content_type = "application/json"),
     params(("petition" = String, Path, description = "Petition id or tracking code")),
     responses((status = 200, description = "Transferred, with its due date", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 async fn transfer(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
@@ -312,15 +317,102 @@ async fn transfer(
     Ok(HttpResponse::Ok().json(out))
 }
 
-/// `GET /api/v1/holidays`: the holidays the calendar skips (public).
+/// `GET /api/v1/holidays`: the holidays the calendar skips and the make-up working days it
+/// counts (public), each marked provisional until the Government has fixed that year's.
 #[utoipa::path(get, path = "/api/v1/holidays",
-    responses((status = 200, description = "The days the calendar skips", body = serde_json::Value)))]
+    responses((status = 200, description = "The days the calendar skips or works", body = serde_json::Value)))]
 async fn list_holidays(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
     let mut conn = core.pool.get().await?;
     let rows = settings::holidays(&mut conn).await?;
     Ok(HttpResponse::Ok().json(json!({
-        "holidays": rows.into_iter().map(|(d, vi, en)| json!({"date": d, "name_vi": vi, "name_en": en})).collect::<Vec<_>>()
+        "holidays": rows.into_iter().map(|d| json!({
+            "date": d.day, "name_vi": d.name_vi, "name_en": d.name_en, "kind": d.kind,
+            "provisional": d.provisional, "note": d.note,
+        })).collect::<Vec<_>>()
     })))
+}
+
+/// `GET /api/v1/office-hours`: the city's office hours and those of units that keep their own
+/// (public: a citizen can see when a submission counts as received that day).
+#[utoipa::path(get, path = "/api/v1/office-hours",
+    responses((status = 200, description = "The city's office hours and each unit's own", body = serde_json::Value)))]
+async fn list_office_hours(core: web::Data<Core>) -> Result<HttpResponse, ApiError> {
+    let mut conn = core.pool.get().await?;
+    let rows = settings::office_hours(&mut conn).await?;
+    let city = rows
+        .iter()
+        .find(|(u, _)| u == queries::CITY_HOURS)
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| crate::domain::calendar::OfficeHours::default().to_string());
+    let units: Vec<Value> = rows
+        .iter()
+        .filter(|(u, _)| u != queries::CITY_HOURS)
+        .map(|(u, h)| json!({"unit": u, "sessions": h}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"default": city, "units": units})))
+}
+
+/// `PUT /api/v1/staff/office-hours/{unit|default}` `{sessions}` (city admin): the hours deadlines
+/// of that unit (or of every unit without its own) count by.
+#[utoipa::path(put, path = "/api/v1/staff/office-hours/{unit}", security(("bearer" = [])),
+    request_body(content = Hours, content_type = "application/json"),
+    params(("unit" = String, Path, description = "A unit code, or `default` for the city's")),
+    responses((status = 200, description = "Set", body = serde_json::Value),
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Invalid))]
+async fn put_office_hours(
+    core: web::Data<Core>,
+    cal: web::Data<SharedCalendar>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Hours>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    city_admin(&staff, lang)?;
+    let unit = path.into_inner();
+    let mut errors = Vec::new();
+    let mut conn = core.pool.get().await?;
+    if unit != "default" && queries::holder(&mut conn, &unit).await?.is_none() {
+        errors.push(FieldError::new(
+            "unit",
+            "unknown_unit",
+            lang.pick("Không có đơn vị nào với mã này", "No unit has this code"),
+        ));
+    }
+    let Hours { sessions } = body.valid_with(errors)?;
+    let key = if unit == "default" {
+        queries::CITY_HOURS
+    } else {
+        unit.as_str()
+    };
+    let text = sessions.to_string();
+    settings::upsert_office_hours(&mut conn, key, &text, &staff.0.sub).await?;
+    flow::reload_calendar(&core, &cal).await?;
+    tracing::info!(unit = %unit, actor = %staff.0.sub, "office hours of {unit} set to {text}");
+    Ok(HttpResponse::Ok().json(json!({"unit": unit, "sessions": text})))
+}
+
+/// `DELETE /api/v1/staff/office-hours/{unit}` (city admin): the unit keeps the city's hours again.
+#[utoipa::path(delete, path = "/api/v1/staff/office-hours/{unit}", security(("bearer" = [])),
+    params(("unit" = String, Path, description = "A unit code")),
+    responses((status = 204, description = "The unit keeps the city's hours"),
+        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
+        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
+        (status = 404, description = "The unit kept no hours of its own", body = doithoai_web::Problem)))]
+async fn delete_office_hours(
+    core: web::Data<Core>,
+    cal: web::Data<SharedCalendar>,
+    staff: Staff,
+    path: web::Path<String>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    city_admin(&staff, lang)?;
+    let mut conn = core.pool.get().await?;
+    if path.as_str() == "default" || !settings::delete_office_hours(&mut conn, &path).await? {
+        return Err(Problem::not_found(lang).into());
+    }
+    flow::reload_calendar(&core, &cal).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 fn city_admin(staff: &Staff, lang: Lang) -> Result<(), ApiError> {
@@ -341,16 +433,14 @@ fn parse_date(s: &str, lang: Lang) -> Result<NaiveDate, ApiError> {
     })
 }
 
-/// `PUT /api/v1/staff/holidays/{date}` `{name_vi, name_en?}` (city admin).
+/// `PUT /api/v1/staff/holidays/{date}` `{name_vi, name_en?, kind?, provisional?}` (city admin).
 #[utoipa::path(put, path = "/api/v1/staff/holidays/{date}", security(("bearer" = [])),
     request_body(content = Holiday, content_type = "application/json"),
     params(("date" = String, Path, description = "YYYY-MM-DD")),
     responses((status = 200, description = "Set", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        doithoai_web::openapi::StaffErrors,
         (status = 400, description = "Not a date", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::Invalid))]
 async fn put_holiday(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
@@ -361,21 +451,35 @@ async fn put_holiday(
 ) -> Result<HttpResponse, ApiError> {
     city_admin(&staff, lang)?;
     let day = parse_date(&path, lang)?;
-    let Holiday { name_vi, name_en } = body.valid()?;
+    let Holiday {
+        name_vi,
+        name_en,
+        kind,
+        provisional,
+    } = body.valid()?;
+    // A make-up working day replaces a weekend day; a weekday is one already.
+    if kind == DayKind::WorkingDay && !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            "kind",
+            "not_a_weekend_day",
+            lang.pick(
+                "Ngày làm bù phải là thứ Bảy hoặc Chủ nhật",
+                "A make-up working day is a Saturday or a Sunday",
+            ),
+        )]));
+    }
     let mut conn = core.pool.get().await?;
-    settings::upsert_holiday(&mut conn, day, &name_vi, &name_en).await?;
+    settings::upsert_holiday(&mut conn, day, (&name_vi, &name_en), kind, provisional).await?;
     flow::reload_calendar(&core, &cal).await?;
-    tracing::info!(date = %day, actor = %staff.0.sub, "holiday {day} set by {}", staff.0.sub);
-    Ok(HttpResponse::Ok().json(json!({"date": day, "name_vi": name_vi, "name_en": name_en})))
+    tracing::info!(date = %day, actor = %staff.0.sub, "calendar day {day} set by {}", staff.0.sub);
+    Ok(HttpResponse::Ok().json(json!({"date": day, "name_vi": name_vi, "name_en": name_en, "kind": kind, "provisional": provisional})))
 }
 
 /// `DELETE /api/v1/staff/holidays/{date}` (city admin).
 #[utoipa::path(delete, path = "/api/v1/staff/holidays/{date}", security(("bearer" = [])),
     params(("date" = String, Path, description = "YYYY-MM-DD")),
     responses((status = 204, description = "Removed"),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
+        doithoai_web::openapi::StaffErrors,
         (status = 400, description = "Not a date", body = doithoai_web::Problem)))]
 async fn delete_holiday(
     core: web::Data<Core>,
@@ -450,11 +554,9 @@ fn open_for_triage(a: &queries::Assignment, lang: Lang) -> Result<(), ApiError> 
     request_body(content = Refuse, content_type = "application/json"),
     params(("petition" = String, Path, description = "Petition id or tracking code")),
     responses((status = 200, description = "Not accepted", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 async fn refuse(
     core: web::Data<Core>,
     staff: Staff,
@@ -473,9 +575,7 @@ async fn refuse(
 /// `GET /api/v1/staff/policies`: deadline policies (city defaults have `unit: null`).
 #[utoipa::path(get, path = "/api/v1/staff/policies", security(("bearer" = [])),
     responses((status = 200, description = "Deadline policies (city defaults have unit null)", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors))]
 async fn list_policies(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse, ApiError> {
     let _ = staff;
     let mut conn = core.pool.get().await?;
@@ -489,10 +589,8 @@ async fn list_policies(core: web::Data<Core>, staff: Staff) -> Result<HttpRespon
     request_body(content = Policy, content_type = "application/json"),
     params(("unit" = String, Path, description = "A unit code, or `default` for the city default"), ("class" = String, Path, description = "acknowledgement, transfer, answer or refusal")),
     responses((status = 200, description = "Set", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Invalid))]
 async fn put_policy(
     core: web::Data<Core>,
     staff: Staff,
@@ -538,9 +636,7 @@ async fn put_policy(
 /// `GET /api/v1/staff/rules`: the routing rules (defaults come from the procedure fields).
 #[utoipa::path(get, path = "/api/v1/staff/rules", security(("bearer" = [])),
     responses((status = 200, description = "Routing rules", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors))]
 async fn list_rules(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse, ApiError> {
     let _ = staff;
     let mut conn = core.pool.get().await?;
@@ -553,10 +649,8 @@ async fn list_rules(core: web::Data<Core>, staff: Staff) -> Result<HttpResponse,
 #[utoipa::path(put, path = "/api/v1/staff/rules", security(("bearer" = [])),
     request_body(content = Rule, content_type = "application/json"),
     responses((status = 200, description = "Set", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Invalid))]
 async fn put_rule(
     core: web::Data<Core>,
     staff: Staff,

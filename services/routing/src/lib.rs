@@ -127,10 +127,8 @@ async fn answer_holidays(core: Core, cal: flow::SharedCalendar) {
             };
             let Some(msg) = msg else { break };
             let Some(reply) = msg.reply else { continue };
-            let days: Vec<chrono::NaiveDate> =
-                flow::calendar_now(&cal).holidays().copied().collect();
-            let body =
-                serde_json::to_vec(&doithoai_contracts::HolidaysV1 { days }).unwrap_or_default();
+            let body = serde_json::to_vec(&flow::calendar_reply(&flow::calendar_now(&cal)))
+                .unwrap_or_default();
             if let Err(e) = core.nats.publish(reply, body.into()).await {
                 tracing::warn!(error = %e, "replying with holidays failed: {e}");
             }

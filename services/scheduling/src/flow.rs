@@ -97,8 +97,21 @@ pub async fn refresh_holidays(core: &Core, cal: &SharedCalendar) -> anyhow::Resu
     )
     .await??;
     let h: HolidaysV1 = serde_json::from_slice(&reply.payload)?;
+    let parse = |text: &str| doithoai_calendar::OfficeHours::parse(text);
+    let hours = h
+        .office_hours
+        .as_deref()
+        .and_then(parse)
+        .unwrap_or_default();
+    let units = h
+        .unit_office_hours
+        .iter()
+        .filter_map(|(unit, text)| Some((unit.clone(), parse(text)?)));
+    let fresh = Calendar::new(h.days, hours)
+        .with_working_days(h.working_days)
+        .with_unit_hours(units);
     if let Ok(mut c) = cal.write() {
-        *c = Calendar::new(h.days, c.hours.clone());
+        *c = fresh;
     }
     Ok(())
 }

@@ -9,11 +9,14 @@
 //!   after the day of receipt. Received Friday 13 February 2026, 5 working days → Friday
 //!   27 February 2026 (the Tết break is 16–20 February).
 //! - in working hours: N hours of office time from the receipt (or from the next opening).
+//!
+//! A make-up working day (a Saturday worked in exchange for a bridge day off) counts as a
+//! working day; office hours are the city's unless a unit keeps its own ([`Calendar::for_unit`]).
 
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
 };
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Asia/Ho_Chi_Minh.
 pub fn vietnam() -> FixedOffset {
@@ -30,7 +33,8 @@ fn unreachable_offset() -> FixedOffset {
     chrono::Offset::fix(&Utc)
 }
 
-/// Office hours: a morning and an afternoon session (default 08:00–12:00, 13:00–17:00).
+/// Office hours: a morning and an afternoon session (default 08:00–12:00, 13:00–17:00). Each
+/// unit may keep its own (set by city IT; the city's default otherwise).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OfficeHours {
     pub sessions: Vec<(NaiveTime, NaiveTime)>,
@@ -53,6 +57,43 @@ impl OfficeHours {
     pub fn closes(&self) -> NaiveTime {
         self.sessions.last().map(|s| s.1).unwrap_or_default()
     }
+
+    /// Reads `07:30-11:30,13:30-17:00`: one to four sessions, each starting before it ends,
+    /// in order and not overlapping. `None` for anything else.
+    ///
+    /// ```
+    /// use doithoai_calendar::OfficeHours;
+    /// let h = OfficeHours::parse("07:30-11:30, 13:30-17:00").unwrap();
+    /// assert_eq!(h.to_string(), "07:30-11:30,13:30-17:00");
+    /// assert!(OfficeHours::parse("13:00-12:00").is_none());
+    /// assert!(OfficeHours::parse("08:00-12:00,11:00-17:00").is_none());
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        let mut sessions = Vec::new();
+        for part in text.split(',') {
+            let (a, b) = part.trim().split_once('-')?;
+            let a = NaiveTime::parse_from_str(a.trim(), "%H:%M").ok()?;
+            let b = NaiveTime::parse_from_str(b.trim(), "%H:%M").ok()?;
+            if a >= b || sessions.last().is_some_and(|&(_, end)| end > a) {
+                return None;
+            }
+            sessions.push((a, b));
+        }
+        (1..=4)
+            .contains(&sessions.len())
+            .then_some(Self { sessions })
+    }
+}
+
+impl std::fmt::Display for OfficeHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts: Vec<String> = self
+            .sessions
+            .iter()
+            .map(|(a, b)| format!("{}-{}", a.format("%H:%M"), b.format("%H:%M")))
+            .collect();
+        f.write_str(&parts.join(","))
+    }
 }
 
 /// A deadline length.
@@ -70,19 +111,66 @@ pub type SharedCalendar = std::sync::Arc<std::sync::RwLock<Calendar>>;
 #[derive(Debug, Clone, Default)]
 pub struct Calendar {
     holidays: BTreeSet<NaiveDate>,
+    /// Make-up working days: a Saturday or Sunday worked in exchange for a bridge day off
+    /// (the Government fixes them with the year's holidays).
+    working_days: BTreeSet<NaiveDate>,
+    /// The city's office hours, for every unit without its own.
     pub hours: OfficeHours,
+    unit_hours: BTreeMap<String, OfficeHours>,
+}
+
+/// One unit's view of the calendar: the city's days with the unit's office hours.
+#[derive(Debug, Clone, Copy)]
+pub struct UnitCalendar<'a> {
+    cal: &'a Calendar,
+    hours: &'a OfficeHours,
 }
 
 impl Calendar {
     pub fn new(holidays: impl IntoIterator<Item = NaiveDate>, hours: OfficeHours) -> Self {
         Self {
             holidays: holidays.into_iter().collect(),
+            working_days: BTreeSet::new(),
             hours,
+            unit_hours: BTreeMap::new(),
         }
     }
 
+    /// With make-up working days (weekend days worked).
+    pub fn with_working_days(mut self, days: impl IntoIterator<Item = NaiveDate>) -> Self {
+        self.working_days = days.into_iter().collect();
+        self
+    }
+
+    /// With the office hours of the units that keep their own.
+    pub fn with_unit_hours(
+        mut self,
+        hours: impl IntoIterator<Item = (String, OfficeHours)>,
+    ) -> Self {
+        self.unit_hours = hours.into_iter().collect();
+        self
+    }
+
+    /// The calendar as `unit` keeps it: its own office hours, or the city's.
+    pub fn for_unit<'a>(&'a self, unit: &str) -> UnitCalendar<'a> {
+        UnitCalendar {
+            cal: self,
+            hours: self.unit_hours.get(unit).unwrap_or(&self.hours),
+        }
+    }
+
+    /// The calendar with the city's office hours.
+    fn city(&self) -> UnitCalendar<'_> {
+        UnitCalendar {
+            cal: self,
+            hours: &self.hours,
+        }
+    }
+
+    /// A weekday that is no holiday, or a make-up working day.
     pub fn is_working_day(&self, d: NaiveDate) -> bool {
-        !matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d)
+        self.working_days.contains(&d)
+            || (!matches!(d.weekday(), Weekday::Sat | Weekday::Sun) && !self.holidays.contains(&d))
     }
 
     pub fn previous_working_day(&self, d: NaiveDate) -> NaiveDate {
@@ -93,24 +181,6 @@ impl Calendar {
         n
     }
 
-    /// The holidays the calendar skips.
-    pub fn holidays(&self) -> impl Iterator<Item = &NaiveDate> {
-        self.holidays.iter()
-    }
-
-    /// When registration of questions for a dialogue conference starting at `starts` closes:
-    /// the end of office hours of the last working day at least `days_before` calendar days
-    /// before the conference (seed 001: "up to 7 days before", Monday–Friday in office hours).
-    pub fn registration_cutoff(&self, starts: DateTime<Utc>, days_before: i64) -> DateTime<Utc> {
-        let limit = starts.with_timezone(&vietnam()).date_naive() - Duration::days(days_before);
-        let day = if self.is_working_day(limit) {
-            limit
-        } else {
-            self.previous_working_day(limit)
-        };
-        self.at_local(day, self.hours.closes())
-    }
-
     pub fn next_working_day(&self, d: NaiveDate) -> NaiveDate {
         let mut n = d + Duration::days(1);
         while !self.is_working_day(n) {
@@ -119,23 +189,65 @@ impl Calendar {
         n
     }
 
+    /// The holidays the calendar skips.
+    pub fn holidays(&self) -> impl Iterator<Item = &NaiveDate> {
+        self.holidays.iter()
+    }
+
+    /// The make-up working days it counts.
+    pub fn working_days(&self) -> impl Iterator<Item = &NaiveDate> {
+        self.working_days.iter()
+    }
+
+    /// The units with office hours of their own.
+    pub fn unit_hours(&self) -> impl Iterator<Item = (&String, &OfficeHours)> {
+        self.unit_hours.iter()
+    }
+
+    /// [`UnitCalendar::registration_cutoff`] with the city's office hours.
+    pub fn registration_cutoff(&self, starts: DateTime<Utc>, days_before: i64) -> DateTime<Utc> {
+        self.city().registration_cutoff(starts, days_before)
+    }
+
+    /// [`UnitCalendar::day_of_receipt`] with the city's office hours.
+    pub fn day_of_receipt(&self, at: DateTime<Utc>) -> NaiveDate {
+        self.city().day_of_receipt(at)
+    }
+
+    /// [`UnitCalendar::due`] with the city's office hours.
+    pub fn due(&self, received: DateTime<Utc>, span: Span) -> DateTime<Utc> {
+        self.city().due(received, span)
+    }
+}
+
+impl UnitCalendar<'_> {
+    /// The office hours this unit keeps.
+    pub fn hours(&self) -> &OfficeHours {
+        self.hours
+    }
+
+    /// When registration of questions for a dialogue conference starting at `starts` closes:
+    /// the end of office hours of the last working day at least `days_before` calendar days
+    /// before the conference (seed 001: "up to 7 days before", Monday–Friday in office hours).
+    pub fn registration_cutoff(&self, starts: DateTime<Utc>, days_before: i64) -> DateTime<Utc> {
+        let limit = starts.with_timezone(&vietnam()).date_naive() - Duration::days(days_before);
+        let day = if self.cal.is_working_day(limit) {
+            limit
+        } else {
+            self.cal.previous_working_day(limit)
+        };
+        at_local(day, self.hours.closes())
+    }
+
     /// The working day a receipt at `at` counts as received on.
     pub fn day_of_receipt(&self, at: DateTime<Utc>) -> NaiveDate {
         let local = at.with_timezone(&vietnam());
         let d = local.date_naive();
-        if self.is_working_day(d) && local.time() < self.hours.closes() {
+        if self.cal.is_working_day(d) && local.time() < self.hours.closes() {
             d
         } else {
-            self.next_working_day(d)
+            self.cal.next_working_day(d)
         }
-    }
-
-    fn at_local(&self, d: NaiveDate, t: NaiveTime) -> DateTime<Utc> {
-        vietnam()
-            .from_local_datetime(&d.and_time(t))
-            .single()
-            .map(|x| x.with_timezone(&Utc))
-            .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(t)))
     }
 
     /// When a deadline of `span` from a receipt at `received` falls due.
@@ -144,9 +256,9 @@ impl Calendar {
             Span::WorkingDays(n) => {
                 let mut d = self.day_of_receipt(received);
                 for _ in 0..n {
-                    d = self.next_working_day(d);
+                    d = self.cal.next_working_day(d);
                 }
-                self.at_local(d, self.hours.closes())
+                at_local(d, self.hours.closes())
             }
             Span::WorkingHours(n) => self.add_office_time(received, Duration::hours(i64::from(n))),
         }
@@ -159,7 +271,7 @@ impl Calendar {
         let mut time = local.time();
         // Bounded: a year of days is far beyond any policy.
         for _ in 0..400 {
-            if self.is_working_day(day) {
+            if self.cal.is_working_day(day) {
                 for &(start, end) in &self.hours.sessions {
                     if time >= end {
                         continue;
@@ -167,17 +279,25 @@ impl Calendar {
                     let begin = time.max(start);
                     let available = end - begin;
                     if left <= available {
-                        return self.at_local(day, begin + left);
+                        return at_local(day, begin + left);
                     }
                     left -= available;
                     time = end;
                 }
             }
-            day = self.next_working_day(day);
+            day = self.cal.next_working_day(day);
             time = NaiveTime::MIN;
         }
-        self.at_local(day, self.hours.closes())
+        at_local(day, self.hours.closes())
     }
+}
+
+fn at_local(d: NaiveDate, t: NaiveTime) -> DateTime<Utc> {
+    vietnam()
+        .from_local_datetime(&d.and_time(t))
+        .single()
+        .map(|x| x.with_timezone(&Utc))
+        .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(t)))
 }
 
 #[cfg(test)]
@@ -307,5 +427,56 @@ mod tests {
         assert_eq!(due("2026-03-02T16:00:00+07:00", 8), "2026-03-03 16:00");
         assert_eq!(due("2026-02-13T15:00:00+07:00", 4), "2026-02-23 10:00");
         assert_eq!(due("2026-03-07T10:00:00+07:00", 1), "2026-03-09 09:00");
+    }
+
+    #[test]
+    fn a_make_up_saturday_is_a_working_day() {
+        // Say Friday 4 September were a bridge day off, worked back on Saturday 12 September.
+        let c = calendar().with_working_days(["2026-09-12".parse().unwrap()]);
+        let sat = "2026-09-12".parse().unwrap();
+        assert!(c.is_working_day(sat));
+        // Received Friday 11 September, 1 working day → Saturday 12 September.
+        assert_eq!(
+            c.due(at("2026-09-11T09:00:00+07:00"), Span::WorkingDays(1))
+                .with_timezone(&vietnam())
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+            "2026-09-12 17:00"
+        );
+        // A receipt on that Saturday counts from that Saturday.
+        assert_eq!(c.day_of_receipt(at("2026-09-12T09:00:00+07:00")), sat);
+    }
+
+    #[test]
+    fn a_unit_with_its_own_office_hours_counts_by_them() {
+        let c = calendar().with_unit_hours([(
+            "xa-soc-son".to_owned(),
+            OfficeHours::parse("07:30-11:30,13:30-16:30").unwrap(),
+        )]);
+        let fmt = |d: DateTime<Utc>| {
+            d.with_timezone(&vietnam())
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        let received = at("2026-03-02T16:45:00+07:00");
+        // After 16:30 in Sóc Sơn: counted from the next day, due at its 16:30.
+        assert_eq!(
+            fmt(c.for_unit("xa-soc-son").due(received, Span::WorkingDays(1))),
+            "2026-03-04 16:30"
+        );
+        // Elsewhere the city's hours: still the day of receipt.
+        assert_eq!(
+            fmt(c
+                .for_unit("phuong-lang")
+                .due(received, Span::WorkingDays(1))),
+            "2026-03-03 17:00"
+        );
+        // Four working hours from 11:00 in Sóc Sơn: 30 minutes before lunch, 3.5 after.
+        assert_eq!(
+            fmt(c
+                .for_unit("xa-soc-son")
+                .due(at("2026-03-02T11:00:00+07:00"), Span::WorkingHours(4))),
+            "2026-03-03 08:00"
+        );
     }
 }

@@ -330,10 +330,20 @@ pub struct CaseDeadlineV1 {
     pub due_at: DateTime<Utc>,
 }
 
-/// Reply to the holidays request: the days the working-day calendar skips.
+/// Reply to the holidays request: the working-day calendar as city IT keeps it in routing.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct HolidaysV1 {
+    /// The days the calendar skips.
     pub days: Vec<chrono::NaiveDate>,
+    /// Make-up working days: weekend days worked in exchange for a bridge day off.
+    #[serde(default)]
+    pub working_days: Vec<chrono::NaiveDate>,
+    /// The city's office hours, e.g. `08:00-12:00,13:00-17:00`.
+    #[serde(default)]
+    pub office_hours: Option<String>,
+    /// The office hours of units that keep their own, by unit code.
+    #[serde(default)]
+    pub unit_office_hours: std::collections::BTreeMap<String, String>,
 }
 
 /// `conference.noticed`: a unit published the notice of a dialogue conference; questions may be

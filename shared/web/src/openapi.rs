@@ -90,6 +90,29 @@ fn components(mut doc: utoipa::openapi::OpenApi, service: &str) -> utoipa::opena
     doc
 }
 
+/// The answers every staff endpoint may give besides its own, for a handler's `responses(...)`:
+/// no valid token, a role the endpoint does not grant, a record outside the token's unit (each
+/// problem+json, by [`document`]).
+#[derive(utoipa::IntoResponses)]
+pub enum StaffErrors {
+    #[response(status = 401, description = "No valid staff token")]
+    Unauthorized,
+    #[response(status = 403, description = "The role may not do this")]
+    Forbidden,
+    #[response(status = 404, description = "No such record in the token's unit")]
+    NotFound,
+}
+
+/// `422`: the fields at fault, all of them.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 422, description = "Fields at fault, all of them")]
+pub struct Invalid;
+
+/// `409`: the record is not in a state that allows the action (another request came first).
+#[derive(utoipa::IntoResponses)]
+#[response(status = 409, description = "Not in a state that allows it")]
+pub struct Conflict;
+
 /// `GET /openapi.json` for `doc`.
 pub fn respond(doc: &serde_json::Value) -> HttpResponse {
     HttpResponse::Ok().json(doc)
@@ -112,5 +135,33 @@ mod tests {
         assert!(v["components"]["securitySchemes"]["bearer"].is_object());
         assert!(v["components"]["schemas"]["Problem"].is_object());
         assert_eq!(v["info"]["title"], "Đối Thoại – test");
+    }
+
+    #[utoipa::path(post, path = "/x",
+        responses((status = 200, description = "Done"), StaffErrors, Conflict, Invalid))]
+    #[allow(dead_code)]
+    fn staff_action() {}
+
+    #[test]
+    fn the_shared_staff_answers_are_listed_as_problem_json() {
+        #[derive(OpenApi)]
+        #[openapi(paths(staff_action))]
+        struct Doc;
+        let v = document(Doc::openapi(), "test");
+        let responses = &v["paths"]["/x"]["post"]["responses"];
+        for (status, says) in [
+            ("401", "No valid staff token"),
+            ("403", "The role may not do this"),
+            ("404", "No such record in the token's unit"),
+            ("409", "Not in a state that allows it"),
+            ("422", "Fields at fault, all of them"),
+        ] {
+            assert_eq!(responses[status]["description"], says, "{responses}");
+            assert_eq!(
+                responses[status]["content"]["application/problem+json"]["schema"]["$ref"],
+                "#/components/schemas/Problem"
+            );
+        }
+        assert!(responses["200"].is_object());
     }
 }

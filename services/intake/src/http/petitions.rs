@@ -13,7 +13,7 @@ use serde_json::{Value, json};
     request_body(content = super::doc::PublicSubmission, content_type = "application/json"),
     params(("Idempotency-Key" = Option<String>, Header, description = "1–128 visible ASCII characters: a retry with the same key and body gets the first answer")),
     responses((status = 201, description = "Stored: the receipt with its tracking code", body = serde_json::Value),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem),
+        doithoai_web::openapi::Invalid,
         (status = 429, description = "Too many requests from this address", body = doithoai_web::Problem)))]
 pub async fn submit(
     req: HttpRequest,

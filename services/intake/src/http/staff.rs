@@ -21,10 +21,8 @@ use serde_json::{Value, json};
     request_body(content = super::doc::StaffSubmission, content_type = "application/json"),
     params(("Idempotency-Key" = Option<String>, Header, description = "1–128 visible ASCII characters: a retry with the same key and body gets the first answer")),
     responses((status = 201, description = "Stored: the receipt", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Invalid))]
 pub async fn record(
     req: HttpRequest,
     staff: Staff,
@@ -60,9 +58,7 @@ pub async fn record(
 #[utoipa::path(get, path = "/api/v1/staff/petitions/{tracking_code}", security(("bearer" = [])),
     params(("tracking_code" = String, Path, description = "Tracking code, any spelling")),
     responses((status = 200, description = "The full record and timeline", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors))]
 pub async fn show(
     staff: Staff,
     path: web::Path<String>,
@@ -114,10 +110,8 @@ pub struct BookQuery {
 #[utoipa::path(get, path = "/api/v1/staff/petitions", security(("bearer" = [])),
     params(BookQuery),
     responses((status = 200, description = "The receipt book, newest first", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Invalid))]
 pub async fn receipt_book(
     staff: Staff,
     query: web::Query<BookQuery>,

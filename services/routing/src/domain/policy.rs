@@ -13,3 +13,14 @@ doithoai_db::text_enum! {
         Refusal = "refusal",
     }
 }
+
+doithoai_db::text_enum! {
+    /// What a day of the `holidays` table is (its CHECK holds the same list).
+    pub enum DayKind {
+        /// A public holiday or a day off in lieu (Labour Code 2019, Art. 112).
+        Holiday = "holiday",
+        /// A weekend day worked in exchange for a bridge day off (the Government's yearly
+        /// decision on the holidays).
+        WorkingDay = "working_day",
+    }
+}

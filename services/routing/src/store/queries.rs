@@ -4,7 +4,8 @@ use super::schema::{
     assignments, bodies, deadline_policies, departments, holidays, procedure_fields,
     routing_history, routing_rules, units,
 };
-use crate::domain::calendar::Span;
+use crate::domain::calendar::{Calendar, OfficeHours, Span};
+use crate::domain::policy::DayKind;
 use crate::domain::policy::PolicyClass;
 use crate::domain::rules::{self, Rule};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -12,9 +13,41 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-pub async fn holiday_dates(conn: &mut AsyncPgConnection) -> QueryResult<Vec<NaiveDate>> {
-    holidays::table.select(holidays::day).load(conn).await
+/// The working-day calendar as city IT keeps it: holidays, make-up working days, and office
+/// hours (the city's, `*`, and each unit's own).
+pub async fn calendar(conn: &mut AsyncPgConnection) -> QueryResult<Calendar> {
+    use super::schema::office_hours;
+    let days: Vec<(NaiveDate, DayKind)> = holidays::table
+        .select((holidays::day, holidays::kind))
+        .load(conn)
+        .await?;
+    let hours: Vec<(String, String)> = office_hours::table
+        .select((office_hours::unit_code, office_hours::sessions))
+        .load(conn)
+        .await?;
+    let mut city = OfficeHours::default();
+    let mut units = Vec::new();
+    for (unit, text) in hours {
+        // Stored only after `OfficeHours::parse` accepted it.
+        let Some(h) = OfficeHours::parse(&text) else {
+            continue;
+        };
+        if unit == CITY_HOURS {
+            city = h;
+        } else {
+            units.push((unit, h));
+        }
+    }
+    let (off, worked): (Vec<_>, Vec<_>) = days
+        .into_iter()
+        .partition(|(_, kind)| *kind == DayKind::Holiday);
+    Ok(Calendar::new(off.into_iter().map(|(d, _)| d), city)
+        .with_working_days(worked.into_iter().map(|(d, _)| d))
+        .with_unit_hours(units))
 }
+
+/// The `office_hours` row of the city's default.
+pub const CITY_HOURS: &str = "*";
 
 /// A unit's name and kind (`ward` / `commune`), or a body's name (kind `body`).
 pub async fn holder(

@@ -44,6 +44,17 @@ diesel::table! {
         name_vi -> Text,
         name_en -> Text,
         note -> Nullable<Text>,
+        kind -> Text,
+        provisional -> Bool,
+    }
+}
+
+diesel::table! {
+    office_hours (unit_code) {
+        unit_code -> Text,
+        sessions -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamptz,
     }
 }
 

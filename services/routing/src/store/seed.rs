@@ -3,6 +3,7 @@
 //! NOTHING`), so a restart never undoes an edit.
 
 use super::schema::{content_types, departments, holidays, procedure_fields, units};
+use crate::domain::policy::DayKind;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
@@ -10,7 +11,12 @@ const UNITS: &str = include_str!("../../../../data/hanoi-units.csv");
 const DEPARTMENTS: &str = include_str!("../../../../data/departments.csv");
 const FIELDS: &str = include_str!("../../../../data/procedure-fields.csv");
 const CONTENT_TYPES: &str = include_str!("../../../../data/content-types.csv");
-const HOLIDAYS: &str = include_str!("../../../../data/holidays-2026.csv");
+/// One file a year (`date,name_vi,name_en,note[,kind,provisional]`): a year the Government has
+/// not fixed yet is marked provisional, for city IT to confirm or correct.
+const HOLIDAYS: &[&str] = &[
+    include_str!("../../../../data/holidays-2026.csv"),
+    include_str!("../../../../data/holidays-2027.csv"),
+];
 
 fn rows(text: &str) -> anyhow::Result<Vec<Vec<String>>> {
     let mut r = csv::Reader::from_reader(text.as_bytes());
@@ -83,18 +89,26 @@ pub async fn seed(conn: &mut AsyncPgConnection) -> anyhow::Result<Seeded> {
             ))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let holiday_rows = rows(HOLIDAYS)?
-        .iter()
-        .map(|r| {
-            let note = col(r, 3)?;
-            Ok((
-                holidays::day.eq(chrono::NaiveDate::parse_from_str(&col(r, 0)?, "%Y-%m-%d")?),
-                holidays::name_vi.eq(col(r, 1)?),
-                holidays::name_en.eq(col(r, 2)?),
+    let mut holiday_rows = Vec::new();
+    for file in HOLIDAYS {
+        for r in rows(file)? {
+            let note = col(&r, 3)?;
+            let kind = match r.get(4).map(String::as_str) {
+                None | Some("") => DayKind::Holiday,
+                Some(k) => DayKind::parse(k)
+                    .ok_or_else(|| anyhow::anyhow!("holiday row {r:?}: unknown kind {k}"))?,
+            };
+            let provisional = r.get(5).is_some_and(|p| p == "true");
+            holiday_rows.push((
+                holidays::day.eq(chrono::NaiveDate::parse_from_str(&col(&r, 0)?, "%Y-%m-%d")?),
+                holidays::name_vi.eq(col(&r, 1)?),
+                holidays::name_en.eq(col(&r, 2)?),
                 holidays::note.eq((!note.is_empty()).then_some(note)),
-            ))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+                holidays::kind.eq(kind),
+                holidays::provisional.eq(provisional),
+            ));
+        }
+    }
 
     let seeded = conn
         .transaction::<Seeded, diesel::result::Error, _>(async |conn| {

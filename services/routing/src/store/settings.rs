@@ -1,9 +1,10 @@
-//! What city IT sets and the public reads: units, holidays, deadline policies, routing rules.
+//! What city IT sets and the public reads: units, holidays and make-up working days, office
+//! hours, deadline policies, routing rules.
 
 use super::schema::{
-    deadline_policies as d, holidays, procedure_fields, routing_rules as r, units,
+    deadline_policies as d, holidays, office_hours, procedure_fields, routing_rules as r, units,
 };
-use crate::domain::policy::PolicyClass;
+use crate::domain::policy::{DayKind, PolicyClass};
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -44,35 +45,97 @@ pub async fn departments(
         .await
 }
 
-/// (day, Vietnamese name, English name) of every holiday, by day.
-pub async fn holidays(
-    conn: &mut AsyncPgConnection,
-) -> QueryResult<Vec<(NaiveDate, String, String)>> {
+/// A day of the calendar as city IT keeps it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = holidays)]
+pub struct Day {
+    pub day: NaiveDate,
+    pub name_vi: String,
+    pub name_en: String,
+    pub note: Option<String>,
+    pub kind: DayKind,
+    /// Not yet fixed by the Government's decision for that year.
+    pub provisional: bool,
+}
+
+/// Every holiday and make-up working day, by day.
+pub async fn holidays(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Day>> {
     holidays::table
         .order(holidays::day)
-        .select((holidays::day, holidays::name_vi, holidays::name_en))
+        .select(Day::as_select())
         .load(conn)
         .await
 }
 
+/// Sets a day (a holiday or a make-up working day), keeping any note city IT wrote.
 pub async fn upsert_holiday(
     conn: &mut AsyncPgConnection,
     day: NaiveDate,
-    name_vi: &str,
-    name_en: &str,
+    (name_vi, name_en): (&str, &str),
+    kind: DayKind,
+    provisional: bool,
 ) -> QueryResult<()> {
     diesel::insert_into(holidays::table)
         .values((
             holidays::day.eq(day),
             holidays::name_vi.eq(name_vi),
             holidays::name_en.eq(name_en),
+            holidays::kind.eq(kind),
+            holidays::provisional.eq(provisional),
         ))
         .on_conflict(holidays::day)
         .do_update()
-        .set((holidays::name_vi.eq(name_vi), holidays::name_en.eq(name_en)))
+        .set((
+            holidays::name_vi.eq(name_vi),
+            holidays::name_en.eq(name_en),
+            holidays::kind.eq(kind),
+            holidays::provisional.eq(provisional),
+        ))
         .execute(conn)
         .await
         .map(|_| ())
+}
+
+/// (unit code or `*`, sessions) of every office-hours row, the city's first.
+pub async fn office_hours(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, String)>> {
+    office_hours::table
+        .order(office_hours::unit_code)
+        .select((office_hours::unit_code, office_hours::sessions))
+        .load(conn)
+        .await
+}
+
+/// Sets the office hours of `unit` (`*`: the city's default).
+pub async fn upsert_office_hours(
+    conn: &mut AsyncPgConnection,
+    unit: &str,
+    sessions: &str,
+    actor: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(office_hours::table)
+        .values((
+            office_hours::unit_code.eq(unit),
+            office_hours::sessions.eq(sessions),
+            office_hours::updated_by.eq(actor),
+        ))
+        .on_conflict(office_hours::unit_code)
+        .do_update()
+        .set((
+            office_hours::sessions.eq(sessions),
+            office_hours::updated_by.eq(actor),
+            office_hours::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await
+        .map(|_| ())
+}
+
+/// Whether `unit` kept office hours of its own (now back to the city's).
+pub async fn delete_office_hours(conn: &mut AsyncPgConnection, unit: &str) -> QueryResult<bool> {
+    let n = diesel::delete(office_hours::table.find(unit))
+        .execute(conn)
+        .await?;
+    Ok(n > 0)
 }
 
 /// Whether a holiday was there to delete.

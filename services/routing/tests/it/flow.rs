@@ -44,9 +44,27 @@ fn received(unit: &str, field: &str, at: &str) -> PetitionReceivedV1 {
 trait Flow {
     async fn receive(&self, p: &PetitionReceivedV1) -> Envelope<PetitionReceivedV1>;
     async fn routed(&self, at_least: usize) -> Vec<Value>;
+    /// The due date of the first assignment, for a petition to phuong-lang received `at`.
+    async fn first_due(&self, at: &str) -> Value;
+    /// A public GET's JSON body.
+    async fn public(&self, path: &str) -> Value;
 }
 
 impl Flow for TestApp {
+    async fn first_due(&self, at: &str) -> Value {
+        self.receive(&received("phuong-lang", "ho-tich", at)).await;
+        self.routed(1).await[0]["data"]["due_at"].clone()
+    }
+
+    async fn public(&self, path: &str) -> Value {
+        reqwest::get(format!("{}{path}", self.base))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     /// Publishes `p` as intake would.
     async fn receive(&self, p: &PetitionReceivedV1) -> Envelope<PetitionReceivedV1> {
         self.publish(
@@ -352,26 +370,131 @@ async fn city_admin_edits_holidays_and_the_calendar_follows() {
     );
     // Monday 31 August + 15 working days, with Tue 1 (added) and Wed 2 September off:
     // Wednesday 23 September (it would be Tuesday 22 without the new holiday).
-    app.receive(&received(
-        "phuong-lang",
-        "ho-tich",
-        "2026-08-31T09:00:00+07:00",
-    ))
-    .await;
-    let events = app.routed(1).await;
-    assert_eq!(events[0]["data"]["due_at"], "2026-09-23T10:00:00Z");
-    let hol: Value = reqwest::get(format!("{}/api/v1/holidays", app.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(
+        app.first_due("2026-08-31T09:00:00+07:00").await,
+        "2026-09-23T10:00:00Z"
+    );
+    let hol = app.public("/api/v1/holidays").await;
     assert!(
         hol["holidays"]
             .as_array()
             .unwrap()
             .iter()
             .any(|h| h["date"] == "2026-09-01")
+    );
+}
+
+/// A make-up working Saturday (the Government's yearly decision) and a unit's own office hours
+/// (city IT) both count: received Friday 2 October 2026 at 16:45 in a unit that closes at
+/// 16:30, the day of receipt is the make-up Saturday 3 October, and 15 working days fall due
+/// on Friday 23 October at 16:30 (Thursday 22 at 17:00 with neither; Monday 26 with the hours
+/// alone).
+#[tokio::test]
+async fn a_make_up_saturday_and_a_units_own_office_hours_move_the_due_date() {
+    let app = spawn().await;
+    let admin = token(Role::CityAdmin, "hanoi");
+    let put = |path: String, body: Value| {
+        app.client
+            .put(format!("{}{path}", app.base))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let status = |r: reqwest::Response| r.status().as_u16();
+    let saturday = json!({"name_vi": "Làm bù", "kind": "working_day", "provisional": true});
+    let friday = put("/api/v1/staff/holidays/2026-10-02".into(), saturday.clone())
+        .await
+        .unwrap();
+    assert_eq!(status(friday), 422, "a make-up day is a weekend day");
+    let odd = put(
+        "/api/v1/staff/holidays/2026-10-03".into(),
+        json!({"name_vi": "Làm bù", "kind": "half_day"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status(odd), 422);
+    let set = put("/api/v1/staff/holidays/2026-10-03".into(), saturday)
+        .await
+        .unwrap();
+    assert_eq!(status(set), 200);
+    for bad in ["16:30-13:30", "08:00-12:00,11:00-17:00", "8h-12h", ""] {
+        let r = put(
+            "/api/v1/staff/office-hours/phuong-lang".into(),
+            json!({ "sessions": bad }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(status(r), 422, "{bad}");
+    }
+    let unknown = put(
+        "/api/v1/staff/office-hours/phuong-khong-co".into(),
+        json!({"sessions": "07:30-11:30,13:30-16:30"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status(unknown), 422);
+    let hours = put(
+        "/api/v1/staff/office-hours/phuong-lang".into(),
+        json!({"sessions": "07:30-11:30, 13:30-16:30"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status(hours), 200);
+    let listed = app.public("/api/v1/office-hours").await;
+    assert_eq!(listed["default"], "08:00-12:00,13:00-17:00");
+    assert_eq!(
+        listed["units"],
+        json!([{"unit": "phuong-lang", "sessions": "07:30-11:30,13:30-16:30"}])
+    );
+
+    assert_eq!(
+        app.first_due("2026-10-02T16:45:00+07:00").await,
+        "2026-10-23T09:30:00Z"
+    );
+    let days = app.public("/api/v1/holidays").await;
+    let made_up = days["holidays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["date"] == "2026-10-03")
+        .unwrap();
+    assert_eq!(made_up["kind"], "working_day");
+    assert_eq!(made_up["provisional"], true);
+    let back = app
+        .client
+        .delete(format!(
+            "{}/api/v1/staff/office-hours/phuong-lang",
+            app.base
+        ))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(status(back), 204);
+}
+
+/// The 2027 calendar is seeded (Labour Code 2019, Art. 112), its Tết and other days the
+/// Government has not fixed yet marked provisional: a December deadline skips 1 January 2027.
+#[tokio::test]
+async fn the_2027_calendar_is_there_with_its_unfixed_days_marked_provisional() {
+    let app = spawn().await;
+    let days = app.public("/api/v1/holidays").await;
+    let day = |d: &str| {
+        days["holidays"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h["date"] == d)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(day("2027-01-01")["provisional"], false);
+    assert_eq!(day("2027-02-08")["provisional"], true, "Tết 2027");
+    assert_eq!(day("2027-09-02")["kind"], "holiday");
+    // Thursday 31 December 2026 + 15 working days, 1 January off: Friday 22 January 2027.
+    assert_eq!(
+        app.first_due("2026-12-31T09:00:00+07:00").await,
+        "2027-01-22T10:00:00Z"
     );
 }
 

@@ -9,9 +9,7 @@ use super::*;
     params(("id" = String, Path, description = "The conference id"), ("format" = Option<String>, Query, description = "`html` for a printable page")),
     responses((status = 200, description = "Registered questions by field and department (JSON, or a printable page with format=html)",
         content((serde_json::Value = "application/json"), (String = "text/html"))),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors))]
 pub(super) async fn agenda(
     core: web::Data<Core>,
     templates: web::Data<Templates>,
@@ -71,9 +69,7 @@ pub(super) async fn agenda(
 #[utoipa::path(get, path = "/api/v1/staff/conferences/{id}/history", security(("bearer" = [])),
     params(("id" = String, Path, description = "The conference id")),
     responses((status = 200, description = "The conference's history and every published version", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors))]
 pub(super) async fn history(
     core: web::Data<Core>,
     staff: Staff,

@@ -7,9 +7,7 @@ use super::*;
 /// calendar year and never more than 6 months between two; results notices overdue.
 #[utoipa::path(get, path = "/api/v1/staff/compliance", security(("bearer" = [])),
     responses((status = 200, description = "Every unit against the dialogue rules (city-wide roles)", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors))]
 pub(super) async fn compliance(
     core: web::Data<Core>,
     units: web::Data<Units>,

@@ -8,10 +8,8 @@ use crate::store::conferences as store;
 #[utoipa::path(post, path = "/api/v1/staff/conferences", security(("bearer" = [])),
     request_body(content = Plan, content_type = "application/json"),
     responses((status = 201, description = "Planned", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Invalid))]
 pub(super) async fn plan(core: web::Data<Core>, staff: Staff, body: Body<Plan>, lang: Lang) -> Res {
     // Leaders and clerks hold a unit's token, never a city-wide one.
     staff.require(&[Role::Leader, Role::Clerk], lang)?;
@@ -28,9 +26,7 @@ pub(super) async fn plan(core: web::Data<Core>, staff: Staff, body: Body<Plan>, 
 /// `GET /api/v1/staff/conferences`: the unit's conferences.
 #[utoipa::path(get, path = "/api/v1/staff/conferences", security(("bearer" = [])),
     responses((status = 200, description = "The unit's conferences", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors))]
 pub(super) async fn list_staff(core: web::Data<Core>, staff: Staff) -> Res {
     let mut conn = core.pool.get().await?;
     let rows = store::of_unit(&mut conn, &staff.0.unit, false).await?;
@@ -43,11 +39,9 @@ pub(super) async fn list_staff(core: web::Data<Core>, staff: Staff) -> Res {
 #[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/notice", security(("bearer" = [])),
     params(("id" = String, Path, description = "The conference id")),
     responses((status = 200, description = "The notice is out; registration closes at the cutoff", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 pub(super) async fn notice(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
@@ -71,7 +65,9 @@ pub(super) async fn notice(
         )]));
     }
     let _ = flow::refresh_holidays(&core, &cal).await;
-    let closes = flow::calendar_now(&cal).registration_cutoff(c.starts_at, NOTICE_DAYS);
+    let closes = flow::calendar_now(&cal)
+        .for_unit(&c.unit_code)
+        .registration_cutoff(c.starts_at, NOTICE_DAYS);
     let event = flow::event(
         &core,
         subjects::CONFERENCE_NOTICED,
@@ -106,11 +102,9 @@ pub(super) async fn notice(
     request_body(content = Outcome, content_type = "application/json"),
     params(("id" = String, Path, description = "The conference id")),
     responses((status = 200, description = "Recorded; the registrant is told", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 pub(super) async fn outcome(
     core: web::Data<Core>,
     staff: Staff,
@@ -196,11 +190,9 @@ pub(super) async fn outcome(
     request_body(content = Attendance, content_type = "application/json"),
     params(("id" = String, Path, description = "The conference id")),
     responses((status = 200, description = "Held", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 pub(super) async fn attendance(
     core: web::Data<Core>,
     staff: Staff,
@@ -268,11 +260,9 @@ async fn publish_text(
     request_body(content = Publication, content_type = "application/json"),
     params(("id" = String, Path, description = "The conference id")),
     responses((status = 200, description = "Published", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 pub(super) async fn minutes(
     core: web::Data<Core>,
     staff: Staff,
@@ -289,11 +279,9 @@ pub(super) async fn minutes(
     request_body(content = Publication, content_type = "application/json"),
     params(("id" = String, Path, description = "The conference id")),
     responses((status = 200, description = "Published (due within 10 days)", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 pub(super) async fn results(
     core: web::Data<Core>,
     staff: Staff,
@@ -311,11 +299,9 @@ pub(super) async fn results(
     request_body(content = Cancel, content_type = "application/json"),
     params(("id" = String, Path, description = "The conference id")),
     responses((status = 200, description = "Cancelled; registrants are told", body = serde_json::Value),
-        (status = 401, description = "No valid staff token", body = doithoai_web::Problem),
-        (status = 403, description = "The role may not do this", body = doithoai_web::Problem),
-        (status = 404, description = "No such record in the token's unit", body = doithoai_web::Problem),
-        (status = 409, description = "Not in a state that allows it", body = doithoai_web::Problem),
-        (status = 422, description = "Fields at fault, all of them", body = doithoai_web::Problem)))]
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
 pub(super) async fn cancel(
     core: web::Data<Core>,
     staff: Staff,

@@ -1,0 +1,2 @@
+DROP TABLE office_hours;
+ALTER TABLE holidays DROP COLUMN provisional, DROP COLUMN kind;
