@@ -55,6 +55,10 @@ pub fn calendar_reply(cal: &Calendar) -> doithoai_contracts::HolidaysV1 {
     }
 }
 
+/// The department that manages a ward's or commune's officials: internal affairs are
+/// Phòng Văn hóa – Xã hội's (`data/departments.csv`), in wards and communes alike.
+pub const OFFICIALS_DEPARTMENT: &str = "van-hoa-xa-hoi";
+
 /// Reference look-ups memoised for one batch (one transaction): a batch of petitions of the
 /// same few units asks each question once.
 #[derive(Default)]
@@ -172,6 +176,13 @@ pub async fn on_received_batch(
             )
             .await?
             .unwrap_or_else(|| "van-phong".to_owned());
+        // Decree 20, Art. 9: about an official's conduct, it goes to whoever manages the
+        // unit's officials.
+        let department = if p.official_conduct {
+            OFFICIALS_DEPARTMENT.to_owned()
+        } else {
+            department
+        };
         let span = look.answer_policy(conn, &p.unit).await?;
         let mut due_at = calendar.for_unit(&p.unit).due(p.received_at, span);
         // A question registered for a dialogue conference is prepared for the conference.

@@ -164,6 +164,10 @@ pub struct PetitionReceivedV1 {
     /// When the conference a registered question is for starts: its answer is due then.
     #[serde(default)]
     pub conference_starts_at: Option<DateTime<Utc>>,
+    /// About an official's conduct (Decree 20, Art. 9): routing sends it to the department
+    /// that manages the unit's officials.
+    #[serde(default)]
+    pub official_conduct: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -49,6 +49,7 @@ fn routed(code: &str, due: DateTime<Utc>, consent: bool) -> PetitionRoutedV1 {
             received_at: Utc::now(),
             conference_id: None,
             conference_starts_at: None,
+            official_conduct: false,
         },
     }
 }

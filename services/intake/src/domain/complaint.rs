@@ -87,39 +87,494 @@ impl NotPakn {
             _ => None,
         }
     }
+}
 
-    /// A submission whose title or content opens as a complaint or denunciation
-    /// ("Đơn khiếu nại …", "Tố cáo ông …", "Tôi xin khiếu nại …"), however it was accented.
-    /// Mentions further in (a feedback about how complaints are handled) do not count.
-    pub fn detect(title: Option<&str>, content: &str) -> Option<NotPakn> {
-        let opens = |text: &str| -> Option<NotPakn> {
-            let folded = fold(text);
-            let words: Vec<&str> = folded
-                .split(|c: char| !c.is_alphanumeric())
+/// What a submission that came in as feedback or a recommendation may really be (Decree 20,
+/// Art. 9: the classes at triage).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Suspect {
+    /// A complaint (khiếu nại, Law on Complaints 2011, Art. 2): the writer contests an
+    /// administrative decision or act that touches their own rights.
+    Complaint,
+    /// A denunciation (tố cáo, Law on Denunciations 2018, Art. 2): someone's unlawful act is
+    /// reported, typically an official's gain.
+    Denunciation,
+    /// About an official's conduct at work (Decree 20, Art. 9): a PAKN that goes to the body
+    /// managing that official.
+    OfficialConduct,
+}
+
+impl Suspect {
+    pub fn code(self) -> &'static str {
+        match self {
+            Suspect::Complaint => "complaint",
+            Suspect::Denunciation => "denunciation",
+            Suspect::OfficialConduct => "official_conduct",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Suspect::Complaint,
+            Suspect::Denunciation,
+            Suspect::OfficialConduct,
+        ]
+        .into_iter()
+        .find(|x| x.code() == s)
+    }
+}
+
+/// What [`classify`] makes of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Feedback or a recommendation on administrative rules, as sent.
+    Pakn,
+    /// Decided: the text says what it is in words that leave no doubt.
+    Sure(Suspect),
+    /// Signs of `Suspect`, not enough to decide: a clerk triages it.
+    Unsure(Suspect),
+}
+
+/// The writer naming the procedure at the opening ("Đơn khiếu nại…", "Tôi xin tố cáo…").
+const LEADS: &[&[&str]] = &[
+    &["toi", "viet", "don", "nay", "de"],
+    &["nay", "toi", "lam", "don"],
+    &["toi", "lam", "don", "nay"],
+    &["chung", "toi", "xin"],
+    &["gia", "dinh", "toi"],
+    &["toi", "xin"],
+    &["chung", "toi"],
+    &["toi", "muon"],
+    &["kinh", "gui"],
+    &["don"],
+    &["toi"],
+    &["xin"],
+];
+/// A text about the complaint or denunciation procedure itself, not one.
+const META: &[&str] = &[
+    "giai quyet don khieu nai",
+    "mau don khieu nai",
+    "thu tuc to cao",
+    "giai quyet to cao",
+    "giai quyet cac don",
+    "giai quyet khieu nai to cao",
+    "cach nop don khieu nai",
+    "nop don khieu nai",
+    "muon gap de khieu nai",
+    "huong dan khieu nai",
+    "ket qua giai quyet",
+];
+/// The writer or their family as the one concerned.
+const SELF: &[&str] = &[
+    "toi",
+    "gia dinh toi",
+    "nha toi",
+    "cua toi",
+    "chung toi",
+    "me toi",
+    "bo toi",
+    "con toi",
+    "vo toi",
+    "chong toi",
+];
+/// A decision or act of the administration.
+const DECISION: &[&str] = &[
+    "quyet dinh",
+    "bien ban",
+    "ket qua do",
+    "muc ho tro",
+    "muc boi thuong",
+    "phuong an boi thuong",
+    "tich thu",
+    "cuong che",
+    "thu hoi",
+    "xu phat",
+    "phat",
+    "cat tro cap",
+    "khong cho",
+    "tu choi",
+    "niem phong",
+    "dinh chi",
+    "thao do",
+    "pha do",
+];
+/// Contesting it.
+const CONTEST: &[&str] = &[
+    "khong dong y",
+    "khong nhat tri",
+    "khong chap nhan",
+    "phan doi",
+    "trai phap luat",
+    "trai luat",
+    "trai quy dinh",
+    "la sai",
+    "sai trinh tu",
+    "khong co can cu",
+    "khong dung",
+    "rut lai",
+    "huy",
+    "huy bo",
+    "xem xet lai",
+    "tra lai",
+    "khoi phuc",
+    "do lai",
+    "yeu cau",
+    "thu hoi quyet dinh",
+    "ghi sai",
+    "ghi nham",
+    "khong lap bien ban",
+    "xam pham",
+    "thiet hai",
+    "boi thuong",
+];
+/// Someone holding office.
+const OFFICIAL: &[&str] = &[
+    "can bo",
+    "nhan vien",
+    "cong chuc",
+    "chu tich",
+    "pho chu tich",
+    "ke toan",
+    "truong cong an",
+    "to truong",
+    "ban quan ly",
+    "lanh dao",
+    "nguoi tu xung",
+    "truong ban",
+    "doi kiem tra",
+    "to cong tac",
+];
+/// Unlawful gain or abuse.
+const GAIN: &[&str] = &[
+    "hoi lo",
+    "nhan tien",
+    "voi tien",
+    "doi tien",
+    "tien ngoai",
+    "boi duong",
+    "tham nhung",
+    "tham o",
+    "bao ke",
+    "bo tui",
+    "lap khong",
+    "chung tu khong",
+    "ky khong hop dong",
+    "nghiem thu khong",
+    "lam gia",
+    "chiem",
+    "bao che",
+    "phong bi",
+    "co y lam trai",
+    "that thoat",
+    "chi tieu ca nhan",
+    "viec rieng",
+    "sua diem",
+    "lay tien",
+    "thu tien",
+    "thu moi ho",
+    "khong co bien lai",
+    "moc noi",
+    "ra gia",
+    "trung thau",
+    "nguoi nha",
+    "nguoi than",
+    "hop thuc hoa",
+    "sai su that",
+    "khong cong khai chi tieu",
+    "it hon nhieu so voi nghiem thu",
+];
+/// Asking for an investigation.
+const ACCUSE: &[&str] = &[
+    "sai pham",
+    "vi pham phap luat",
+    "xu ly nghiem",
+    "dieu tra",
+    "thanh tra",
+    "kiem tra viec",
+    "lam ro",
+    "nghi ngo",
+    "bang chung",
+    "phat hien",
+    "to giac",
+    "to cao",
+];
+/// Behaviour at work.
+const CONDUCT: &[&str] = &[
+    "thai do",
+    "hach dich",
+    "cua quyen",
+    "quat mang",
+    "lon tieng",
+    "xuc pham",
+    "noi trong khong",
+    "thieu ton trong",
+    "gay kho de",
+    "kho de",
+    "bo vi tri",
+    "den muon",
+    "ve som",
+    "dien thoai rieng",
+    "noi chuyen rieng",
+    "hut thuoc",
+    "khong deo the",
+    "duoi",
+    "cau gat",
+    "hen di hen lai",
+    "khong ai tiep",
+    "loi le",
+    "ung xu",
+    "thieu lich su",
+    "kho chiu",
+    "khong tra loi",
+    "khong co mat",
+    "an sang",
+    "khong nghe dien thoai",
+    "vang mat",
+    "nhung nhieu",
+    "tra ho so nhieu lan",
+    "khong huong dan",
+];
+/// The vocabulary of feedback on procedures and rules.
+const PROCEDURE: &[&str] = &[
+    "thu tuc",
+    "quy dinh",
+    "ho so",
+    "kien nghi",
+    "don gian hoa",
+    "niem yet",
+    "dich vu cong",
+    "bieu mau",
+    "mau",
+    "huong dan",
+    "cong khai",
+    "thoi han",
+    "qua cham",
+    "qua lau",
+    "phuc tap",
+    "xin hoi",
+    "giay to",
+    "le phi",
+    "phi",
+    "truc tuyen",
+    "rut ngan",
+    "quy trinh",
+    "danh muc",
+    "lien thong",
+    "tai sao",
+    "nen co",
+    "de nghi bo",
+    "bo yeu cau",
+    "cho phep",
+    "bo sung thu tuc",
+    "cap nhat",
+];
+
+/// The folded words of a text, and how many phrases of a list occur in them.
+struct Words(Vec<String>);
+
+impl Words {
+    fn of(text: &str) -> Self {
+        Words(
+            fold(text)
+                .split(|c: char| !c.is_ascii_alphanumeric())
                 .filter(|w| !w.is_empty())
-                .take(6)
-                .collect();
-            let mut rest: &[&str] = &words;
-            for lead in [
-                &["don"][..],
-                &["toi", "xin"],
-                &["toi"],
-                &["chung", "toi", "xin"],
-                &["chung", "toi"],
-                &["xin"],
-            ] {
-                if rest.starts_with(lead) {
-                    rest = &rest[lead.len()..];
-                    break;
+                .map(str::to_owned)
+                .collect(),
+        )
+    }
+
+    fn has(&self, phrase: &str) -> bool {
+        let p: Vec<&str> = phrase.split(' ').collect();
+        self.0
+            .windows(p.len())
+            .any(|w| w.iter().zip(&p).all(|(a, b)| a == b))
+    }
+
+    fn count(&self, phrases: &[&str]) -> usize {
+        phrases.iter().filter(|p| self.has(p)).count()
+    }
+
+    /// Whether the text opens (after "Đơn", "Tôi xin", …) with `first second`.
+    fn opens_with(&self, pairs: &[[&str; 2]]) -> bool {
+        let head: Vec<&str> = self.0.iter().take(8).map(String::as_str).collect();
+        let rest = LEADS
+            .iter()
+            .find(|lead| head.starts_with(lead))
+            .map_or(&head[..], |lead| &head[lead.len()..]);
+        pairs.iter().any(|p| rest.starts_with(p))
+    }
+}
+
+/// Reads the whole text (title and content) for what it really is. It decides only on words
+/// that leave no doubt — the writer names the procedure for their own case, contests a
+/// decision that touches them, names an official's gain with money or an accusation, or
+/// describes an official's behaviour — and never refuses a text about the procedures
+/// themselves ("việc giải quyết đơn khiếu nại quá chậm"). Any lesser sign sends the text to a
+/// clerk ([`Verdict::Unsure`]) instead of deciding. Measured by `complaint-corpus`.
+pub fn classify(title: Option<&str>, content: &str) -> Verdict {
+    let w = Words::of(&format!("{} . {content}", title.unwrap_or_default()));
+    let title_opens = |pairs: &[[&str; 2]]| title.is_some_and(|t| Words::of(t).opens_with(pairs));
+    let opens_c =
+        title_opens(&[["khieu", "nai"]]) || Words::of(content).opens_with(&[["khieu", "nai"]]);
+    let denounce = [["to", "cao"], ["to", "giac"]];
+    let opens_d = title_opens(&denounce) || Words::of(content).opens_with(&denounce);
+    let names_c = w.has("khieu nai");
+    let names_d = w.has("to cao") || w.has("to giac");
+    let meta = w.count(META) > 0;
+    let own = w.count(SELF) > 0;
+    let decision = w.count(DECISION);
+    let contest = w.count(CONTEST);
+    let official = w.count(OFFICIAL) > 0;
+    let gain = w.count(GAIN);
+    let accuse = w.count(ACCUSE);
+    let conduct = w.count(CONDUCT);
+    let procedure = w.count(PROCEDURE);
+    let money = w.0.windows(2).any(|p| {
+        p[0].chars().all(|c| c.is_ascii_digit())
+            && ["trieu", "nghin", "ngan", "dong"].contains(&p[1].as_str())
+    });
+
+    if !meta {
+        if opens_d || (names_d && (gain > 0 || official)) {
+            return Verdict::Sure(Suspect::Denunciation);
+        }
+        if opens_c || (names_c && own && (decision > 0 || contest > 0)) {
+            return Verdict::Sure(Suspect::Complaint);
+        }
+    }
+    if official && gain >= 1 && (money || accuse > 0 || gain >= 2) && procedure <= 1 {
+        return Verdict::Sure(Suspect::Denunciation);
+    }
+    if own && decision >= 1 && contest >= 2 && procedure <= 1 && !meta {
+        return Verdict::Sure(Suspect::Complaint);
+    }
+    if official && conduct >= 2 && gain == 0 {
+        return Verdict::Sure(Suspect::OfficialConduct);
+    }
+    let signs = [
+        (
+            Suspect::Denunciation,
+            usize::from(names_d && !meta)
+                + usize::from(official && (gain > 0 || money))
+                + usize::from(accuse > 0 && procedure == 0)
+                + usize::from(gain > 0),
+        ),
+        (
+            Suspect::Complaint,
+            usize::from(names_c && !meta)
+                + usize::from(own && decision > 0 && contest > 0)
+                + usize::from(decision > 0 && contest > 0),
+        ),
+        (
+            Suspect::OfficialConduct,
+            usize::from(official && conduct > 0) + usize::from(conduct > 0 && procedure == 0),
+        ),
+    ];
+    let (suspect, n) = signs
+        .into_iter()
+        .fold((Suspect::Denunciation, 0), |best, s| {
+            if s.1 > best.1 { s } else { best }
+        });
+    if n >= 1 && !(procedure >= 2 && n < 2) {
+        Verdict::Unsure(suspect)
+    } else {
+        Verdict::Pakn
+    }
+}
+
+/// How [`classify`] fares on a labelled corpus (`label,text` CSV; labels `pakn`, `complaint`,
+/// `denunciation`, `official_conduct`): `complaint-corpus` prints it, a test holds it.
+pub mod corpus {
+    use super::{Suspect, Verdict, classify};
+
+    /// The corpora in `data/`: the one the rules were written against, a second read once
+    /// before the last changes, and a third never used to change them.
+    pub const FILES: &[(&str, &str)] = &[
+        (
+            "written against",
+            include_str!("../../../../data/complaint-corpus.csv"),
+        ),
+        (
+            "read once",
+            include_str!("../../../../data/complaint-corpus-holdout.csv"),
+        ),
+        (
+            "never tuned on",
+            include_str!("../../../../data/complaint-corpus-fresh.csv"),
+        ),
+    ];
+
+    /// Per label: how many, decided right, sent to a clerk, and decided wrong.
+    #[derive(Debug, Default, Clone, PartialEq, Eq)]
+    pub struct Row {
+        pub label: String,
+        pub texts: usize,
+        pub right: usize,
+        pub to_clerk: usize,
+        pub wrong: usize,
+        /// Texts of other labels decided as this one.
+        pub claimed_wrongly: usize,
+    }
+
+    impl Row {
+        pub fn recall(&self) -> f64 {
+            self.right as f64 / self.texts.max(1) as f64
+        }
+
+        pub fn precision(&self) -> f64 {
+            let said = self.right + self.claimed_wrongly;
+            if said == 0 {
+                1.0
+            } else {
+                self.right as f64 / said as f64
+            }
+        }
+    }
+
+    fn label_of(v: Verdict) -> Option<&'static str> {
+        match v {
+            Verdict::Pakn => Some("pakn"),
+            Verdict::Sure(s) => Some(s.code()),
+            Verdict::Unsure(_) => None,
+        }
+    }
+
+    /// Measures `csv` (panics on a malformed corpus: it is compiled in).
+    pub fn measure(csv_text: &str) -> Vec<Row> {
+        let labels = ["complaint", "denunciation", "official_conduct", "pakn"];
+        let mut rows: Vec<Row> = labels
+            .iter()
+            .map(|l| Row {
+                label: (*l).to_owned(),
+                ..Row::default()
+            })
+            .collect();
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        for record in reader.records().flatten() {
+            let (Some(label), Some(text)) = (record.get(0), record.get(1)) else {
+                continue;
+            };
+            let Some(i) = labels.iter().position(|l| *l == label) else {
+                continue;
+            };
+            rows[i].texts += 1;
+            match label_of(classify(None, text)) {
+                None => rows[i].to_clerk += 1,
+                Some(said) if said == label => rows[i].right += 1,
+                Some(said) => {
+                    rows[i].wrong += 1;
+                    if let Some(j) = labels.iter().position(|l| *l == said) {
+                        rows[j].claimed_wrongly += 1;
+                    }
                 }
             }
-            match rest {
-                ["khieu", "nai", ..] => Some(NotPakn::Complaint),
-                ["to", "cao", ..] => Some(NotPakn::Denunciation),
-                _ => None,
-            }
-        };
-        title.and_then(opens).or_else(|| opens(content))
+        }
+        rows
+    }
+
+    /// Whether a suspect is one intake refuses (complaint, denunciation) rather than routes.
+    pub fn refused(s: Suspect) -> bool {
+        matches!(s, Suspect::Complaint | Suspect::Denunciation)
     }
 }
 
@@ -128,33 +583,95 @@ mod tests {
     use super::*;
 
     #[test]
-    fn complaint_letter_is_detected_from_its_opening() {
+    fn a_text_that_names_its_procedure_at_the_opening_is_decided() {
         assert_eq!(
-            NotPakn::detect(Some("Đơn khiếu nại"), "…"),
-            Some(NotPakn::Complaint)
+            classify(Some("Đơn khiếu nại"), "…"),
+            Verdict::Sure(Suspect::Complaint)
         );
         assert_eq!(
-            NotPakn::detect(None, "Tôi xin khiếu nại quyết định số 12"),
-            Some(NotPakn::Complaint)
+            classify(None, "Tôi xin khiếu nại quyết định số 12"),
+            Verdict::Sure(Suspect::Complaint)
         );
         assert_eq!(
-            NotPakn::detect(None, "TỐ CÁO cán bộ địa chính"),
-            Some(NotPakn::Denunciation)
+            classify(None, "TỐ CÁO cán bộ địa chính"),
+            Verdict::Sure(Suspect::Denunciation)
         );
         assert_eq!(
-            NotPakn::detect(None, "to cao can bo"),
-            Some(NotPakn::Denunciation)
+            classify(None, "to cao can bo"),
+            Verdict::Sure(Suspect::Denunciation)
+        );
+    }
+
+    /// Decree 20 and the Law on Denunciations 2018: a denunciation in the middle of a natural
+    /// sentence is one too.
+    #[test]
+    fn a_denunciation_in_the_middle_of_a_sentence_is_read() {
+        assert_eq!(
+            classify(
+                Some("Phản ánh về bộ phận một cửa"),
+                "Sáng nay khi nộp hồ sơ, cán bộ một cửa đòi tôi phải bồi dưỡng 2 triệu mới nhận."
+            ),
+            Verdict::Sure(Suspect::Denunciation)
         );
     }
 
     #[test]
-    fn feedback_that_mentions_complaints_later_is_not_a_complaint() {
+    fn feedback_about_how_complaints_are_handled_is_feedback() {
         assert_eq!(
-            NotPakn::detect(
+            classify(
                 Some("Thủ tục chậm"),
                 "Việc giải quyết đơn khiếu nại quá chậm"
             ),
-            None
+            Verdict::Pakn
         );
+    }
+
+    /// Decree 20, Art. 9: a text about an official's behaviour is its own class at triage.
+    #[test]
+    fn an_officials_behaviour_is_its_own_class() {
+        assert_eq!(
+            classify(
+                None,
+                "Cán bộ một cửa có thái độ hách dịch, quát mắng người dân."
+            ),
+            Verdict::Sure(Suspect::OfficialConduct)
+        );
+    }
+
+    #[test]
+    fn a_faint_sign_goes_to_a_clerk_instead_of_being_decided() {
+        assert_eq!(
+            classify(
+                None,
+                "Cán bộ trực không nghe điện thoại đường dây nóng cả buổi."
+            ),
+            Verdict::Unsure(Suspect::OfficialConduct)
+        );
+    }
+
+    /// The figures `complaint-corpus` prints, held: on every corpus no feedback is refused as
+    /// a complaint or denunciation, and on the corpus the rules were written against each class
+    /// is decided right at least 85% of the time (the others go to a clerk or, for conduct,
+    /// through as feedback).
+    #[test]
+    fn the_corpora_refuse_no_feedback_and_decide_most_of_what_they_were_written_against() {
+        for (name, text) in corpus::FILES {
+            let rows = corpus::measure(text);
+            for r in &rows {
+                if r.label == "complaint" || r.label == "denunciation" {
+                    assert_eq!(
+                        r.claimed_wrongly, 0,
+                        "{name}: feedback refused as {}",
+                        r.label
+                    );
+                }
+            }
+        }
+        let (_, first) = corpus::FILES[0];
+        let rows = corpus::measure(first);
+        assert!(rows.iter().map(|r| r.texts).sum::<usize>() >= 100);
+        for r in rows.iter().filter(|r| r.label != "official_conduct") {
+            assert!(r.recall() >= 0.85, "{r:?}");
+        }
     }
 }

@@ -9,6 +9,9 @@ doithoai_db::text_enum! {
     pub enum PetitionStatus {
         /// Recorded by intake.
         Received = "received",
+        /// Recorded, and held until a clerk triages it: it reads like a complaint, a
+        /// denunciation or a text about an official, without certainty.
+        AwaitingTriage = "awaiting_triage",
         /// Assigned to a department of the unit.
         Routed = "routed",
         /// Sent to the competent body.
@@ -26,7 +29,7 @@ impl PetitionStatus {
     /// The rank in the lifecycle: a late event never moves a petition backwards.
     pub fn rank(self) -> u8 {
         match self {
-            PetitionStatus::Received => 0,
+            PetitionStatus::AwaitingTriage | PetitionStatus::Received => 0,
             PetitionStatus::Routed | PetitionStatus::Transferred => 1,
             PetitionStatus::Answered | PetitionStatus::NotAccepted => 2,
             PetitionStatus::Published => 3,
@@ -37,6 +40,9 @@ impl PetitionStatus {
     pub fn label(self, lang: Lang) -> &'static str {
         match self {
             PetitionStatus::Received => lang.pick("Đã tiếp nhận", "Received"),
+            PetitionStatus::AwaitingTriage => {
+                lang.pick("Đã tiếp nhận, đang phân loại", "Received, being classified")
+            }
             PetitionStatus::NotAccepted => lang.pick("Không tiếp nhận", "Not accepted"),
             PetitionStatus::Routed => lang.pick(
                 "Đã chuyển phòng chuyên môn xử lý",

@@ -7,7 +7,7 @@
 //! Limits (also in the README and the OpenAPI document): title 250 characters, content 10,000,
 //! name 150, organization 250, address 500, email 254, procedure code 64, phone 32.
 
-use super::complaint::NotPakn;
+use super::complaint::{NotPakn, Suspect, Verdict, classify};
 use super::email::EmailAddress;
 use super::phone::PhoneNumber;
 use super::reference::Reference;
@@ -71,6 +71,11 @@ pub struct Submission {
     pub conference_id: Option<Uuid>,
     pub channel: Channel,
     pub received_at: DateTime<Utc>,
+    /// About an official's conduct (Decree 20, Art. 9): routed to the body managing them.
+    pub official_conduct: bool,
+    /// Reads like a complaint, a denunciation or a text about an official, without certainty:
+    /// recorded, and held (no event) until a clerk triages it.
+    pub held_for_triage: Option<Suspect>,
 }
 
 /// The note on the first step of a petition's timeline: how it was received.
@@ -401,18 +406,33 @@ pub fn parse(
         );
     }
 
-    // A complaint or denunciation that arrived labelled as feedback is still one.
-    let class = class.map(|k| match k {
+    // A complaint or denunciation that arrived labelled as feedback is still one; what reads
+    // like one without certainty waits for a clerk (Decree 20, Art. 9: triage).
+    let verdict = match (class, content.as_deref()) {
+        (Some(Classified::Pakn(_)), Some(ct)) if !anonymous => classify(title.as_deref(), ct),
+        _ => Verdict::Pakn,
+    };
+    let class = class.map(|k| match (k, verdict) {
         _ if anonymous => Classified::NotAccepted(NotPakn::Anonymous),
-        Classified::Pakn(_) => match content
-            .as_deref()
-            .and_then(|ct| NotPakn::detect(title.as_deref(), ct))
-        {
-            Some(n) => Classified::NotAccepted(n),
-            None => k,
-        },
-        other => other,
+        (Classified::Pakn(_), Verdict::Sure(Suspect::Complaint)) => {
+            Classified::NotAccepted(NotPakn::Complaint)
+        }
+        (Classified::Pakn(_), Verdict::Sure(Suspect::Denunciation)) => {
+            Classified::NotAccepted(NotPakn::Denunciation)
+        }
+        (other, _) => other,
     });
+    let official_conduct = verdict == Verdict::Sure(Suspect::OfficialConduct);
+    // A dialogue question is not held: it is answered at its conference, whose agenda a clerk
+    // prepares anyway.
+    let held_for_triage = match (class, verdict) {
+        (Some(Classified::Pakn(kind)), Verdict::Unsure(s))
+            if kind != PetitionKind::DialogueQuestion =>
+        {
+            Some(s)
+        }
+        _ => None,
+    };
 
     match (unit, class, field, content, submitter, channel, received_at) {
         (
@@ -436,6 +456,8 @@ pub fn parse(
             conference_id,
             channel,
             received_at,
+            official_conduct,
+            held_for_triage,
         }),
         _ => {
             if c.errors.is_empty() {

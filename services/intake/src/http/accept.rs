@@ -12,7 +12,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::Utc;
 use doithoai_contracts::subjects::{PETITION_NOT_ACCEPTED, PETITION_RECEIVED};
-use doithoai_contracts::{PetitionNotAcceptedV1, PetitionReceivedV1, SubmitterV1};
+use doithoai_contracts::{Channel, PetitionNotAcceptedV1, PetitionReceivedV1, SubmitterV1};
 use doithoai_web::{ApiError, Core, FieldError, Lang, Problem};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -276,6 +276,9 @@ fn build(
         .map(|u| u.name_vi.clone())
         .unwrap_or_else(|| sub.unit.clone());
     let (status, reason) = match sub.class {
+        Classified::Pakn(_) if sub.held_for_triage.is_some() => {
+            (PetitionStatus::AwaitingTriage, None)
+        }
         Classified::Pakn(_) => (PetitionStatus::Received, None),
         Classified::NotAccepted(n) => (PetitionStatus::NotAccepted, Some(n.code().to_owned())),
     };
@@ -306,62 +309,15 @@ fn build(
         holder_name: format!("Bộ phận tiếp nhận – {unit_name}"),
         due_at: None,
         trace_id: entry.trace_id.clone(),
+        triage_suspect: sub.held_for_triage.map(|s| s.code().to_owned()),
+        official_conduct: sub.official_conduct,
     };
-    let submitter = SubmitterV1 {
-        kind: sub.submitter.kind.clone(),
-        name: sub.submitter.name.clone(),
-        organization: sub.submitter.organization.clone(),
-        address: sub.submitter.address.clone(),
-        phone: petition.submitter_phone.clone(),
-        email: petition.submitter_email.clone(),
+    // Held for a clerk: no event until the clerk decides what it is.
+    let events = if sub.held_for_triage.is_some() {
+        Vec::new()
+    } else {
+        events_of(entry.core, &petition, sub.class, conference_starts_at)?
     };
-    // Each event twice: on intake's stream without the submitter's phone and email (routing,
-    // scheduling and any later reader need none), and whole on the contacts stream, which only
-    // notification may read.
-    let events = match sub.class {
-        Classified::Pakn(kind) => {
-            let whole = PetitionReceivedV1 {
-                petition_id: id,
-                tracking_code: code.to_string(),
-                unit: sub.unit.clone(),
-                kind,
-                field: sub.field.clone(),
-                procedure_code: sub.procedure_code.clone(),
-                content_type: sub.content_type,
-                title: sub.title.clone(),
-                content: sub.content.clone(),
-                submitter,
-                consent_to_publish_identity: sub.consent_to_publish_identity,
-                channel: sub.channel,
-                received_at: sub.received_at,
-                conference_id: sub.conference_id,
-                conference_starts_at,
-            };
-            let public = PetitionReceivedV1 {
-                submitter: whole.submitter.without_contact(),
-                ..whole.clone()
-            };
-            twice(entry, PETITION_RECEIVED, &sub.unit, public, whole)
-        }
-        Classified::NotAccepted(n) => {
-            let whole = PetitionNotAcceptedV1 {
-                petition_id: id,
-                tracking_code: code.to_string(),
-                unit: sub.unit.clone(),
-                reason_code: n.code().to_owned(),
-                reason_vi: n.reason_vi().to_owned(),
-                where_to_file_vi: n.where_to_file_vi().to_owned(),
-                submitter,
-                channel: sub.channel,
-                received_at: sub.received_at,
-            };
-            let public = PetitionNotAcceptedV1 {
-                submitter: whole.submitter.without_contact(),
-                ..whole.clone()
-            };
-            twice(entry, PETITION_NOT_ACCEPTED, &sub.unit, public, whole)
-        }
-    }?;
     let idempotency = entry.idempotency.as_ref().map(|(scope, key)| {
         let hash = request_hash(scope, &submission_fingerprint(sub));
         NewIdempotencyKey {
@@ -380,19 +336,85 @@ fn build(
     })
 }
 
+/// The events of a recorded petition `p`, as `class`: `petition.received` or
+/// `petition.not_accepted`, each twice — on intake's stream without the submitter's phone and
+/// email (routing, scheduling and any later reader need none), and whole on the contacts
+/// stream, which only notification may read. Used on receipt and when a clerk triages.
+pub fn events_of(
+    core: &Core,
+    p: &NewPetition,
+    class: Classified,
+    conference_starts_at: Option<chrono::DateTime<Utc>>,
+) -> Result<Vec<doithoai_bus::outbox::NewMessage>, serde_json::Error> {
+    let submitter = SubmitterV1 {
+        kind: p.submitter_kind.clone(),
+        name: p.submitter_name.clone(),
+        organization: p.submitter_organization.clone(),
+        address: p.submitter_address.clone(),
+        phone: p.submitter_phone.clone(),
+        email: p.submitter_email.clone(),
+    };
+    let channel = Channel::parse(&p.channel).unwrap_or(Channel::Web);
+    match class {
+        Classified::Pakn(kind) => {
+            let whole = PetitionReceivedV1 {
+                petition_id: p.id,
+                tracking_code: TrackingCode::from_raw(p.tracking_code.clone()).to_string(),
+                unit: p.unit_code.clone(),
+                kind,
+                field: p.field_code.clone(),
+                procedure_code: p.procedure_code.clone(),
+                content_type: p.content_type,
+                title: p.title.clone(),
+                content: p.content.clone(),
+                submitter,
+                consent_to_publish_identity: p.consent_to_publish_identity,
+                channel,
+                received_at: p.received_at,
+                conference_id: p.conference_id,
+                conference_starts_at,
+                official_conduct: p.official_conduct,
+            };
+            let public = PetitionReceivedV1 {
+                submitter: whole.submitter.without_contact(),
+                ..whole.clone()
+            };
+            twice(core, PETITION_RECEIVED, &p.unit_code, public, whole)
+        }
+        Classified::NotAccepted(n) => {
+            let whole = PetitionNotAcceptedV1 {
+                petition_id: p.id,
+                tracking_code: TrackingCode::from_raw(p.tracking_code.clone()).to_string(),
+                unit: p.unit_code.clone(),
+                reason_code: n.code().to_owned(),
+                reason_vi: n.reason_vi().to_owned(),
+                where_to_file_vi: n.where_to_file_vi().to_owned(),
+                submitter,
+                channel,
+                received_at: p.received_at,
+            };
+            let public = PetitionNotAcceptedV1 {
+                submitter: whole.submitter.without_contact(),
+                ..whole.clone()
+            };
+            twice(core, PETITION_NOT_ACCEPTED, &p.unit_code, public, whole)
+        }
+    }
+}
+
 /// Event `name` of `unit` on intake's stream (`public`, without contacts) and on the contacts
 /// stream (`whole`).
 fn twice<T: serde::Serialize>(
-    entry: &Entry<'_>,
+    core: &Core,
     name: &str,
     unit: &str,
     public: T,
     whole: T,
 ) -> Result<Vec<doithoai_bus::outbox::NewMessage>, serde_json::Error> {
     Ok(vec![
-        entry.core.event(name, unit, public)?,
+        core.event(name, unit, public)?,
         doithoai_bus::outbox::event(
-            &entry.core.bus.namespace,
+            &core.bus.namespace,
             doithoai_contracts::subjects::CONTACTS,
             name,
             unit,
@@ -441,6 +463,16 @@ fn response_body(state: &IntakeState, sub: &Submission, p: &NewPetition, lang: L
         "links": {"self": format!("/api/v1/petitions/{code}")},
     });
     match sub.class {
+        Classified::Pakn(_) if sub.held_for_triage.is_some() => {
+            body["message"] = Value::String(match lang {
+                Lang::Vi => format!(
+                    "Đã tiếp nhận. Cán bộ tiếp nhận sẽ phân loại nội dung (phản ánh, kiến nghị hay khiếu nại, tố cáo) và ông/bà sẽ được thông báo. Mã tra cứu là {code}."
+                ),
+                Lang::En => format!(
+                    "Received. A clerk will classify it (feedback or a recommendation, or a complaint or denunciation) and you will be told. Your tracking code is {code}."
+                ),
+            });
+        }
         Classified::Pakn(_) => {
             body["message"] = Value::String(match lang {
                 Lang::Vi => format!(

@@ -121,7 +121,8 @@ pub struct StaffSubmission {
     petitions::track,
     staff::record,
     staff::receipt_book,
-    staff::show
+    staff::show,
+    staff::triage
 ))]
 struct ApiDoc;
 

@@ -28,5 +28,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/api/v1/staff/petitions/{tracking_code}")
                 .get(staff::show)
                 .roles(ALL_STAFF),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/petitions/{tracking_code}/triage")
+                .post(staff::triage)
+                .roles(&[Role::Clerk, Role::Leader]),
         );
 }

@@ -37,6 +37,9 @@ pub struct NewPetition {
     pub holder_name: String,
     pub due_at: Option<DateTime<Utc>>,
     pub trace_id: Option<String>,
+    /// What a clerk must decide it is (status `awaiting_triage`).
+    pub triage_suspect: Option<String>,
+    pub official_conduct: bool,
 }
 
 /// A stored petition, with the submitter's personal data (staff view only).
@@ -69,6 +72,8 @@ pub struct Petition {
     pub holder_code: String,
     pub holder_name: String,
     pub due_at: Option<DateTime<Utc>>,
+    pub triage_suspect: Option<String>,
+    pub official_conduct: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -241,15 +246,18 @@ pub async fn timeline(
     let not_pakn = crate::domain::complaint::NotPakn::from_kind(&p.kind);
     let receipt = TimelineEntry {
         at: p.received_at,
-        status: if not_pakn.is_some() {
+        // Held for a clerk at receipt: the clerk's decision is a later step.
+        status: if p.triage_suspect.is_some() {
+            PetitionStatus::AwaitingTriage
+        } else if not_pakn.is_some() {
             PetitionStatus::NotAccepted
         } else {
             PetitionStatus::Received
         },
         actor: p.recorded_by.clone(),
         note: Some(match not_pakn {
-            Some(n) => n.reason_vi().to_owned(),
-            None => crate::domain::submission::receipt_note(&p.channel).to_owned(),
+            Some(n) if p.triage_suspect.is_none() => n.reason_vi().to_owned(),
+            _ => crate::domain::submission::receipt_note(&p.channel).to_owned(),
         }),
     };
     Ok(std::iter::once(receipt).chain(later).collect())
@@ -293,4 +301,88 @@ pub async fn expire_idempotency_keys(
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.lt(cutoff)))
         .execute(conn)
         .await
+}
+
+/// A clerk's triage of a held petition, as stored.
+pub struct Triage<'a> {
+    /// The kind it is now: `feedback`, `recommendation`, `complaint` or `denunciation`.
+    pub kind: &'a str,
+    pub status: PetitionStatus,
+    pub official_conduct: bool,
+    pub not_accepted_reason: Option<&'a str>,
+    pub actor: &'a str,
+    pub note: String,
+}
+
+/// Applies `t` to the petition `id` if it is still awaiting triage, with its timeline step, in
+/// the caller's transaction; the row as it is now, or `None` when another clerk came first.
+pub async fn triage(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    t: Triage<'_>,
+) -> QueryResult<Option<Petition>> {
+    let updated: Option<Petition> = diesel::update(
+        petitions::table
+            .filter(petitions::id.eq(id))
+            .filter(petitions::status.eq(PetitionStatus::AwaitingTriage)),
+    )
+    .set((
+        petitions::kind.eq(t.kind),
+        petitions::status.eq(t.status),
+        petitions::official_conduct.eq(t.official_conduct),
+        petitions::not_accepted_reason.eq(t.not_accepted_reason),
+    ))
+    .returning(Petition::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
+    if updated.is_some() {
+        diesel::insert_into(petition_timeline::table)
+            .values(NewTimelineEntry {
+                petition_id: id,
+                at: Utc::now(),
+                status: t.status,
+                actor: Some(t.actor.to_owned()),
+                note: Some(t.note),
+                event_id: None,
+            })
+            .execute(conn)
+            .await?;
+    }
+    Ok(updated)
+}
+
+impl From<&Petition> for NewPetition {
+    fn from(p: &Petition) -> Self {
+        NewPetition {
+            id: p.id,
+            tracking_code: p.tracking_code.clone(),
+            unit_code: p.unit_code.clone(),
+            kind: p.kind.clone(),
+            field_code: p.field_code.clone(),
+            procedure_code: p.procedure_code.clone(),
+            content_type: p.content_type,
+            title: p.title.clone(),
+            content: p.content.clone(),
+            submitter_kind: p.submitter_kind.clone(),
+            submitter_name: p.submitter_name.clone(),
+            submitter_organization: p.submitter_organization.clone(),
+            submitter_address: p.submitter_address.clone(),
+            submitter_phone: p.submitter_phone.clone(),
+            submitter_email: p.submitter_email.clone(),
+            consent_to_publish_identity: p.consent_to_publish_identity,
+            conference_id: p.conference_id,
+            channel: p.channel.clone(),
+            received_at: p.received_at,
+            recorded_by: p.recorded_by.clone(),
+            status: p.status,
+            not_accepted_reason: p.not_accepted_reason.clone(),
+            holder_code: p.holder_code.clone(),
+            holder_name: p.holder_name.clone(),
+            due_at: p.due_at,
+            trace_id: None,
+            triage_suspect: p.triage_suspect.clone(),
+            official_conduct: p.official_conduct,
+        }
+    }
 }

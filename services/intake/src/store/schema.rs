@@ -29,6 +29,8 @@ diesel::table! {
         holder_name -> Text,
         due_at -> Nullable<Timestamptz>,
         trace_id -> Nullable<Text>,
+        triage_suspect -> Nullable<Text>,
+        official_conduct -> Bool,
     }
 }
 

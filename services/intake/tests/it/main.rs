@@ -11,4 +11,5 @@ mod outage;
 mod registration;
 mod staff;
 mod submit;
+mod triage;
 mod validation;

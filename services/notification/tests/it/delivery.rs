@@ -190,6 +190,7 @@ fn received_petition(code: &str) -> PetitionReceivedV1 {
         received_at: chrono::Utc::now(),
         conference_id: None,
         conference_starts_at: None,
+        official_conduct: false,
     }
 }
 

@@ -37,6 +37,7 @@ fn received(unit: &str, field: &str, at: &str) -> PetitionReceivedV1 {
             .with_timezone(&Utc),
         conference_id: None,
         conference_starts_at: None,
+        official_conduct: false,
     }
 }
 
@@ -382,6 +383,19 @@ async fn city_admin_edits_holidays_and_the_calendar_follows() {
             .iter()
             .any(|h| h["date"] == "2026-09-01")
     );
+}
+
+/// Decree 20, Art. 9: a petition about an official's conduct goes to the department that
+/// manages the unit's officials (internal affairs: Phòng Văn hóa – Xã hội), whatever its field.
+#[tokio::test]
+async fn a_petition_about_an_officials_conduct_goes_to_the_department_managing_officials() {
+    let app = spawn().await;
+    let mut p = received("phuong-lang", "dat-dai", "2026-03-02T09:00:00+07:00");
+    p.official_conduct = true;
+    app.receive(&p).await;
+    let events = app.routed(1).await;
+    assert_eq!(events[0]["data"]["department"], "van-hoa-xa-hoi");
+    assert_eq!(events[0]["data"]["petition"]["official_conduct"], true);
 }
 
 /// A make-up working Saturday (the Government's yearly decision) and a unit's own office hours
