@@ -3,7 +3,7 @@
 
 use doithoai_auth::Role;
 use doithoai_journeys::{SERVICES, Service, platform_env};
-use doithoai_testkit::{SmtpSink, token};
+use doithoai_testkit::{SmtpSink, token, token_in};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -165,16 +165,35 @@ impl Platform {
 
     pub async fn answer(&self, code: &str, unit: &str) -> String {
         let id = self.petition_id(code).await;
-        let officer = token(Role::Officer, unit);
         let leader = token(Role::Leader, unit);
         let path = format!("/api/v1/staff/cases/{id}");
+        let mut case = Value::Null;
         for _ in 0..300 {
-            let c = self.get("answering", &path, Some(&officer)).await;
-            if c["unit"] == unit {
+            case = self.get("answering", &path, Some(&leader)).await;
+            if case["unit"] == unit {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
+        // An officer of the department that holds the case drafts; another department's finds
+        // nothing.
+        let department = case["department"].as_str().unwrap_or_default().to_owned();
+        let officer = token_in(Role::Officer, unit, &department);
+        let elsewhere = if department == "van-phong" {
+            "van-hoa-xa-hoi"
+        } else {
+            "van-phong"
+        };
+        let stranger = token_in(Role::Officer, unit, elsewhere);
+        let (s, _) = self
+            .post(
+                "answering",
+                &format!("{path}/drafts"),
+                Some(&stranger),
+                json!({"answer": "x"}),
+            )
+            .await;
+        assert_eq!(s, 404, "an officer of another department drafts nothing");
         let text = format!("Trả lời {code}: phường đã bỏ yêu cầu giấy tờ trùng lặp.");
         let (s, b) = self
             .post(

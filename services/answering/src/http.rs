@@ -51,27 +51,32 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/api/v1/staff/cases/{case}")
                 .get(show)
-                .roles(ALL_STAFF),
+                .roles(ALL_STAFF)
+                .departmental(),
         )
         .service(
             Endpoint::new("/api/v1/staff/cases/{case}/drafts")
                 .post(draft)
-                .roles(&[Role::Officer, Role::Head]),
+                .roles(&[Role::Officer, Role::Head])
+                .departmental(),
         )
         .service(
             Endpoint::new("/api/v1/staff/cases/{case}/review")
                 .post(review)
-                .roles(&[Role::Head]),
+                .roles(&[Role::Head])
+                .departmental(),
         )
         .service(
             Endpoint::new("/api/v1/staff/cases/{case}/preview")
                 .get(preview)
-                .roles(&[Role::Officer, Role::Head, Role::Leader]),
+                .roles(&[Role::Officer, Role::Head, Role::Leader])
+                .departmental(),
         )
         .service(
             Endpoint::new("/api/v1/staff/cases/{case}/approve")
                 .post(approve)
-                .roles(&[Role::Leader]),
+                .roles(&[Role::Leader])
+                .departmental(),
         )
         .service(Endpoint::new("/api/v1/answers").get(search))
         .service(Endpoint::new("/api/v1/answers/{tracking_code}").get(public_answer))
@@ -81,12 +86,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 type Res = Result<HttpResponse, ApiError>;
 
-/// The case if the token's unit holds it, else 404 (as if it did not exist).
+/// The case if the token's unit holds it and, for an officer or head, their department has it;
+/// else 404 (as if it did not exist).
 async fn held(core: &Core, staff: &Staff, key: &str, lang: Lang) -> Result<Case, ApiError> {
     let mut conn = core.pool.get().await?;
     flow::load(&mut conn, key)
         .await?
-        .filter(|c| staff.0.can_read(&c.unit_code))
+        .filter(|c| staff.0.can_read(&c.unit_code) && staff.0.sees_department(&c.department_code))
         .ok_or_else(|| Problem::not_found(lang).into())
 }
 
@@ -134,6 +140,12 @@ pub struct InboxQuery {
         doithoai_web::openapi::Invalid))]
 async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, lang: Lang) -> Res {
     let unit = staff.unit_scope(q.unit.as_deref(), lang)?;
+    // An officer or head sees their department's cases only; naming another is refused.
+    let department = match (&staff.0.department, q.department.as_deref()) {
+        (Some(own), Some(asked)) if asked != own => return Err(Problem::forbidden(lang).into()),
+        (Some(own), _) => Some(own.as_str()),
+        (None, asked) => asked,
+    };
     let mut errors = Vec::new();
     let Page {
         limit,
@@ -153,13 +165,13 @@ async fn inbox(core: web::Data<Core>, staff: Staff, q: web::Query<InboxQuery>, l
     let rows = queries::inbox(
         &mut conn,
         &unit,
-        q.department.as_deref(),
+        department,
         q.include_answered.unwrap_or(false),
         after,
         limit,
     )
     .await?;
-    let overdue = queries::overdue_count(&mut conn, &unit, q.department.as_deref(), now).await?;
+    let overdue = queries::overdue_count(&mut conn, &unit, department, now).await?;
     Ok(HttpResponse::Ok().json(json!({
         "unit": unit,
         "cases": rows.iter().map(|c| case_view(c, now)).collect::<Vec<_>>(),

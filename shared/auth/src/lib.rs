@@ -3,7 +3,8 @@
 //!
 //! Architecture invariant: a staff request sees only its unit's records. City-wide roles
 //! (`city_admin`, `auditor`) carry the unit `hanoi` and see every unit; the auditor changes
-//! nothing.
+//! nothing. Officers and heads also carry their department and act only on its cases; leaders
+//! and clerks act unit-wide.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -17,6 +18,7 @@ pub const MAX_TOKEN_SECONDS: i64 = 8 * 3600;
 
 const UNITS_CSV: &str = include_str!("../../../data/hanoi-units.csv");
 const BODIES_CSV: &str = include_str!("../../../data/city-bodies.csv");
+const DEPARTMENTS_CSV: &str = include_str!("../../../data/departments.csv");
 
 fn codes(csv: &'static str) -> impl Iterator<Item = &'static str> {
     csv.lines()
@@ -50,6 +52,11 @@ pub fn scope_allowed(role: Role, unit: &str) -> bool {
     } else {
         UNIT_SCOPES.contains(unit)
     }
+}
+
+/// Whether `department` is a department code of the reference data (`data/departments.csv`).
+pub fn is_department(department: &str) -> bool {
+    codes(DEPARTMENTS_CSV).any(|c| c == department)
 }
 
 /// The unit and city-body codes, read from the compiled-in data once (every staff request
@@ -104,6 +111,11 @@ impl Role {
     pub fn is_city_wide(self) -> bool {
         matches!(self, Role::CityAdmin | Role::Auditor)
     }
+
+    /// Roles that work within one department of their unit (their token names it).
+    pub fn is_department_scoped(self) -> bool {
+        matches!(self, Role::Officer | Role::Head)
+    }
 }
 
 /// The claims of a staff token.
@@ -120,6 +132,10 @@ pub struct Claims {
     pub iat: i64,
     /// The token's own id, by which it can be revoked (`doithoai-revoke`). Required.
     pub jti: String,
+    /// The department an officer or head works in (required for them, absent for the other
+    /// roles): they act only on its cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub department: Option<String>,
 }
 
 impl Claims {
@@ -133,6 +149,22 @@ impl Claims {
     /// auditor changes nothing.
     pub fn can_write(&self, unit: &str) -> bool {
         !self.role.is_city_wide() && self.unit == unit
+    }
+
+    /// Whether this token may see and act on a record of `department`: an officer or head only
+    /// in their own department, every other role in any.
+    ///
+    /// ```
+    /// use doithoai_auth::{AuthConfig, Role};
+    /// let cfg = AuthConfig { secret: "x".repeat(32), issuer: "i".into(), audience: "a".into() };
+    /// let officer = cfg.verify(&cfg.sign_in("o", Role::Officer, "phuong-lang", Some("van-phong"), 60).unwrap()).unwrap();
+    /// assert!(officer.sees_department("van-phong"));
+    /// assert!(!officer.sees_department("van-hoa-xa-hoi"));
+    /// let leader = cfg.verify(&cfg.sign("l", Role::Leader, "phuong-lang", 60).unwrap()).unwrap();
+    /// assert!(leader.sees_department("van-hoa-xa-hoi"));
+    /// ```
+    pub fn sees_department(&self, department: &str) -> bool {
+        !self.role.is_department_scoped() || self.department.as_deref() == Some(department)
     }
 }
 
@@ -176,7 +208,8 @@ impl AuthConfig {
         })
     }
 
-    /// Signs a token for `role` in `unit`, valid for `ttl_seconds`.
+    /// Signs a token for `role` in `unit`, valid for `ttl_seconds` (an officer's or head's needs
+    /// a department: [`AuthConfig::sign_in`]).
     ///
     /// ```
     /// use doithoai_auth::{AuthConfig, Role};
@@ -191,6 +224,18 @@ impl AuthConfig {
         unit: &str,
         ttl_seconds: i64,
     ) -> Result<String, AuthError> {
+        self.sign_in(sub, role, unit, None, ttl_seconds)
+    }
+
+    /// Signs a token for `role` in `unit` and, for an officer or head, `department`.
+    pub fn sign_in(
+        &self,
+        sub: &str,
+        role: Role,
+        unit: &str,
+        department: Option<&str>,
+        ttl_seconds: i64,
+    ) -> Result<String, AuthError> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: sub.to_owned(),
@@ -201,6 +246,7 @@ impl AuthConfig {
             exp: now + ttl_seconds,
             iat: now,
             jti: uuid::Uuid::new_v4().to_string(),
+            department: department.map(str::to_owned),
         };
         jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
@@ -238,6 +284,22 @@ impl AuthConfig {
                 "role {} may not hold unit {:?}",
                 claims.role.as_str(),
                 claims.unit
+            )));
+        }
+        let department_fits = match (&claims.department, claims.role.is_department_scoped()) {
+            (Some(d), true) => is_department(d),
+            (None, scoped) => !scoped,
+            (Some(_), false) => false,
+        };
+        if !department_fits {
+            return Err(AuthError::Invalid(format!(
+                "role {} needs {} department, and a known one",
+                claims.role.as_str(),
+                if claims.role.is_department_scoped() {
+                    "its"
+                } else {
+                    "no"
+                }
             )));
         }
         Ok(claims)
@@ -303,6 +365,7 @@ mod tests {
             exp: now + 60,
             iat: now,
             jti: "test-token".into(),
+            department: None,
         };
         let token = jsonwebtoken::encode(
             &Header::new(Algorithm::HS512),
@@ -349,5 +412,24 @@ mod tests {
         }
         let t = cfg().sign("a", Role::CityAdmin, "phuong-lang", 60).unwrap();
         assert!(cfg().verify(&t).is_err(), "a city-wide role holds the city");
+    }
+
+    /// Officers and heads act within their department: their token must name a known one;
+    /// the other roles name none.
+    #[test]
+    fn an_officer_or_head_needs_a_known_department_and_no_one_else_has_one() {
+        let c = cfg();
+        let sign = |role, dept| c.sign_in("a", role, "phuong-lang", dept, 60).unwrap();
+        assert!(c.verify(&sign(Role::Officer, None)).is_err());
+        assert!(c.verify(&sign(Role::Head, Some("phong-khong-co"))).is_err());
+        assert!(c.verify(&sign(Role::Clerk, Some("van-phong"))).is_err());
+        let head = c.verify(&sign(Role::Head, Some("van-hoa-xa-hoi"))).unwrap();
+        assert_eq!(head.department.as_deref(), Some("van-hoa-xa-hoi"));
+        assert!(head.sees_department("van-hoa-xa-hoi") && !head.sees_department("van-phong"));
+        assert!(
+            c.verify(&sign(Role::Leader, None))
+                .unwrap()
+                .sees_department("van-phong")
+        );
     }
 }

@@ -27,6 +27,9 @@ pub struct TestApp {
     running: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
 
+/// A department of `phuong-lang` other than [`crate::TEST_DEPARTMENT`].
+const OTHER_DEPARTMENT: &str = "van-hoa-xa-hoi";
+
 impl TestApp {
     /// Builds the service with `build` (a service's `build(overrides)`) on `env`, runs it, and
     /// waits until it is ready. Panics when it does not start: the test cannot go on.
@@ -306,10 +309,14 @@ impl TestApp {
         }
     }
 
-    /// The other-unit column of the authorization matrix: every staff route that names a record
-    /// (`fills`: a placeholder and the id of a record of `phuong-lang`) answers 404 to each
-    /// ward role it allows when the token is of another unit — the record does not exist for
-    /// them — while a token of the record's own unit finds it (anything but 401, 403 or 404).
+    /// The unit and department columns of the authorization matrix, walked from the route
+    /// table: every staff route that names a record (`fills`: a placeholder and the id of a
+    /// record of `phuong-lang`, in [`crate::TEST_DEPARTMENT`] where it has a department)
+    /// answers 404 to each ward role it allows when the token is of another unit — the record
+    /// does not exist for them — and, on a route marked departmental, to an officer or head of
+    /// another department of the same unit; a token of the record's own unit (and department)
+    /// finds it (anything but 401, 403 or 404), and so does an officer or head of another
+    /// department where the route is not departmental.
     pub async fn assert_other_units_see_nothing(&self, fills: &[(&str, &str)]) {
         let routes: Vec<(String, String)> = doithoai_web::endpoint::served()
             .into_iter()
@@ -324,21 +331,52 @@ impl TestApp {
             }
             let m = Method::from_bytes(method.as_bytes()).unwrap_or(Method::GET);
             let allowed = doithoai_web::endpoint::roles(&method, &pattern).unwrap_or_default();
+            let departmental = doithoai_web::endpoint::departmental(&method, &pattern);
             for role in allowed.iter().filter(|r| !r.is_city_wide()) {
-                let call = |unit: &'static str| {
+                let call = |unit: &'static str, department: &'static str| {
                     send(
-                        self.request_as(m.clone(), &crate::token(*role, unit), &path)
-                            .json(&serde_json::json!({})),
+                        self.request_as(
+                            m.clone(),
+                            &crate::token_in(*role, unit, department),
+                            &path,
+                        )
+                        .json(&serde_json::json!({})),
                     )
                 };
-                let other = call("phuong-ba-dinh").await.status().as_u16();
+                let other = call("phuong-ba-dinh", crate::TEST_DEPARTMENT)
+                    .await
+                    .status()
+                    .as_u16();
                 assert_eq!(
                     other,
                     404,
                     "{method} {path}: a {} of another unit",
                     role.as_str()
                 );
-                let own = call("phuong-lang").await.status().as_u16();
+                if role.is_department_scoped() {
+                    let elsewhere = call("phuong-lang", OTHER_DEPARTMENT)
+                        .await
+                        .status()
+                        .as_u16();
+                    if departmental {
+                        assert_eq!(
+                            elsewhere,
+                            404,
+                            "{method} {path}: a {} of another department",
+                            role.as_str()
+                        );
+                    } else {
+                        assert!(
+                            !matches!(elsewhere, 401 | 403 | 404),
+                            "{method} {path}: a {} of another department got {elsewhere} on a route not marked departmental",
+                            role.as_str()
+                        );
+                    }
+                }
+                let own = call("phuong-lang", crate::TEST_DEPARTMENT)
+                    .await
+                    .status()
+                    .as_u16();
                 assert!(
                     !matches!(own, 401 | 403 | 404),
                     "{method} {path}: a {} of the record's unit got {own}",

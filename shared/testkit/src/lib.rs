@@ -107,10 +107,26 @@ pub fn auth() -> AuthConfig {
     }
 }
 
-/// A valid token for `role` in `unit`.
+/// The department the tests' officers and heads work in ([`token`]), and where the tests'
+/// cases are assigned.
+pub const TEST_DEPARTMENT: &str = "van-phong";
+
+/// A valid token for `role` in `unit` (an officer or head of [`TEST_DEPARTMENT`]).
 pub fn token(role: Role, unit: &str) -> String {
+    token_in(role, unit, TEST_DEPARTMENT)
+}
+
+/// A valid token for `role` in `unit`; an officer or head works in `department`.
+pub fn token_in(role: Role, unit: &str, department: &str) -> String {
+    let department = role.is_department_scoped().then_some(department);
     auth()
-        .sign(&format!("{}@{unit}", role.as_str()), role, unit, 3600)
+        .sign_in(
+            &format!("{}@{unit}", role.as_str()),
+            role,
+            unit,
+            department,
+            3600,
+        )
         .unwrap_or_default()
 }
 

@@ -19,6 +19,7 @@ pub struct Endpoint {
     resource: Resource,
     methods: Vec<Method>,
     roles: Vec<(Method, &'static [Role])>,
+    departmental: Vec<Method>,
 }
 
 /// Every staff role.
@@ -31,7 +32,18 @@ impl Endpoint {
             resource: web::resource(path),
             methods: Vec::new(),
             roles: Vec::new(),
+            departmental: Vec::new(),
         }
+    }
+
+    /// Marks the method added last as acting on a record that belongs to a department (a
+    /// case): officers and heads of another department find nothing there (the handler checks
+    /// `Claims::sees_department`; the authorization matrix test holds it to this mark).
+    pub fn departmental(mut self) -> Self {
+        if let Some(m) = self.methods.last() {
+            self.departmental.push(m.clone());
+        }
+        self
     }
 
     /// The roles that may call the method added last (a staff route's row of the
@@ -92,13 +104,20 @@ impl Endpoint {
     }
 }
 
-/// Every (method, path) an [`Endpoint`] of this process serves, with the roles it declared
-/// ([`Endpoint::roles`]; `None`: none declared).
-type Routes = std::collections::BTreeMap<(String, String), Option<&'static [Role]>>;
+/// What an [`Endpoint`] declared for one method: its roles ([`Endpoint::roles`]; `None`: none
+/// declared) and whether its record belongs to a department ([`Endpoint::departmental`]).
+#[derive(Debug, Clone, Copy)]
+struct Declared {
+    roles: Option<&'static [Role]>,
+    departmental: bool,
+}
+
+/// Every (method, path) an [`Endpoint`] of this process serves, with what it declared.
+type Routes = std::collections::BTreeMap<(String, String), Declared>;
 static ROUTES: std::sync::Mutex<Routes> = std::sync::Mutex::new(std::collections::BTreeMap::new());
 
-/// `None` when no endpoint serves `method` on `pattern`; else the roles it declared, if any.
-fn route(method: &str, pattern: &str) -> Option<Option<&'static [Role]>> {
+/// `None` when no endpoint serves `method` on `pattern`; else what it declared.
+fn route(method: &str, pattern: &str) -> Option<Declared> {
     ROUTES
         .lock()
         .ok()?
@@ -108,7 +127,12 @@ fn route(method: &str, pattern: &str) -> Option<Option<&'static [Role]>> {
 
 /// The roles that may call `method` on the route `pattern`, if it declared them.
 pub fn roles(method: &str, pattern: &str) -> Option<&'static [Role]> {
-    route(method, pattern).flatten()
+    route(method, pattern).and_then(|d| d.roles)
+}
+
+/// Whether `method` on `pattern` acts on a department's record ([`Endpoint::departmental`]).
+pub fn departmental(method: &str, pattern: &str) -> bool {
+    route(method, pattern).is_some_and(|d| d.departmental)
 }
 
 /// Whether a path is a staff route (behind a token, in the authorization matrix).
@@ -132,7 +156,7 @@ pub async fn guard_roles(
         let declared = req
             .match_pattern()
             .and_then(|pattern| route(req.method().as_str(), &pattern));
-        if let Some(allowed) = declared
+        if let Some(Declared { roles: allowed, .. }) = declared
             && !allowed.is_some_and(|r| r.contains(&claims.role))
         {
             return Err(Problem::forbidden(Lang::of(req.request())).into());
@@ -155,7 +179,10 @@ impl HttpServiceFactory for Endpoint {
     fn register(self, config: &mut AppService) {
         if let Ok(mut routes) = ROUTES.lock() {
             for m in &self.methods {
-                let declared = self.roles.iter().find(|(r, _)| r == m).map(|(_, r)| *r);
+                let declared = Declared {
+                    roles: self.roles.iter().find(|(r, _)| r == m).map(|(_, r)| *r),
+                    departmental: self.departmental.contains(m),
+                };
                 routes.insert((m.as_str().to_owned(), self.path.clone()), declared);
             }
         }

@@ -159,6 +159,7 @@ mod tests {
             exp: 0,
             iat: 0,
             jti: "test-token".into(),
+            department: None,
         })
     }
 

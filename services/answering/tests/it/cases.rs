@@ -4,7 +4,7 @@ use doithoai_contracts::subjects;
 use doithoai_contracts::{
     Channel, PetitionKind, PetitionReceivedV1, PetitionRoutedV1, SubmitterV1,
 };
-use doithoai_testkit::{TestApp, TestEnv, token};
+use doithoai_testkit::{TestApp, TestEnv, token, token_in};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -717,9 +717,10 @@ async fn the_inbox_pages_without_skipping_cases_due_at_the_same_time() {
     assert_eq!(bad["errors"][0]["field"], "after");
 }
 
-/// The other-unit column of the authorization matrix on a real case of phuong-lang.
+/// The other-unit and other-department columns of the authorization matrix on a real case of
+/// phuong-lang's Văn phòng.
 #[tokio::test]
-async fn another_units_staff_find_no_case_of_this_unit() {
+async fn another_units_staff_and_another_departments_officers_find_no_case_of_this_one() {
     let app = spawn().await;
     let r = app
         .route(routed(
@@ -745,6 +746,21 @@ async fn another_units_staff_find_no_case_of_this_unit() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     app.assert_other_units_see_nothing(&[("case", &id)]).await;
+
+    // The inbox of an officer or head is their department's: another department's officer
+    // sees none of Văn phòng's cases and may not ask for them; the leader sees the unit's.
+    let elsewhere = token_in(Role::Officer, "phuong-lang", "van-hoa-xa-hoi");
+    let theirs = app.json_as(&elsewhere, "/api/v1/staff/cases").await;
+    assert_eq!(theirs["cases"], json!([]), "{theirs}");
+    let asked = app
+        .get_as(&elsewhere, "/api/v1/staff/cases?department=van-phong")
+        .await;
+    assert_eq!(asked.status().as_u16(), 403);
+    let own = app.json_as(&officer, "/api/v1/staff/cases").await;
+    assert_eq!(own["cases"].as_array().unwrap().len(), 1);
+    let leader = token(Role::Leader, "phuong-lang");
+    let unit = app.json_as(&leader, "/api/v1/staff/cases").await;
+    assert_eq!(unit["cases"].as_array().unwrap().len(), 1);
 }
 
 /// The leader sees the public version first: the preview is redacted; approving may edit it

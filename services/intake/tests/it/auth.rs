@@ -51,6 +51,7 @@ async fn tokens_with_wrong_signature_algorithm_audience_issuer_or_expiry_are_401
         exp: now + 600,
         iat: now,
         jti: "test-token".into(),
+        department: None,
     };
     let hs512 = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS512),

@@ -1,14 +1,15 @@
 //! Prints a signed staff token for local use and tests.
 //!
-//! `cargo run -q -p doithoai-auth --bin doithoai-token -- <role> <unit> [hours] [subject]`
-//! uses the same `JWT_SECRET`, `JWT_ISSUER` and `JWT_AUDIENCE` as the services.
+//! `cargo run -q -p doithoai-auth --bin doithoai-token -- <role> <unit>[/<department>] [hours]
+//! [subject]` uses the same `JWT_SECRET`, `JWT_ISSUER` and `JWT_AUDIENCE` as the services. An
+//! officer or head names their department: `officer phuong-lang/van-phong`.
 
 use doithoai_auth::{AuthConfig, Role};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: doithoai-token <clerk|officer|head|leader|city_admin|auditor> <unit-code|hanoi> [hours=8] [subject]";
-    let (Some(role), Some(unit)) = (args.first(), args.get(1)) else {
+    let usage = "usage: doithoai-token <clerk|officer|head|leader|city_admin|auditor> <unit-code|hanoi>[/<department>] [hours=8] [subject]\n       (an officer or head names their department: officer phuong-lang/van-phong)";
+    let (Some(role), Some(scope)) = (args.first(), args.get(1)) else {
         eprintln!("{usage}");
         std::process::exit(2);
     };
@@ -26,6 +27,28 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let (unit, department) = match scope.split_once('/') {
+        Some((u, d)) => (u, Some(d)),
+        None => (scope.as_str(), None),
+    };
+    match (role.is_department_scoped(), department) {
+        (true, Some(d)) if doithoai_auth::is_department(d) => {}
+        (true, _) => {
+            eprintln!(
+                "{} works in a department: <unit>/<department>, one of data/departments.csv\n{usage}",
+                role.as_str()
+            );
+            std::process::exit(2);
+        }
+        (false, Some(_)) => {
+            eprintln!(
+                "{} acts unit-wide: name no department\n{usage}",
+                role.as_str()
+            );
+            std::process::exit(2);
+        }
+        (false, None) => {}
+    }
     if !doithoai_auth::scope_allowed(role, unit) {
         eprintln!(
             "{} may not hold unit {unit:?}: a ward, commune or city body code, or `hanoi` for the city-wide roles\n{usage}",
@@ -38,7 +61,7 @@ fn main() {
         .cloned()
         .unwrap_or_else(|| format!("{}@{}", role.as_str(), unit));
     let result = AuthConfig::from_env().and_then(|cfg| {
-        cfg.sign(&subject, role, unit, hours * 3600)
+        cfg.sign_in(&subject, role, unit, department, hours * 3600)
             .map_err(anyhow::Error::from)
     });
     match result {
