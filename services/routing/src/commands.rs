@@ -48,7 +48,7 @@ impl Command for Transfer {
     }
 }
 
-/// `POST /api/v1/staff/routing/{petition}/refuse`.
+/// `POST /api/v1/staff/routing/{petition}/refuse` and `…/urgent`: why.
 #[derive(Debug, utoipa::ToSchema)]
 pub struct Refuse {
     #[schema(min_length = 1, max_length = 2000)]

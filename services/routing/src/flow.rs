@@ -305,42 +305,80 @@ impl std::fmt::Display for Stale {
 
 impl std::error::Error for Stale {}
 
-/// Re-routes within the holding unit to `department`.
-pub async fn reroute(
+/// An urgent mark that would not bring the due date forward: the petition is due sooner
+/// already (it was marked urgent, or its deadline is that close).
+#[derive(Debug)]
+pub struct DueSooner(pub DateTime<Utc>);
+
+impl std::fmt::Display for DueSooner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "already due at {}", self.0)
+    }
+}
+
+impl std::error::Error for DueSooner {}
+
+/// Marks a petition urgent (BRIEF: iHanoi's rules, urgent items handled within 4 working
+/// hours): its due date comes to the unit's `urgent` policy (4 working hours by default) from
+/// `now`, by the unit's office hours, and the department holding it is told through a
+/// `petition.routed` with `reason_code` `urgent`. Refused ([`DueSooner`]) when that would not
+/// bring the due date forward.
+pub async fn make_urgent(
     core: &Core,
+    cal: &SharedCalendar,
     a: Assignment,
-    department: &str,
+    reason: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Assignment, anyhow::Error> {
+    let span = {
+        let mut conn = core.pool.get().await?;
+        queries::policy(&mut conn, &a.unit_code, PolicyClass::Urgent).await?
+    };
+    let ns = core.bus.namespace.clone();
+    // To the second: the stored due date, the event's and the answer's are the same instant.
+    let due_at = chrono::SubsecRound::trunc_subsecs(
+        calendar_now(cal).for_unit(&a.unit_code).due(now, span),
+        0,
+    );
+    if due_at >= a.due_at {
+        return Err(DueSooner(a.due_at).into());
+    }
+    let next = Assignment {
+        due_at,
+        ..a.clone()
+    };
+    restep(core, &ns, &a, next, ("urgent", None), reason, actor).await
+}
+
+/// Moves the unit's assignment `a` to `next` (another department, an earlier due date) if it is
+/// still as its author read it: the history row `action` and a `petition.routed` with that
+/// reason code, in one transaction.
+async fn restep(
+    core: &Core,
+    ns: &str,
+    a: &Assignment,
+    next: Assignment,
+    (action, from_unit): (&str, Option<&str>),
     reason: &str,
     actor: &str,
 ) -> Result<Assignment, anyhow::Error> {
     let mut conn = core.pool.get().await?;
-    let ns = core.bus.namespace.clone();
-    let mut next = a.clone();
-    next.department_code = department.to_owned();
-    next.status = AssignmentStatus::Routed;
     let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
     conn.transaction::<(), anyhow::Error, _>(async |conn| {
-        if !queries::still_as(conn, &a).await? {
+        if !queries::still_as(conn, a).await? {
             return Err(Stale.into());
         }
         let (unit_name, _) = queries::holder(conn, &next.unit_code)
             .await?
             .unwrap_or_default();
-        queries::record(
-            conn,
-            &next,
-            actor,
-            "reroute",
-            Some(&a.unit_code),
-            Some(reason),
-        )
-        .await?;
+        queries::record(conn, &next, actor, action, from_unit, Some(reason)).await?;
         let event = routed_event(
             conn,
-            &ns,
+            ns,
             &next,
             &unit_name,
-            "reroute",
+            action,
             Some(reason),
             Some(actor),
             petition,
@@ -353,6 +391,22 @@ pub async fn reroute(
     .await?;
     core.relay.wake();
     Ok(next)
+}
+
+/// Re-routes within the holding unit to `department`.
+pub async fn reroute(
+    core: &Core,
+    a: Assignment,
+    department: &str,
+    reason: &str,
+    actor: &str,
+) -> Result<Assignment, anyhow::Error> {
+    let mut next = a.clone();
+    next.department_code = department.to_owned();
+    next.status = AssignmentStatus::Routed;
+    let ns = core.bus.namespace.clone();
+    let from = a.unit_code.clone();
+    restep(core, &ns, &a, next, ("reroute", Some(&from)), reason, actor).await
 }
 
 /// Transfers to another unit or body, which works it in its own inbox with a fresh answer

@@ -23,6 +23,7 @@ use serde_json::{Value, json};
     reroute,
     transfer,
     refuse,
+    urgent,
     list_holidays,
     put_holiday,
     delete_holiday,
@@ -73,6 +74,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/api/v1/staff/routing/{petition}/refuse")
                 .post(refuse)
+                .roles(TRIAGE),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/routing/{petition}/urgent")
+                .post(urgent)
                 .roles(TRIAGE),
         )
         .service(
@@ -572,6 +578,45 @@ async fn refuse(
     Ok(HttpResponse::Ok().json(view(&next)))
 }
 
+/// `POST /api/v1/staff/routing/{petition}/urgent` `{reason}` (clerk or leader): handled within
+/// 4 working hours (the unit's `urgent` policy) from now — the due date comes forward and the
+/// department is told. 409 `due_sooner` when it is due sooner already.
+#[utoipa::path(post, path = "/api/v1/staff/routing/{petition}/urgent", security(("bearer" = [])),
+    request_body(content = Refuse, content_type = "application/json"),
+    params(("petition" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "Urgent: the new due date", body = serde_json::Value),
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
+async fn urgent(
+    core: web::Data<Core>,
+    cal: web::Data<SharedCalendar>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Refuse>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let a = routable(&core, &staff, &path, lang).await?;
+    let Refuse { reason } = body.valid()?;
+    let next = flow::make_urgent(&core, &cal, a, &reason, &staff.0.sub, Utc::now())
+        .await
+        .map_err(|e| match e.downcast_ref::<flow::DueSooner>() {
+            Some(flow::DueSooner(due)) => Problem::conflict(
+                lang,
+                ("Đã có hạn sớm hơn", "Due sooner already"),
+                "petition",
+                "due_sooner",
+                (
+                    &format!("Hạn xử lý đã là {}", doithoai_web::text::ts(*due)),
+                    &format!("It is due at {} already", doithoai_web::text::ts(*due)),
+                ),
+            )
+            .into(),
+            None => changed(e, lang),
+        })?;
+    Ok(HttpResponse::Ok().json(view(&next)))
+}
+
 /// `GET /api/v1/staff/policies`: deadline policies (city defaults have `unit: null`).
 #[utoipa::path(get, path = "/api/v1/staff/policies", security(("bearer" = [])),
     responses((status = 200, description = "Deadline policies (city defaults have unit null)", body = serde_json::Value),
@@ -587,7 +632,7 @@ async fn list_policies(core: web::Data<Core>, staff: Staff) -> Result<HttpRespon
 /// review_required?}` (city admin).
 #[utoipa::path(put, path = "/api/v1/staff/policies/{unit}/{class}", security(("bearer" = [])),
     request_body(content = Policy, content_type = "application/json"),
-    params(("unit" = String, Path, description = "A unit code, or `default` for the city default"), ("class" = String, Path, description = "acknowledgement, transfer, answer or refusal")),
+    params(("unit" = String, Path, description = "A unit code, or `default` for the city default"), ("class" = String, Path, description = "acknowledgement, transfer, answer, refusal or urgent")),
     responses((status = 200, description = "Set", body = serde_json::Value),
         doithoai_web::openapi::StaffErrors,
         doithoai_web::openapi::Invalid))]
@@ -607,8 +652,8 @@ async fn put_policy(
             "class",
             "unknown_value",
             lang.pick(
-                "acknowledgement, transfer, answer hoặc refusal",
-                "acknowledgement, transfer, answer or refusal",
+                "acknowledgement, transfer, answer, refusal hoặc urgent",
+                "acknowledgement, transfer, answer, refusal or urgent",
             ),
         ));
     }

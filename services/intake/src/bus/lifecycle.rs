@@ -13,8 +13,12 @@ use uuid::Uuid;
 
 /// Hanoi time for notes people read.
 fn local_date(t: DateTime<Utc>) -> String {
+    local(t, "%d/%m/%Y")
+}
+
+fn local(t: DateTime<Utc>, format: &str) -> String {
     let tz = chrono::FixedOffset::east_opt(7 * 3600).unwrap_or_else(unreachable_tz);
-    t.with_timezone(&tz).format("%d/%m/%Y").to_string()
+    t.with_timezone(&tz).format(format).to_string()
 }
 
 #[cold]
@@ -64,6 +68,11 @@ fn on_routed(env: Envelope<PetitionRoutedV1>) -> Step {
             "Chuyển lại cho {}; hạn trả lời {}",
             d.department_name,
             local_date(d.due_at)
+        ),
+        "urgent" => format!(
+            "Xử lý khẩn: {} trả lời trước {}",
+            d.department_name,
+            local(d.due_at, "%H:%M ngày %d/%m/%Y")
         ),
         _ => format!(
             "Giao {} xử lý; hạn trả lời {}",

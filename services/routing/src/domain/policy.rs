@@ -11,6 +11,8 @@ doithoai_db::text_enum! {
         Answer = "answer",
         /// Telling the submitter it is not accepted.
         Refusal = "refusal",
+        /// Handling an item marked urgent (iHanoi: within 4 working hours).
+        Urgent = "urgent",
     }
 }
 

@@ -209,21 +209,29 @@ pub async fn assignment(
 /// read (same holder, department and status) and still open to triage: a staff action applies
 /// only to what its author saw, so two actions sent together cannot both apply.
 pub async fn still_as(conn: &mut AsyncPgConnection, a: &Assignment) -> QueryResult<bool> {
-    let now: Option<(String, String, crate::domain::status::AssignmentStatus)> = assignments::table
+    type Now = (
+        String,
+        String,
+        crate::domain::status::AssignmentStatus,
+        DateTime<Utc>,
+    );
+    let now: Option<Now> = assignments::table
         .find(a.petition_id)
         .select((
             assignments::unit_code,
             assignments::department_code,
             assignments::status,
+            assignments::due_at,
         ))
         .for_update()
         .first(conn)
         .await
         .optional()?;
-    Ok(now.is_some_and(|(unit, department, status)| {
+    Ok(now.is_some_and(|(unit, department, status, due_at)| {
         unit == a.unit_code
             && department == a.department_code
             && status == a.status
+            && due_at == a.due_at
             && status.open_for_triage()
     }))
 }

@@ -398,6 +398,67 @@ async fn a_petition_about_an_officials_conduct_goes_to_the_department_managing_o
     assert_eq!(events[0]["data"]["petition"]["official_conduct"], true);
 }
 
+/// BRIEF (iHanoi's rules): urgent items are handled within 4 working hours. A clerk marks one
+/// urgent: its due date comes to 4 working hours from then by the calendar, the department is
+/// told (`petition.routed`, `urgent`), and marking it again is refused (it is due sooner).
+#[tokio::test]
+async fn an_urgent_petition_is_due_within_4_working_hours() {
+    let app = spawn().await;
+    let p = received("phuong-lang", "ho-tich", &Utc::now().to_rfc3339());
+    app.receive(&p).await;
+    let first = app.routed(1).await;
+    let was_due = first[0]["data"]["due_at"].as_str().unwrap().to_owned();
+    let clerk = token(Role::Clerk, "phuong-lang");
+    let path = format!("/api/v1/staff/routing/{}/urgent", p.petition_id);
+    let officer = token(Role::Officer, "phuong-lang");
+    let denied = app.post_as(&officer, &path, &json!({"reason": "x"})).await;
+    assert_eq!(denied.status().as_u16(), 403);
+    let empty = app.post_as(&clerk, &path, &json!({"reason": ""})).await;
+    assert_eq!(empty.status().as_u16(), 422);
+
+    let before = Utc::now();
+    let res = app
+        .post_as(
+            &clerk,
+            &path,
+            &json!({"reason": "Cây đổ chắn lối vào trường học"}),
+        )
+        .await;
+    let after = Utc::now();
+    assert_eq!(res.status().as_u16(), 200);
+    let body: Value = res.json().await.unwrap();
+    let due: DateTime<Utc> = body["due_at"].as_str().unwrap().parse().unwrap();
+    // The calendar as routing keeps it, from the holidays it serves.
+    let days = app.public("/api/v1/holidays").await;
+    let holidays = days["holidays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["kind"] == "holiday")
+        .map(|d| d["date"].as_str().unwrap().parse().unwrap());
+    let cal = doithoai_calendar::Calendar::new(holidays, Default::default());
+    let span = doithoai_calendar::Span::WorkingHours(4);
+    let second = chrono::Duration::seconds(1);
+    assert!(
+        cal.due(before, span) - second <= due && due <= cal.due(after, span),
+        "{due} is 4 working hours from the mark"
+    );
+    assert!(due < was_due.parse::<DateTime<Utc>>().unwrap());
+    let events = app.routed(2).await;
+    let urgent = &events[1]["data"];
+    assert_eq!(urgent["reason_code"], "urgent");
+    assert_eq!(urgent["department"], first[0]["data"]["department"]);
+    let announced: DateTime<Utc> = urgent["due_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(announced, due);
+
+    let again = app
+        .post_as(&clerk, &path, &json!({"reason": "Nhắc lại"}))
+        .await;
+    assert_eq!(again.status().as_u16(), 409);
+    let problem: Value = again.json().await.unwrap();
+    assert_eq!(problem["errors"][0]["code"], "due_sooner", "{problem}");
+}
+
 /// A make-up working Saturday (the Government's yearly decision) and a unit's own office hours
 /// (city IT) both count: received Friday 2 October 2026 at 16:45 in a unit that closes at
 /// 16:30, the day of receipt is the make-up Saturday 3 October, and 15 working days fall due
