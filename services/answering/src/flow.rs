@@ -221,6 +221,40 @@ pub async fn on_registration_cancelled(
     Ok(())
 }
 
+/// Consumer of `conference.rescheduled`: a registered question whose answer was due at the
+/// conference's old time is due at its new one (and may be flagged again); one due sooner
+/// anyway keeps its date.
+pub async fn on_conference_rescheduled(
+    conn: &mut AsyncPgConnection,
+    env: Envelope<doithoai_contracts::ConferenceRescheduledV1>,
+) -> Result<(), ConsumeError> {
+    let d = env.data;
+    let n = diesel::update(
+        cases::table
+            .find(d.registrant.petition_id)
+            .filter(cases::status.ne_all(CaseStatus::CLOSED))
+            .filter(cases::due_at.eq(d.previous_starts_at)),
+    )
+    .set((
+        cases::due_at.eq(d.starts_at),
+        cases::due_soon_notified.eq(false),
+        cases::overdue_notified.eq(false),
+    ))
+    .execute(conn)
+    .await?;
+    if n > 0 {
+        history(
+            conn,
+            d.registrant.petition_id,
+            "system",
+            "conference_rescheduled",
+            Some(&d.reason),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
 /// How long after a dialogue conference an answer given there may take to be reviewed, signed
 /// and published, where the unit's policy has a head review drafts (the results notice is due
 /// within 10 days: Decision 1080/QĐ-UBND on dialogues).

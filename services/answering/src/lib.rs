@@ -55,6 +55,13 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         |conn, ns, e| Box::pin(flow::on_conference_outcome(conn, ns, e)),
     );
     core.consume(
+        "conference-rescheduled",
+        subjects::SCHEDULING,
+        &[subjects::CONFERENCE_RESCHEDULED],
+        (),
+        |conn, _, e| Box::pin(flow::on_conference_rescheduled(conn, e)),
+    );
+    core.consume(
         "registration-cancelled",
         subjects::SCHEDULING,
         &[subjects::REGISTRATION_CANCELLED],

@@ -330,6 +330,20 @@ pub fn on_conference_reminder(
     ))
 }
 
+pub fn on_conference_rescheduled(
+    e: &doithoai_contracts::ConferenceRescheduledV1,
+) -> anyhow::Result<Option<Outgoing>> {
+    Ok(Some(
+        Outgoing::new(
+            "conference_rescheduled",
+            &e.unit,
+            Some(&e.registrant.tracking_code),
+            templates::conference_rescheduled(e)?,
+        )
+        .for_citizen(&e.registrant.submitter, e.registrant.petition_id),
+    ))
+}
+
 pub fn on_compliance_reminder(
     e: &doithoai_contracts::ComplianceReminderV1,
     domain: &str,

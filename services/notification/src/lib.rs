@@ -123,6 +123,12 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         s::CONFERENCE_REMINDER,
         |e, _| flow::on_conference_reminder(e)
     );
+    owe!(
+        "conference-rescheduled",
+        s::SCHEDULING,
+        s::CONFERENCE_RESCHEDULED,
+        |e, _| flow::on_conference_rescheduled(e)
+    );
     owe!("answered", s::ANSWERING, s::PETITION_ANSWERED, |e, _| {
         flow::on_answered(e)
     });

@@ -4,8 +4,9 @@
 
 use doithoai_contracts::{
     CaseDeadlineV1, ComplianceReminderV1, ConferenceOutcomeV1, ConferenceReminderV1,
-    PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1, PetitionReceivedV1,
-    PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1, RegistrationCancelledV1,
+    ConferenceRescheduledV1, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1,
+    PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1,
+    RegistrationCancelledV1,
 };
 use doithoai_web::Templates;
 use serde::Serialize;
@@ -31,6 +32,7 @@ const SOURCES: &[(&str, &str)] = sources!(
     "conference_outcome.txt",
     "registration_cancelled.txt",
     "conference_reminder.txt",
+    "conference_rescheduled.txt",
     "compliance_reminder.txt",
 );
 
@@ -114,6 +116,10 @@ pub fn conference_reminder(r: &ConferenceReminderV1) -> Text {
     render("conference_reminder.txt", r)
 }
 
+pub fn conference_rescheduled(r: &ConferenceRescheduledV1) -> Text {
+    render("conference_rescheduled.txt", r)
+}
+
 pub fn compliance_reminder(c: &ComplianceReminderV1) -> Text {
     render("compliance_reminder.txt", c)
 }
@@ -150,6 +156,33 @@ mod tests {
             department: Some("Văn phòng".into()),
             due_at: Some(at("2026-12-01T03:00:00Z")),
             forwarded_to: None,
+        }
+    }
+
+    /// A moved conference tells the registrant both times, in Hanoi time, the new venue and why.
+    #[test]
+    fn a_moved_conference_reads_with_both_times_and_the_reason() {
+        let o = outcome("answered");
+        let (subject, body) = conference_rescheduled(&ConferenceRescheduledV1 {
+            conference_id: o.conference_id,
+            unit: o.unit,
+            title: o.title,
+            starts_at: at("2026-12-10T01:00:00Z"),
+            previous_starts_at: at("2026-12-03T01:00:00Z"),
+            venue: "Nhà văn hóa tổ 5".into(),
+            reason: "Trùng lịch bầu cử".into(),
+            registrant: o.registrant,
+        })
+        .unwrap();
+        assert!(subject.contains("dời lịch"), "{subject}");
+        for part in [
+            "08:00 ngày 03/12/2026",
+            "08:00 ngày 10/12/2026",
+            "Nhà văn hóa tổ 5",
+            "Trùng lịch bầu cử",
+            "AB12-CD34-EF5",
+        ] {
+            assert!(body.contains(part), "{part} in {body}");
         }
     }
 

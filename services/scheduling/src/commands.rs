@@ -165,6 +165,40 @@ impl Command for Cancel {
     }
 }
 
+/// `POST /api/v1/staff/conferences/{id}/reschedule`.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct Reschedule {
+    /// The new start, in the future (at least 7 days ahead once the notice is out: a new notice
+    /// goes out now).
+    pub starts_at: DateTime<Utc>,
+    /// A new venue, if it changes too.
+    #[schema(max_length = 500)]
+    pub venue: Option<String>,
+    #[schema(min_length = 1, max_length = 2000)]
+    pub reason: String,
+}
+
+impl Command for Reschedule {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let starts_at = f.time("starts_at", true);
+        if starts_at.is_some_and(|d| d <= Utc::now()) {
+            f.error(
+                "starts_at",
+                "in_past",
+                "Phải ở tương lai",
+                "Must be in the future",
+            );
+        }
+        let venue = f.line("venue", 500, false);
+        let reason = f.text("reason", 2000, true);
+        Some(Reschedule {
+            starts_at: starts_at?,
+            venue,
+            reason: reason?,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -427,6 +427,21 @@ pub struct ConferenceReminderV1 {
     pub registrant: RegistrantV1,
 }
 
+/// `conference.rescheduled`: a noticed conference moved (a new notice is out, at least 7 days
+/// ahead), one event per registered question: its registrant is told, and a question whose
+/// answer was due at the old time is due at the new one.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConferenceRescheduledV1 {
+    pub conference_id: Uuid,
+    pub unit: String,
+    pub title: String,
+    pub starts_at: DateTime<Utc>,
+    pub previous_starts_at: DateTime<Utc>,
+    pub venue: String,
+    pub reason: String,
+    pub registrant: RegistrantV1,
+}
+
 /// `conference.compliance_reminder`: a unit is (or is about to be) off track — no dialogue
 /// for nearly 6 months with none planned (`due_within_30_days`), or a results notice more
 /// than 10 days late (`results_notice_overdue`). Its leader is reminded.

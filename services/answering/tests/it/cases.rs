@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration as CDuration, Utc};
+use chrono::{DateTime, Duration as CDuration, SubsecRound, Utc};
 use doithoai_auth::Role;
 use doithoai_contracts::subjects;
 use doithoai_contracts::{
@@ -872,5 +872,70 @@ async fn the_leader_previews_edits_or_withholds_the_public_version() {
     assert!(
         !answer.contains("345") && !answer.contains("ông An"),
         "{public}"
+    );
+}
+
+/// A registered question's answer is due when its conference starts; when the conference moves,
+/// the due date moves with it — unless the case was due sooner anyway.
+#[tokio::test]
+async fn a_registered_question_follows_its_conference_to_the_new_date() {
+    let app = spawn().await;
+    let old = (Utc::now() + CDuration::days(10)).trunc_subsecs(0);
+    let new = old + CDuration::days(14);
+    let at_conference = app.route(routed("AB12-CD34-EF1", old, false)).await;
+    let sooner = app
+        .route(routed("AB12-CD34-EF2", old - CDuration::days(3), false))
+        .await;
+    // The one that must not move first: once the second has moved, the first was applied
+    // (one consumer, in order).
+    for r in [&sooner, &at_conference] {
+        app.publish(
+            subjects::SCHEDULING,
+            subjects::CONFERENCE_RESCHEDULED,
+            "phuong-lang",
+            doithoai_contracts::ConferenceRescheduledV1 {
+                conference_id: uuid::Uuid::now_v7(),
+                unit: "phuong-lang".into(),
+                title: "Đối thoại quý IV".into(),
+                starts_at: new,
+                previous_starts_at: old,
+                venue: "Hội trường".into(),
+                reason: "Trùng lịch".into(),
+                registrant: doithoai_contracts::RegistrantV1 {
+                    petition_id: r.petition_id,
+                    tracking_code: r.tracking_code.clone(),
+                    submitter: r.petition.submitter.without_contact(),
+                },
+            },
+        )
+        .await;
+    }
+    let leader = token(Role::Leader, "phuong-lang");
+    let due_of = |id: uuid::Uuid| {
+        let leader = leader.clone();
+        let app = &app;
+        async move {
+            let c = app
+                .json_as(&leader, &format!("/api/v1/staff/cases/{id}"))
+                .await;
+            c["due_at"]
+                .as_str()
+                .unwrap()
+                .parse::<DateTime<Utc>>()
+                .unwrap()
+        }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while due_of(at_conference.petition_id).await != new {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the due date never moved"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        due_of(sooner.petition_id).await,
+        old - CDuration::days(3),
+        "a case due sooner keeps its date"
     );
 }

@@ -1,7 +1,7 @@
 //! Scheduling's HTTP API: plan, notice, agenda, outcomes, attendance, minutes, results,
 //! cancellation; public conference pages and iCalendar feeds; the city's compliance view.
 
-use crate::commands::{Attendance, Cancel, Outcome, Plan, Publication};
+use crate::commands::{Attendance, Cancel, Outcome, Plan, Publication, Reschedule};
 use crate::domain::compliance::{self, Dialogue};
 use crate::domain::status::ConferenceStatus;
 use crate::flow::{self, Conference, NOTICE_DAYS, RESULTS_DAYS, SharedCalendar};
@@ -27,7 +27,7 @@ mod staff;
 use agenda::agenda;
 use city::compliance;
 use public::{conference_ics, public_conference, unit_conferences, unit_ics};
-use staff::{attendance, cancel, list_staff, minutes, notice, outcome, plan, results};
+use staff::{attendance, cancel, list_staff, minutes, notice, outcome, plan, reschedule, results};
 
 /// The HTML pages scheduling serves.
 pub fn templates() -> anyhow::Result<Templates> {
@@ -47,6 +47,7 @@ pub fn templates() -> anyhow::Result<Templates> {
     staff::minutes,
     staff::results,
     staff::cancel,
+    staff::reschedule,
     public::public_conference,
     public::unit_conferences,
     public::conference_ics,
@@ -114,6 +115,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/api/v1/staff/conferences/{id}/cancel")
                 .post(cancel)
+                .roles(ORGANISERS),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/conferences/{id}/reschedule")
+                .post(reschedule)
                 .roles(ORGANISERS),
         )
         .service(

@@ -355,6 +355,121 @@ pub(super) async fn cancel(
     Ok(HttpResponse::Ok().json(json!({"status": "cancelled", "registrants": regs.len()})))
 }
 
+/// `POST /api/v1/staff/conferences/{id}/reschedule` `{starts_at, venue?, reason}`: moves a
+/// conference that has not started. Once its notice is out, a new notice goes out now, so the
+/// new time must be at least 7 days ahead (seed 001); registration closes by the new date,
+/// every registrant is told, and each is reminded again 48 hours before.
+#[utoipa::path(post, path = "/api/v1/staff/conferences/{id}/reschedule", security(("bearer" = [])),
+    request_body(content = Reschedule, content_type = "application/json"),
+    params(("id" = String, Path, description = "The conference id")),
+    responses((status = 200, description = "Moved; a noticed conference's registrants are told", body = serde_json::Value),
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
+pub(super) async fn reschedule(
+    core: web::Data<Core>,
+    cal: web::Data<SharedCalendar>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Reschedule>,
+    lang: Lang,
+) -> Res {
+    let c = organised(&core, &staff, &path, lang).await?;
+    let now = Utc::now();
+    if !c.status.can_cancel() || now >= c.starts_at {
+        return Err(conflict(
+            lang,
+            "status",
+            "cannot_reschedule",
+            "Hội nghị đã bắt đầu, đã diễn ra hoặc đã bị hủy",
+            "The conference has started, was held or was cancelled",
+        ));
+    }
+    let Reschedule {
+        starts_at,
+        venue,
+        reason,
+    } = body.valid()?;
+    let noticed = c.status == ConferenceStatus::Noticed;
+    if noticed && starts_at - now < Duration::days(NOTICE_DAYS) {
+        return Err(ApiError::Invalid(vec![FieldError::new(
+            "starts_at",
+            "notice_too_late",
+            lang.pick(
+                "Thông báo mới phải đăng trước hội nghị ít nhất 7 ngày: hãy chọn ngày muộn hơn",
+                "The new notice must be out at least 7 days before: choose a later date",
+            ),
+        )]));
+    }
+    let venue = venue.unwrap_or_else(|| c.venue.clone());
+    let mut events = Vec::new();
+    let renoticed = if noticed {
+        let _ = flow::refresh_holidays(&core, &cal).await;
+        let closes = flow::calendar_now(&cal)
+            .for_unit(&c.unit_code)
+            .registration_cutoff(starts_at, NOTICE_DAYS);
+        events.push(flow::event(
+            &core,
+            subjects::CONFERENCE_NOTICED,
+            &c.unit_code,
+            ConferenceNoticedV1 {
+                conference_id: c.id,
+                unit: c.unit_code.clone(),
+                title: c.title.clone(),
+                starts_at,
+                venue: venue.clone(),
+                online_link: c.online_link.clone(),
+                fields: c.fields.clone(),
+                registration_opens_at: now,
+                registration_closes_at: closes,
+            },
+        )?);
+        for r in &flow::registrations_of(&core, c.id).await? {
+            events.push(flow::event(
+                &core,
+                subjects::CONFERENCE_RESCHEDULED,
+                &c.unit_code,
+                doithoai_contracts::ConferenceRescheduledV1 {
+                    conference_id: c.id,
+                    unit: c.unit_code.clone(),
+                    title: c.title.clone(),
+                    starts_at,
+                    previous_starts_at: c.starts_at,
+                    venue: venue.clone(),
+                    reason: reason.clone(),
+                    registrant: r.registrant(),
+                },
+            )?);
+        }
+        Some((now, closes))
+    } else {
+        None
+    };
+    let moved = store::Move {
+        from: c.starts_at,
+        starts_at,
+        venue: &venue,
+        renoticed,
+        reason: &reason,
+    };
+    let mut conn = core.pool.get().await?;
+    if !store::reschedule(&mut conn, c.id, moved, &events, &staff.0.sub).await? {
+        return Err(conflict(
+            lang,
+            "status",
+            "changed",
+            "Hội nghị vừa được thay đổi; xin tải lại",
+            "The conference has just changed; reload it",
+        ));
+    }
+    drop(conn);
+    core.relay.wake();
+    let c = flow::load(&core, c.id)
+        .await?
+        .ok_or_else(|| ApiError::failure(anyhow::anyhow!("vanished")))?;
+    Ok(HttpResponse::Ok().json(view(&c)))
+}
+
 fn already_noticed(lang: Lang) -> ApiError {
     conflict(
         lang,

@@ -322,6 +322,76 @@ async fn publish_text_in(
     Ok(true)
 }
 
+/// A conference moved: its new start and venue, and (when its notice was out) the new notice's
+/// registration cutoff.
+pub struct Move<'a> {
+    pub from: DateTime<Utc>,
+    pub starts_at: DateTime<Utc>,
+    pub venue: &'a str,
+    /// `Some((now, cutoff))` for a noticed conference: the new notice is out now.
+    pub renoticed: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    pub reason: &'a str,
+}
+
+/// Moves a planned or noticed conference that still starts at `m.from`, with its events (a new
+/// notice, a message per registrant) and its history row; registrants will be reminded again
+/// 48 hours before the new time. `false` when it was held, called off or moved meanwhile.
+pub async fn reschedule(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    m: Move<'_>,
+    events: &[NewMessage],
+    actor: &str,
+) -> QueryResult<bool> {
+    conn.transaction(async |conn| {
+        let target = conferences::table
+            .find(id)
+            .filter(
+                conferences::status.eq_any([ConferenceStatus::Planned, ConferenceStatus::Noticed]),
+            )
+            .filter(conferences::starts_at.eq(m.from));
+        let n = match m.renoticed {
+            Some((now, closes)) => {
+                diesel::update(target)
+                    .set((
+                        conferences::starts_at.eq(m.starts_at),
+                        conferences::venue.eq(m.venue),
+                        conferences::notice_published_at.eq(now),
+                        conferences::registration_closes_at.eq(closes),
+                    ))
+                    .execute(conn)
+                    .await?
+            }
+            None => {
+                diesel::update(target)
+                    .set((
+                        conferences::starts_at.eq(m.starts_at),
+                        conferences::venue.eq(m.venue),
+                    ))
+                    .execute(conn)
+                    .await?
+            }
+        };
+        if n == 0 {
+            return Ok(false);
+        }
+        diesel::update(registrations::table.filter(registrations::conference_id.eq(id)))
+            .set(registrations::reminded.eq(false))
+            .execute(conn)
+            .await?;
+        outbox::enqueue(conn, events).await?;
+        let note = format!(
+            "{} → {}: {}",
+            m.from.to_rfc3339(),
+            m.starts_at.to_rfc3339(),
+            m.reason
+        );
+        history(conn, id, actor, "rescheduled", Some(&note)).await?;
+        Ok(true)
+    })
+    .await
+}
+
 /// Calls off a planned or noticed conference: every registered question is to be answered in
 /// writing by `due`; the events tell the unit and each registrant. `false` when it was held or
 /// called off already.

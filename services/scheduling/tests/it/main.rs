@@ -249,3 +249,118 @@ async fn plan(app: &TestApp, leader: &str) -> String {
     .await;
     planned["id"].as_str().unwrap().to_owned()
 }
+
+/// Seed 001: a conference may move, with a new notice at least 7 days ahead. A noticed
+/// conference moves with a new notice (registration closes by the new date), each registrant
+/// is told, reminders are re-armed, and the move is in the history; one that has started
+/// cannot move.
+#[tokio::test]
+async fn a_noticed_conference_moves_with_a_new_notice_and_its_registrants_are_told() {
+    use diesel_async::RunQueryDsl;
+    use doithoai_auth::Role;
+    use serde_json::json;
+    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
+    let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
+    let id = plan(&app, &leader).await;
+    let path = |what: &str| format!("/api/v1/staff/conferences/{id}/{what}");
+    let noticed = app.post_as(&leader, &path("notice"), &json!({})).await;
+    assert_eq!(noticed.status().as_u16(), 200);
+    let mut conn = app.core.pool.get().await.unwrap();
+    diesel::sql_query(
+        "INSERT INTO registrations (petition_id, conference_id, unit_code, tracking_code, field_code, question, submitter, registered_at, reminded) \
+         VALUES ($1, $2, 'phuong-lang', 'AB12-CD34-EF5', 'ho-tich', 'Câu hỏi', '{\"kind\":\"individual\",\"name\":\"An\",\"organization\":null,\"address\":\"Láng\",\"phone\":null,\"email\":null}', now(), true)",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::now_v7())
+    .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(&id).unwrap())
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let soon = (chrono::Utc::now() + chrono::Duration::days(5)).to_rfc3339();
+    let too_soon = app
+        .post_as(
+            &leader,
+            &path("reschedule"),
+            &json!({"starts_at": soon, "reason": "Trùng lịch"}),
+        )
+        .await;
+    assert_eq!(too_soon.status().as_u16(), 422, "a new notice needs 7 days");
+    let no_reason = app
+        .post_as(&leader, &path("reschedule"), &json!({"starts_at": soon}))
+        .await;
+    assert_eq!(no_reason.status().as_u16(), 422);
+
+    let later = chrono::Utc::now() + chrono::Duration::days(20);
+    let moved = app
+        .post_as(
+            &leader,
+            &path("reschedule"),
+            &json!({"starts_at": later.to_rfc3339(), "venue": "Nhà văn hóa tổ 5", "reason": "Trùng lịch bầu cử"}),
+        )
+        .await;
+    assert_eq!(moved.status().as_u16(), 200);
+    let c: serde_json::Value = moved.json().await.unwrap();
+    assert_eq!(c["venue"], "Nhà văn hóa tổ 5");
+    let starts: chrono::DateTime<chrono::Utc> = c["starts_at"].as_str().unwrap().parse().unwrap();
+    assert!((starts - later).num_seconds().abs() < 1);
+
+    // (The unit's compliance reminders share the stream.)
+    let events: Vec<serde_json::Value> = app
+        .stream("scheduling", 3)
+        .await
+        .into_iter()
+        .filter(|e| e["event"] != "conference.compliance_reminder")
+        .collect();
+    let kinds: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "conference.noticed",
+            "conference.noticed",
+            "conference.rescheduled"
+        ]
+    );
+    let renotice = &events[1]["data"];
+    let closes: chrono::DateTime<chrono::Utc> = renotice["registration_closes_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // The close of office hours of the last working day 7 days before the new date.
+    let cutoff_day = (later - chrono::Duration::days(7))
+        .with_timezone(&doithoai_calendar::vietnam())
+        .date_naive();
+    let closes_day = closes
+        .with_timezone(&doithoai_calendar::vietnam())
+        .date_naive();
+    assert!(
+        closes_day <= cutoff_day && closes > chrono::Utc::now(),
+        "{closes}"
+    );
+    assert_eq!(
+        events[2]["data"]["registrant"]["tracking_code"],
+        "AB12-CD34-EF5"
+    );
+    let reminded: Vec<bool> = {
+        use diesel::QueryDsl;
+        use scheduling::store::schema::registrations as r;
+        r::table.select(r::reminded).load(&mut conn).await.unwrap()
+    };
+    assert_eq!(reminded, [false], "reminded again before the new date");
+    let history = app.json_as(&leader, &path("history")).await;
+    assert!(history.to_string().contains("rescheduled"), "{history}");
+
+    // Once it has started, it stays where it is.
+    diesel::sql_query("UPDATE conferences SET starts_at = now() - interval '1 minute'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let started = app
+        .post_as(
+            &leader,
+            &path("reschedule"),
+            &json!({"starts_at": later.to_rfc3339(), "reason": "x"}),
+        )
+        .await;
+    assert_eq!(started.status().as_u16(), 409);
+}
