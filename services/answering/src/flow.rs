@@ -189,36 +189,19 @@ async fn on_refused(
     }
 }
 
-/// Consumer of `conference.registration_cancelled`: the registered question is answered in
-/// writing by the date the unit set.
+/// Consumer of `conference.registration_cancelled`: the question of a called-off conference is
+/// answered in writing by the date given.
 pub async fn on_registration_cancelled(
     conn: &mut AsyncPgConnection,
     env: Envelope<doithoai_contracts::RegistrationCancelledV1>,
 ) -> Result<(), ConsumeError> {
     let d = env.data;
-    let n = diesel::update(
-        cases::table
-            .find(d.registrant.petition_id)
-            .filter(cases::status.ne_all(CaseStatus::CLOSED)),
-    )
-    .set((
-        cases::due_at.eq(d.written_answers_due_at),
-        cases::due_soon_notified.eq(false),
-        cases::overdue_notified.eq(false),
-    ))
-    .execute(conn)
-    .await?;
-    if n > 0 {
-        history(
-            conn,
-            d.registrant.petition_id,
-            "system",
-            "conference_cancelled",
-            Some(&d.reason),
-        )
-        .await?;
-    }
-    Ok(())
+    let due = DueMove {
+        petition_id: d.registrant.petition_id,
+        only_if_due_at: None,
+        to: d.written_answers_due_at,
+    };
+    move_due(conn, due, "conference_cancelled", &d.reason).await
 }
 
 /// Consumer of `conference.rescheduled`: a registered question whose answer was due at the
@@ -229,28 +212,47 @@ pub async fn on_conference_rescheduled(
     env: Envelope<doithoai_contracts::ConferenceRescheduledV1>,
 ) -> Result<(), ConsumeError> {
     let d = env.data;
-    let n = diesel::update(
-        cases::table
-            .find(d.registrant.petition_id)
-            .filter(cases::status.ne_all(CaseStatus::CLOSED))
-            .filter(cases::due_at.eq(d.previous_starts_at)),
-    )
-    .set((
-        cases::due_at.eq(d.starts_at),
-        cases::due_soon_notified.eq(false),
-        cases::overdue_notified.eq(false),
-    ))
-    .execute(conn)
-    .await?;
-    if n > 0 {
-        history(
-            conn,
-            d.registrant.petition_id,
-            "system",
-            "conference_rescheduled",
-            Some(&d.reason),
-        )
+    let due = DueMove {
+        petition_id: d.registrant.petition_id,
+        only_if_due_at: Some(d.previous_starts_at),
+        to: d.starts_at,
+    };
+    move_due(conn, due, "conference_rescheduled", &d.reason).await
+}
+
+/// A registered question's new due date.
+struct DueMove {
+    petition_id: Uuid,
+    /// Only a case due exactly then moves.
+    only_if_due_at: Option<DateTime<Utc>>,
+    to: DateTime<Utc>,
+}
+
+/// Moves an open case's due date (its due-soon and overdue flags cleared, so the watch may flag
+/// it again by the new date), with the history row `action`.
+async fn move_due(
+    conn: &mut AsyncPgConnection,
+    m: DueMove,
+    action: &str,
+    reason: &str,
+) -> Result<(), ConsumeError> {
+    let mut q = diesel::update(cases::table)
+        .filter(cases::petition_id.eq(m.petition_id))
+        .filter(cases::status.ne_all(CaseStatus::CLOSED))
+        .into_boxed();
+    if let Some(at) = m.only_if_due_at {
+        q = q.filter(cases::due_at.eq(at));
+    }
+    let n = q
+        .set((
+            cases::due_at.eq(m.to),
+            cases::due_soon_notified.eq(false),
+            cases::overdue_notified.eq(false),
+        ))
+        .execute(conn)
         .await?;
+    if n > 0 {
+        history(conn, m.petition_id, "system", action, Some(reason)).await?;
     }
     Ok(())
 }

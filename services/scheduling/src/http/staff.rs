@@ -68,22 +68,7 @@ pub(super) async fn notice(
     let closes = flow::calendar_now(&cal)
         .for_unit(&c.unit_code)
         .registration_cutoff(c.starts_at, NOTICE_DAYS);
-    let event = flow::event(
-        &core,
-        subjects::CONFERENCE_NOTICED,
-        &c.unit_code,
-        ConferenceNoticedV1 {
-            conference_id: c.id,
-            unit: c.unit_code.clone(),
-            title: c.title.clone(),
-            starts_at: c.starts_at,
-            venue: c.venue.clone(),
-            online_link: c.online_link.clone(),
-            fields: c.fields.clone(),
-            registration_opens_at: now,
-            registration_closes_at: closes,
-        },
-    )?;
+    let event = notice_event(&core, &c, (c.starts_at, &c.venue), (now, closes))?;
     let mut conn = core.pool.get().await?;
     if !store::publish_notice(&mut conn, c.id, now, closes, event, &staff.0.sub).await? {
         return Err(already_noticed(lang));
@@ -408,22 +393,7 @@ pub(super) async fn reschedule(
         let closes = flow::calendar_now(&cal)
             .for_unit(&c.unit_code)
             .registration_cutoff(starts_at, NOTICE_DAYS);
-        events.push(flow::event(
-            &core,
-            subjects::CONFERENCE_NOTICED,
-            &c.unit_code,
-            ConferenceNoticedV1 {
-                conference_id: c.id,
-                unit: c.unit_code.clone(),
-                title: c.title.clone(),
-                starts_at,
-                venue: venue.clone(),
-                online_link: c.online_link.clone(),
-                fields: c.fields.clone(),
-                registration_opens_at: now,
-                registration_closes_at: closes,
-            },
-        )?);
+        events.push(notice_event(&core, &c, (starts_at, &venue), (now, closes))?);
         for r in &flow::registrations_of(&core, c.id).await? {
             events.push(flow::event(
                 &core,
@@ -468,6 +438,32 @@ pub(super) async fn reschedule(
         .await?
         .ok_or_else(|| ApiError::failure(anyhow::anyhow!("vanished")))?;
     Ok(HttpResponse::Ok().json(view(&c)))
+}
+
+/// The `conference.noticed` event of `c` at `(starts_at, venue)`, registration open over
+/// `(opens, closes)`.
+fn notice_event(
+    core: &Core,
+    c: &Conference,
+    (starts_at, venue): (chrono::DateTime<Utc>, &str),
+    (opens, closes): (chrono::DateTime<Utc>, chrono::DateTime<Utc>),
+) -> Result<doithoai_bus::outbox::NewMessage, ApiError> {
+    Ok(flow::event(
+        core,
+        subjects::CONFERENCE_NOTICED,
+        &c.unit_code,
+        ConferenceNoticedV1 {
+            conference_id: c.id,
+            unit: c.unit_code.clone(),
+            title: c.title.clone(),
+            starts_at,
+            venue: venue.to_owned(),
+            online_link: c.online_link.clone(),
+            fields: c.fields.clone(),
+            registration_opens_at: opens,
+            registration_closes_at: closes,
+        },
+    )?)
 }
 
 fn already_noticed(lang: Lang) -> ApiError {
