@@ -239,3 +239,23 @@ pub async fn on_draft_prepared(
         .await?;
     Ok(())
 }
+
+/// Where organiser `o` stands with its conferences among `all` (not cancelled) at `now`, by the
+/// rule that binds it (seed 000).
+pub fn standing(
+    all: &[Conference],
+    o: &crate::reference::Organiser,
+    now: chrono::DateTime<chrono::Utc>,
+) -> crate::domain::compliance::Standing {
+    let mine: Vec<crate::domain::compliance::Dialogue> = all
+        .iter()
+        .filter(|c| c.unit_code == o.code)
+        .map(|c| crate::domain::compliance::Dialogue {
+            starts_at: c.starts_at,
+            notice_published_at: c.notice_published_at,
+            minutes_published_at: c.minutes_published_at,
+            results_published_at: c.results_published_at,
+        })
+        .collect();
+    crate::domain::compliance::assess(&mine, now, o.kind.rule())
+}

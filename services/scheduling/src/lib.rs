@@ -169,18 +169,9 @@ async fn compliance_reminders(
             let mut conn = core.pool.get().await?;
             let all = store::conferences::not_cancelled(&mut conn).await?;
             let mut sent = 0;
-            for (code, name) in units.all() {
-                let mine: Vec<domain::compliance::Dialogue> = all
-                    .iter()
-                    .filter(|c| &c.unit_code == code)
-                    .map(|c| domain::compliance::Dialogue {
-                        starts_at: c.starts_at,
-                        notice_published_at: c.notice_published_at,
-                        minutes_published_at: c.minutes_published_at,
-                        results_published_at: c.results_published_at,
-                    })
-                    .collect();
-                let standing = domain::compliance::assess(&mine, now);
+            for o in units.all() {
+                let (code, name) = (&o.code, &o.name);
+                let standing = flow::standing(&all, o, now);
                 let (reasons, last) = (standing.reminders, standing.last);
                 for reason in reasons {
                     let event = flow::event(

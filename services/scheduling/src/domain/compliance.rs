@@ -1,6 +1,7 @@
-//! Whether a unit keeps to its dialogues (Decision 5087/QĐ-UBND: at least one conference every
-//! 6 months and 2 a year; the results notice within 10 days): one pure function, used by the
-//! city's compliance view and by the timer that reminds leaders.
+//! Whether an organiser keeps to its dialogues (seed 000; Decision 5087/QĐ-UBND): wards,
+//! communes and the city's departments at least one conference every 6 months (2 a year), the
+//! city itself at least 2 a year; the results notice within 10 days. One pure function, used by
+//! the city's compliance view and by the timer that reminds leaders.
 
 use chrono::{DateTime, Datelike, Duration, Utc};
 
@@ -56,8 +57,27 @@ impl Standing {
     }
 }
 
-/// The standing of a unit with `dialogues` (in any order) at `now`.
-pub fn assess(dialogues: &[Dialogue], now: DateTime<Utc>) -> Standing {
+/// How often an organiser must hold a dialogue (seed 000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Wards, communes and the city's departments (sở, ban, ngành): at least once every 6
+    /// months.
+    EverySixMonths,
+    /// The city itself: at least twice a year.
+    TwiceAYear,
+}
+
+impl Rule {
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::EverySixMonths => "every_6_months",
+            Rule::TwiceAYear => "twice_a_year",
+        }
+    }
+}
+
+/// The standing of an organiser bound by `rule`, with `dialogues` (in any order), at `now`.
+pub fn assess(dialogues: &[Dialogue], now: DateTime<Utc>, rule: Rule) -> Standing {
     let tz = doithoai_web::text::hanoi();
     let year = now.with_timezone(&tz).year();
     let in_year = |t: DateTime<Utc>| t.with_timezone(&tz).year() == year;
@@ -75,14 +95,16 @@ pub fn assess(dialogues: &[Dialogue], now: DateTime<Utc>) -> Standing {
     });
 
     let mut reasons = Vec::new();
-    if last.is_none_or(|l| now - l > SIX_MONTHS) {
+    let six_monthly = rule == Rule::EverySixMonths;
+    if six_monthly && last.is_none_or(|l| now - l > SIX_MONTHS) {
         reasons.push("no_conference_in_6_months");
     }
     match (last, next) {
-        (Some(l), Some(n)) if n - l > SIX_MONTHS => {
+        (Some(l), Some(n)) if six_monthly && n - l > SIX_MONTHS => {
             reasons.push("next_more_than_6_months_after_last")
         }
-        (_, None) => reasons.push("none_planned"),
+        // Twice a year: nothing more need be planned once two are this year's.
+        (_, None) if six_monthly || planned_this_year < 2 => reasons.push("none_planned"),
         _ => {}
     }
     if planned_this_year < 2 {
@@ -93,7 +115,13 @@ pub fn assess(dialogues: &[Dialogue], now: DateTime<Utc>) -> Standing {
     }
 
     let mut reminders = Vec::new();
-    if next.is_none() && last.is_none_or(|l| now + Duration::days(REMIND_DAYS) > l + SIX_MONTHS) {
+    let falls_due = match rule {
+        Rule::EverySixMonths => {
+            last.is_none_or(|l| now + Duration::days(REMIND_DAYS) > l + SIX_MONTHS)
+        }
+        Rule::TwiceAYear => planned_this_year < 2,
+    };
+    if next.is_none() && falls_due {
         reminders.push("due_within_30_days");
     }
     if results_overdue {
@@ -138,7 +166,7 @@ mod tests {
         never_noticed.notice_published_at = None;
         for c in [late_notice, no_minutes, never_noticed] {
             assert!(!c.held_by(now));
-            let s = assess(&[c], now);
+            let s = assess(&[c], now, Rule::EverySixMonths);
             assert_eq!(s.held_this_year, 0);
             assert!(s.reasons.contains(&"no_conference_in_6_months"));
         }
@@ -158,6 +186,7 @@ mod tests {
                 d("2026-10-20T08:00:00+07:00", false),
             ],
             now,
+            Rule::EverySixMonths,
         );
         assert!(s.on_track(), "{s:?}");
         assert_eq!(s.held_this_year, 1);
@@ -166,7 +195,7 @@ mod tests {
 
     #[test]
     fn nothing_held_and_nothing_planned_is_every_reason_and_a_reminder() {
-        let s = assess(&[], at("2026-09-01T09:00:00+07:00"));
+        let s = assess(&[], at("2026-09-01T09:00:00+07:00"), Rule::EverySixMonths);
         assert_eq!(
             s.reasons,
             [
@@ -187,6 +216,7 @@ mod tests {
                 d("2026-10-20T08:00:00+07:00", false),
             ],
             now,
+            Rule::EverySixMonths,
         );
         assert_eq!(s.reasons, ["results_notice_overdue"]);
         assert_eq!(s.reminders, ["results_notice_overdue"]);
@@ -201,6 +231,7 @@ mod tests {
                 d("2026-09-20T08:00:00+07:00", false),
             ],
             now,
+            Rule::EverySixMonths,
         );
         assert_eq!(s.reasons, ["next_more_than_6_months_after_last"]);
     }
@@ -210,12 +241,35 @@ mod tests {
         let s = assess(
             &[d("2026-03-10T08:00:00+07:00", true)],
             at("2026-08-15T09:00:00+07:00"),
+            Rule::EverySixMonths,
         );
         assert_eq!(s.reminders, ["due_within_30_days"]);
         let s = assess(
             &[d("2026-03-10T08:00:00+07:00", true)],
             at("2026-07-15T09:00:00+07:00"),
+            Rule::EverySixMonths,
         );
         assert!(s.reminders.is_empty());
+    }
+
+    /// Seed 000: the city holds at least 2 dialogues a year, with no 6-month gap rule; a sở, like
+    /// a ward, at least one every 6 months.
+    #[test]
+    fn the_city_needs_two_a_year_and_a_department_one_every_6_months() {
+        let now = at("2026-11-01T09:00:00+07:00");
+        // Held in January and in October: 9 months apart.
+        let two = [
+            d("2026-01-15T08:00:00+07:00", true),
+            d("2026-10-10T08:00:00+07:00", true),
+        ];
+        let city = assess(&two, now, Rule::TwiceAYear);
+        assert!(city.on_track(), "{city:?}");
+        assert!(city.reminders.is_empty());
+        let department = assess(&two, now, Rule::EverySixMonths);
+        assert_eq!(department.reasons, ["none_planned"]);
+        // One in the year, none planned: the city is off track and its leader reminded.
+        let one = assess(&two[..1], now, Rule::TwiceAYear);
+        assert_eq!(one.reasons, ["none_planned", "fewer_than_2_this_year"]);
+        assert_eq!(one.reminders, ["due_within_30_days"]);
     }
 }

@@ -23,24 +23,15 @@ pub(super) async fn compliance(
     let year = now.with_timezone(&doithoai_web::text::hanoi()).year();
     let mut rows = Vec::new();
     let mut off_track = Vec::new();
-    for (code, name) in units.all() {
-        let mine: Vec<Dialogue> = all
-            .iter()
-            .filter(|c| &c.unit_code == code)
-            .map(|c| Dialogue {
-                starts_at: c.starts_at,
-                notice_published_at: c.notice_published_at,
-                minutes_published_at: c.minutes_published_at,
-                results_published_at: c.results_published_at,
-            })
-            .collect();
-        let s = compliance::assess(&mine, now);
+    for o in units.all() {
+        let s = flow::standing(&all, o, now);
         rows.push(json!({
-            "unit": code, "name": name, "last": s.last.map(ts), "next": s.next.map(ts),
+            "unit": o.code, "name": o.name, "organiser": o.kind.code(),
+            "rule": o.kind.rule().code(), "last": s.last.map(ts), "next": s.next.map(ts),
             "held_this_year": s.held_this_year, "on_track": s.on_track(), "reasons": s.reasons,
         }));
         if !s.on_track() {
-            off_track.push(code.clone());
+            off_track.push(o.code.clone());
         }
     }
     Ok(HttpResponse::Ok().json(json!({"year": year, "units": rows, "off_track": off_track})))

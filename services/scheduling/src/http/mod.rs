@@ -2,7 +2,6 @@
 //! cancellation; public conference pages and iCalendar feeds; the city's compliance view.
 
 use crate::commands::{Attendance, Cancel, Outcome, Plan, Publication, Reschedule};
-use crate::domain::compliance::{self, Dialogue};
 use crate::domain::status::ConferenceStatus;
 use crate::flow::{self, Conference, NOTICE_DAYS, RESULTS_DAYS, SharedCalendar};
 use crate::reference::Units;

@@ -364,3 +364,58 @@ async fn a_noticed_conference_moves_with_a_new_notice_and_its_registrants_are_to
         .await;
     assert_eq!(started.status().as_u16(), 409);
 }
+
+/// Seed 000: the city's departments hold dialogues of their own (at least every 6 months) and
+/// so does the city (at least twice a year); each has its row in the city's compliance view.
+#[tokio::test]
+async fn the_citys_departments_and_the_city_are_organisers_with_their_own_rows() {
+    use doithoai_auth::Role;
+    use serde_json::json;
+    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
+    let leader = doithoai_testkit::token(Role::Leader, "so-xay-dung");
+    let id = plan(&app, &leader).await;
+    let noticed = app
+        .post_as(
+            &leader,
+            &format!("/api/v1/staff/conferences/{id}/notice"),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(noticed.status().as_u16(), 200);
+    let public = app
+        .get("/api/v1/units/so-xay-dung/conferences")
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    assert_eq!(public["conferences"].as_array().unwrap().len(), 1);
+
+    let admin = doithoai_testkit::token(Role::CityAdmin, "hanoi");
+    let view = app.json_as(&admin, "/api/v1/staff/compliance").await;
+    let row = |code: &str| {
+        view["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["unit"] == code)
+            .cloned()
+            .unwrap_or_else(|| panic!("no row for {code}"))
+    };
+    let department = row("so-xay-dung");
+    assert_eq!(department["organiser"], "department");
+    assert_eq!(department["rule"], "every_6_months");
+    assert!(department["next"].is_string(), "{department}");
+    let city = row("ubnd-thanh-pho");
+    assert_eq!(city["organiser"], "city");
+    assert_eq!(city["rule"], "twice_a_year");
+    assert!(
+        !city["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "no_conference_in_6_months"),
+        "{city}"
+    );
+    assert_eq!(row("phuong-lang")["organiser"], "unit");
+    assert_eq!(view["units"].as_array().unwrap().len(), 126 + 11);
+}
