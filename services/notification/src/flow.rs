@@ -344,6 +344,13 @@ pub fn on_conference_rescheduled(
     ))
 }
 
+/// A dialogue's notice or results notice, to the head of a residential group.
+pub fn on_group_notice(e: &doithoai_contracts::GroupNoticeV1) -> anyhow::Result<Option<Outgoing>> {
+    let mut out = Outgoing::new("group_notice", &e.unit, None, templates::group_notice(e)?);
+    out.recipients = citizen(&e.head);
+    Ok((!out.recipients.is_empty()).then_some(out))
+}
+
 pub fn on_compliance_reminder(
     e: &doithoai_contracts::ComplianceReminderV1,
     domain: &str,

@@ -123,6 +123,9 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         s::CONFERENCE_REMINDER,
         |e, _| flow::on_conference_reminder(e)
     );
+    owe!("group-notice", s::SCHEDULING, s::GROUP_NOTICE, |e, _| {
+        flow::on_group_notice(e)
+    });
     owe!(
         "conference-rescheduled",
         s::SCHEDULING,

@@ -4,9 +4,9 @@
 
 use doithoai_contracts::{
     CaseDeadlineV1, ComplianceReminderV1, ConferenceOutcomeV1, ConferenceReminderV1,
-    ConferenceRescheduledV1, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1,
-    PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1,
-    RegistrationCancelledV1,
+    ConferenceRescheduledV1, GroupNoticeV1, PetitionAnsweredV1, PetitionNotAcceptedV1,
+    PetitionPublishedV1, PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1,
+    PetitionTransferredV1, RegistrationCancelledV1,
 };
 use doithoai_web::Templates;
 use serde::Serialize;
@@ -33,6 +33,7 @@ const SOURCES: &[(&str, &str)] = sources!(
     "registration_cancelled.txt",
     "conference_reminder.txt",
     "conference_rescheduled.txt",
+    "group_notice.txt",
     "compliance_reminder.txt",
 );
 
@@ -120,6 +121,10 @@ pub fn conference_rescheduled(r: &ConferenceRescheduledV1) -> Text {
     render("conference_rescheduled.txt", r)
 }
 
+pub fn group_notice(g: &GroupNoticeV1) -> Text {
+    render("group_notice.txt", g)
+}
+
 pub fn compliance_reminder(c: &ComplianceReminderV1) -> Text {
     render("compliance_reminder.txt", c)
 }
@@ -184,6 +189,41 @@ mod tests {
         ] {
             assert!(body.contains(part), "{part} in {body}");
         }
+    }
+
+    /// A residential group's head gets the notice, and later the results notice with its text.
+    #[test]
+    fn a_group_head_reads_the_notice_and_the_results() {
+        let o = outcome("answered");
+        let mut g = GroupNoticeV1 {
+            conference_id: o.conference_id,
+            unit: o.unit,
+            unit_name: "Phường Láng".into(),
+            title: o.title,
+            what: "notice".into(),
+            starts_at: at("2026-12-10T01:00:00Z"),
+            venue: "Hội trường UBND phường".into(),
+            text: None,
+            group_name: "Tổ dân phố số 5".into(),
+            head: o.registrant.submitter,
+        };
+        let (subject, body) = group_notice(&g).unwrap();
+        assert!(
+            subject.starts_with("Thông báo hội nghị đối thoại"),
+            "{subject}"
+        );
+        for part in [
+            "Tổ trưởng Tổ dân phố số 5",
+            "08:00 ngày 10/12/2026",
+            "Hội trường UBND phường",
+        ] {
+            assert!(body.contains(part), "{part} in {body}");
+        }
+        g.what = "results".into();
+        g.text = Some("Đã trả lời 12 câu hỏi; 3 câu trả lời bằng văn bản.".into());
+        let (subject, body) = group_notice(&g).unwrap();
+        assert!(subject.starts_with("Thông báo kết quả"), "{subject}");
+        assert!(body.contains("Đã trả lời 12 câu hỏi"), "{body}");
     }
 
     /// Hostile values (stored before the input rules, or from another service) cannot add a

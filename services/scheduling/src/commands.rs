@@ -165,6 +165,65 @@ impl Command for Cancel {
     }
 }
 
+/// `PUT /api/v1/staff/residential-groups/{code}`: a residential group of the token's unit and
+/// its head, to whom dialogue notices and results notices go.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct Group {
+    #[schema(min_length = 1, max_length = 200, example = "Tổ dân phố số 5")]
+    pub name_vi: String,
+    #[schema(max_length = 150)]
+    pub head_name: Option<String>,
+    #[schema(max_length = 254)]
+    pub head_email: Option<String>,
+    /// Any usual spelling of a Vietnamese number; kept as E.164.
+    #[schema(max_length = 32)]
+    pub head_phone: Option<String>,
+}
+
+impl Command for Group {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        let name_vi = f.line("name_vi", 200, true);
+        let head_name = f.line("head_name", 150, false);
+        let head_email = f.line("head_email", 254, false);
+        if let Some(e) = &head_email {
+            let ok = e.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
+            }) && !e.contains(char::is_whitespace);
+            if !ok {
+                f.error(
+                    "head_email",
+                    "invalid_email",
+                    "Địa chỉ thư điện tử không hợp lệ",
+                    "Not an email address",
+                );
+            }
+        }
+        let head_phone = match f.line("head_phone", 32, false) {
+            None => None,
+            Some(p) => match phonenumber::parse(Some(phonenumber::country::Id::VN), &p) {
+                Ok(n) if phonenumber::is_valid(&n) => {
+                    Some(n.format().mode(phonenumber::Mode::E164).to_string())
+                }
+                _ => {
+                    f.error(
+                        "head_phone",
+                        "invalid_phone",
+                        "Số điện thoại Việt Nam không hợp lệ",
+                        "Not a valid Vietnamese phone number",
+                    );
+                    None
+                }
+            },
+        };
+        Some(Group {
+            name_vi: name_vi?,
+            head_name,
+            head_email,
+            head_phone,
+        })
+    }
+}
+
 /// `POST /api/v1/staff/conferences/{id}/reschedule`.
 #[derive(Debug, utoipa::ToSchema)]
 pub struct Reschedule {

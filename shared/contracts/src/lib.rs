@@ -442,6 +442,25 @@ pub struct ConferenceRescheduledV1 {
     pub registrant: RegistrantV1,
 }
 
+/// `conference.group_notice`: the notice of a dialogue, or its results notice, sent to the head
+/// of one of the unit's residential groups (seeds 000, 001), one event per group.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GroupNoticeV1 {
+    pub conference_id: Uuid,
+    pub unit: String,
+    pub unit_name: String,
+    pub title: String,
+    /// `notice` or `results`.
+    pub what: String,
+    pub starts_at: DateTime<Utc>,
+    pub venue: String,
+    /// The results notice as published (personal data removed); absent for a notice.
+    pub text: Option<String>,
+    pub group_name: String,
+    /// The group's head: name and where to reach them.
+    pub head: SubmitterV1,
+}
+
 /// `conference.compliance_reminder`: a unit is (or is about to be) off track — no dialogue
 /// for nearly 6 months with none planned (`due_within_30_days`), or a results notice more
 /// than 10 days late (`results_notice_overdue`). Its leader is reminded.

@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 mod agenda;
 mod city;
+mod groups;
 mod public;
 mod staff;
 
@@ -47,6 +48,10 @@ pub fn templates() -> anyhow::Result<Templates> {
     staff::results,
     staff::cancel,
     staff::reschedule,
+    groups::public_groups,
+    groups::staff_groups,
+    groups::put_group,
+    groups::delete_group,
     public::public_conference,
     public::unit_conferences,
     public::conference_ics,
@@ -125,6 +130,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             Endpoint::new("/api/v1/staff/compliance")
                 .get(compliance)
                 .roles(&[Role::CityAdmin, Role::Auditor]),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/residential-groups")
+                .get(groups::staff_groups)
+                .roles(ALL_STAFF),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/residential-groups/{code}")
+                .put(groups::put_group)
+                .roles(ORGANISERS)
+                .delete(groups::delete_group)
+                .roles(ORGANISERS),
+        )
+        .service(
+            Endpoint::new("/api/v1/units/{unit}/residential-groups").get(groups::public_groups),
         )
         .service(Endpoint::new("/api/v1/conferences/{id}.ics").get(conference_ics))
         .service(Endpoint::new("/api/v1/conferences/{id}").get(public_conference))

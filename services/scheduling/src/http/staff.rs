@@ -45,6 +45,7 @@ pub(super) async fn list_staff(core: web::Data<Core>, staff: Staff) -> Res {
 pub(super) async fn notice(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
+    units: web::Data<Units>,
     staff: Staff,
     path: web::Path<String>,
     lang: Lang,
@@ -68,9 +69,18 @@ pub(super) async fn notice(
     let closes = flow::calendar_now(&cal)
         .for_unit(&c.unit_code)
         .registration_cutoff(c.starts_at, NOTICE_DAYS);
-    let event = notice_event(&core, &c, (c.starts_at, &c.venue), (now, closes))?;
+    let mut events = vec![notice_event(
+        &core,
+        &c,
+        (c.starts_at, &c.venue),
+        (now, closes),
+    )?];
+    events.extend(
+        super::groups::group_events(&core, &units, &c, ("notice", c.starts_at, &c.venue), None)
+            .await?,
+    );
     let mut conn = core.pool.get().await?;
-    if !store::publish_notice(&mut conn, c.id, now, closes, event, &staff.0.sub).await? {
+    if !store::publish_notice(&mut conn, c.id, now, closes, &events, &staff.0.sub).await? {
         return Err(already_noticed(lang));
     }
     core.relay.wake();
@@ -202,6 +212,7 @@ pub(super) async fn attendance(
 
 async fn publish_text(
     core: web::Data<Core>,
+    units: web::Data<Units>,
     staff: Staff,
     path: web::Path<String>,
     body: Body<Publication>,
@@ -227,10 +238,21 @@ async fn publish_text(
     };
     let public = doithoai_redact::redact(&text, &known, false);
     let now = Utc::now();
+    // The results notice goes to the heads of the unit's residential groups (seed 000).
+    let events = match what {
+        store::Publication::Results => {
+            let sent = ("results", c.starts_at, c.venue.as_str());
+            super::groups::group_events(&core, &units, &c, sent, Some(&public.text)).await?
+        }
+        store::Publication::Minutes => Vec::new(),
+    };
     let mut conn = core.pool.get().await?;
-    if !store::publish_text(&mut conn, c.id, what, &public.text, now, &staff.0.sub).await? {
+    let published = (what, public.text.as_str());
+    if !store::publish_text(&mut conn, c.id, published, &events, now, &staff.0.sub).await? {
         return Err(not_held(lang));
     }
+    drop(conn);
+    core.relay.wake();
     let on_time = now <= c.starts_at + Duration::days(RESULTS_DAYS);
     Ok(HttpResponse::Ok().json(json!({
         "published_at": ts(now),
@@ -250,12 +272,14 @@ async fn publish_text(
         doithoai_web::openapi::Invalid))]
 pub(super) async fn minutes(
     core: web::Data<Core>,
+    units: web::Data<Units>,
     staff: Staff,
     path: web::Path<String>,
     body: Body<Publication>,
     lang: Lang,
 ) -> Res {
-    publish_text(core, staff, path, body, lang, store::Publication::Minutes).await
+    let what = store::Publication::Minutes;
+    publish_text(core, units, staff, path, body, lang, what).await
 }
 
 /// `POST /api/v1/staff/conferences/{id}/results` `{text}`: the thông báo kết quả (due within
@@ -269,12 +293,14 @@ pub(super) async fn minutes(
         doithoai_web::openapi::Invalid))]
 pub(super) async fn results(
     core: web::Data<Core>,
+    units: web::Data<Units>,
     staff: Staff,
     path: web::Path<String>,
     body: Body<Publication>,
     lang: Lang,
 ) -> Res {
-    publish_text(core, staff, path, body, lang, store::Publication::Results).await
+    let what = store::Publication::Results;
+    publish_text(core, units, staff, path, body, lang, what).await
 }
 
 /// `POST /api/v1/staff/conferences/{id}/cancel` `{reason, written_answers_due_at}`: force
@@ -354,6 +380,7 @@ pub(super) async fn cancel(
 pub(super) async fn reschedule(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
+    units: web::Data<Units>,
     staff: Staff,
     path: web::Path<String>,
     body: Body<Reschedule>,
@@ -394,6 +421,10 @@ pub(super) async fn reschedule(
             .for_unit(&c.unit_code)
             .registration_cutoff(starts_at, NOTICE_DAYS);
         events.push(notice_event(&core, &c, (starts_at, &venue), (now, closes))?);
+        events.extend(
+            super::groups::group_events(&core, &units, &c, ("notice", starts_at, &venue), None)
+                .await?,
+        );
         for r in &flow::registrations_of(&core, c.id).await? {
             events.push(flow::event(
                 &core,

@@ -131,7 +131,7 @@ pub async fn publish_notice(
     id: Uuid,
     now: DateTime<Utc>,
     closes: DateTime<Utc>,
-    event: NewMessage,
+    events: &[NewMessage],
     actor: &str,
 ) -> QueryResult<bool> {
     conn.transaction(async |conn| {
@@ -148,7 +148,7 @@ pub async fn publish_notice(
         .execute(conn)
         .await?;
         if n == 1 {
-            outbox::enqueue(conn, &[event]).await?;
+            outbox::enqueue(conn, events).await?;
             history(conn, id, actor, "noticed", None).await?;
         }
         Ok(n == 1)
@@ -242,16 +242,24 @@ pub enum Publication {
 
 /// Publishes the minutes or the results notice of a held conference; `false` when it is not
 /// held.
+/// Publishes the minutes or the results notice of a held conference (a new version), with
+/// `events` (the results notice to the residential groups); `false` when it is not held.
 pub async fn publish_text(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    what: Publication,
-    text: &str,
+    (what, text): (Publication, &str),
+    events: &[NewMessage],
     now: DateTime<Utc>,
     actor: &str,
 ) -> QueryResult<bool> {
-    conn.transaction(async |conn| publish_text_in(conn, id, what, text, now, actor).await)
-        .await
+    conn.transaction(async |conn| {
+        let done = publish_text_in(conn, id, what, text, now, actor).await?;
+        if done {
+            outbox::enqueue(conn, events).await?;
+        }
+        Ok(done)
+    })
+    .await
 }
 
 async fn publish_text_in(

@@ -87,3 +87,16 @@ diesel::table! {
 diesel::joinable!(conference_history -> conferences (conference_id));
 diesel::joinable!(publications -> conferences (conference_id));
 diesel::allow_tables_to_appear_in_same_query!(conferences, conference_history, publications);
+
+diesel::table! {
+    residential_groups (unit_code, code) {
+        unit_code -> Text,
+        code -> Text,
+        name_vi -> Text,
+        head_name -> Nullable<Text>,
+        head_email -> Nullable<Text>,
+        head_phone -> Nullable<Text>,
+        updated_by -> Text,
+        updated_at -> Timestamptz,
+    }
+}

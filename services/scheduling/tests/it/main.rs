@@ -141,14 +141,7 @@ async fn every_step_is_in_the_history_and_minutes_are_versioned() {
     );
     // The day comes.
     let mut conn = app.core.pool.get().await.unwrap();
-    diesel::sql_query(
-        "UPDATE conferences SET notice_published_at = notice_published_at - interval '10 days', \
-         registration_closes_at = registration_closes_at - interval '10 days', \
-         starts_at = starts_at - interval '10 days' - interval '1 minute'",
-    )
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    the_day_comes(&mut conn).await;
     for (who, what, body) in [
         (&leader, "attendance", json!({"count": 40})),
         (&clerk, "minutes", json!({"text": "Biên bản lần 1"})),
@@ -418,4 +411,148 @@ async fn the_citys_departments_and_the_city_are_organisers_with_their_own_rows()
     );
     assert_eq!(row("phuong-lang")["organiser"], "unit");
     assert_eq!(view["units"].as_array().unwrap().len(), 126 + 11);
+}
+
+/// Seeds 000, 001: the unit keeps its residential groups; the notice of a dialogue and its
+/// results notice go to each group's head (one event per group a notice can reach). The public
+/// sees the groups' names, never their heads' contacts.
+#[tokio::test]
+async fn the_notice_and_the_results_go_to_the_heads_of_the_units_residential_groups() {
+    use doithoai_auth::Role;
+    use serde_json::json;
+    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
+    let clerk = doithoai_testkit::token(Role::Clerk, "phuong-lang");
+    let put = |code: &str, body: serde_json::Value| {
+        let path = format!("/api/v1/staff/residential-groups/{code}");
+        let clerk = clerk.clone();
+        let app = &app;
+        async move {
+            app.request_as(reqwest::Method::PUT, &clerk, &path)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for (code, body) in [
+        ("Tổ 5", json!({"name_vi": "Tổ dân phố số 5"})),
+        (
+            "to-5",
+            json!({"name_vi": "Tổ dân phố số 5", "head_phone": "123"}),
+        ),
+        (
+            "to-5",
+            json!({"name_vi": "Tổ dân phố số 5", "head_email": "not an email"}),
+        ),
+        ("to-5", json!({})),
+    ] {
+        assert_eq!(put(code, body).await.status().as_u16(), 422);
+    }
+    let officer = doithoai_testkit::token(Role::Officer, "phuong-lang");
+    let denied = app
+        .request_as(
+            reqwest::Method::PUT,
+            &officer,
+            "/api/v1/staff/residential-groups/to-5",
+        )
+        .json(&json!({"name_vi": "Tổ 5"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status().as_u16(), 403);
+    let saved = put(
+        "to-5",
+        json!({"name_vi": "Tổ dân phố số 5", "head_name": "Trần Thị Bình", "head_phone": "0912 345 678", "head_email": "binh.to5@example.vn"}),
+    )
+    .await;
+    assert_eq!(saved.status().as_u16(), 200);
+    let saved: serde_json::Value = saved.json().await.unwrap();
+    assert_eq!(saved["head_phone"], "+84912345678");
+    // A group whose head has no contact yet: listed, not reachable.
+    assert_eq!(
+        put("to-6", json!({"name_vi": "Tổ dân phố số 6"}))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+
+    let public = doithoai_testkit::body(
+        app.get("/api/v1/units/phuong-lang/residential-groups")
+            .await,
+    )
+    .await;
+    assert_eq!(
+        public["groups"],
+        json!([{"code": "to-5", "name": "Tổ dân phố số 5"}, {"code": "to-6", "name": "Tổ dân phố số 6"}])
+    );
+    assert!(!public.to_string().contains("912"), "{public}");
+    let staff = app
+        .json_as(&clerk, "/api/v1/staff/residential-groups")
+        .await;
+    assert_eq!(staff["groups"][0]["head_email"], "binh.to5@example.vn");
+
+    let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
+    let id = plan(&app, &leader).await;
+    let path = |what: &str| format!("/api/v1/staff/conferences/{id}/{what}");
+    assert_eq!(
+        app.post_as(&clerk, &path("notice"), &json!({}))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let mut conn = app.core.pool.get().await.unwrap();
+    the_day_comes(&mut conn).await;
+    for (what, body) in [
+        ("attendance", json!({"count": 40})),
+        ("minutes", json!({"text": "Biên bản"})),
+        ("results", json!({"text": "Đã trả lời 12 câu hỏi."})),
+    ] {
+        assert_eq!(
+            app.post_as(&leader, &path(what), &body)
+                .await
+                .status()
+                .as_u16(),
+            200,
+            "{what}"
+        );
+    }
+    // (Compliance reminders share the stream: wait for the group notices themselves.)
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let sent = loop {
+        let sent: Vec<serde_json::Value> = app
+            .stream("scheduling", 1)
+            .await
+            .into_iter()
+            .filter(|e| e["event"] == "conference.group_notice")
+            .collect();
+        if sent.len() >= 2 || tokio::time::Instant::now() >= deadline {
+            break sent;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        sent.len(),
+        2,
+        "one notice and one results notice, to to-5 only: {sent:?}"
+    );
+    assert_eq!(sent[0]["data"]["what"], "notice");
+    assert_eq!(sent[0]["data"]["head"]["phone"], "+84912345678");
+    assert_eq!(sent[1]["data"]["what"], "results");
+    assert_eq!(sent[1]["data"]["text"], "Đã trả lời 12 câu hỏi.");
+}
+
+/// The noticed conferences' day comes: everything moves 10 days into the past, so the notice
+/// was out 10 days ahead and the conference has just started.
+async fn the_day_comes(conn: &mut diesel_async::AsyncPgConnection) {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(
+        "UPDATE conferences SET notice_published_at = notice_published_at - interval '10 days', \
+         registration_closes_at = registration_closes_at - interval '10 days', \
+         starts_at = starts_at - interval '10 days' - interval '1 minute'",
+    )
+    .execute(conn)
+    .await
+    .unwrap();
 }

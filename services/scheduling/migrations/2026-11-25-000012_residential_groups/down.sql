@@ -1,0 +1,1 @@
+DROP TABLE residential_groups;
