@@ -59,6 +59,7 @@ type Row = (
     Option<String>,
     DateTime<Utc>,
     Option<DateTime<Utc>>,
+    Option<DateTime<Utc>>,
 );
 
 /// `GET /api/v1/staff/messages?status=&unit=&tracking_code=&limit=`: newest first.
@@ -117,6 +118,7 @@ async fn list(
             messages::last_error,
             messages::created_at,
             messages::sent_at,
+            messages::overdue_at,
         ))
         .order((messages::created_at.desc(), messages::id.desc()))
         .limit(limit)
@@ -156,5 +158,6 @@ async fn list(
     Ok(HttpResponse::Ok().json(json!({"next_before": next, "messages": rows.into_iter().map(|r| json!({
         "id": r.0, "kind": r.1, "tracking_code": r.2, "channel": r.3, "recipient": r.4, "subject": r.5,
         "status": r.6, "attempts": r.7, "last_error": r.8, "created_at": ts(r.9), "sent_at": r.10.map(ts),
+        "overdue_at": r.11.map(ts),
     })).collect::<Vec<_>>()})))
 }

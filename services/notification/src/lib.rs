@@ -9,6 +9,7 @@ pub mod flow;
 pub mod http;
 pub mod store;
 pub mod templates;
+pub mod watch;
 
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use doithoai_contracts::subjects as s;
@@ -53,8 +54,6 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     );
     let domain = core.settings.string("STAFF_EMAIL_DOMAIN", "hanoi.gov.vn");
 
-    // One consumer per event: each turns its event into the messages it owes, recorded in
-    // the consumer's batch transaction (`flow::owe`); the context is the staff mail domain.
     // One consumer per event: each turns a batch of its events into the messages they owe,
     // recorded in the consumer's batch transaction (`flow::owe`); the context is the staff
     // mail domain.
@@ -164,7 +163,41 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         Box::pin(flow::purge_contacts(conn, contact_days))
     });
     core.spawn(deliver(core.clone(), channels, retry));
+    let overdue = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new(
+            "notification_citizen_notices_overdue",
+            "First notices to citizens (acknowledgement, non-acceptance, refusal) still undelivered past their deadline, per kind",
+        ),
+        &["kind"],
+    )?;
+    core.metrics.registry.register(Box::new(overdue.clone()))?;
+    let every = std::time::Duration::from_secs(core.settings.parse("WATCH_SECONDS", 60)?);
+    core.spawn(watch_notices(core.clone(), every, overdue));
     doithoai_web::serve(core, 64 * 1024, http::routes)
+}
+
+/// Refreshes the calendar from routing and runs the notice-deadline watch, every `every`.
+async fn watch_notices(core: Core, every: std::time::Duration, gauge: prometheus::IntGaugeVec) {
+    let cal: doithoai_calendar::SharedCalendar = Default::default();
+    let mut stop = core.stopping();
+    loop {
+        if let Err(e) = doithoai_web::calendar::refresh(&core, &cal).await {
+            tracing::debug!(error = %e, "calendar not refreshed: {e}");
+        }
+        match watch::round(&core, &cal, chrono::Utc::now()).await {
+            Ok(counts) => {
+                gauge.reset();
+                for (kind, n) in counts {
+                    gauge.with_label_values(&[kind.as_str()]).set(n);
+                }
+            }
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "notice watch failed: {e:#}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 async fn deliver(core: Core, channels: delivery::Channels, retry: flow::Retry) {

@@ -8,9 +8,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use doithoai_calendar::Calendar;
-use doithoai_contracts::subjects;
 use doithoai_contracts::{
-    Envelope, HolidaysV1, PetitionReceivedV1, PetitionRoutedV1, RegistrantV1, SubmitterV1,
+    Envelope, PetitionReceivedV1, PetitionRoutedV1, RegistrantV1, SubmitterV1,
 };
 use doithoai_web::{ConsumeError, Core};
 use uuid::Uuid;
@@ -90,34 +89,11 @@ impl Registration {
 pub use doithoai_calendar::SharedCalendar;
 
 pub async fn refresh_holidays(core: &Core, cal: &SharedCalendar) -> anyhow::Result<()> {
-    let reply = tokio::time::timeout(
-        std::time::Duration::from_secs(3),
-        core.nats
-            .request(subjects::holidays_request(&core.bus.namespace), "".into()),
-    )
-    .await??;
-    let h: HolidaysV1 = serde_json::from_slice(&reply.payload)?;
-    let parse = |text: &str| doithoai_calendar::OfficeHours::parse(text);
-    let hours = h
-        .office_hours
-        .as_deref()
-        .and_then(parse)
-        .unwrap_or_default();
-    let units = h
-        .unit_office_hours
-        .iter()
-        .filter_map(|(unit, text)| Some((unit.clone(), parse(text)?)));
-    let fresh = Calendar::new(h.days, hours)
-        .with_working_days(h.working_days)
-        .with_unit_hours(units);
-    if let Ok(mut c) = cal.write() {
-        *c = fresh;
-    }
-    Ok(())
+    doithoai_web::calendar::refresh(core, cal).await
 }
 
 pub fn calendar_now(cal: &SharedCalendar) -> Calendar {
-    cal.read().map(|c| c.clone()).unwrap_or_default()
+    doithoai_web::calendar::now(cal)
 }
 
 pub async fn load(core: &Core, id: Uuid) -> anyhow::Result<Option<Conference>> {

@@ -4,7 +4,8 @@
 //! its own inbox prefix (`_INBOX_<service>`), so no service reads another's replies. The
 //! submitter's phone and email travel on the contacts stream, which intake writes and only
 //! notification reads ([`subjects::CONTACTS`]). The request
-//! and reply of the holidays query: routing answers it (with `allow_responses`), scheduling asks.
+//! and reply of the holidays query: routing answers it (with `allow_responses`), scheduling and
+//! notification ask.
 //!
 //! `doithoai-nats-config` renders these as a NATS server `authorization` block; the services
 //! connect with `NATS_USER` / `NATS_PASSWORD`.
@@ -77,7 +78,7 @@ pub fn of(ns: &str, service: &str) -> Option<Permissions> {
             subscribe.push(holidays);
             allow_responses = true;
         }
-        SCHEDULING => publish.push(holidays),
+        SCHEDULING | "notification" => publish.push(holidays),
         _ => {}
     }
     Some(Permissions {

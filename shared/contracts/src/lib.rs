@@ -461,6 +461,21 @@ pub struct GroupNoticeV1 {
     pub head: SubmitterV1,
 }
 
+/// `citizen_notice.overdue` (notification's stream): a first notice to the citizen (the
+/// acknowledgement within 8 working hours, a non-acceptance or refusal within 3 working days)
+/// is not delivered by its deadline, for city IT's alerts. Once per message.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NoticeOverdueV1 {
+    pub message_id: Uuid,
+    pub unit: String,
+    pub tracking_code: Option<String>,
+    /// `acknowledgement`, `not_accepted` or `refusal`.
+    pub kind: String,
+    /// `email` or `sms`.
+    pub channel: String,
+    pub due_at: DateTime<Utc>,
+}
+
 /// `conference.compliance_reminder`: a unit is (or is about to be) off track — no dialogue
 /// for nearly 6 months with none planned (`due_within_30_days`), or a results notice more
 /// than 10 days late (`results_notice_overdue`). Its leader is reminded.

@@ -10,6 +10,7 @@
 //!   `/metrics` mounted by [`serve`].
 //! - [`limit`]: the one rate limiter of every public route, keyed by the client's address.
 
+pub mod calendar;
 pub mod config;
 mod consume;
 mod core;

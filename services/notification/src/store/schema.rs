@@ -17,6 +17,7 @@ diesel::table! {
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
+        overdue_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -486,3 +486,82 @@ async fn later_messages_reach_the_contacts_kept_from_the_received_event() {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// BRIEF (iHanoi): the citizen is acknowledged within 8 working hours. An acknowledgement the
+/// gateway keeps refusing goes overdue by the calendar: the watch records it once (the staff
+/// list shows `overdue_at`), announces `citizen_notice.overdue`, and counts it on `/metrics`.
+/// The email, delivered, is not overdue.
+#[tokio::test]
+async fn an_acknowledgement_not_delivered_within_8_working_hours_is_reported_once() {
+    use diesel_async::RunQueryDsl;
+    let (url, _gateway) = start_gateway(usize::MAX);
+    let rig = rig_with(&url, TestEnv::new().set("NOTIFICATION_WATCH_SECONDS", "1")).await;
+    let env = Envelope::new(
+        subjects::PETITION_RECEIVED,
+        "phuong-lang",
+        received_petition("OD12-CD34-EF7"),
+    );
+    rig.publish(&env, &env.id.to_string()).await;
+    for _ in 0..150 {
+        if !rig.messages("?status=failed").await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Owed three weeks ago: far past 8 working hours whatever the calendar.
+    let mut conn = rig.core.pool.get().await.unwrap();
+    diesel::sql_query("UPDATE messages SET created_at = created_at - interval '21 days'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut sms = Value::Null;
+    for _ in 0..100 {
+        let all = rig.messages("").await;
+        sms = all
+            .iter()
+            .find(|m| m["channel"] == "sms")
+            .cloned()
+            .unwrap_or(Value::Null);
+        if sms["overdue_at"].is_string() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(sms["overdue_at"].is_string(), "{sms}");
+    let email = rig
+        .messages("")
+        .await
+        .into_iter()
+        .find(|m| m["channel"] == "email")
+        .unwrap();
+    assert!(
+        email["overdue_at"].is_null(),
+        "a delivered notice is not overdue"
+    );
+    // Several rounds later, still announced once.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let announced = doithoai_testkit::stream_messages(
+        &rig.env.namespace,
+        "notification",
+        ">",
+        1,
+        Duration::from_secs(5),
+    )
+    .await
+    .unwrap();
+    assert_eq!(announced.len(), 1);
+    let e: Value = serde_json::from_slice(&announced[0].payload).unwrap();
+    assert_eq!(e["event"], "citizen_notice.overdue");
+    assert_eq!(e["data"]["kind"], "acknowledgement");
+    assert_eq!(e["data"]["tracking_code"], "OD12-CD34-EF7");
+    let metrics = reqwest::get(format!("{}/metrics", rig.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("notification_citizen_notices_overdue{kind=\"acknowledgement\"} 1"),
+        "{metrics}"
+    );
+}
