@@ -63,6 +63,22 @@ impl Command for Refuse {
     }
 }
 
+/// `POST /api/v1/staff/routing/{petition}/accept`.
+#[derive(Debug, utoipa::ToSchema)]
+pub struct Accept {
+    /// Why, for the history (optional).
+    #[schema(max_length = 2000)]
+    pub note: Option<String>,
+}
+
+impl Command for Accept {
+    fn parse(f: &mut Fields<'_>) -> Option<Self> {
+        Some(Accept {
+            note: f.text("note", 2000, false),
+        })
+    }
+}
+
 /// `PUT /api/v1/staff/holidays/{date}`.
 #[derive(Debug, utoipa::ToSchema)]
 pub struct Holiday {

@@ -65,7 +65,7 @@ pub const OFFICIALS_DEPARTMENT: &str = "van-hoa-xa-hoi";
 struct Lookups {
     holder: HashMap<String, Option<(String, String)>>,
     department: HashMap<(String, String, String, Option<i16>), Option<String>>,
-    policy: HashMap<String, Span>,
+    policy: HashMap<(String, PolicyClass), Span>,
     department_name: HashMap<String, String>,
     review_required: HashMap<String, bool>,
 }
@@ -97,16 +97,18 @@ impl Lookups {
         Ok(v)
     }
 
-    async fn answer_policy(
+    async fn policy(
         &mut self,
         conn: &mut AsyncPgConnection,
         unit: &str,
+        class: PolicyClass,
     ) -> QueryResult<Span> {
-        if let Some(v) = self.policy.get(unit) {
+        let key = (unit.to_owned(), class);
+        if let Some(v) = self.policy.get(&key) {
             return Ok(*v);
         }
-        let v = queries::policy(conn, unit, PolicyClass::Answer).await?;
-        self.policy.insert(unit.to_owned(), v);
+        let v = queries::policy(conn, unit, class).await?;
+        self.policy.insert(key, v);
         Ok(v)
     }
 
@@ -152,6 +154,7 @@ pub async fn on_received_batch(
     let mut look = Lookups::default();
     let mut assignments = Vec::with_capacity(batch.len());
     let mut events = Vec::with_capacity(batch.len());
+    let mut triage = Vec::with_capacity(batch.len());
     for env in batch {
         let cause = env.id;
         let mut p = env.data;
@@ -183,8 +186,17 @@ pub async fn on_received_batch(
         } else {
             department
         };
-        let span = look.answer_policy(conn, &p.unit).await?;
+        let span = look.policy(conn, &p.unit, PolicyClass::Answer).await?;
         let mut due_at = calendar.for_unit(&p.unit).due(p.received_at, span);
+        // Decree 20, Art. 9: classified, and transferred if need be, within the unit's
+        // transfer deadline (5 working days by default).
+        let transfer = look.policy(conn, &p.unit, PolicyClass::Transfer).await?;
+        triage.push((
+            p.petition_id,
+            p.unit.clone(),
+            p.tracking_code.clone(),
+            calendar.for_unit(&p.unit).due(p.received_at, transfer),
+        ));
         // A question registered for a dialogue conference is prepared for the conference.
         if let Some(starts) = p.conference_starts_at {
             due_at = due_at.min(starts);
@@ -218,6 +230,7 @@ pub async fn on_received_batch(
         assignments.push(a);
     }
     queries::record_initial_many(conn, &assignments).await?;
+    queries::open_triage(conn, &triage).await?;
     outbox::enqueue(conn, &events).await?;
     Ok(())
 }
@@ -609,7 +622,102 @@ pub async fn on_answered(
     .set(assignments::status.eq(AssignmentStatus::Answered))
     .execute(conn)
     .await?;
+    queries::triaged(conn, env.data.petition_id).await?;
     Ok(())
+}
+
+/// Accepts a petition as within the unit's competence, as assigned (Decree 20, Art. 9): its
+/// triage deadline is met; nothing else changes and no event is sent.
+pub async fn accept(
+    core: &Core,
+    a: &Assignment,
+    note: Option<&str>,
+    actor: &str,
+) -> Result<(), anyhow::Error> {
+    let mut conn = core.pool.get().await?;
+    conn.transaction::<(), anyhow::Error, _>(async |conn| {
+        if !queries::still_as(conn, a).await? {
+            return Err(Stale.into());
+        }
+        queries::record(conn, a, actor, "accepted", None, note).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// An untriaged petition's deadline: (id, unit, tracking code, due).
+type Deadline = (uuid::Uuid, String, String, DateTime<Utc>);
+
+/// One round of the triage watch: each untriaged petition whose deadline is within a day is
+/// announced once as `petition.triage_due_soon`, and once past it as `petition.triage_overdue`.
+/// Returns how many are past their deadline, per unit.
+pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec<(String, i64)>> {
+    use crate::store::schema::triage_deadlines as t;
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use doithoai_contracts::subjects::{TRIAGE_DUE_SOON, TRIAGE_OVERDUE};
+    let mut conn = core.pool.get().await?;
+    for (overdue, name) in [(false, TRIAGE_DUE_SOON), (true, TRIAGE_OVERDUE)] {
+        let limit = if overdue {
+            now
+        } else {
+            now + chrono::Duration::days(1)
+        };
+        let mut q = t::table
+            .filter(t::triaged_at.is_null())
+            .filter(t::due_at.le(limit))
+            .select((t::petition_id, t::unit_code, t::tracking_code, t::due_at))
+            .limit(500)
+            .into_boxed();
+        q = if overdue {
+            q.filter(t::overdue_sent.eq(false))
+        } else {
+            // Past it already: the overdue announcement says it all.
+            q.filter(t::due_soon_sent.eq(false))
+                .filter(t::due_at.gt(now))
+        };
+        let due: Vec<Deadline> = q.load(&mut conn).await?;
+        for (petition_id, unit, tracking_code, due_at) in due {
+            let event = core.event(
+                name,
+                &unit,
+                doithoai_contracts::TriageDeadlineV1 {
+                    petition_id,
+                    tracking_code,
+                    unit: unit.clone(),
+                    due_at,
+                },
+            )?;
+            // Once, whichever replica's update finds it unsent.
+            conn.transaction::<(), anyhow::Error, _>(async |conn| {
+                let target = t::table.find(petition_id);
+                let n = if overdue {
+                    diesel::update(target.filter(t::overdue_sent.eq(false)))
+                        .set((t::overdue_sent.eq(true), t::due_soon_sent.eq(true)))
+                        .execute(conn)
+                        .await?
+                } else {
+                    diesel::update(target.filter(t::due_soon_sent.eq(false)))
+                        .set(t::due_soon_sent.eq(true))
+                        .execute(conn)
+                        .await?
+                };
+                if n == 1 {
+                    outbox::enqueue(conn, &[event]).await?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+    }
+    core.relay.wake();
+    Ok(t::table
+        .filter(t::triaged_at.is_null())
+        .filter(t::due_at.lt(now))
+        .group_by(t::unit_code)
+        .select((t::unit_code, diesel::dsl::count_star()))
+        .load(&mut conn)
+        .await?)
 }
 
 /// Consumer of `conference.outcome_recorded`: a question found outside the unit's competence

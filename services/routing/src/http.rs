@@ -1,7 +1,7 @@
 //! Routing's HTTP API: units (public), staff re-route and transfer, a petition's routing
 //! history, and the holidays city IT edits.
 
-use crate::commands::{Holiday, Hours, Policy, Refuse, Reroute, Rule, Transfer};
+use crate::commands::{Accept, Holiday, Hours, Policy, Refuse, Reroute, Rule, Transfer};
 use crate::domain::policy::{DayKind, PolicyClass};
 use crate::flow::{self, SharedCalendar};
 use crate::store::{queries, settings};
@@ -24,6 +24,7 @@ use serde_json::{Value, json};
     transfer,
     refuse,
     urgent,
+    accept,
     list_holidays,
     put_holiday,
     delete_holiday,
@@ -79,6 +80,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             Endpoint::new("/api/v1/staff/routing/{petition}/urgent")
                 .post(urgent)
+                .roles(TRIAGE),
+        )
+        .service(
+            Endpoint::new("/api/v1/staff/routing/{petition}/accept")
+                .post(accept)
                 .roles(TRIAGE),
         )
         .service(
@@ -192,8 +198,15 @@ async fn show(
     let a = held(&core, &staff, &path, lang).await?;
     let mut conn = core.pool.get().await?;
     let history = queries::history(&mut conn, a.petition_id).await?;
+    let triage = queries::triage_of(&mut conn, a.petition_id).await?;
     let mut body = view(&a);
     body["history"] = json!(history);
+    // Decree 20, Art. 9: by when it must be classified (and transferred if need be).
+    if let Some((due, done)) = triage {
+        body["triage_due_at"] = json!(doithoai_web::text::ts(due));
+        body["triaged_at"] = json!(done.map(doithoai_web::text::ts));
+        body["triage_overdue"] = json!(done.is_none() && due < Utc::now());
+    }
     Ok(HttpResponse::Ok().json(body))
 }
 
@@ -615,6 +628,31 @@ async fn urgent(
             None => changed(e, lang),
         })?;
     Ok(HttpResponse::Ok().json(view(&next)))
+}
+
+/// `POST /api/v1/staff/routing/{petition}/accept` `{note?}` (clerk or leader): within the
+/// unit's competence, as assigned (Decree 20, Art. 9) — the triage deadline is met; nothing
+/// else changes.
+#[utoipa::path(post, path = "/api/v1/staff/routing/{petition}/accept", security(("bearer" = [])),
+    request_body(content = Accept, content_type = "application/json"),
+    params(("petition" = String, Path, description = "Petition id or tracking code")),
+    responses((status = 200, description = "Accepted as within the unit's competence", body = serde_json::Value),
+        doithoai_web::openapi::StaffErrors,
+        doithoai_web::openapi::Conflict,
+        doithoai_web::openapi::Invalid))]
+async fn accept(
+    core: web::Data<Core>,
+    staff: Staff,
+    path: web::Path<String>,
+    body: Body<Accept>,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let a = routable(&core, &staff, &path, lang).await?;
+    let Accept { note } = body.valid()?;
+    flow::accept(&core, &a, note.as_deref(), &staff.0.sub)
+        .await
+        .map_err(|e| changed(e, lang))?;
+    Ok(HttpResponse::Ok().json(view(&a)))
 }
 
 /// `GET /api/v1/staff/policies`: deadline policies (city defaults have `unit: null`).

@@ -78,11 +78,43 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     }
     core.spawn(refresh_calendar(core.clone(), calendar.clone()));
     core.spawn(answer_holidays(core.clone(), calendar.clone()));
+    let untriaged = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new(
+            "routing_untriaged_past_deadline",
+            "Petitions nobody at their unit has triaged (accepted, re-routed, transferred, refused) past the Decree 20 Art. 9 deadline, per unit",
+        ),
+        &["unit"],
+    )?;
+    core.metrics
+        .registry
+        .register(Box::new(untriaged.clone()))?;
+    let every = Duration::from_secs(core.settings.parse("WATCH_SECONDS", 60)?);
+    core.spawn(triage_watch(core.clone(), every, untriaged));
     let cal = web::Data::new(calendar);
     doithoai_web::serve(core.clone(), 64 * 1024, move |cfg| {
         cfg.app_data(cal.clone());
         http::routes(cfg);
     })
+}
+
+/// Runs the triage watch every `every` and keeps its gauge.
+async fn triage_watch(core: Core, every: Duration, gauge: prometheus::IntGaugeVec) {
+    let mut stop = core.stopping();
+    loop {
+        match flow::watch_triage(&core, chrono::Utc::now()).await {
+            Ok(counts) => {
+                gauge.reset();
+                for (unit, n) in counts {
+                    gauge.with_label_values(&[unit.as_str()]).set(n);
+                }
+            }
+            Err(e) => tracing::warn!(error = %format!("{e:#}"), "triage watch failed: {e:#}"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(every) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }
 
 /// Reloads holidays every minute, so an edit made through another replica reaches this one.

@@ -476,6 +476,17 @@ pub struct NoticeOverdueV1 {
     pub due_at: DateTime<Utc>,
 }
 
+/// `petition.triage_due_soon` / `petition.triage_overdue` (routing): a petition nobody at its
+/// unit has triaged yet (accepted, re-routed, transferred, refused) is near, or past, the
+/// Decree 20 Art. 9 deadline for transferring what is outside the unit's competence. Once each.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TriageDeadlineV1 {
+    pub petition_id: Uuid,
+    pub tracking_code: String,
+    pub unit: String,
+    pub due_at: DateTime<Utc>,
+}
+
 /// `conference.compliance_reminder`: a unit is (or is about to be) off track — no dialogue
 /// for nearly 6 months with none planned (`due_within_30_days`), or a results notice more
 /// than 10 days late (`results_notice_overdue`). Its leader is reminded.

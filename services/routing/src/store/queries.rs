@@ -245,6 +245,7 @@ pub async fn record(
     reason: Option<&str>,
 ) -> QueryResult<()> {
     upsert(conn, &[a]).await?;
+    triaged(conn, a.petition_id).await?;
     diesel::insert_into(routing_history::table)
         .values((
             routing_history::petition_id.eq(a.petition_id),
@@ -384,4 +385,53 @@ async fn upsert(conn: &mut AsyncPgConnection, batch: &[&Assignment]) -> QueryRes
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// Records a petition's triage deadline (for the watch), in the consumer's transaction.
+pub async fn open_triage(
+    conn: &mut AsyncPgConnection,
+    rows: &[(Uuid, String, String, DateTime<Utc>)],
+) -> QueryResult<()> {
+    use super::schema::triage_deadlines as t;
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(id, unit, code, due)| {
+            (
+                t::petition_id.eq(id),
+                t::unit_code.eq(unit),
+                t::tracking_code.eq(code),
+                t::due_at.eq(due),
+            )
+        })
+        .collect();
+    diesel::insert_into(t::table)
+        .values(values)
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The petition was triaged (a staff action on it, or its answer): its deadline is met.
+pub async fn triaged(conn: &mut AsyncPgConnection, petition_id: Uuid) -> QueryResult<()> {
+    use super::schema::triage_deadlines as t;
+    diesel::update(t::table.find(petition_id).filter(t::triaged_at.is_null()))
+        .set(t::triaged_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A petition's triage deadline and when it was triaged, if it has one.
+pub async fn triage_of(
+    conn: &mut AsyncPgConnection,
+    petition_id: Uuid,
+) -> QueryResult<Option<(DateTime<Utc>, Option<DateTime<Utc>>)>> {
+    use super::schema::triage_deadlines as t;
+    t::table
+        .find(petition_id)
+        .select((t::due_at, t::triaged_at))
+        .first(conn)
+        .await
+        .optional()
 }

@@ -113,3 +113,15 @@ diesel::table! {
         reason -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    triage_deadlines (petition_id) {
+        petition_id -> Uuid,
+        unit_code -> Text,
+        tracking_code -> Text,
+        due_at -> Timestamptz,
+        triaged_at -> Nullable<Timestamptz>,
+        due_soon_sent -> Bool,
+        overdue_sent -> Bool,
+    }
+}

@@ -459,6 +459,93 @@ async fn an_urgent_petition_is_due_within_4_working_hours() {
     assert_eq!(problem["errors"][0]["code"], "due_sooner", "{problem}");
 }
 
+/// Decree 20, Art. 9: what a unit receives is classified (and transferred if need be) within
+/// its transfer deadline. A petition nobody has triaged is announced once when that deadline
+/// has passed, flagged in its routing view and counted on `/metrics`; one a clerk accepted as
+/// within the unit's competence is not.
+#[tokio::test]
+async fn a_petition_nobody_triaged_by_the_deadline_is_announced_once_and_flagged() {
+    let app = TestApp::spawn(
+        TestEnv::new().set("ROUTING_WATCH_SECONDS", "1"),
+        routing::build,
+    )
+    .await;
+    let old = received(
+        "phuong-lang",
+        "ho-tich",
+        &(Utc::now() - chrono::Duration::days(14)).to_rfc3339(),
+    );
+    app.receive(&old).await;
+    let mut fresh = received("phuong-lang", "ho-tich", &Utc::now().to_rfc3339());
+    fresh.tracking_code = "AB12-CD34-EF6".into();
+    app.receive(&fresh).await;
+    app.routed(2).await;
+    let clerk = token(Role::Clerk, "phuong-lang");
+    let accepted = app
+        .post_as(
+            &clerk,
+            &format!("/api/v1/staff/routing/{}/accept", fresh.petition_id),
+            &json!({"note": "Thuộc thẩm quyền"}),
+        )
+        .await;
+    assert_eq!(accepted.status().as_u16(), 200);
+
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let announced = loop {
+        let found: Vec<Value> = app
+            .routed(2)
+            .await
+            .into_iter()
+            .filter(|e| {
+                e["event"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("petition.triage_"))
+            })
+            .collect();
+        if !found.is_empty() || tokio::time::Instant::now() >= deadline {
+            break found;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    // Several rounds later: still once, and nothing for the accepted one.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let all: Vec<Value> = app
+        .routed(2)
+        .await
+        .into_iter()
+        .filter(|e| {
+            e["event"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("petition.triage_"))
+        })
+        .collect();
+    assert_eq!(announced.len(), 1, "{announced:?}");
+    assert_eq!(all.len(), 1, "{all:?}");
+    assert_eq!(all[0]["event"], "petition.triage_overdue");
+    assert_eq!(all[0]["data"]["petition_id"], json!(old.petition_id));
+
+    let view = app
+        .json_as(
+            &clerk,
+            &format!("/api/v1/staff/routing/{}", old.petition_id),
+        )
+        .await;
+    assert_eq!(view["triage_overdue"], true, "{view}");
+    let done = app
+        .json_as(
+            &clerk,
+            &format!("/api/v1/staff/routing/{}", fresh.petition_id),
+        )
+        .await;
+    assert!(done["triaged_at"].is_string(), "{done}");
+    assert_eq!(done["triage_overdue"], false);
+    let metrics = app.get("/metrics").await.text().await.unwrap();
+    assert!(
+        metrics.contains("routing_untriaged_past_deadline{unit=\"phuong-lang\"} 1"),
+        "{metrics}"
+    );
+}
+
 /// A make-up working Saturday (the Government's yearly decision) and a unit's own office hours
 /// (city IT) both count: received Friday 2 October 2026 at 16:45 in a unit that closes at
 /// 16:30, the day of receipt is the make-up Saturday 3 October, and 15 working days fall due
