@@ -490,10 +490,8 @@ async fn a_petition_nobody_triaged_by_the_deadline_is_announced_once_and_flagged
         .await;
     assert_eq!(accepted.status().as_u16(), 200);
 
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    let announced = loop {
-        let found: Vec<Value> = app
-            .routed(2)
+    let triage_events = || async {
+        app.routed(2)
             .await
             .into_iter()
             .filter(|e| {
@@ -501,7 +499,11 @@ async fn a_petition_nobody_triaged_by_the_deadline_is_announced_once_and_flagged
                     .as_str()
                     .is_some_and(|n| n.starts_with("petition.triage_"))
             })
-            .collect();
+            .collect::<Vec<Value>>()
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    let announced = loop {
+        let found = triage_events().await;
         if !found.is_empty() || tokio::time::Instant::now() >= deadline {
             break found;
         }
@@ -509,16 +511,7 @@ async fn a_petition_nobody_triaged_by_the_deadline_is_announced_once_and_flagged
     };
     // Several rounds later: still once, and nothing for the accepted one.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let all: Vec<Value> = app
-        .routed(2)
-        .await
-        .into_iter()
-        .filter(|e| {
-            e["event"]
-                .as_str()
-                .is_some_and(|n| n.starts_with("petition.triage_"))
-        })
-        .collect();
+    let all = triage_events().await;
     assert_eq!(announced.len(), 1, "{announced:?}");
     assert_eq!(all.len(), 1, "{all:?}");
     assert_eq!(all[0]["event"], "petition.triage_overdue");
