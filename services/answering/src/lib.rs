@@ -68,11 +68,17 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         (),
         |conn, _, e| Box::pin(flow::on_registration_cancelled(conn, e)),
     );
-    core.spawn(deadline_watch(
-        core.clone(),
+    let soon = chrono::Duration::hours(due_soon_hours);
+    core.every(
+        "deadline check",
         Duration::from_secs(check_every),
-        chrono::Duration::hours(due_soon_hours),
-    ));
+        move |core| {
+            Box::pin(async move {
+                flow::watch_deadlines(&core, chrono::Utc::now(), soon).await?;
+                Ok(())
+            })
+        },
+    );
     let overdue = prometheus::IntGaugeVec::new(
         prometheus::Opts::new(
             "answering_overdue_cases",
@@ -97,17 +103,4 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     }
     // A draft answer may hold 20,000 characters, up to 4 bytes each in UTF-8.
     doithoai_web::serve(core, 128 * 1024, http::routes)
-}
-
-async fn deadline_watch(core: Core, every: Duration, soon: chrono::Duration) {
-    let mut stop = core.stopping();
-    loop {
-        if let Err(e) = flow::watch_deadlines(&core, chrono::Utc::now(), soon).await {
-            tracing::warn!(error = %format!("{e:#}"), "deadline check failed: {e:#}");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }

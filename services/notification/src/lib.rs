@@ -172,32 +172,22 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     )?;
     core.metrics.registry.register(Box::new(overdue.clone()))?;
     let every = std::time::Duration::from_secs(core.settings.parse("WATCH_SECONDS", 60)?);
-    core.spawn(watch_notices(core.clone(), every, overdue));
-    doithoai_web::serve(core, 64 * 1024, http::routes)
-}
-
-/// Refreshes the calendar from routing and runs the notice-deadline watch, every `every`.
-async fn watch_notices(core: Core, every: std::time::Duration, gauge: prometheus::IntGaugeVec) {
     let cal: doithoai_calendar::SharedCalendar = Default::default();
-    let mut stop = core.stopping();
-    loop {
-        if let Err(e) = doithoai_web::calendar::refresh(&core, &cal).await {
-            tracing::debug!(error = %e, "calendar not refreshed: {e}");
-        }
-        match watch::round(&core, &cal, chrono::Utc::now()).await {
-            Ok(counts) => {
-                gauge.reset();
-                for (kind, n) in counts {
-                    gauge.with_label_values(&[kind.as_str()]).set(n);
-                }
+    core.every("notice watch", every, move |core| {
+        let (cal, gauge) = (cal.clone(), overdue.clone());
+        Box::pin(async move {
+            if let Err(e) = doithoai_web::calendar::refresh(&core, &cal).await {
+                tracing::debug!(error = %e, "calendar not refreshed: {e}");
             }
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "notice watch failed: {e:#}"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
-        }
-    }
+            let counts = watch::round(&core, &cal, chrono::Utc::now()).await?;
+            gauge.reset();
+            for (kind, n) in counts {
+                gauge.with_label_values(&[kind.as_str()]).set(n);
+            }
+            Ok(())
+        })
+    });
+    doithoai_web::serve(core, 64 * 1024, http::routes)
 }
 
 async fn deliver(core: Core, channels: delivery::Channels, retry: flow::Retry) {

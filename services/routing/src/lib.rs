@@ -89,32 +89,22 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         .registry
         .register(Box::new(untriaged.clone()))?;
     let every = Duration::from_secs(core.settings.parse("WATCH_SECONDS", 60)?);
-    core.spawn(triage_watch(core.clone(), every, untriaged));
+    core.every("triage watch", every, move |core| {
+        let gauge = untriaged.clone();
+        Box::pin(async move {
+            let counts = flow::watch_triage(&core, chrono::Utc::now()).await?;
+            gauge.reset();
+            for (unit, n) in counts {
+                gauge.with_label_values(&[unit.as_str()]).set(n);
+            }
+            Ok(())
+        })
+    });
     let cal = web::Data::new(calendar);
     doithoai_web::serve(core.clone(), 64 * 1024, move |cfg| {
         cfg.app_data(cal.clone());
         http::routes(cfg);
     })
-}
-
-/// Runs the triage watch every `every` and keeps its gauge.
-async fn triage_watch(core: Core, every: Duration, gauge: prometheus::IntGaugeVec) {
-    let mut stop = core.stopping();
-    loop {
-        match flow::watch_triage(&core, chrono::Utc::now()).await {
-            Ok(counts) => {
-                gauge.reset();
-                for (unit, n) in counts {
-                    gauge.with_label_values(&[unit.as_str()]).set(n);
-                }
-            }
-            Err(e) => tracing::warn!(error = %format!("{e:#}"), "triage watch failed: {e:#}"),
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(every) => {}
-            _ = stop.changed() => return,
-        }
-    }
 }
 
 /// Reloads holidays every minute, so an edit made through another replica reaches this one.

@@ -354,6 +354,27 @@ impl Core {
         });
     }
 
+    /// Runs `round` now and then every `every` until the service stops, logging a failed round
+    /// as a warning naming `what`: how a service runs its watches and timers.
+    pub fn every<F>(&self, what: &'static str, every: Duration, round: F)
+    where
+        F: Fn(Core) -> BoxFuture<'static, anyhow::Result<()>> + Send + 'static,
+    {
+        let core = self.clone();
+        self.spawn(async move {
+            let mut stop = core.stopping();
+            loop {
+                if let Err(e) = round(core.clone()).await {
+                    tracing::warn!(error = %format!("{e:#}"), "{what} failed: {e:#}");
+                }
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stop.changed() => return,
+                }
+            }
+        });
+    }
+
     /// Runs a background task until the service stops; [`Core::shutdown`] waits for it.
     pub fn spawn<F>(&self, fut: F)
     where
