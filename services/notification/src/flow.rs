@@ -351,6 +351,22 @@ pub fn on_group_notice(e: &doithoai_contracts::GroupNoticeV1) -> anyhow::Result<
     Ok((!out.recipients.is_empty()).then_some(out))
 }
 
+/// A triage deadline near or passed: to the unit's reception mailbox.
+pub fn on_triage_deadline(
+    e: &doithoai_contracts::TriageDeadlineV1,
+    overdue: bool,
+    domain: &str,
+) -> anyhow::Result<Option<Outgoing>> {
+    let mut out = Outgoing::new(
+        "triage_deadline",
+        &e.unit,
+        Some(&e.tracking_code),
+        templates::triage_deadline(e, overdue)?,
+    );
+    out.recipients = vec![("email", format!("tiep-nhan.{}@{domain}", e.unit))];
+    Ok(Some(out))
+}
+
 pub fn on_compliance_reminder(
     e: &doithoai_contracts::ComplianceReminderV1,
     domain: &str,

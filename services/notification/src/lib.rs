@@ -122,6 +122,12 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         s::CONFERENCE_REMINDER,
         |e, _| flow::on_conference_reminder(e)
     );
+    owe!("triage-due-soon", s::ROUTING, s::TRIAGE_DUE_SOON, |e, d| {
+        flow::on_triage_deadline(e, false, d)
+    });
+    owe!("triage-overdue", s::ROUTING, s::TRIAGE_OVERDUE, |e, d| {
+        flow::on_triage_deadline(e, true, d)
+    });
     owe!("group-notice", s::SCHEDULING, s::GROUP_NOTICE, |e, _| {
         flow::on_group_notice(e)
     });

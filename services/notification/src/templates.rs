@@ -6,7 +6,7 @@ use doithoai_contracts::{
     CaseDeadlineV1, ComplianceReminderV1, ConferenceOutcomeV1, ConferenceReminderV1,
     ConferenceRescheduledV1, GroupNoticeV1, PetitionAnsweredV1, PetitionNotAcceptedV1,
     PetitionPublishedV1, PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1,
-    PetitionTransferredV1, RegistrationCancelledV1,
+    PetitionTransferredV1, RegistrationCancelledV1, TriageDeadlineV1,
 };
 use doithoai_web::Templates;
 use serde::Serialize;
@@ -34,6 +34,7 @@ const SOURCES: &[(&str, &str)] = sources!(
     "conference_reminder.txt",
     "conference_rescheduled.txt",
     "group_notice.txt",
+    "triage_deadline.txt",
     "compliance_reminder.txt",
 );
 
@@ -125,6 +126,17 @@ pub fn group_notice(g: &GroupNoticeV1) -> Text {
     render("group_notice.txt", g)
 }
 
+/// The reception's reminder of a triage deadline (`overdue`: past it).
+pub fn triage_deadline(t: &TriageDeadlineV1, overdue: bool) -> Text {
+    #[derive(Serialize)]
+    struct View<'a> {
+        #[serde(flatten)]
+        t: &'a TriageDeadlineV1,
+        overdue: bool,
+    }
+    render("triage_deadline.txt", &View { t, overdue })
+}
+
 pub fn compliance_reminder(c: &ComplianceReminderV1) -> Text {
     render("compliance_reminder.txt", c)
 }
@@ -189,6 +201,25 @@ mod tests {
         ] {
             assert!(body.contains(part), "{part} in {body}");
         }
+    }
+
+    /// The reception is reminded of a triage deadline, and told when it has passed.
+    #[test]
+    fn the_reception_reads_the_triage_deadline() {
+        let t = TriageDeadlineV1 {
+            petition_id: uuid::Uuid::nil(),
+            tracking_code: "AB12-CD34-EF5".into(),
+            unit: "phuong-lang".into(),
+            due_at: at("2026-12-10T10:00:00Z"),
+        };
+        let (subject, body) = triage_deadline(&t, true).unwrap();
+        assert!(subject.starts_with("Quá hạn phân loại"), "{subject}");
+        assert!(
+            body.contains("17:00 ngày 10/12/2026") && body.contains("đã quá"),
+            "{body}"
+        );
+        let (subject, _) = triage_deadline(&t, false).unwrap();
+        assert!(subject.starts_with("Sắp đến hạn"), "{subject}");
     }
 
     /// A residential group's head gets the notice, and later the results notice with its text.
