@@ -28,10 +28,6 @@ pub struct Context {
 /// The calendar, reloaded when city IT edits holidays.
 pub use doithoai_calendar::SharedCalendar;
 
-pub fn calendar_now(cal: &SharedCalendar) -> Calendar {
-    cal.read().map(|c| c.clone()).unwrap_or_default()
-}
-
 /// Reads the calendar city IT keeps (holidays, make-up working days, office hours) into `cal`.
 pub async fn reload_calendar(core: &Core, cal: &SharedCalendar) -> anyhow::Result<()> {
     let mut conn = core.pool.get().await?;
@@ -150,7 +146,7 @@ pub async fn on_received_batch(
     cx: &Context,
     batch: Vec<Envelope<PetitionReceivedV1>>,
 ) -> Result<(), ConsumeError> {
-    let calendar = calendar_now(&cx.cal);
+    let calendar = doithoai_web::calendar::now(&cx.cal);
     let mut look = Lookups::default();
     let mut assignments = Vec::with_capacity(batch.len());
     let mut events = Vec::with_capacity(batch.len());
@@ -351,7 +347,9 @@ pub async fn make_urgent(
     let ns = core.bus.namespace.clone();
     // To the second: the stored due date, the event's and the answer's are the same instant.
     let due_at = chrono::SubsecRound::trunc_subsecs(
-        calendar_now(cal).for_unit(&a.unit_code).due(now, span),
+        doithoai_web::calendar::now(cal)
+            .for_unit(&a.unit_code)
+            .due(now, span),
         0,
     );
     if due_at >= a.due_at {
@@ -463,7 +461,7 @@ async fn transfer_in(
     actor: &str,
     now: DateTime<Utc>,
 ) -> Result<(Assignment, DateTime<Utc>), anyhow::Error> {
-    let calendar = calendar_now(cal);
+    let calendar = doithoai_web::calendar::now(cal);
     let petition: PetitionReceivedV1 = serde_json::from_str(&a.petition)?;
     {
         {
@@ -649,7 +647,8 @@ pub async fn accept(
 type Deadline = (uuid::Uuid, String, String, DateTime<Utc>);
 
 /// One round of the triage watch: each untriaged petition whose deadline is within a day is
-/// announced once as `petition.triage_due_soon`, and once past it as `petition.triage_overdue`.
+/// announced once as `petition.triage_due_soon`, and once past it as `petition.triage_overdue`
+/// (`triage_deadlines.announced` holds how far it got).
 /// Returns how many are past their deadline, per unit.
 pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec<(String, i64)>> {
     use crate::store::schema::triage_deadlines as t;
@@ -657,26 +656,21 @@ pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec
     use diesel_async::RunQueryDsl;
     use doithoai_contracts::subjects::{TRIAGE_DUE_SOON, TRIAGE_OVERDUE};
     let mut conn = core.pool.get().await?;
-    for (overdue, name) in [(false, TRIAGE_DUE_SOON), (true, TRIAGE_OVERDUE)] {
-        let limit = if overdue {
-            now
-        } else {
-            now + chrono::Duration::days(1)
-        };
-        let mut q = t::table
+    // Stage 1 within a day of the deadline (not past it: the overdue announcement says it
+    // all), stage 2 past it; each announced once, whichever replica's update finds it below.
+    let stages = [
+        (1i16, TRIAGE_DUE_SOON, now, now + chrono::Duration::days(1)),
+        (2, TRIAGE_OVERDUE, DateTime::<Utc>::UNIX_EPOCH, now),
+    ];
+    for (stage, name, after, until) in stages {
+        let due: Vec<Deadline> = t::table
             .filter(t::triaged_at.is_null())
-            .filter(t::due_at.le(limit))
+            .filter(t::announced.lt(stage))
+            .filter(t::due_at.gt(after).and(t::due_at.le(until)))
             .select((t::petition_id, t::unit_code, t::tracking_code, t::due_at))
             .limit(500)
-            .into_boxed();
-        q = if overdue {
-            q.filter(t::overdue_sent.eq(false))
-        } else {
-            // Past it already: the overdue announcement says it all.
-            q.filter(t::due_soon_sent.eq(false))
-                .filter(t::due_at.gt(now))
-        };
-        let due: Vec<Deadline> = q.load(&mut conn).await?;
+            .load(&mut conn)
+            .await?;
         for (petition_id, unit, tracking_code, due_at) in due {
             let event = core.event(
                 name,
@@ -688,20 +682,11 @@ pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec
                     due_at,
                 },
             )?;
-            // Once, whichever replica's update finds it unsent.
             conn.transaction::<(), anyhow::Error, _>(async |conn| {
-                let target = t::table.find(petition_id);
-                let n = if overdue {
-                    diesel::update(target.filter(t::overdue_sent.eq(false)))
-                        .set((t::overdue_sent.eq(true), t::due_soon_sent.eq(true)))
-                        .execute(conn)
-                        .await?
-                } else {
-                    diesel::update(target.filter(t::due_soon_sent.eq(false)))
-                        .set(t::due_soon_sent.eq(true))
-                        .execute(conn)
-                        .await?
-                };
+                let n = diesel::update(t::table.find(petition_id).filter(t::announced.lt(stage)))
+                    .set(t::announced.eq(stage))
+                    .execute(conn)
+                    .await?;
                 if n == 1 {
                     outbox::enqueue(conn, &[event]).await?;
                 }

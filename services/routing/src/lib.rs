@@ -149,8 +149,9 @@ async fn answer_holidays(core: Core, cal: flow::SharedCalendar) {
             };
             let Some(msg) = msg else { break };
             let Some(reply) = msg.reply else { continue };
-            let body = serde_json::to_vec(&flow::calendar_reply(&flow::calendar_now(&cal)))
-                .unwrap_or_default();
+            let body =
+                serde_json::to_vec(&flow::calendar_reply(&doithoai_web::calendar::now(&cal)))
+                    .unwrap_or_default();
             if let Err(e) = core.nats.publish(reply, body.into()).await {
                 tracing::warn!(error = %e, "replying with holidays failed: {e}");
             }

@@ -7,7 +7,6 @@ use crate::store::schema::{conferences, registrations};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use doithoai_calendar::Calendar;
 use doithoai_contracts::{
     Envelope, PetitionReceivedV1, PetitionRoutedV1, RegistrantV1, SubmitterV1,
 };
@@ -87,14 +86,6 @@ impl Registration {
 
 /// The calendar, with holidays from routing (request/reply), refreshed every minute.
 pub use doithoai_calendar::SharedCalendar;
-
-pub async fn refresh_holidays(core: &Core, cal: &SharedCalendar) -> anyhow::Result<()> {
-    doithoai_web::calendar::refresh(core, cal).await
-}
-
-pub fn calendar_now(cal: &SharedCalendar) -> Calendar {
-    doithoai_web::calendar::now(cal)
-}
 
 pub async fn load(core: &Core, id: Uuid) -> anyhow::Result<Option<Conference>> {
     load_from(&core.pool, id).await

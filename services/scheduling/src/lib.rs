@@ -37,7 +37,7 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     })
     .await?;
     let every: u64 = core.settings.parse("TIMER_SECONDS", 60)?;
-    let units = actix_web::web::Data::new(reference::Units::load()?);
+    let units = actix_web::web::Data::new(reference::Organisers::load()?);
     let templates = actix_web::web::Data::new(http::templates()?);
     let calendar: flow::SharedCalendar =
         Arc::new(RwLock::new(doithoai_calendar::Calendar::default()));
@@ -87,7 +87,7 @@ async fn timers(core: Core, cal: flow::SharedCalendar, every: Duration) {
     use store::schema::{conferences, registrations};
     let mut stop = core.stopping();
     loop {
-        if let Err(e) = flow::refresh_holidays(&core, &cal).await {
+        if let Err(e) = doithoai_web::calendar::refresh(&core, &cal).await {
             tracing::debug!(error = %e, "holidays not refreshed: {e}");
         }
         let result: anyhow::Result<usize> = async {
@@ -157,7 +157,7 @@ async fn timers(core: Core, cal: flow::SharedCalendar, every: Duration) {
 /// within 30 days (6 months after the last) and none is planned, or a results notice is late.
 async fn compliance_reminders(
     core: Core,
-    units: actix_web::web::Data<reference::Units>,
+    units: actix_web::web::Data<reference::Organisers>,
     every: Duration,
 ) {
     use store::schema::compliance_reminders as r;

@@ -47,7 +47,7 @@ pub struct Organiser {
     pub kind: Kind,
 }
 
-pub struct Units(Vec<Organiser>);
+pub struct Organisers(Vec<Organiser>);
 
 fn rows(csv_text: &str) -> anyhow::Result<Vec<(String, String)>> {
     let mut r = csv::Reader::from_reader(csv_text.as_bytes());
@@ -62,8 +62,8 @@ fn rows(csv_text: &str) -> anyhow::Result<Vec<(String, String)>> {
     Ok(v)
 }
 
-impl Units {
-    pub fn load() -> anyhow::Result<Units> {
+impl Organisers {
+    pub fn load() -> anyhow::Result<Organisers> {
         let units = rows(UNITS_CSV)?;
         anyhow::ensure!(
             units.len() == 126,
@@ -84,7 +84,7 @@ impl Units {
             }))
             .map(|(code, name, kind)| Organiser { code, name, kind })
             .collect();
-        Ok(Units(all))
+        Ok(Organisers(all))
     }
 
     pub fn contains(&self, code: &str) -> bool {

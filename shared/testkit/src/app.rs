@@ -317,7 +317,7 @@ impl TestApp {
     /// another department of the same unit; a token of the record's own unit (and department)
     /// finds it (anything but 401, 403 or 404), and so does an officer or head of another
     /// department where the route is not departmental.
-    pub async fn assert_other_units_see_nothing(&self, fills: &[(&str, &str)]) {
+    pub async fn assert_record_scope_matrix(&self, fills: &[(&str, &str)]) {
         let routes: Vec<(String, String)> = doithoai_web::endpoint::served()
             .into_iter()
             .filter(|(_, p)| doithoai_web::endpoint::is_staff(p))

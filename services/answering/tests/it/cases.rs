@@ -745,7 +745,7 @@ async fn another_units_staff_and_another_departments_officers_find_no_case_of_th
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    app.assert_other_units_see_nothing(&[("case", &id)]).await;
+    app.assert_record_scope_matrix(&[("case", &id)]).await;
 
     // The inbox of an officer or head is their department's: another department's officer
     // sees none of Văn phòng's cases and may not ask for them; the leader sees the unit's.

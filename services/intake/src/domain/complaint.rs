@@ -112,16 +112,6 @@ impl Suspect {
             Suspect::OfficialConduct => "official_conduct",
         }
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [
-            Suspect::Complaint,
-            Suspect::Denunciation,
-            Suspect::OfficialConduct,
-        ]
-        .into_iter()
-        .find(|x| x.code() == s)
-    }
 }
 
 /// What [`classify`] makes of a text.
@@ -485,7 +475,7 @@ pub fn classify(title: Option<&str>, content: &str) -> Verdict {
 /// How [`classify`] fares on a labelled corpus (`label,text` CSV; labels `pakn`, `complaint`,
 /// `denunciation`, `official_conduct`): `complaint-corpus` prints it, a test holds it.
 pub mod corpus {
-    use super::{Suspect, Verdict, classify};
+    use super::{Verdict, classify};
 
     /// The corpora in `data/`: the one the rules were written against, a second read once
     /// before the last changes, and a third never used to change them.
@@ -570,11 +560,6 @@ pub mod corpus {
             }
         }
         rows
-    }
-
-    /// Whether a suspect is one intake refuses (complaint, denunciation) rather than routes.
-    pub fn refused(s: Suspect) -> bool {
-        matches!(s, Suspect::Complaint | Suspect::Denunciation)
     }
 }
 

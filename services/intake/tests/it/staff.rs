@@ -229,7 +229,7 @@ async fn another_units_staff_find_no_petition_of_this_unit() {
     let app = spawn_app().await;
     let receipt: Value = app.post(&valid_body()).await.json().await.unwrap();
     let code = receipt["tracking_code"].as_str().unwrap();
-    app.assert_other_units_see_nothing(&[("tracking_code", code)])
+    app.assert_record_scope_matrix(&[("tracking_code", code)])
         .await;
 }
 

@@ -9,7 +9,7 @@ CREATE TABLE triage_deadlines (
     tracking_code   TEXT NOT NULL,
     due_at          TIMESTAMPTZ NOT NULL,
     triaged_at      TIMESTAMPTZ,
-    due_soon_sent   BOOLEAN NOT NULL DEFAULT false,
-    overdue_sent    BOOLEAN NOT NULL DEFAULT false
+    -- What the watch has announced: 0 nothing, 1 due soon, 2 overdue.
+    announced       SMALLINT NOT NULL DEFAULT 0 CHECK (announced BETWEEN 0 AND 2)
 );
 CREATE INDEX triage_deadlines_open ON triage_deadlines (due_at) WHERE triaged_at IS NULL;

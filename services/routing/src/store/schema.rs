@@ -121,7 +121,6 @@ diesel::table! {
         tracking_code -> Text,
         due_at -> Timestamptz,
         triaged_at -> Nullable<Timestamptz>,
-        due_soon_sent -> Bool,
-        overdue_sent -> Bool,
+        announced -> Int2,
     }
 }

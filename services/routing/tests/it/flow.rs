@@ -1001,6 +1001,5 @@ async fn another_units_staff_find_no_petition_of_this_unit() {
     app.receive(&p).await;
     app.routed(1).await;
     let id = p.petition_id.to_string();
-    app.assert_other_units_see_nothing(&[("petition", &id)])
-        .await;
+    app.assert_record_scope_matrix(&[("petition", &id)]).await;
 }

@@ -10,7 +10,7 @@ use super::*;
         doithoai_web::openapi::StaffErrors))]
 pub(super) async fn compliance(
     core: web::Data<Core>,
-    units: web::Data<Units>,
+    units: web::Data<Organisers>,
     staff: Staff,
     lang: Lang,
 ) -> Res {

@@ -14,7 +14,7 @@ use crate::store::groups::{self, NewGroup};
         (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 pub(super) async fn public_groups(
     core: web::Data<Core>,
-    units: web::Data<Units>,
+    units: web::Data<Organisers>,
     path: web::Path<String>,
     lang: Lang,
 ) -> Res {
@@ -135,7 +135,7 @@ pub(super) async fn delete_group(
 /// notice (`what` = `notice`) or the results notice (`results`, with its published `text`).
 pub(super) async fn group_events(
     core: &Core,
-    units: &Units,
+    units: &Organisers,
     c: &Conference,
     (what, starts_at, venue): (&str, chrono::DateTime<Utc>, &str),
     text: Option<&str>,

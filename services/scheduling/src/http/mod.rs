@@ -4,7 +4,7 @@
 use crate::commands::{Attendance, Cancel, Outcome, Plan, Publication, Reschedule};
 use crate::domain::status::ConferenceStatus;
 use crate::flow::{self, Conference, NOTICE_DAYS, RESULTS_DAYS, SharedCalendar};
-use crate::reference::Units;
+use crate::reference::Organisers;
 use actix_web::{HttpResponse, web};
 use chrono::{Datelike, Duration, Utc};
 use doithoai_auth::Role;

@@ -45,7 +45,7 @@ async fn unit_list(core: &Core, unit: &str) -> Result<Vec<Conference>, ApiError>
         (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 pub(super) async fn unit_conferences(
     core: web::Data<Core>,
-    units: web::Data<Units>,
+    units: web::Data<Organisers>,
     path: web::Path<String>,
     lang: Lang,
 ) -> Res {
@@ -119,7 +119,7 @@ pub(super) async fn conference_ics(
         (status = 404, description = "Not found", body = doithoai_web::Problem)))]
 pub(super) async fn unit_ics(
     core: web::Data<Core>,
-    units: web::Data<Units>,
+    units: web::Data<Organisers>,
     path: web::Path<String>,
     lang: Lang,
 ) -> Res {

@@ -45,7 +45,7 @@ pub(super) async fn list_staff(core: web::Data<Core>, staff: Staff) -> Res {
 pub(super) async fn notice(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
-    units: web::Data<Units>,
+    units: web::Data<Organisers>,
     staff: Staff,
     path: web::Path<String>,
     lang: Lang,
@@ -65,10 +65,7 @@ pub(super) async fn notice(
             ),
         )]));
     }
-    let _ = flow::refresh_holidays(&core, &cal).await;
-    let closes = flow::calendar_now(&cal)
-        .for_unit(&c.unit_code)
-        .registration_cutoff(c.starts_at, NOTICE_DAYS);
+    let closes = registration_cutoff(&core, &cal, &c.unit_code, c.starts_at).await;
     let mut events = vec![notice_event(
         &core,
         &c,
@@ -212,7 +209,7 @@ pub(super) async fn attendance(
 
 async fn publish_text(
     core: web::Data<Core>,
-    units: web::Data<Units>,
+    units: web::Data<Organisers>,
     staff: Staff,
     path: web::Path<String>,
     body: Body<Publication>,
@@ -272,7 +269,7 @@ async fn publish_text(
         doithoai_web::openapi::Invalid))]
 pub(super) async fn minutes(
     core: web::Data<Core>,
-    units: web::Data<Units>,
+    units: web::Data<Organisers>,
     staff: Staff,
     path: web::Path<String>,
     body: Body<Publication>,
@@ -293,7 +290,7 @@ pub(super) async fn minutes(
         doithoai_web::openapi::Invalid))]
 pub(super) async fn results(
     core: web::Data<Core>,
-    units: web::Data<Units>,
+    units: web::Data<Organisers>,
     staff: Staff,
     path: web::Path<String>,
     body: Body<Publication>,
@@ -380,7 +377,7 @@ pub(super) async fn cancel(
 pub(super) async fn reschedule(
     core: web::Data<Core>,
     cal: web::Data<SharedCalendar>,
-    units: web::Data<Units>,
+    units: web::Data<Organisers>,
     staff: Staff,
     path: web::Path<String>,
     body: Body<Reschedule>,
@@ -416,10 +413,7 @@ pub(super) async fn reschedule(
     let venue = venue.unwrap_or_else(|| c.venue.clone());
     let mut events = Vec::new();
     let renoticed = if noticed {
-        let _ = flow::refresh_holidays(&core, &cal).await;
-        let closes = flow::calendar_now(&cal)
-            .for_unit(&c.unit_code)
-            .registration_cutoff(starts_at, NOTICE_DAYS);
+        let closes = registration_cutoff(&core, &cal, &c.unit_code, starts_at).await;
         events.push(notice_event(&core, &c, (starts_at, &venue), (now, closes))?);
         events.extend(
             super::groups::group_events(&core, &units, &c, ("notice", starts_at, &venue), None)
@@ -469,6 +463,22 @@ pub(super) async fn reschedule(
         .await?
         .ok_or_else(|| ApiError::failure(anyhow::anyhow!("vanished")))?;
     Ok(HttpResponse::Ok().json(view(&c)))
+}
+
+/// When registration for a conference of `unit` starting at `starts_at` closes, by the calendar
+/// as routing keeps it now (the last copy if routing does not answer).
+async fn registration_cutoff(
+    core: &Core,
+    cal: &SharedCalendar,
+    unit: &str,
+    starts_at: chrono::DateTime<Utc>,
+) -> chrono::DateTime<Utc> {
+    if let Err(e) = doithoai_web::calendar::refresh(core, cal).await {
+        tracing::debug!(error = %e, "calendar not refreshed: {e}");
+    }
+    doithoai_web::calendar::now(cal)
+        .for_unit(unit)
+        .registration_cutoff(starts_at, NOTICE_DAYS)
 }
 
 /// The `conference.noticed` event of `c` at `(starts_at, venue)`, registration open over

@@ -117,7 +117,7 @@ async fn another_units_staff_find_no_conference_of_this_unit() {
     let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
     let leader = doithoai_testkit::token(Role::Leader, "phuong-lang");
     let id = plan(&app, &leader).await;
-    app.assert_other_units_see_nothing(&[("id", &id)]).await;
+    app.assert_record_scope_matrix(&[("id", &id)]).await;
 }
 
 /// Scheduling keeps an append-only history of who did what, and a correction of the minutes is
