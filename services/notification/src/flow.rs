@@ -25,11 +25,15 @@ pub struct Outgoing {
     /// The citizen of this petition too, by the contacts kept from `petition.received`
     /// (events after it carry no phone or email).
     pub citizen_of: Option<Uuid>,
-    /// Contacts to keep for this petition's later messages (from `petition.received`).
-    pub remember: Option<(Uuid, Option<String>, Option<String>)>,
+    /// Contacts to keep for this petition's later messages (from `petition.received`): email,
+    /// phone, and the postal address when it is the only way to reach the citizen.
+    pub remember: Option<Kept>,
     pub subject: String,
     pub body: String,
 }
+
+/// A citizen's kept contacts: petition, email, phone, postal address.
+pub type Kept = (Uuid, Option<String>, Option<String>, Option<String>);
 
 impl Outgoing {
     fn new(
@@ -54,7 +58,7 @@ impl Outgoing {
     /// kept here), else at those kept for `petition_id`.
     fn for_citizen(mut self, s: &SubmitterV1, petition_id: Uuid) -> Self {
         if s.email.is_some() || s.phone.is_some() {
-            self.recipients = citizen(s);
+            self.recipients = citizen(s, self.kind);
         } else {
             self.citizen_of = Some(petition_id);
         }
@@ -62,17 +66,81 @@ impl Outgoing {
     }
 }
 
-/// The citizen's contacts: email when given, SMS when the phone given is a mobile one (a
-/// fixed line cannot take SMS).
-fn citizen(s: &SubmitterV1) -> Vec<(&'static str, String)> {
+/// What goes by post to a citizen reachable no other way (Decree 20, Art. 7 accepts a mailing
+/// address as the only contact): the notices owed on the petition itself — acknowledgement,
+/// non-acceptance, transfer, refusal, the answer — and what changes a registered question.
+/// Reminders and rating invitations do not.
+pub const BY_POST: &[&str] = &[
+    "acknowledgement",
+    "not_accepted",
+    "transfer",
+    "refusal",
+    "answer",
+    "conference_outcome",
+    "registration_cancelled",
+    "conference_rescheduled",
+];
+
+/// The citizen's contacts for a message of `kind`: email when given, SMS when the phone given
+/// is a mobile one (a fixed line cannot take SMS); by post when neither, the kind goes by post
+/// and there is an address.
+fn citizen(s: &SubmitterV1, kind: &str) -> Vec<(&'static str, String)> {
+    reach(
+        kind,
+        s.email.as_deref(),
+        s.phone.as_deref(),
+        postal(s).as_deref(),
+    )
+}
+
+fn reach(
+    kind: &str,
+    email: Option<&str>,
+    phone: Option<&str>,
+    postal: Option<&str>,
+) -> Vec<(&'static str, String)> {
     let mut r = Vec::new();
-    if let Some(e) = &s.email {
-        r.push(("email", e.clone()));
+    if let Some(e) = email {
+        r.push(("email", e.to_owned()));
     }
-    if let Some(p) = s.phone.as_ref().filter(|p| is_mobile(p)) {
-        r.push(("sms", p.clone()));
+    if let Some(p) = phone.filter(|p| is_mobile(p)) {
+        r.push(("sms", p.to_owned()));
+    }
+    if let Some(p) = postal.filter(|_| r.is_empty() && BY_POST.contains(&kind)) {
+        r.push(("post", p.to_owned()));
     }
     r
+}
+
+/// The envelope's lines: name, organisation, address (`None` without an address).
+///
+/// ```
+/// use doithoai_contracts::SubmitterV1;
+/// let s = SubmitterV1 {
+///     kind: "individual".into(),
+///     name: "Nguyễn Văn An".into(),
+///     organization: None,
+///     address: "12 Láng, Đống Đa".into(),
+///     phone: None,
+///     email: None,
+/// };
+/// assert_eq!(notification::flow::postal(&s).unwrap(), "Nguyễn Văn An\n12 Láng, Đống Đa");
+/// ```
+pub fn postal(s: &SubmitterV1) -> Option<String> {
+    let address = s.address.trim();
+    if address.is_empty() {
+        return None;
+    }
+    let mut lines = vec![s.name.trim()];
+    lines.extend(s.organization.as_deref().map(str::trim));
+    lines.push(address);
+    Some(
+        lines
+            .into_iter()
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )
 }
 
 /// Whether a number (E.164, as intake stores it) is a mobile one, by libphonenumber's
@@ -97,11 +165,12 @@ pub async fn owe(
     let remember: Vec<_> = owed
         .iter()
         .filter_map(|(_, out)| out.as_ref()?.remember.clone())
-        .map(|(petition_id, email, phone)| {
+        .map(|(petition_id, email, phone, postal)| {
             (
                 contacts::petition_id.eq(petition_id),
                 contacts::email.eq(email),
                 contacts::phone.eq(phone),
+                contacts::postal.eq(postal),
             )
         })
         .collect();
@@ -117,28 +186,31 @@ pub async fn owe(
         .filter_map(|(_, out)| out.as_ref()?.citizen_of)
         .collect();
     if !wanted.is_empty() {
-        let known: Vec<(Uuid, Option<String>, Option<String>)> = contacts::table
+        let known: Vec<Kept> = contacts::table
             .filter(contacts::petition_id.eq_any(&wanted))
-            .select((contacts::petition_id, contacts::email, contacts::phone))
+            .select((
+                contacts::petition_id,
+                contacts::email,
+                contacts::phone,
+                contacts::postal,
+            ))
             .load(conn)
             .await?;
         for (_, out) in owed.iter_mut() {
             let Some(out) = out.as_mut() else { continue };
             let Some(id) = out.citizen_of else { continue };
             // The received event (a consumer of its own) may not be recorded yet: try again.
-            let Some((_, email, phone)) = known.iter().find(|(k, _, _)| *k == id) else {
+            let Some((_, email, phone, postal)) = known.iter().find(|k| k.0 == id) else {
                 return Err(ConsumeError::Transient(anyhow::anyhow!(
                     "no contacts kept yet for petition {id}"
                 )));
             };
-            out.recipients.extend(citizen(&SubmitterV1 {
-                kind: String::new(),
-                name: String::new(),
-                organization: None,
-                address: String::new(),
-                phone: phone.clone(),
-                email: email.clone(),
-            }));
+            out.recipients.extend(reach(
+                out.kind,
+                email.as_deref(),
+                phone.as_deref(),
+                postal.as_deref(),
+            ));
         }
     }
     let rows: Vec<_> = owed
@@ -179,11 +251,14 @@ pub fn on_received(e: &PetitionReceivedV1) -> anyhow::Result<Option<Outgoing>> {
         Some(&e.tracking_code),
         templates::acknowledgement(e)?,
     );
-    out.recipients = citizen(&e.submitter);
+    out.recipients = citizen(&e.submitter, out.kind);
+    // The address is kept only for a citizen who can be reached by nothing else.
+    let by_post = out.recipients.iter().any(|(channel, _)| *channel == "post");
     out.remember = Some((
         e.petition_id,
         e.submitter.email.clone(),
         e.submitter.phone.clone(),
+        by_post.then(|| postal(&e.submitter)).flatten(),
     ));
     Ok(Some(out))
 }
@@ -195,7 +270,7 @@ pub fn on_not_accepted(e: &PetitionNotAcceptedV1) -> anyhow::Result<Option<Outgo
         Some(&e.tracking_code),
         templates::not_accepted(e)?,
     );
-    out.recipients = citizen(&e.submitter);
+    out.recipients = citizen(&e.submitter, out.kind);
     Ok(Some(out))
 }
 
@@ -347,7 +422,7 @@ pub fn on_conference_rescheduled(
 /// A dialogue's notice or results notice, to the head of a residential group.
 pub fn on_group_notice(e: &doithoai_contracts::GroupNoticeV1) -> anyhow::Result<Option<Outgoing>> {
     let mut out = Outgoing::new("group_notice", &e.unit, None, templates::group_notice(e)?);
-    out.recipients = citizen(&e.head);
+    out.recipients = citizen(&e.head, out.kind);
     Ok((!out.recipients.is_empty()).then_some(out))
 }
 
@@ -551,7 +626,7 @@ async fn claim(core: &Core, retry: &Retry, n: i64) -> anyhow::Result<Vec<Claimed
     let mut conn = core.pool.get().await?;
     Ok(diesel::sql_query(
         "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = now() + $1 \
-         WHERE id IN (SELECT id FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= now() \
+         WHERE id IN (SELECT id FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= now() AND channel <> 'post' \
                       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
          RETURNING id, channel, recipient, subject, body, attempts",
     )

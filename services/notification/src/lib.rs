@@ -169,31 +169,46 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         Box::pin(flow::purge_contacts(conn, contact_days))
     });
     core.spawn(deliver(core.clone(), channels, retry));
-    let overdue = prometheus::IntGaugeVec::new(
-        prometheus::Opts::new(
-            "notification_citizen_notices_overdue",
-            "First notices to citizens (acknowledgement, non-acceptance, refusal) still undelivered past their deadline, per kind",
-        ),
-        &["kind"],
+    let gauge = |name: &str, help: &str| -> anyhow::Result<prometheus::IntGaugeVec> {
+        let g = prometheus::IntGaugeVec::new(prometheus::Opts::new(name, help), &["kind"])?;
+        core.metrics.registry.register(Box::new(g.clone()))?;
+        Ok(g)
+    };
+    let due_soon = gauge(
+        "notification_citizen_notices_due_soon",
+        "First notices to citizens (acknowledgement, non-acceptance, refusal) still undelivered with a quarter of their time or less left, per kind",
     )?;
-    core.metrics.registry.register(Box::new(overdue.clone()))?;
+    let overdue = gauge(
+        "notification_citizen_notices_overdue",
+        "First notices to citizens (acknowledgement, non-acceptance, refusal) still undelivered past their deadline, per kind",
+    )?;
     let every = std::time::Duration::from_secs(core.settings.parse("WATCH_SECONDS", 60)?);
     let cal: doithoai_calendar::SharedCalendar = Default::default();
+    let watched = cal.clone();
     core.every("notice watch", every, move |core| {
-        let (cal, gauge) = (cal.clone(), overdue.clone());
+        let (cal, due_soon, overdue, domain) = (
+            watched.clone(),
+            due_soon.clone(),
+            overdue.clone(),
+            domain.clone(),
+        );
         Box::pin(async move {
             if let Err(e) = doithoai_web::calendar::refresh(&core, &cal).await {
                 tracing::debug!(error = %e, "calendar not refreshed: {e}");
             }
-            let counts = watch::round(&core, &cal, chrono::Utc::now()).await?;
-            gauge.reset();
-            for (kind, n) in counts {
-                gauge.with_label_values(&[kind.as_str()]).set(n);
+            let counts = watch::round(&core, &cal, &domain, chrono::Utc::now()).await?;
+            for (kind, soon, late) in counts {
+                due_soon.with_label_values(&[kind.as_str()]).set(soon);
+                overdue.with_label_values(&[kind.as_str()]).set(late);
             }
             Ok(())
         })
     });
-    doithoai_web::serve(core, 64 * 1024, http::routes)
+    let cal = actix_web::web::Data::new(cal);
+    doithoai_web::serve(core, 64 * 1024, move |cfg| {
+        cfg.app_data(cal.clone());
+        http::routes(cfg);
+    })
 }
 
 async fn deliver(core: Core, channels: delivery::Channels, retry: flow::Retry) {

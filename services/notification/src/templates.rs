@@ -4,9 +4,9 @@
 
 use doithoai_contracts::{
     CaseDeadlineV1, ComplianceReminderV1, ConferenceOutcomeV1, ConferenceReminderV1,
-    ConferenceRescheduledV1, GroupNoticeV1, PetitionAnsweredV1, PetitionNotAcceptedV1,
-    PetitionPublishedV1, PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1,
-    PetitionTransferredV1, RegistrationCancelledV1, TriageDeadlineV1,
+    ConferenceRescheduledV1, GroupNoticeV1, NoticeDeadlineV1, PetitionAnsweredV1,
+    PetitionNotAcceptedV1, PetitionPublishedV1, PetitionReceivedV1, PetitionRefusedV1,
+    PetitionRoutedV1, PetitionTransferredV1, RegistrationCancelledV1, TriageDeadlineV1,
 };
 use doithoai_web::Templates;
 use serde::Serialize;
@@ -36,6 +36,7 @@ const SOURCES: &[(&str, &str)] = sources!(
     "group_notice.txt",
     "triage_deadline.txt",
     "compliance_reminder.txt",
+    "notice_deadline.txt",
 );
 
 static TEXTS: LazyLock<Result<Templates, String>> =
@@ -139,6 +140,17 @@ pub fn triage_deadline(t: &TriageDeadlineV1, overdue: bool) -> Text {
 
 pub fn compliance_reminder(c: &ComplianceReminderV1) -> Text {
     render("compliance_reminder.txt", c)
+}
+
+/// To the unit's reception: a first notice to a citizen is near or past its deadline.
+pub fn notice_deadline(n: &NoticeDeadlineV1, overdue: bool) -> Text {
+    #[derive(Serialize)]
+    struct View<'a> {
+        #[serde(flatten)]
+        n: &'a NoticeDeadlineV1,
+        overdue: bool,
+    }
+    render("notice_deadline.txt", &View { n, overdue })
 }
 
 #[cfg(test)]

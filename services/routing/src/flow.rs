@@ -48,6 +48,16 @@ pub fn calendar_reply(cal: &Calendar) -> doithoai_contracts::HolidaysV1 {
             .unit_hours()
             .map(|(unit, hours)| (unit.clone(), hours.to_string()))
             .collect(),
+        deadlines: cal.deadlines().fold(
+            std::collections::BTreeMap::new(),
+            |mut all: std::collections::BTreeMap<String, std::collections::BTreeMap<_, _>>,
+             (unit, class, span)| {
+                all.entry(unit.to_owned())
+                    .or_default()
+                    .insert(class.to_owned(), span.to_string());
+                all
+            },
+        ),
     }
 }
 
@@ -649,7 +659,7 @@ type Deadline = (uuid::Uuid, String, String, DateTime<Utc>);
 /// One round of the triage watch: each untriaged petition whose deadline is within a day is
 /// announced once as `petition.triage_due_soon`, and once past it as `petition.triage_overdue`
 /// (`triage_deadlines.announced` holds how far it got).
-/// Returns how many are past their deadline, per unit.
+/// Returns how many are past their deadline, per unit (every unit, zero included).
 pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec<(String, i64)>> {
     use crate::store::schema::triage_deadlines as t;
     use diesel::prelude::*;
@@ -696,13 +706,25 @@ pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec
         }
     }
     core.relay.wake();
-    Ok(t::table
+    let late: Vec<(String, i64)> = t::table
         .filter(t::triaged_at.is_null())
         .filter(t::due_at.lt(now))
         .group_by(t::unit_code)
         .select((t::unit_code, diesel::dsl::count_star()))
         .load(&mut conn)
-        .await?)
+        .await?;
+    // Every unit, zero included: an alert on a unit's series needs it to exist.
+    let units: Vec<String> = crate::store::schema::units::table
+        .select(crate::store::schema::units::code)
+        .load(&mut conn)
+        .await?;
+    Ok(units
+        .into_iter()
+        .map(|u| {
+            let n = late.iter().find(|(l, _)| *l == u).map_or(0, |(_, n)| *n);
+            (u, n)
+        })
+        .collect())
 }
 
 /// Consumer of `conference.outcome_recorded`: a question found outside the unit's competence

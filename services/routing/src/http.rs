@@ -676,6 +676,7 @@ async fn list_policies(core: web::Data<Core>, staff: Staff) -> Result<HttpRespon
         doithoai_web::openapi::Invalid))]
 async fn put_policy(
     core: web::Data<Core>,
+    cal: web::Data<SharedCalendar>,
     staff: Staff,
     path: web::Path<(String, String)>,
     body: Body<Policy>,
@@ -713,6 +714,10 @@ async fn put_policy(
     let (days, hours) = length.columns();
     let mut conn = core.pool.get().await?;
     settings::upsert_policy(&mut conn, unit.as_deref(), class, (days, hours), review).await?;
+    drop(conn);
+    // The calendar carries the lengths to the services that count them (notification's
+    // notice watch).
+    flow::reload_calendar(&core, &cal).await?;
     Ok(HttpResponse::Ok().json(json!({"unit": unit, "class": class, "working_days": days, "working_hours": hours, "review_required": review})))
 }
 

@@ -103,6 +103,52 @@ pub enum Span {
     WorkingHours(u32),
 }
 
+impl Span {
+    /// Reads `3d` (working days) or `8h` (working hours), as [`Span`]'s `Display` writes it.
+    ///
+    /// ```
+    /// use doithoai_calendar::Span;
+    /// assert_eq!(Span::parse("3d"), Some(Span::WorkingDays(3)));
+    /// assert_eq!(Span::parse("8h").map(|s| s.to_string()).as_deref(), Some("8h"));
+    /// assert_eq!(Span::parse("8"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim();
+        let (n, unit) = text.split_at(text.len().checked_sub(1)?);
+        let n: u32 = n.parse().ok()?;
+        match unit {
+            "d" => Some(Span::WorkingDays(n)),
+            "h" => Some(Span::WorkingHours(n)),
+            _ => None,
+        }
+    }
+
+    /// When to warn that a deadline of this length is near: a quarter of it (at least one
+    /// hour, or the last working day) before it falls due, counted from the same start.
+    ///
+    /// ```
+    /// use doithoai_calendar::Span;
+    /// assert_eq!(Span::WorkingHours(8).warning(), Span::WorkingHours(6));
+    /// assert_eq!(Span::WorkingHours(1).warning(), Span::WorkingHours(0));
+    /// assert_eq!(Span::WorkingDays(3).warning(), Span::WorkingDays(2));
+    /// ```
+    pub fn warning(self) -> Span {
+        match self {
+            Span::WorkingHours(n) => Span::WorkingHours(n - (n / 4).max(1).min(n)),
+            Span::WorkingDays(n) => Span::WorkingDays(n.saturating_sub(1)),
+        }
+    }
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Span::WorkingDays(n) => write!(f, "{n}d"),
+            Span::WorkingHours(n) => write!(f, "{n}h"),
+        }
+    }
+}
+
 /// A calendar the services share between their HTTP handlers and timers, replaced when the
 /// holidays change (routing reloads them from its table, scheduling asks routing).
 pub type SharedCalendar = std::sync::Arc<std::sync::RwLock<Calendar>>;
@@ -117,12 +163,20 @@ pub struct Calendar {
     /// The city's office hours, for every unit without its own.
     pub hours: OfficeHours,
     unit_hours: BTreeMap<String, OfficeHours>,
+    /// Deadline lengths by class (`acknowledgement`, `refusal`, …): the city's (unit `*`)
+    /// and those units set for themselves (routing's deadline policies).
+    deadlines: BTreeMap<(String, String), Span>,
 }
 
-/// One unit's view of the calendar: the city's days with the unit's office hours.
+/// The unit of [`Calendar`]'s deadlines that holds the city's default.
+pub const CITY: &str = "*";
+
+/// One unit's view of the calendar: the city's days with the unit's office hours and
+/// deadlines.
 #[derive(Debug, Clone, Copy)]
 pub struct UnitCalendar<'a> {
     cal: &'a Calendar,
+    unit: &'a str,
     hours: &'a OfficeHours,
 }
 
@@ -133,7 +187,27 @@ impl Calendar {
             working_days: BTreeSet::new(),
             hours,
             unit_hours: BTreeMap::new(),
+            deadlines: BTreeMap::new(),
         }
+    }
+
+    /// With deadline lengths: `(unit or CITY, class, span)`.
+    pub fn with_deadlines(
+        mut self,
+        deadlines: impl IntoIterator<Item = (String, String, Span)>,
+    ) -> Self {
+        self.deadlines = deadlines
+            .into_iter()
+            .map(|(unit, class, span)| ((unit, class), span))
+            .collect();
+        self
+    }
+
+    /// The deadline lengths it knows: `(unit or CITY, class, span)`.
+    pub fn deadlines(&self) -> impl Iterator<Item = (&str, &str, Span)> {
+        self.deadlines
+            .iter()
+            .map(|((u, c), s)| (u.as_str(), c.as_str(), *s))
     }
 
     /// With make-up working days (weekend days worked).
@@ -152,9 +226,10 @@ impl Calendar {
     }
 
     /// The calendar as `unit` keeps it: its own office hours, or the city's.
-    pub fn for_unit<'a>(&'a self, unit: &str) -> UnitCalendar<'a> {
+    pub fn for_unit<'a>(&'a self, unit: &'a str) -> UnitCalendar<'a> {
         UnitCalendar {
             cal: self,
+            unit,
             hours: self.unit_hours.get(unit).unwrap_or(&self.hours),
         }
     }
@@ -163,6 +238,7 @@ impl Calendar {
     fn city(&self) -> UnitCalendar<'_> {
         UnitCalendar {
             cal: self,
+            unit: CITY,
             hours: &self.hours,
         }
     }
@@ -224,6 +300,16 @@ impl UnitCalendar<'_> {
     /// The office hours this unit keeps.
     pub fn hours(&self) -> &OfficeHours {
         self.hours
+    }
+
+    /// How long this unit has for a deadline of `class`: its own setting, else the city's,
+    /// else `default`.
+    pub fn deadline(&self, class: &str, default: Span) -> Span {
+        let get = |unit: &str| self.cal.deadlines.get(&(unit.to_owned(), class.to_owned()));
+        get(self.unit)
+            .or_else(|| get(CITY))
+            .copied()
+            .unwrap_or(default)
     }
 
     /// When registration of questions for a dialogue conference starting at `starts` closes:
@@ -477,6 +563,40 @@ mod tests {
                 .for_unit("xa-soc-son")
                 .due(at("2026-03-02T11:00:00+07:00"), Span::WorkingHours(4))),
             "2026-03-03 08:00"
+        );
+    }
+
+    /// A unit's own deadline policy wins over the city's, and the city's over the caller's
+    /// default (routing's `deadline_policies`, read by notification's notice watch).
+    #[test]
+    fn a_units_own_deadline_comes_before_the_citys() {
+        let c = calendar().with_deadlines([
+            (
+                CITY.to_owned(),
+                "acknowledgement".to_owned(),
+                Span::WorkingHours(8),
+            ),
+            (
+                "xa-soc-son".to_owned(),
+                "acknowledgement".to_owned(),
+                Span::WorkingHours(4),
+            ),
+        ]);
+        let default = Span::WorkingHours(16);
+        assert_eq!(
+            c.for_unit("xa-soc-son")
+                .deadline("acknowledgement", default),
+            Span::WorkingHours(4)
+        );
+        assert_eq!(
+            c.for_unit("phuong-lang")
+                .deadline("acknowledgement", default),
+            Span::WorkingHours(8)
+        );
+        assert_eq!(
+            c.for_unit("phuong-lang")
+                .deadline("refusal", Span::WorkingDays(3)),
+            Span::WorkingDays(3)
         );
     }
 }

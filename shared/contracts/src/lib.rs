@@ -348,6 +348,10 @@ pub struct HolidaysV1 {
     /// The office hours of units that keep their own, by unit code.
     #[serde(default)]
     pub unit_office_hours: std::collections::BTreeMap<String, String>,
+    /// Deadline lengths by unit (`*` for the city's default) and class (`acknowledgement`,
+    /// `refusal`, …): `8h` working hours or `3d` working days.
+    #[serde(default)]
+    pub deadlines: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 /// `conference.noticed`: a unit published the notice of a dialogue conference; questions may be
@@ -461,17 +465,19 @@ pub struct GroupNoticeV1 {
     pub head: SubmitterV1,
 }
 
-/// `citizen_notice.overdue` (notification's stream): a first notice to the citizen (the
-/// acknowledgement within 8 working hours, a non-acceptance or refusal within 3 working days)
-/// is not delivered by its deadline, for city IT's alerts. Once per message.
+/// `citizen_notice.due_soon` / `citizen_notice.overdue` (notification's stream): a first notice
+/// to the citizen (the acknowledgement within 8 working hours, a non-acceptance or refusal
+/// within 3 working days, or the unit's own policy for each) is near its deadline still
+/// undelivered, or past it. For city IT's alerts and the reports; the notice watch itself tells
+/// the unit's reception. Once each per message.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct NoticeOverdueV1 {
+pub struct NoticeDeadlineV1 {
     pub message_id: Uuid,
     pub unit: String,
     pub tracking_code: Option<String>,
     /// `acknowledgement`, `not_accepted` or `refusal`.
     pub kind: String,
-    /// `email` or `sms`.
+    /// `email`, `sms` or `post` (a letter the reception has not marked posted yet).
     pub channel: String,
     pub due_at: DateTime<Utc>,
 }

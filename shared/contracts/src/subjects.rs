@@ -71,6 +71,7 @@ pub const CONFERENCE_REMINDER: &str = "conference.reminder";
 pub const CONFERENCE_RESCHEDULED: &str = "conference.rescheduled";
 pub const GROUP_NOTICE: &str = "conference.group_notice";
 pub const NOTIFICATION: &str = "notification";
+pub const NOTICE_DUE_SOON: &str = "citizen_notice.due_soon";
 pub const NOTICE_OVERDUE: &str = "citizen_notice.overdue";
 pub const COMPLIANCE_REMINDER: &str = "conference.compliance_reminder";
 pub const DRAFT_PREPARED: &str = "case.draft_prepared";

@@ -1,9 +1,10 @@
-//! The working-day calendar as routing keeps it (holidays, make-up working days, office hours),
+//! The working-day calendar as routing keeps it (holidays, make-up working days, office hours,
+//! the units' deadline lengths),
 //! asked of routing by request/reply and held in a [`SharedCalendar`] by the services that
 //! count working time without owning the calendar (scheduling, notification).
 
 use crate::Core;
-use doithoai_calendar::{Calendar, OfficeHours, SharedCalendar};
+use doithoai_calendar::{Calendar, OfficeHours, SharedCalendar, Span};
 use doithoai_contracts::{HolidaysV1, subjects};
 
 /// Asks routing for the calendar (3 s at most) and puts it in `cal`; on failure `cal` keeps
@@ -25,9 +26,15 @@ pub async fn refresh(core: &Core, cal: &SharedCalendar) -> anyhow::Result<()> {
         .unit_office_hours
         .iter()
         .filter_map(|(unit, text)| Some((unit.clone(), OfficeHours::parse(text)?)));
+    let deadlines = h.deadlines.iter().flat_map(|(unit, classes)| {
+        classes.iter().filter_map(move |(class, span)| {
+            Some((unit.clone(), class.clone(), Span::parse(span)?))
+        })
+    });
     let fresh = Calendar::new(h.days, hours)
         .with_working_days(h.working_days)
-        .with_unit_hours(units);
+        .with_unit_hours(units)
+        .with_deadlines(deadlines);
     if let Ok(mut c) = cal.write() {
         *c = fresh;
     }

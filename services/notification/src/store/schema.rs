@@ -18,6 +18,8 @@ diesel::table! {
         created_at -> Timestamptz,
         sent_at -> Nullable<Timestamptz>,
         overdue_at -> Nullable<Timestamptz>,
+        posted_by -> Nullable<Text>,
+        due_soon_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -27,5 +29,6 @@ diesel::table! {
         email -> Nullable<Text>,
         phone -> Nullable<Text>,
         stored_at -> Timestamptz,
+        postal -> Nullable<Text>,
     }
 }

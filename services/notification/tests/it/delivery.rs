@@ -154,16 +154,9 @@ async fn rig_with(gateway_url: &str, env: TestEnv) -> Rig {
         .set("NOTIFICATION_RETRY_BASE_SECONDS", "1")
         .set("NOTIFICATION_MAX_ATTEMPTS", "3");
     let app = TestApp::spawn(env, notification::build).await;
-    let bus = doithoai_bus::BusConfig {
-        url: doithoai_testkit::nats_url(),
-        namespace: app.env.namespace.clone(),
-        replicas: 1,
-        auth: Default::default(),
-    };
-    doithoai_bus::ensure_stream(&app.js, &bus, subjects::CONTACTS)
-        .await
-        .unwrap();
-    Rig { app, smtp }
+    let rig = Rig { app, smtp };
+    rig.stream(subjects::CONTACTS).await;
+    rig
 }
 
 fn received_petition(code: &str) -> PetitionReceivedV1 {
@@ -195,6 +188,118 @@ fn received_petition(code: &str) -> PetitionReceivedV1 {
 }
 
 impl Rig {
+    /// Creates another service's stream in this test's namespace, to publish its events.
+    async fn stream(&self, name: &str) {
+        let bus = doithoai_bus::BusConfig {
+            url: doithoai_testkit::nats_url(),
+            namespace: self.env.namespace.clone(),
+            replicas: 1,
+            auth: Default::default(),
+        };
+        doithoai_bus::ensure_stream(&self.js, &bus, name)
+            .await
+            .unwrap();
+    }
+
+    /// Publishes an event on `stream` of this namespace, as its service would.
+    async fn publish_on<T: serde::Serialize>(&self, stream: &str, env: &Envelope<T>) {
+        self.js
+            .publish(
+                subjects::subject(&self.env.namespace, stream, &env.event, "phuong-lang"),
+                serde_json::to_vec(env).unwrap().into(),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+
+    /// Publishes a received petition whose SMS the gateway keeps refusing, and waits until
+    /// its delivery failed for good.
+    async fn undeliverable(&self, petition: PetitionReceivedV1) {
+        let env = Envelope::new(subjects::PETITION_RECEIVED, "phuong-lang", petition);
+        self.publish(&env, &env.id.to_string()).await;
+        for _ in 0..150 {
+            if !self.messages("?status=failed").await.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The acknowledgement sent by `channel`, once the notice watch has set `field` on it.
+    async fn acknowledgement_with(&self, channel: &str, field: &str) -> Value {
+        let mut found = Value::Null;
+        for _ in 0..100 {
+            found = self
+                .messages("")
+                .await
+                .into_iter()
+                .find(|m| m["channel"] == channel && m["kind"] == "acknowledgement")
+                .unwrap_or(Value::Null);
+            if found[field].is_string() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(found[field].is_string(), "{field} never set: {found}");
+        found
+    }
+
+    /// What notification announced over several watch rounds: exactly one event.
+    async fn announced_once(&self) -> Value {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let announced = doithoai_testkit::stream_messages(
+            &self.env.namespace,
+            "notification",
+            ">",
+            1,
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        assert_eq!(announced.len(), 1, "announced once over several rounds");
+        serde_json::from_slice(&announced[0].payload).unwrap()
+    }
+
+    /// The one email to the unit's reception about a notice's deadline, whose subject begins
+    /// with `subject`.
+    async fn reception_told(&self, subject: &str) {
+        let all = self.messages("").await;
+        let told: Vec<&Value> = all
+            .iter()
+            .filter(|m| m["kind"] == "notice_deadline")
+            .collect();
+        assert_eq!(told.len(), 1, "the reception is told once: {all:?}");
+        assert_eq!(told[0]["recipient"], "tiep-nhan.phuong-lang@hanoi.gov.vn");
+        assert!(
+            told[0]["subject"].as_str().unwrap().starts_with(subject),
+            "{}",
+            told[0]
+        );
+    }
+
+    async fn metrics(&self) -> String {
+        self.get("/metrics").await.text().await.unwrap()
+    }
+
+    /// The unit's letters to post, once there are some.
+    async fn letters(&self) -> Vec<Value> {
+        let clerk = token(Role::Clerk, "phuong-lang");
+        let mut letters = Vec::new();
+        for _ in 0..100 {
+            letters = self.json_as(&clerk, "/api/v1/staff/letters").await["letters"]
+                .as_array()
+                .unwrap()
+                .clone();
+            if !letters.is_empty() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        letters
+    }
+
     async fn publish(&self, env: &Envelope<PetitionReceivedV1>, msg_id: &str) {
         let subject = subjects::subject(
             &self.env.namespace,
@@ -413,15 +518,7 @@ async fn a_message_that_keeps_failing_is_marked_failed_for_staff() {
 async fn later_messages_reach_the_contacts_kept_from_the_received_event() {
     let (url, _gateway) = start_gateway(0);
     let rig = rig(&url).await;
-    let bus = doithoai_bus::BusConfig {
-        url: doithoai_testkit::nats_url(),
-        namespace: rig.env.namespace.clone(),
-        replicas: 1,
-        auth: Default::default(),
-    };
-    doithoai_bus::ensure_stream(&rig.js, &bus, subjects::ANSWERING)
-        .await
-        .unwrap();
+    rig.stream(subjects::ANSWERING).await;
     let petition = received_petition("AB12-CD34-EF9");
     let answered = Envelope::new(
         subjects::PETITION_ANSWERED,
@@ -439,20 +536,7 @@ async fn later_messages_reach_the_contacts_kept_from_the_received_event() {
             submitter: petition.submitter.without_contact(),
         },
     );
-    rig.js
-        .publish(
-            subjects::subject(
-                &rig.env.namespace,
-                subjects::ANSWERING,
-                subjects::PETITION_ANSWERED,
-                "phuong-lang",
-            ),
-            serde_json::to_vec(&answered).unwrap().into(),
-        )
-        .await
-        .unwrap()
-        .await
-        .unwrap();
+    rig.publish_on(subjects::ANSWERING, &answered).await;
     // The answer waits (and is retried) until the contacts are known.
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(
@@ -489,79 +573,185 @@ async fn later_messages_reach_the_contacts_kept_from_the_received_event() {
 
 /// BRIEF (iHanoi): the citizen is acknowledged within 8 working hours. An acknowledgement the
 /// gateway keeps refusing goes overdue by the calendar: the watch records it once (the staff
-/// list shows `overdue_at`), announces `citizen_notice.overdue`, and counts it on `/metrics`.
-/// The email, delivered, is not overdue.
+/// list shows `overdue_at`), announces `citizen_notice.overdue`, emails the unit's reception
+/// and counts it on `/metrics`. The email, delivered, is not overdue.
 #[tokio::test]
 async fn an_acknowledgement_not_delivered_within_8_working_hours_is_reported_once() {
     use diesel_async::RunQueryDsl;
     let (url, _gateway) = start_gateway(usize::MAX);
     let rig = rig_with(&url, TestEnv::new().set("NOTIFICATION_WATCH_SECONDS", "1")).await;
-    let env = Envelope::new(
-        subjects::PETITION_RECEIVED,
-        "phuong-lang",
-        received_petition("OD12-CD34-EF7"),
-    );
-    rig.publish(&env, &env.id.to_string()).await;
-    for _ in 0..150 {
-        if !rig.messages("?status=failed").await.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    rig.undeliverable(received_petition("OD12-CD34-EF7")).await;
     // Owed three weeks ago: far past 8 working hours whatever the calendar.
     let mut conn = rig.core.pool.get().await.unwrap();
     diesel::sql_query("UPDATE messages SET created_at = created_at - interval '21 days'")
         .execute(&mut conn)
         .await
         .unwrap();
-    let mut sms = Value::Null;
-    for _ in 0..100 {
-        let all = rig.messages("").await;
-        sms = all
-            .iter()
-            .find(|m| m["channel"] == "sms")
-            .cloned()
-            .unwrap_or(Value::Null);
-        if sms["overdue_at"].is_string() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(sms["overdue_at"].is_string(), "{sms}");
-    let email = rig
-        .messages("")
-        .await
-        .into_iter()
-        .find(|m| m["channel"] == "email")
-        .unwrap();
+    let sms = rig.acknowledgement_with("sms", "overdue_at").await;
+    assert!(
+        sms["due_soon_at"].is_null(),
+        "found past its deadline at once: only the overdue step"
+    );
+    let email = rig.acknowledgement_with("email", "created_at").await;
     assert!(
         email["overdue_at"].is_null(),
         "a delivered notice is not overdue"
     );
-    // Several rounds later, still announced once.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let announced = doithoai_testkit::stream_messages(
-        &rig.env.namespace,
-        "notification",
-        ">",
-        1,
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
-    assert_eq!(announced.len(), 1);
-    let e: Value = serde_json::from_slice(&announced[0].payload).unwrap();
+    let e = rig.announced_once().await;
     assert_eq!(e["event"], "citizen_notice.overdue");
     assert_eq!(e["data"]["kind"], "acknowledgement");
     assert_eq!(e["data"]["tracking_code"], "OD12-CD34-EF7");
-    let metrics = reqwest::get(format!("{}/metrics", rig.base))
-        .await
-        .unwrap()
-        .text()
+    rig.reception_told("Quá hạn thông báo").await;
+    let metrics = rig.metrics().await;
+    for series in [
+        "notification_citizen_notices_overdue{kind=\"acknowledgement\"} 1",
+        // The other kinds' series exist at zero, so an alert on them has something to read.
+        "notification_citizen_notices_overdue{kind=\"refusal\"} 0",
+        "notification_citizen_notices_due_soon{kind=\"acknowledgement\"} 0",
+    ] {
+        assert!(metrics.contains(series), "{series}: {metrics}");
+    }
+}
+
+/// When an undelivered notice of `kind` for phuong-lang is due soon but not yet due, by the
+/// calendar notification holds when routing is not there to answer (weekdays, the city's
+/// office hours): the latest owed time, to the minute, at which the warning has passed.
+fn owed_when_due_soon(kind: &str) -> chrono::DateTime<chrono::Utc> {
+    let cal = doithoai_calendar::Calendar::default();
+    let now = chrono::Utc::now();
+    let mut owed = now;
+    loop {
+        let (soon, due) = notification::watch::deadline(&cal, "phuong-lang", kind, owed).unwrap();
+        if soon <= now {
+            assert!(due > now, "between the warning and the deadline");
+            return owed;
+        }
+        owed -= chrono::Duration::minutes(1);
+    }
+}
+
+/// BRIEF (iHanoi: acknowledged within 8 working hours): with a quarter of the time left, an
+/// acknowledgement the gateway has not taken is announced as due soon once
+/// (`citizen_notice.due_soon`), the reception is emailed, and the gauge counts it; it is not
+/// overdue.
+#[tokio::test]
+async fn an_acknowledgement_near_its_deadline_is_announced_due_soon_once() {
+    use diesel_async::RunQueryDsl;
+    let (url, _gateway) = start_gateway(usize::MAX);
+    let rig = rig_with(&url, TestEnv::new().set("NOTIFICATION_WATCH_SECONDS", "1")).await;
+    let mut petition = received_petition("DS12-CD34-EF7");
+    petition.submitter.email = None;
+    rig.undeliverable(petition).await;
+    let mut conn = rig.core.pool.get().await.unwrap();
+    diesel::sql_query("UPDATE messages SET created_at = $1")
+        .bind::<diesel::sql_types::Timestamptz, _>(owed_when_due_soon("acknowledgement"))
+        .execute(&mut conn)
         .await
         .unwrap();
-    assert!(
-        metrics.contains("notification_citizen_notices_overdue{kind=\"acknowledgement\"} 1"),
-        "{metrics}"
+    let sms = rig.acknowledgement_with("sms", "due_soon_at").await;
+    assert!(sms["overdue_at"].is_null(), "{sms}");
+    let e = rig.announced_once().await;
+    assert_eq!(e["event"], "citizen_notice.due_soon");
+    assert_eq!(e["data"]["kind"], "acknowledgement");
+    assert_eq!(e["data"]["channel"], "sms");
+    rig.reception_told("Sắp đến hạn thông báo").await;
+    let metrics = rig.metrics().await;
+    for series in [
+        "notification_citizen_notices_due_soon{kind=\"acknowledgement\"} 1",
+        "notification_citizen_notices_overdue{kind=\"acknowledgement\"} 0",
+    ] {
+        assert!(metrics.contains(series), "{series}: {metrics}");
+    }
+}
+
+/// Decree 20, Art. 7: a mailing address may be the only contact. The acknowledgement to such
+/// a citizen is a letter: nothing is emailed or texted, the reception's list shows it with
+/// its envelope, text and deadline, and once marked posted it counts as delivered (who
+/// posted it kept; marking it again is 409; another unit's clerk finds no such letter).
+/// Its later notices (a refusal) go by post too, from the address kept for it alone.
+#[tokio::test]
+async fn a_citizen_reachable_only_by_post_gets_letters_the_reception_marks_posted() {
+    let (url, gateway) = start_gateway(0);
+    let rig = rig(&url).await;
+    let mut petition = received_petition("PO12-CD34-EF7");
+    petition.channel = Channel::Post;
+    petition.submitter.email = None;
+    petition.submitter.phone = None;
+    petition.submitter.address = "Số 12 ngõ 5 Láng, Đống Đa, Hà Nội".into();
+    let (petition_id, submitter) = (petition.petition_id, petition.submitter.clone());
+    let env = Envelope::new(subjects::PETITION_RECEIVED, "phuong-lang", petition);
+    rig.publish(&env, &env.id.to_string()).await;
+    let letters = rig.letters().await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter = &letters[0];
+    assert_eq!(letter["kind"], "acknowledgement");
+    assert_eq!(
+        letter["recipient"],
+        "Nguyễn Văn An\nSố 12 ngõ 5 Láng, Đống Đa, Hà Nội"
     );
+    assert!(letter["body"].as_str().unwrap().contains("PO12-CD34-EF7"));
+    assert!(letter["due_at"].is_string(), "{letter}");
+    assert_eq!(letter["overdue"], false);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(rig.smtp.messages().is_empty(), "nothing emailed");
+    assert!(
+        gateway.received.lock().unwrap().is_empty(),
+        "nothing texted"
+    );
+    let path = format!(
+        "/api/v1/staff/letters/{}/posted",
+        letter["id"].as_str().unwrap()
+    );
+    let post = async |role: Role, unit: &str| {
+        rig.post_as(&token(role, unit), &path, &serde_json::json!({}))
+            .await
+    };
+    assert_eq!(post(Role::Clerk, "phuong-ba-dinh").await.status(), 404);
+    assert_eq!(
+        post(Role::Auditor, doithoai_auth::CITY_SCOPE)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(post(Role::Clerk, "phuong-lang").await.status(), 200);
+    let again = post(Role::Clerk, "phuong-lang").await;
+    assert_eq!(again.status(), 409);
+    let body: Value = again.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "already_posted");
+    let listed = rig
+        .json_as(&token(Role::Clerk, "phuong-lang"), "/api/v1/staff/letters")
+        .await;
+    assert!(listed["letters"].as_array().unwrap().is_empty());
+    let sent = rig.messages("?status=sent").await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0]["channel"], "post");
+    assert_eq!(sent[0]["posted_by"], "clerk@phuong-lang");
+
+    // A refusal later: its event carries no contacts; the letter goes to the kept address.
+    rig.stream(subjects::ROUTING).await;
+    let refused = Envelope::new(
+        subjects::PETITION_REFUSED,
+        "phuong-lang",
+        doithoai_contracts::PetitionRefusedV1 {
+            petition_id,
+            tracking_code: "PO12-CD34-EF7".into(),
+            unit: "phuong-lang".into(),
+            unit_name: "Phường Láng".into(),
+            reason: "Nội dung không thuộc phạm vi phản ánh, kiến nghị".into(),
+            actor: "clerk@phuong-lang".into(),
+            refused_at: chrono::Utc::now(),
+            submitter: submitter.without_contact(),
+        },
+    );
+    rig.publish_on(subjects::ROUTING, &refused).await;
+    let letters = rig.letters().await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0]["kind"], "refusal");
+    assert_eq!(
+        letters[0]["recipient"],
+        "Nguyễn Văn An\nSố 12 ngõ 5 Láng, Đống Đa, Hà Nội"
+    );
+    rig.app
+        .assert_record_scope_matrix(&[("letter", letters[0]["id"].as_str().unwrap())])
+        .await;
 }

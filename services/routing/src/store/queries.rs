@@ -13,8 +13,8 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-/// The working-day calendar as city IT keeps it: holidays, make-up working days, and office
-/// hours (the city's, `*`, and each unit's own).
+/// The working-day calendar as city IT keeps it: holidays, make-up working days, office hours
+/// (the city's, `*`, and each unit's own) and the deadline lengths of `deadline_policies`.
 pub async fn calendar(conn: &mut AsyncPgConnection) -> QueryResult<Calendar> {
     use super::schema::office_hours;
     let days: Vec<(NaiveDate, DayKind)> = holidays::table
@@ -41,9 +41,30 @@ pub async fn calendar(conn: &mut AsyncPgConnection) -> QueryResult<Calendar> {
     let (off, worked): (Vec<_>, Vec<_>) = days
         .into_iter()
         .partition(|(_, kind)| *kind == DayKind::Holiday);
+    type PolicyRow = (Option<String>, String, Option<i32>, Option<i32>);
+    let policies: Vec<PolicyRow> = deadline_policies::table
+        .select((
+            deadline_policies::unit_code,
+            deadline_policies::class,
+            deadline_policies::working_days,
+            deadline_policies::working_hours,
+        ))
+        .load(conn)
+        .await?;
+    let deadlines = policies
+        .into_iter()
+        .filter_map(|(unit, class, days, hours)| {
+            let span = match (days, hours) {
+                (Some(d), _) => Span::WorkingDays(u32::try_from(d).ok()?),
+                (None, Some(h)) => Span::WorkingHours(u32::try_from(h).ok()?),
+                (None, None) => return None,
+            };
+            Some((unit.unwrap_or_else(|| CITY_HOURS.to_owned()), class, span))
+        });
     Ok(Calendar::new(off.into_iter().map(|(d, _)| d), city)
         .with_working_days(worked.into_iter().map(|(d, _)| d))
-        .with_unit_hours(units))
+        .with_unit_hours(units)
+        .with_deadlines(deadlines))
 }
 
 /// The `office_hours` row of the city's default.

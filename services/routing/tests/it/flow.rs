@@ -537,6 +537,10 @@ async fn a_petition_nobody_triaged_by_the_deadline_is_announced_once_and_flagged
         metrics.contains("routing_untriaged_past_deadline{unit=\"phuong-lang\"} 1"),
         "{metrics}"
     );
+    assert!(
+        metrics.contains("routing_untriaged_past_deadline{unit=\"phuong-ba-dinh\"} 0"),
+        "every unit's series exists, at zero when nothing is late: {metrics}"
+    );
 }
 
 /// A make-up working Saturday (the Government's yearly decision) and a unit's own office hours
@@ -765,6 +769,38 @@ async fn city_admin_sets_a_units_answer_policy_and_it_applies_to_new_petitions()
         "5 working days across Tết"
     );
     assert_eq!(events[0]["data"]["review_required"], true);
+
+    // The lengths travel with the calendar routing answers (`{ns}.routing.holidays.get`), so
+    // notification's notice watch counts a unit's acknowledgement by the unit's policy.
+    assert_eq!(
+        put("phuong-lang/acknowledgement", json!({"working_hours": 4}))
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let cal: doithoai_calendar::SharedCalendar = Default::default();
+    doithoai_web::calendar::refresh(&app.core, &cal)
+        .await
+        .unwrap();
+    let cal = doithoai_web::calendar::now(&cal);
+    let fallback = doithoai_calendar::Span::WorkingHours(99);
+    assert_eq!(
+        cal.for_unit("phuong-lang")
+            .deadline("acknowledgement", fallback),
+        doithoai_calendar::Span::WorkingHours(4)
+    );
+    assert_eq!(
+        cal.for_unit("phuong-ba-dinh")
+            .deadline("acknowledgement", fallback),
+        doithoai_calendar::Span::WorkingHours(8),
+        "the city's default policy"
+    );
+    assert_eq!(
+        cal.for_unit("phuong-lang").deadline("answer", fallback),
+        doithoai_calendar::Span::WorkingDays(5)
+    );
     // A unit that is not a string is refused, naming the field — not taken for "every unit".
     let wrong = app
         .client
