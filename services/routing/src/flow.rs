@@ -659,8 +659,9 @@ type Deadline = (uuid::Uuid, String, String, DateTime<Utc>);
 /// One round of the triage watch: each untriaged petition whose deadline is within a day is
 /// announced once as `petition.triage_due_soon`, and once past it as `petition.triage_overdue`
 /// (`triage_deadlines.announced` holds how far it got).
-/// Returns how many are past their deadline, per unit (every unit, zero included).
-pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec<(String, i64)>> {
+/// Returns, per unit (every unit, zero included), how many are past their deadline and how many
+/// transfers were made late.
+pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec<TriageCount>> {
     use crate::store::schema::triage_deadlines as t;
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
@@ -713,6 +714,13 @@ pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec
         .select((t::unit_code, diesel::dsl::count_star()))
         .load(&mut conn)
         .await?;
+    use crate::store::schema::routing_history as h;
+    let late_transfers: Vec<(Option<String>, i64)> = h::table
+        .filter(h::action.eq("late_transfer"))
+        .group_by(h::from_unit)
+        .select((h::from_unit, diesel::dsl::count_star()))
+        .load(&mut conn)
+        .await?;
     // Every unit, zero included: an alert on a unit's series needs it to exist.
     let units: Vec<String> = crate::store::schema::units::table
         .select(crate::store::schema::units::code)
@@ -721,10 +729,27 @@ pub async fn watch_triage(core: &Core, now: DateTime<Utc>) -> anyhow::Result<Vec
     Ok(units
         .into_iter()
         .map(|u| {
-            let n = late.iter().find(|(l, _)| *l == u).map_or(0, |(_, n)| *n);
-            (u, n)
+            let untriaged = late.iter().find(|(l, _)| *l == u).map_or(0, |(_, n)| *n);
+            let transfers = late_transfers
+                .iter()
+                .find(|(l, _)| l.as_deref() == Some(u.as_str()))
+                .map_or(0, |(_, n)| *n);
+            TriageCount {
+                unit: u,
+                untriaged,
+                late_transfers: transfers,
+            }
         })
         .collect())
+}
+
+/// What the triage watch counts for a unit.
+pub struct TriageCount {
+    pub unit: String,
+    /// Untriaged petitions past their deadline now.
+    pub untriaged: i64,
+    /// Transfers made after the deadline, as recorded in the history (all time).
+    pub late_transfers: i64,
 }
 
 /// Consumer of `conference.outcome_recorded`: a question found outside the unit's competence

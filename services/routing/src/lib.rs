@@ -88,14 +88,28 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     core.metrics
         .registry
         .register(Box::new(untriaged.clone()))?;
+    let late_transfers = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new(
+            "routing_late_transfers",
+            "Transfers made after the Decree 20 Art. 9 deadline (recorded in the routing history as late_transfer), per unit that transferred",
+        ),
+        &["unit"],
+    )?;
+    core.metrics
+        .registry
+        .register(Box::new(late_transfers.clone()))?;
     let every = Duration::from_secs(core.settings.parse("WATCH_SECONDS", 60)?);
     core.every("triage watch", every, move |core| {
-        let gauge = untriaged.clone();
+        let (untriaged, late_transfers) = (untriaged.clone(), late_transfers.clone());
         Box::pin(async move {
             let counts = flow::watch_triage(&core, chrono::Utc::now()).await?;
-            gauge.reset();
-            for (unit, n) in counts {
-                gauge.with_label_values(&[unit.as_str()]).set(n);
+            for c in counts {
+                untriaged
+                    .with_label_values(&[c.unit.as_str()])
+                    .set(c.untriaged);
+                late_transfers
+                    .with_label_values(&[c.unit.as_str()])
+                    .set(c.late_transfers);
             }
             Ok(())
         })

@@ -200,7 +200,11 @@ async fn a_redelivered_event_is_routed_once() {
 
 #[tokio::test]
 async fn clerk_reroutes_and_transfers_and_other_units_cannot_see_it() {
-    let app = spawn().await;
+    let app = TestApp::spawn(
+        TestEnv::new().set("ROUTING_WATCH_SECONDS", "1"),
+        routing::build,
+    )
+    .await;
     let p = received("phuong-lang", "ho-tich", "2026-03-02T09:00:00+07:00");
     app.receive(&p).await;
     app.routed(1).await;
@@ -319,6 +323,18 @@ async fn clerk_reroutes_and_transfers_and_other_units_cannot_see_it() {
         .map(|r| r["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["initial", "reroute", "transfer", "late_transfer"]);
+    // ... and counted, for the unit that transferred late.
+    let counted = "routing_late_transfers{unit=\"phuong-lang\"} 1";
+    let mut metrics = String::new();
+    for _ in 0..50 {
+        metrics = app.get("/metrics").await.text().await.unwrap();
+        if metrics.contains(counted) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(metrics.contains(counted), "{metrics}");
+    assert!(metrics.contains("routing_late_transfers{unit=\"phuong-ba-dinh\"} 0"));
 }
 
 #[tokio::test]

@@ -1,0 +1,1 @@
+DROP INDEX routing_history_late_transfers;
