@@ -187,6 +187,18 @@ const DECISION: &[&str] = &[
     "dinh chi",
     "thao do",
     "pha do",
+    "khong xet",
+    "khong cap",
+    "khong duyet",
+    "khong giai quyet",
+    "tra ve",
+    "bac",
+    "loai khoi",
+    "cat dien",
+    "cat nuoc",
+    "dua ten",
+    "thong bao cua phuong",
+    "van ban buoc",
 ];
 /// Contesting it.
 const CONTEST: &[&str] = &[
@@ -216,6 +228,13 @@ const CONTEST: &[&str] = &[
     "xam pham",
     "thiet hai",
     "boi thuong",
+    "xet lai",
+    "du dieu kien",
+    "khong vi pham",
+    "hop phap",
+    "tinh cao",
+    "khong bao truoc",
+    "khong ro rang",
 ];
 /// Someone holding office.
 const OFFICIAL: &[&str] = &[
@@ -272,6 +291,19 @@ const GAIN: &[&str] = &[
     "sai su that",
     "khong cong khai chi tieu",
     "it hon nhieu so voi nghiem thu",
+    "chi khong",
+    "ke khong",
+    "an chan",
+    "bot xen",
+    "tu y ban",
+    "ban dat cong",
+    "xe cong",
+    "tieu xai",
+    "gia chu ky",
+    "dua tien",
+    "dua them",
+    "khong nop",
+    "quy khuyen hoc",
 ];
 /// Asking for an investigation.
 const ACCUSE: &[&str] = &[
@@ -287,6 +319,8 @@ const ACCUSE: &[&str] = &[
     "phat hien",
     "to giac",
     "to cao",
+    "nghi van",
+    "de nghi thanh tra",
 ];
 /// Behaviour at work.
 const CONDUCT: &[&str] = &[
@@ -323,6 +357,28 @@ const CONDUCT: &[&str] = &[
     "nhung nhieu",
     "tra ho so nhieu lan",
     "khong huong dan",
+    "nem",
+    "coc loc",
+    "khong co can bo",
+    "khong co ai",
+    "choi dien thoai",
+    "quat thao",
+    "noi nang",
+    "mia mai",
+    "khong biet chu",
+    "de nguoi dan cho",
+    "khong gap",
+    "tu len mang",
+];
+/// Thanks and praise for the staff.
+const PRAISE: &[&str] = &[
+    "tan tinh",
+    "nhiet tinh",
+    "chu dao",
+    "khen",
+    "cam on",
+    "nhan rong",
+    "vui ve",
 ];
 /// The vocabulary of feedback on procedures and rules.
 const PROCEDURE: &[&str] = &[
@@ -419,6 +475,7 @@ pub fn classify(title: Option<&str>, content: &str) -> Verdict {
     let accuse = w.count(ACCUSE);
     let conduct = w.count(CONDUCT);
     let procedure = w.count(PROCEDURE);
+    let praise = w.count(PRAISE) > 0;
     let money = w.0.windows(2).any(|p| {
         p[0].chars().all(|c| c.is_ascii_digit())
             && ["trieu", "nghin", "ngan", "dong"].contains(&p[1].as_str())
@@ -453,11 +510,16 @@ pub fn classify(title: Option<&str>, content: &str) -> Verdict {
             Suspect::Complaint,
             usize::from(names_c && !meta)
                 + usize::from(own && decision > 0 && contest > 0)
-                + usize::from(decision > 0 && contest > 0),
+                + usize::from(decision > 0 && contest > 0)
+                // The writer's own case met a decision: worth a clerk's look.
+                + usize::from(own && decision > 0),
         ),
         (
             Suspect::OfficialConduct,
-            usize::from(official && conduct > 0) + usize::from(conduct > 0 && procedure == 0),
+            usize::from(official && conduct > 0)
+                + usize::from(conduct > 0 && procedure == 0)
+                // An official is the subject and procedures are not: worth a clerk's look.
+                + usize::from(official && procedure == 0 && !praise),
         ),
     ];
     let (suspect, n) = signs
@@ -478,7 +540,9 @@ pub mod corpus {
     use super::{Verdict, classify};
 
     /// The corpora in `data/`: the one the rules were written against, a second read once
-    /// before the last changes, and a third never used to change them.
+    /// before a round of changes, a third measured untouched once and then tuned on (its
+    /// misses taught the vocabulary of behaviour and the clerk's safety nets), and a fourth
+    /// written before that round and never used to change them.
     pub const FILES: &[(&str, &str)] = &[
         (
             "written against",
@@ -489,8 +553,12 @@ pub mod corpus {
             include_str!("../../../../data/complaint-corpus-holdout.csv"),
         ),
         (
-            "never tuned on",
+            "tuned on once",
             include_str!("../../../../data/complaint-corpus-fresh.csv"),
+        ),
+        (
+            "never tuned on",
+            include_str!("../../../../data/complaint-corpus-unseen.csv"),
         ),
     ];
 
