@@ -14,6 +14,8 @@ impl Templates {
         let mut env = minijinja::Environment::new();
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
         env.add_filter("hanoi_time", hanoi_time);
+        env.add_filter("hanoi_date", hanoi_date);
+        env.add_function("tr", tr);
         for (name, source) in sources {
             env.add_template(name, source)
                 .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;
@@ -30,6 +32,20 @@ impl Templates {
         t.render(minijinja::Value::from(minijinja::value::Serde(context)))
             .map_err(|e| anyhow::anyhow!("rendering {name}: {e:#}"))
     }
+}
+
+/// `{{ tr("Gửi", "Send") }}`: the Vietnamese text, or the English one when the context's
+/// `lang` is `en` (pages carry both, side by side, so neither can go missing).
+fn tr(state: &minijinja::State, vi: String, en: String) -> String {
+    let english = state
+        .lookup("lang")
+        .is_some_and(|l| l.as_str() == Some("en"));
+    if english { en } else { vi }
+}
+
+/// `{{ t|hanoi_date }}`: the day of an RFC 3339 time in Hà Nội, `02/03/2026`.
+fn hanoi_date(value: String) -> Result<String, minijinja::Error> {
+    hanoi_time(value).map(|t| t.rsplit(' ').next().unwrap_or_default().to_owned())
 }
 
 /// `{{ t|hanoi_time }}`: an RFC 3339 time as people in Hà Nội read it, `08:30 ngày 02/03/2026`.
@@ -67,6 +83,21 @@ mod tests {
         assert_eq!(
             t.render("mail.txt", &ctx).unwrap(),
             "Kính gửi <script>An & Bình</script>"
+        );
+    }
+
+    #[test]
+    fn a_page_speaks_the_language_of_its_context() {
+        let t = Templates::new(&[("p.html", r#"{{ tr("Gửi", "Send") }}"#)]).unwrap();
+        assert_eq!(
+            t.render("p.html", serde_json::json!({"lang": "vi"}))
+                .unwrap(),
+            "Gửi"
+        );
+        assert_eq!(
+            t.render("p.html", serde_json::json!({"lang": "en"}))
+                .unwrap(),
+            "Send"
         );
     }
 

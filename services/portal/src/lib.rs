@@ -1,0 +1,111 @@
+//! Portal: the pages people use in a browser, server-rendered (minijinja, auto-escaped) over
+//! the five services' HTTP APIs. Every task works without JavaScript; pages are Vietnamese
+//! first with an English switch, and read from 360 px wide. Citizens need no sign-in.
+
+pub mod api;
+pub mod pages;
+pub mod reference;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::web;
+use doithoai_web::{Core, CoreOptions, RunningServer, Templates};
+use std::collections::HashMap;
+
+pub const SERVICE: &str = "portal";
+pub const DEFAULT_PORT: u16 = 8080;
+
+/// The running portal (`port()`, `core()`, `run_until_stopped()`).
+pub type Application = RunningServer;
+
+macro_rules! sources {
+    ($($name:literal),+ $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),+]
+    };
+}
+
+/// The pages' templates.
+pub const TEMPLATES: &[(&str, &str)] = sources!(
+    "base.html",
+    "home.html",
+    "unit.html",
+    "submit.html",
+    "receipt.html",
+    "track.html",
+    "answers.html",
+    "answer.html",
+    "conference.html",
+    "away.html",
+    "not_found.html",
+);
+
+/// Prepares the portal. Settings (besides the common ones): `PORTAL_INTAKE_URL`,
+/// `PORTAL_ROUTING_URL`, `PORTAL_ANSWERING_URL`, `PORTAL_SCHEDULING_URL`.
+pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
+    let texts = web::Data::new(Templates::new(TEMPLATES)?);
+    let core = Core::start(CoreOptions {
+        service: SERVICE,
+        default_port: DEFAULT_PORT,
+        migrations: None,
+        overrides,
+    })
+    .await?;
+    let api = web::Data::new(api::Api::from_settings(&core.settings)?);
+    doithoai_web::serve(core, 64 * 1024, move |cfg| {
+        cfg.app_data(texts.clone())
+            .app_data(api.clone())
+            .app_data(web::FormConfig::default().limit(64 * 1024))
+            .service(
+                web::scope("")
+                    .wrap(actix_web::middleware::from_fn(security_headers))
+                    .route("/", web::get().to(pages::home))
+                    .route("/static/portal.css", web::get().to(pages::css))
+                    .route("/lang/{lang}", web::get().to(pages::switch_lang))
+                    .route("/units/{unit}", web::get().to(pages::unit))
+                    .route("/units/{unit}/submit", web::get().to(pages::submit_form))
+                    .route("/units/{unit}/submit", web::post().to(pages::submit))
+                    .route("/track", web::get().to(pages::track_form))
+                    .route("/track", web::post().to(pages::track))
+                    .route("/answers", web::get().to(pages::answers))
+                    .route("/answers/{code}", web::get().to(pages::answer))
+                    .route("/answers/{code}/rating", web::post().to(pages::rate))
+                    .route("/conferences/{id}", web::get().to(pages::conference))
+                    .route(
+                        "/conferences/{id}/calendar.ics",
+                        web::get().to(pages::conference_ics),
+                    )
+                    .route(
+                        "/conferences/{id}/register",
+                        web::post().to(pages::register),
+                    ),
+            );
+    })
+}
+
+/// The headers every page carries: a Content-Security-Policy that allows only this site's
+/// stylesheet (no script at all, inline or not; no framing), no MIME sniffing, and no referrer
+/// sent elsewhere.
+async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    for (name, value) in [
+        (
+            "content-security-policy",
+            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+        ("x-content-type-options", "nosniff"),
+        ("referrer-policy", "same-origin"),
+        ("x-frame-options", "DENY"),
+    ] {
+        h.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
+    }
+    Ok(res)
+}

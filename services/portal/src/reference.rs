@@ -1,0 +1,86 @@
+//! The reference data the forms offer, from the same files the services load (`data/`): the
+//! 126 wards and communes, the procedure fields and the content types of Decree 20.
+
+use doithoai_web::text::fold;
+use serde::Serialize;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Unit {
+    pub code: String,
+    pub name: String,
+    /// `ward` or `commune`.
+    pub kind: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
+    pub code: String,
+    pub name_vi: String,
+    pub name_en: String,
+}
+
+fn rows(csv_text: &str) -> Vec<csv::StringRecord> {
+    csv::Reader::from_reader(csv_text.as_bytes())
+        .records()
+        .filter_map(Result::ok)
+        .collect()
+}
+
+pub static UNITS: LazyLock<Vec<Unit>> = LazyLock::new(|| {
+    let mut units: Vec<Unit> = rows(include_str!("../../../data/hanoi-units.csv"))
+        .iter()
+        .map(|r| Unit {
+            code: r.get(0).unwrap_or_default().to_owned(),
+            name: r.get(1).unwrap_or_default().to_owned(),
+            kind: r.get(3).unwrap_or_default().to_owned(),
+        })
+        .collect();
+    units.sort_by_key(|u| fold(&u.name));
+    units
+});
+
+pub static FIELDS: LazyLock<Vec<Named>> =
+    LazyLock::new(|| named(include_str!("../../../data/procedure-fields.csv")));
+
+pub static CONTENT_TYPES: LazyLock<Vec<Named>> =
+    LazyLock::new(|| named(include_str!("../../../data/content-types.csv")));
+
+fn named(csv_text: &str) -> Vec<Named> {
+    rows(csv_text)
+        .iter()
+        .map(|r| Named {
+            code: r.get(0).unwrap_or_default().to_owned(),
+            name_vi: r.get(1).unwrap_or_default().to_owned(),
+            name_en: r.get(2).unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+pub fn unit(code: &str) -> Option<&'static Unit> {
+    UNITS.iter().find(|u| u.code == code)
+}
+
+/// The units whose name holds every word of `query`, diacritics and case ignored ("lang"
+/// finds Phường Láng; "cau giay" Phường Cầu Giấy).
+///
+/// ```
+/// let found = portal::reference::search("LANG");
+/// assert!(found.iter().any(|u| u.code == "phuong-lang"));
+/// let found = portal::reference::search("cầu giấy");
+/// assert_eq!(found[0].code, "phuong-cau-giay");
+/// assert_eq!(portal::reference::search("").len(), 126);
+/// ```
+pub fn search(query: &str) -> Vec<&'static Unit> {
+    let words: Vec<String> = fold(query).split_whitespace().map(str::to_owned).collect();
+    UNITS
+        .iter()
+        .filter(|u| {
+            let name = fold(&u.name);
+            let name_words: Vec<&str> = name.split_whitespace().collect();
+            words
+                .iter()
+                .all(|w| name_words.iter().any(|n| n.starts_with(w.as_str())))
+        })
+        .collect()
+}
