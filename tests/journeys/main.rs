@@ -8,4 +8,5 @@ mod crash;
 mod dialogue;
 mod lifecycle;
 mod platform;
+mod portal;
 mod secure;

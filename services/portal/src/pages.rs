@@ -482,7 +482,7 @@ async fn answer_page(
         Ok(_) => return not_found(texts, req),
         Err(Away) => return away(texts, req),
     };
-    let status = if rating["errors"].is_object() {
+    let status = if rating["errors"].as_object().is_some_and(|e| !e.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK

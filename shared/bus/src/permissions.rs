@@ -12,7 +12,7 @@
 
 use doithoai_contracts::subjects::{self, ANSWERING, CONTACTS, INTAKE, ROUTING, SCHEDULING};
 
-/// The five services and the streams each consumes (the secure journey starts all five under
+/// The services and the streams each consumes (the secure journey starts all five under
 /// these permissions and fails on any violation, so this list cannot drift from the code).
 pub const CONSUMES: &[(&str, &[&str])] = &[
     (INTAKE, &[ROUTING, ANSWERING, SCHEDULING]),
@@ -20,6 +20,8 @@ pub const CONSUMES: &[(&str, &[&str])] = &[
     (ANSWERING, &[ROUTING, SCHEDULING]),
     (SCHEDULING, &[INTAKE, ROUTING, ANSWERING]),
     ("notification", &[CONTACTS, ROUTING, ANSWERING, SCHEDULING]),
+    // The portal reads no stream: it calls the services' HTTP APIs.
+    ("portal", &[]),
 ];
 
 /// The inbox prefix of a service's connection (replies, JetStream acks, pulled messages).
