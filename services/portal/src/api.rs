@@ -61,6 +61,21 @@ impl Api {
             .await
     }
 
+    /// A GET on behalf of a signed-in staff member, with the token minted for it.
+    pub async fn get_as(
+        &self,
+        base: &str,
+        path: &str,
+        token: &str,
+        ctx: &Ctx,
+    ) -> Result<Reply, Away> {
+        self.send(
+            self.client.get(format!("{base}{path}")).bearer_auth(token),
+            ctx,
+        )
+        .await
+    }
+
     /// The raw body of a GET (a calendar file), with its content type.
     pub async fn get_raw(
         &self,

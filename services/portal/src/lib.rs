@@ -3,16 +3,23 @@
 //! first with an English switch, and read from 360 px wide. Citizens need no sign-in.
 
 pub mod api;
+pub mod identity;
+pub mod keys;
 pub mod pages;
 pub mod reference;
+pub mod staff;
+pub mod store;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
+use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use doithoai_web::{Core, CoreOptions, RunningServer, Templates};
 use std::collections::HashMap;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
 pub const SERVICE: &str = "portal";
 pub const DEFAULT_PORT: u16 = 8080;
@@ -39,23 +46,43 @@ pub const TEMPLATES: &[(&str, &str)] = sources!(
     "conference.html",
     "away.html",
     "not_found.html",
+    "sign_in.html",
+    "staff_nav.html",
+    "staff_home.html",
+    "inbox.html",
 );
 
 /// Prepares the portal. Settings (besides the common ones): `PORTAL_INTAKE_URL`,
-/// `PORTAL_ROUTING_URL`, `PORTAL_ANSWERING_URL`, `PORTAL_SCHEDULING_URL`.
+/// `PORTAL_ROUTING_URL`, `PORTAL_ANSWERING_URL`, `PORTAL_SCHEDULING_URL`, and
+/// `PORTAL_SIGNING_KEY_FILE` (the Ed25519 key staff tokens are signed with; `portal keygen`
+/// writes one).
 pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
     let texts = web::Data::new(Templates::new(TEMPLATES)?);
     let core = Core::start(CoreOptions {
         service: SERVICE,
         default_port: DEFAULT_PORT,
-        migrations: None,
+        migrations: Some(MIGRATIONS),
         overrides,
     })
     .await?;
+    let key_file = core.settings.raw("SIGNING_KEY_FILE").ok_or_else(|| {
+        anyhow::anyhow!(
+            "setting PORTAL_SIGNING_KEY_FILE is required (the Ed25519 key staff tokens are signed with; `portal keygen <file>` writes one)"
+        )
+    })?;
+    let pem = std::fs::read_to_string(&key_file)
+        .map_err(|e| anyhow::anyhow!("reading PORTAL_SIGNING_KEY_FILE {key_file}: {e}"))?;
+    let key = web::Data::new(keys::SigningKey::from_pem(
+        &pem,
+        &core.auth.issuer,
+        &core.auth.audience,
+    )?);
     let api = web::Data::new(api::Api::from_settings(&core.settings)?);
+    core.purge_hourly("expired sessions", |conn| Box::pin(identity::purge(conn)));
     doithoai_web::serve(core, 64 * 1024, move |cfg| {
         cfg.app_data(texts.clone())
             .app_data(api.clone())
+            .app_data(key.clone())
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .service(
                 web::scope("")
@@ -79,7 +106,13 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
                     .route(
                         "/conferences/{id}/register",
                         web::post().to(pages::register),
-                    ),
+                    )
+                    .route("/.well-known/jwks.json", web::get().to(staff::jwks))
+                    .route("/staff/sign-in", web::get().to(staff::sign_in_form))
+                    .route("/staff/sign-in", web::post().to(staff::sign_in))
+                    .route("/staff/sign-out", web::post().to(staff::sign_out))
+                    .route("/staff", web::get().to(staff::home))
+                    .route("/staff/inbox", web::get().to(staff::inbox)),
             );
     })
 }
