@@ -239,6 +239,7 @@ pub async fn inbox(
         role,
         &account.unit,
         account.department.as_deref(),
+        crate::keys::TOKEN_SECONDS,
     ) else {
         return HttpResponse::InternalServerError().finish();
     };

@@ -1,13 +1,18 @@
-//! Staff authentication: HS256 JWTs with the algorithm pinned and issuer, audience and expiry
-//! checked; every token carries one role and one unit scope.
+//! Staff authentication: JWTs with the algorithm pinned and issuer, audience and expiry checked;
+//! every token carries one role and one unit scope. Services verify with public keys
+//! ([`Verifier`] over a [`keys::KeySet`]: the portal's, or the city's identity provider's);
+//! the HS256 shared secret ([`AuthConfig`]) is for tests and local tools only.
 //!
 //! Architecture invariant: a staff request sees only its unit's records. City-wide roles
 //! (`city_admin`, `auditor`) carry the unit `hanoi` and see every unit; the auditor changes
 //! nothing. Officers and heads also carry their department and act only on its cases; leaders
 //! and clerks act unit-wide.
 
+pub mod keys;
+
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 
 /// The unit code that stands for the whole city in a token's scope.
 pub const CITY_SCOPE: &str = "hanoi";
@@ -139,6 +144,30 @@ pub struct Claims {
 }
 
 impl Claims {
+    /// The claims of a new token, issued now and valid for `ttl_seconds`, with a fresh `jti`.
+    pub fn new(
+        sub: &str,
+        role: Role,
+        unit: &str,
+        department: Option<&str>,
+        issuer: &str,
+        audience: &str,
+        ttl_seconds: i64,
+    ) -> Claims {
+        let now = chrono::Utc::now().timestamp();
+        Claims {
+            sub: sub.to_owned(),
+            role,
+            unit: unit.to_owned(),
+            iss: issuer.to_owned(),
+            aud: audience.to_owned(),
+            exp: now + ttl_seconds,
+            iat: now,
+            jti: uuid::Uuid::new_v4().to_string(),
+            department: department.map(str::to_owned),
+        }
+    }
+
     /// Whether this token may see `unit`'s records.
     pub fn can_read(&self, unit: &str) -> bool {
         self.unit == unit || (self.role.is_city_wide() && self.unit == CITY_SCOPE)
@@ -236,18 +265,15 @@ impl AuthConfig {
         department: Option<&str>,
         ttl_seconds: i64,
     ) -> Result<String, AuthError> {
-        let now = chrono::Utc::now().timestamp();
-        let claims = Claims {
-            sub: sub.to_owned(),
+        let claims = Claims::new(
+            sub,
             role,
-            unit: unit.to_owned(),
-            iss: self.issuer.clone(),
-            aud: self.audience.clone(),
-            exp: now + ttl_seconds,
-            iat: now,
-            jti: uuid::Uuid::new_v4().to_string(),
-            department: department.map(str::to_owned),
-        };
+            unit,
+            department,
+            &self.issuer,
+            &self.audience,
+            ttl_seconds,
+        );
         jsonwebtoken::encode(
             &Header::new(Algorithm::HS256),
             &claims,
@@ -256,23 +282,186 @@ impl AuthConfig {
         .map_err(|_| AuthError::Signing)
     }
 
-    /// Verifies signature (HS256 only), issuer, audience and expiry (30 s leeway); that the
-    /// token was issued for at most [`MAX_TOKEN_SECONDS`] and not in the future; and that its
-    /// role may hold its unit ([`scope_allowed`]).
+    /// Verifies an HS256 token: signature, issuer, audience, expiry, lifetime and scope, as
+    /// [`Verifier::verify`] does.
     pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.algorithms = vec![Algorithm::HS256];
+        Verifier::shared_secret(self.clone()).verify(token)
+    }
+}
+
+/// Where a token carries the role, the unit and the department: a claim name, or a dotted path
+/// into nested claims (Keycloak puts realm roles in `realm_access.roles`). A role claim may be
+/// a string or an array (the first entry that, less `role_prefix`, names a role is taken).
+#[derive(Debug, Clone)]
+pub struct ClaimNames {
+    pub role: String,
+    pub role_prefix: String,
+    pub unit: String,
+    pub department: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        ClaimNames {
+            role: "role".into(),
+            role_prefix: String::new(),
+            unit: "unit".into(),
+            department: "department".into(),
+        }
+    }
+}
+
+fn at_path<'a>(claims: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.').try_fold(claims, |v, part| v.get(part))
+}
+
+impl ClaimNames {
+    /// The role, unit and department of decoded `claims`.
+    fn read(
+        &self,
+        claims: &serde_json::Value,
+    ) -> Result<(Role, String, Option<String>), AuthError> {
+        let parse = |v: &serde_json::Value| {
+            v.as_str()
+                .and_then(|s| s.strip_prefix(self.role_prefix.as_str()))
+                .and_then(Role::parse)
+        };
+        let role = match at_path(claims, &self.role) {
+            Some(serde_json::Value::Array(roles)) => roles.iter().find_map(parse),
+            Some(v) => parse(v),
+            None => None,
+        }
+        .ok_or_else(|| AuthError::Invalid(format!("no known role in claim {}", self.role)))?;
+        let unit = at_path(claims, &self.unit)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| AuthError::Invalid(format!("no unit in claim {}", self.unit)))?
+            .to_owned();
+        let department = match at_path(claims, &self.department) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(
+                v.as_str()
+                    .ok_or_else(|| {
+                        AuthError::Invalid(format!("claim {} is not text", self.department))
+                    })?
+                    .to_owned(),
+            ),
+        };
+        Ok((role, unit, department))
+    }
+}
+
+/// How a service verifies staff tokens: public keys by `kid` (EdDSA, RS*, PS*, ES*), and the
+/// HS256 shared secret only where one is configured (tests, local tools).
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    pub issuer: String,
+    pub audience: String,
+    pub keys: Arc<keys::KeySet>,
+    pub names: ClaimNames,
+    secret: Option<String>,
+}
+
+impl Verifier {
+    /// A verifier of public-key tokens only.
+    pub fn public_keys(
+        issuer: &str,
+        audience: &str,
+        keys: Arc<keys::KeySet>,
+        names: ClaimNames,
+    ) -> Self {
+        Verifier {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            keys,
+            names,
+            secret: None,
+        }
+    }
+
+    /// A verifier of HS256 tokens signed with `cfg`'s secret only.
+    pub fn shared_secret(cfg: AuthConfig) -> Self {
+        Verifier {
+            issuer: cfg.issuer,
+            audience: cfg.audience,
+            keys: Arc::default(),
+            names: ClaimNames::default(),
+            secret: Some(cfg.secret),
+        }
+    }
+
+    /// The same verifier, also taking HS256 tokens signed with `secret` (tests, local tools).
+    pub fn with_shared_secret(mut self, secret: Option<String>) -> Self {
+        self.secret = secret;
+        self
+    }
+
+    /// Whether HS256 tokens are taken.
+    pub fn takes_shared_secret(&self) -> bool {
+        self.secret.is_some()
+    }
+
+    /// The key id of a token, if its header names one: a verifier that does not know it may
+    /// read its key set again.
+    pub fn kid_of(token: &str) -> Option<String> {
+        jsonwebtoken::decode_header(token).ok()?.kid
+    }
+
+    /// Verifies the signature (the algorithm is the key's, never the token's choice), issuer,
+    /// audience (a string or an array holding ours) and expiry (30 s leeway); that the token
+    /// was issued for at most [`MAX_TOKEN_SECONDS`] and not in the future, has a `jti`; and
+    /// that its role may hold its unit ([`scope_allowed`]) and department.
+    pub fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let header =
+            jsonwebtoken::decode_header(token).map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let (alg, key) = match (header.alg, &self.secret, header.kid.as_deref()) {
+            (Algorithm::HS256, Some(secret), _) => (
+                Algorithm::HS256,
+                DecodingKey::from_secret(secret.as_bytes()),
+            ),
+            (Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512, _, _) => {
+                return Err(AuthError::Invalid(
+                    "a shared-secret token is not taken here".into(),
+                ));
+            }
+            (_, _, None) => return Err(AuthError::Invalid("the token names no key (kid)".into())),
+            (alg, _, Some(kid)) => match self.keys.get(kid) {
+                Some((key_alg, key)) if key_alg == alg => (alg, key),
+                Some(_) => {
+                    return Err(AuthError::Invalid(format!("key {kid} is not for {alg:?}")));
+                }
+                None => return Err(AuthError::Invalid(format!("unknown key {kid}"))),
+            },
+        };
+        let mut validation = Validation::new(alg);
+        validation.algorithms = vec![alg];
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
-        let claims = jsonwebtoken::decode::<Claims>(
-            token,
-            &DecodingKey::from_secret(self.secret.as_bytes()),
-            &validation,
-        )
-        .map(|data| data.claims)
-        .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let raw = jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let text = |name: &str| raw.get(name).and_then(|v| v.as_str()).map(str::to_owned);
+        let number = |name: &str| raw.get(name).and_then(|v| v.as_i64());
+        let (role, unit, department) = self.names.read(&raw)?;
+        let (Some(sub), Some(jti), Some(exp), Some(iat)) =
+            (text("sub"), text("jti"), number("exp"), number("iat"))
+        else {
+            return Err(AuthError::Invalid(
+                "sub, jti, exp and iat are required".into(),
+            ));
+        };
+        let claims = Claims {
+            sub,
+            role,
+            unit,
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            exp,
+            iat,
+            jti,
+            department,
+        };
         let now = chrono::Utc::now().timestamp();
         if claims.iat > now + 30 || claims.exp - claims.iat > MAX_TOKEN_SECONDS {
             return Err(AuthError::Invalid(format!(
@@ -431,5 +620,140 @@ mod tests {
                 .unwrap()
                 .sees_department("van-phong")
         );
+    }
+}
+
+#[cfg(test)]
+mod public_key_tests {
+    use super::keys::{KeySet, SigningKey, generate_pem};
+    use super::*;
+
+    fn key() -> SigningKey {
+        SigningKey::from_pem(&generate_pem(), "doithoai", "doithoai-api").unwrap()
+    }
+
+    fn verifier(keys: &[&SigningKey]) -> Verifier {
+        let set = Arc::new(KeySet::default());
+        let mut all = serde_json::json!({"keys": []});
+        for k in keys {
+            all["keys"]
+                .as_array_mut()
+                .unwrap()
+                .push(k.jwks()["keys"][0].clone());
+        }
+        set.load(&all.to_string()).unwrap();
+        Verifier::public_keys("doithoai", "doithoai-api", set, ClaimNames::default())
+    }
+
+    #[test]
+    fn a_portal_token_is_verified_with_the_public_key_set_alone() {
+        let k = key();
+        let v = verifier(&[&k]);
+        let t = k
+            .mint("an", Role::Officer, "phuong-lang", Some("van-phong"), 300)
+            .unwrap();
+        let c = v.verify(&t).unwrap();
+        assert_eq!((c.role, c.unit.as_str()), (Role::Officer, "phuong-lang"));
+        assert_eq!(c.department.as_deref(), Some("van-phong"));
+        assert!(!v.takes_shared_secret());
+    }
+
+    #[test]
+    fn a_token_of_a_key_not_in_the_set_or_a_shared_secret_token_is_refused() {
+        let v = verifier(&[&key()]);
+        let stranger = key()
+            .mint("x", Role::Leader, "phuong-lang", None, 300)
+            .unwrap();
+        assert!(v.verify(&stranger).is_err());
+        let hs = AuthConfig {
+            secret: "s".repeat(40),
+            issuer: "doithoai".into(),
+            audience: "doithoai-api".into(),
+        }
+        .sign("x", Role::Leader, "phuong-lang", 60)
+        .unwrap();
+        assert!(
+            v.verify(&hs).is_err(),
+            "no secret configured: HS256 refused"
+        );
+    }
+
+    /// Rotation: the set holds the old and the new key; tokens of either are verified by kid.
+    #[test]
+    fn both_keys_of_a_rotation_verify_by_kid() {
+        let (old, new) = (key(), key());
+        let v = verifier(&[&old, &new]);
+        for k in [&old, &new] {
+            let t = k.mint("a", Role::Clerk, "phuong-lang", None, 300).unwrap();
+            assert!(v.verify(&t).is_ok());
+        }
+        v.keys.load(&new.jwks().to_string()).unwrap();
+        let t = old
+            .mint("a", Role::Clerk, "phuong-lang", None, 300)
+            .unwrap();
+        assert!(v.verify(&t).is_err(), "the retired key no longer verifies");
+    }
+
+    /// An identity provider's token: `aud` an array, the roles nested and prefixed, the unit and
+    /// department under other names — mapped by configuration.
+    #[test]
+    fn an_identity_providers_token_is_read_through_the_claim_mapping() {
+        let k = key();
+        let mut v = verifier(&[&k]);
+        v.names = ClaimNames {
+            role: "realm_access.roles".into(),
+            role_prefix: "doithoai-".into(),
+            unit: "ward".into(),
+            department: "dept".into(),
+        };
+        let now = chrono::Utc::now().timestamp();
+        let claims = serde_json::json!({
+            "sub": "f3a1", "iss": "doithoai", "aud": ["account", "doithoai-api"],
+            "exp": now + 300, "iat": now, "jti": "j1", "ward": "phuong-lang", "dept": "van-phong",
+            "realm_access": {"roles": ["offline_access", "doithoai-head"]},
+        });
+        let mut h = Header::new(Algorithm::EdDSA);
+        h.kid = Some(k.kid.clone());
+        let ours = k
+            .mint("probe", Role::Clerk, "phuong-lang", None, 60)
+            .unwrap();
+        assert!(
+            v.verify(&ours).is_err(),
+            "the default claim names are no longer read"
+        );
+        let token = k.encode(&h, &claims).unwrap();
+        let c = v.verify(&token).unwrap();
+        assert_eq!(c.role, Role::Head);
+        assert_eq!(c.unit, "phuong-lang");
+        assert_eq!(c.department.as_deref(), Some("van-phong"));
+        let other_aud = serde_json::json!({
+            "sub": "f3a1", "iss": "doithoai", "aud": ["account"], "exp": now + 300, "iat": now,
+            "jti": "j2", "ward": "phuong-lang", "dept": "van-phong",
+            "realm_access": {"roles": ["doithoai-head"]},
+        });
+        assert!(v.verify(&k.encode(&h, &other_aud).unwrap()).is_err());
+    }
+
+    /// The algorithm is the key's: a token saying HS256, "signed" with the public key's bytes,
+    /// or claiming another algorithm for the kid, is refused.
+    #[test]
+    fn a_token_cannot_choose_its_algorithm() {
+        let k = key();
+        let v = verifier(&[&k]);
+        let claims = Claims::new(
+            "a",
+            Role::Leader,
+            "phuong-lang",
+            None,
+            "doithoai",
+            "doithoai-api",
+            60,
+        );
+        let x = k.jwks()["keys"][0]["x"].as_str().unwrap().to_owned();
+        let mut h = Header::new(Algorithm::HS256);
+        h.kid = Some(k.kid.clone());
+        let forged =
+            jsonwebtoken::encode(&h, &claims, &EncodingKey::from_secret(x.as_bytes())).unwrap();
+        assert!(v.verify(&forged).is_err());
     }
 }
