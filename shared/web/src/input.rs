@@ -152,22 +152,47 @@ pub fn tracking_code(key: &str) -> String {
 }
 
 /// A request body parsed into a typed command. Handlers name the command they take
-/// (`body: Body<Refuse>`); the body is parsed as the request arrives, and its field errors —
-/// all of them — are answered when the handler calls [`Body::valid`], after its own checks of
-/// who may act on what (so a stranger's request still gets the 404 it would get with a good
-/// body). Bodies that are too large, not JSON or malformed are refused before (413, 415, 400).
-pub struct Body<T>(Result<T, Vec<FieldError>>);
+/// (`body: Body<Refuse>`); the body is read as JSON as the request arrives (too large, not
+/// JSON or malformed: 413, 415, 400), and parsed into its command — every field error at
+/// once — when the handler calls [`Body::valid`] (or [`Body::valid_in`] for a command read
+/// against what the service knows), after its own checks of who may act on what, so a
+/// stranger's request still gets the 404 it would get with a good body.
+pub struct Body<T> {
+    value: Value,
+    lang: Lang,
+    command: std::marker::PhantomData<fn() -> T>,
+}
 
 impl<T> Body<T> {
+    /// A body as a handler would receive it (for tests and for commands built in code).
+    pub fn new(value: Value, lang: Lang) -> Self {
+        Body {
+            value,
+            lang,
+            command: std::marker::PhantomData,
+        }
+    }
+
+    /// The command read against `ctx` (reference data, the caller's scope, the clock), or a
+    /// 422 naming every field at fault.
+    pub fn valid_in<C: ?Sized>(self, ctx: &C) -> Result<T, crate::ApiError>
+    where
+        T: CommandIn<C>,
+    {
+        Fields::run_in::<T, C>(&self.value, self.lang, ctx).map_err(crate::ApiError::Invalid)
+    }
+}
+
+impl<T: Command> Body<T> {
     /// The command, or a 422 naming every field at fault.
     pub fn valid(self) -> Result<T, crate::ApiError> {
-        self.0.map_err(crate::ApiError::Invalid)
+        self.valid_with(Vec::new())
     }
 
     /// [`Body::valid`], with the errors the handler found elsewhere (its path, its query)
     /// answered first, in the same 422.
     pub fn valid_with(self, mut found: Vec<FieldError>) -> Result<T, crate::ApiError> {
-        match self.0 {
+        match Fields::run::<T>(&self.value, self.lang) {
             Ok(t) if found.is_empty() => Ok(t),
             Ok(_) => Err(crate::ApiError::Invalid(found)),
             Err(e) => {
@@ -198,6 +223,32 @@ pub trait Command: Sized {
     fn parse(f: &mut Fields<'_>) -> Option<Self>;
 }
 
+/// A typed command whose reading needs what the service knows besides the body: its
+/// reference data, the caller's scope, the clock (intake's submissions). Read with
+/// [`Fields::run_in`] or [`Body::valid_in`]; like [`Command`], every field error at once.
+///
+/// ```
+/// use doithoai_web::input::{CommandIn, Fields};
+/// struct Pick { unit: String }
+/// impl CommandIn<[&str]> for Pick {
+///     fn parse(f: &mut Fields<'_>, units: &[&str]) -> Option<Self> {
+///         let unit = f.line("unit", 64, true)?;
+///         if !units.contains(&unit.as_str()) {
+///             f.error("unit", "unknown_unit", "Không có", "No such unit");
+///             return None;
+///         }
+///         Some(Pick { unit })
+///     }
+/// }
+/// let units: &[&str] = &["phuong-lang"];
+/// let body = serde_json::json!({"unit": "phuong-x"});
+/// let errs = Fields::run_in::<Pick, _>(&body, doithoai_web::Lang::En, units).err().unwrap();
+/// assert_eq!(errs[0].code, "unknown_unit");
+/// ```
+pub trait CommandIn<C: ?Sized>: Sized {
+    fn parse(f: &mut Fields<'_>, ctx: &C) -> Option<Self>;
+}
+
 /// The fields of a JSON body being read, and the errors found so far.
 pub struct Fields<'a> {
     body: &'a Value,
@@ -208,6 +259,24 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Parses `body` as `T`: the command, or every field error.
     pub fn run<T: Command>(body: &'a Value, lang: Lang) -> Result<T, Vec<FieldError>> {
+        Fields::read_with(body, lang, T::parse)
+    }
+
+    /// Parses `body` as `T` read against `ctx`: the command, or every field error.
+    pub fn run_in<T: CommandIn<C>, C: ?Sized>(
+        body: &'a Value,
+        lang: Lang,
+        ctx: &C,
+    ) -> Result<T, Vec<FieldError>> {
+        Fields::read_with(body, lang, |f| T::parse(f, ctx))
+    }
+
+    /// Reads `body` with a closure instead of a [`Command`] (one-off readers, tests).
+    pub fn read_with<T>(
+        body: &'a Value,
+        lang: Lang,
+        parse: impl FnOnce(&mut Fields<'a>) -> Option<T>,
+    ) -> Result<T, Vec<FieldError>> {
         let mut f = Fields {
             body,
             lang,
@@ -222,7 +291,7 @@ impl<'a> Fields<'a> {
             );
             return Err(f.errors);
         }
-        match T::parse(&mut f) {
+        match parse(&mut f) {
             Some(t) if f.errors.is_empty() => Ok(t),
             _ if f.errors.is_empty() => Err(vec![FieldError::new(
                 "body",
@@ -230,6 +299,94 @@ impl<'a> Fields<'a> {
                 lang.pick("Dữ liệu không hợp lệ", "The body is not valid"),
             )]),
             _ => Err(f.errors),
+        }
+    }
+
+    /// Whether the body names `key` (with any value, `null` included).
+    pub fn has(&self, key: &str) -> bool {
+        self.body.get(key).is_some()
+    }
+
+    /// The raw value at `key`, for a rule a typed reader does not cover.
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.body.get(key)
+    }
+
+    /// Refuses every key of the object that is not in `allowed` (`unknown_field`): a
+    /// misspelt optional field is said, not silently dropped.
+    pub fn refuse_unknown(&mut self, allowed: &[&str]) {
+        let unknown: Vec<String> = self
+            .body
+            .as_object()
+            .map(|o| {
+                o.keys()
+                    .filter(|k| !allowed.contains(&k.as_str()))
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default();
+        for k in unknown {
+            self.error(
+                &k,
+                "unknown_field",
+                "Trường không được hỗ trợ",
+                "Unknown field",
+            );
+        }
+    }
+
+    /// A nested object at `key`, read by `read` with its own fields; their errors are named
+    /// `key.field`. Absent or `null` is `None` (a `required` one is an error); not an object
+    /// is `wrong_type`.
+    ///
+    /// ```
+    /// use doithoai_web::input::Fields;
+    /// let body = serde_json::json!({"submitter": {"name": 5}});
+    /// let errs = Fields::read_with(&body, doithoai_web::Lang::En, |f| {
+    ///     f.object("submitter", true, |s| s.line("name", 100, true))
+    /// }).err().unwrap();
+    /// assert_eq!((errs[0].field.as_str(), errs[0].code.as_str()), ("submitter.name", "wrong_type"));
+    /// ```
+    pub fn object<T>(
+        &mut self,
+        key: &'static str,
+        required: bool,
+        read: impl FnOnce(&mut Fields<'a>) -> Option<T>,
+    ) -> Option<T> {
+        match self.body.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.error(
+                        key,
+                        "required",
+                        "Bắt buộc phải có",
+                        "This field is required",
+                    );
+                }
+                None
+            }
+            Some(v @ Value::Object(_)) => {
+                let mut inner = Fields {
+                    body: v,
+                    lang: self.lang,
+                    errors: Vec::new(),
+                };
+                let t = read(&mut inner);
+                self.errors.extend(inner.errors.into_iter().map(|mut e| {
+                    e.field = format!("{key}.{}", e.field);
+                    e
+                }));
+                t
+            }
+            Some(_) => {
+                self.error(
+                    key,
+                    "wrong_type",
+                    "Sai kiểu dữ liệu: cần một đối tượng",
+                    "Wrong type: expected an object",
+                );
+                None
+            }
         }
     }
 
@@ -423,7 +580,7 @@ impl<'a> Fields<'a> {
     }
 }
 
-impl<T: Command + 'static> actix_web::FromRequest for Body<T> {
+impl<T: 'static> actix_web::FromRequest for Body<T> {
     type Error = actix_web::Error;
     type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, Self::Error>>>>;
 
@@ -435,7 +592,7 @@ impl<T: Command + 'static> actix_web::FromRequest for Body<T> {
         let json = actix_web::web::Json::<Value>::from_request(req, payload);
         Box::pin(async move {
             let body = json.await?;
-            Ok(Body(Fields::run::<T>(&body, lang)))
+            Ok(Body::new(body.into_inner(), lang))
         })
     }
 }

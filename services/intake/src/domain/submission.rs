@@ -1,8 +1,10 @@
 //! A submission as the API receives it, checked against Decree 20 Art. 7 and our limits, and
 //! turned into a [`Submission`] or a list of [`FieldError`]s — never half of both.
 //!
-//! The body is read as a JSON value and checked field by field, so every violation names its
-//! field (`submitter.phone`), including wrong types, and all of them come back at once.
+//! The body is a typed command read against the service's reference data and the caller's
+//! scope ([`CommandIn`]) by the platform's one field reader ([`Fields`]: its text rules,
+//! types and times), so every violation names its field (`submitter.phone`), including wrong
+//! types, and all of them come back at once.
 //!
 //! Limits (also in the README and the OpenAPI document): title 250 characters, content 10,000,
 //! name 150, organization 250, address 500, email 254, procedure code 64, phone 32.
@@ -11,11 +13,11 @@ use super::complaint::{NotPakn, Suspect, Verdict, classify};
 use super::email::EmailAddress;
 use super::phone::PhoneNumber;
 use super::reference::Reference;
-use super::text::{TextError, clean};
 use chrono::{DateTime, Utc};
 use doithoai_contracts::{Channel, PetitionKind};
+use doithoai_web::input::{CommandIn, Fields};
 use doithoai_web::{FieldError, Lang};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 pub const MAX_TITLE: usize = 250;
@@ -100,111 +102,15 @@ pub enum Origin {
     Staff,
 }
 
-struct Checker<'a> {
-    lang: Lang,
-    errors: Vec<FieldError>,
-    reference: &'a Reference,
-}
-
-impl Checker<'_> {
-    fn err(&mut self, field: &str, code: &str, vi: &str, en: &str) {
-        self.errors
-            .push(FieldError::new(field, code, self.lang.pick(vi, en)));
-    }
-
-    fn wrong_type(&mut self, field: &str, expected_vi: &str, expected_en: &str) {
-        let (vi, en) = (
-            format!("Sai kiểu dữ liệu: cần {expected_vi}"),
-            format!("Wrong type: expected {expected_en}"),
-        );
-        self.err(field, "wrong_type", &vi, &en);
-    }
-
-    fn required(&mut self, field: &str) {
-        self.err(
-            field,
-            "required",
-            "Bắt buộc phải có",
-            "This field is required",
-        );
-    }
-
-    /// A string value at `key`: `None` when absent or null (reporting `required` if so);
-    /// a wrong type is reported.
-    fn string(
-        &mut self,
-        obj: &Map<String, Value>,
-        key: &str,
-        path: &str,
-        required: bool,
-    ) -> Option<String> {
-        match obj.get(key) {
-            None | Some(Value::Null) => {
-                if required {
-                    self.required(path);
-                }
-                None
-            }
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(_) => {
-                self.wrong_type(path, "chuỗi ký tự", "a string");
-                None
-            }
-        }
-    }
-
-    /// A cleaned text value (NFC, trimmed, no control characters, within `max`).
-    fn text(
-        &mut self,
-        obj: &Map<String, Value>,
-        key: &str,
-        path: &str,
-        required: bool,
-        max: usize,
-        multiline: bool,
-    ) -> Option<String> {
-        let raw = self.string(obj, key, path, required)?;
-        match clean(&raw, max, multiline) {
-            Ok(t) => Some(t),
-            Err(TextError::Empty) => {
-                if required {
-                    self.err(path, "required", "Không được để trống", "Must not be empty");
-                }
-                None
-            }
-            Err(TextError::TooLong { max }) => {
-                let (vi, en) = (
-                    format!("Tối đa {max} ký tự"),
-                    format!("At most {max} characters"),
-                );
-                self.err(path, "too_long", &vi, &en);
-                None
-            }
-            Err(TextError::ControlCharacter) => {
-                self.err(
-                    path,
-                    "control_character",
-                    "Chứa ký tự điều khiển không được phép",
-                    "Contains a control character that is not allowed",
-                );
-                None
-            }
-        }
-    }
-
-    fn unknown_fields(&mut self, obj: &Map<String, Value>, allowed: &[&str], prefix: &str) {
-        for k in obj.keys() {
-            if !allowed.contains(&k.as_str()) {
-                let path = format!("{prefix}{k}");
-                self.err(
-                    &path,
-                    "unknown_field",
-                    "Trường không được hỗ trợ",
-                    "Unknown field",
-                );
-            }
-        }
-    }
+/// What a submission is read against besides its body.
+pub struct Context<'a> {
+    pub origin: Origin,
+    pub reference: &'a Reference,
+    /// The one unit that may be named (a ward clerk's own): any other is answered exactly as
+    /// a unit that does not exist, so a token cannot learn which units exist.
+    pub unit_scope: Option<&'a str>,
+    /// The server's clock: the receipt time of a public submission.
+    pub now: DateTime<Utc>,
 }
 
 const TOP_FIELDS: &[&str] = &[
@@ -229,11 +135,8 @@ pub fn fields() -> (&'static [&'static str], &'static [&'static str]) {
     (TOP_FIELDS, SUBMITTER_FIELDS)
 }
 
-/// Checks a request body. `now` is the server's clock (the receipt time of a public
-/// submission).
-///
-/// `unit_scope` limits which unit may be named (a ward clerk's own): any other is answered
-/// exactly as a unit that does not exist, so a token cannot learn which units exist.
+/// Checks a request body (as [`Body::valid_in`](doithoai_web::input::Body::valid_in) does in
+/// the handlers): the submission, or every field error at once.
 pub fn parse(
     body: &Value,
     origin: Origin,
@@ -242,301 +145,238 @@ pub fn parse(
     lang: Lang,
     now: DateTime<Utc>,
 ) -> Result<Submission, Vec<FieldError>> {
-    let mut c = Checker {
-        lang,
-        errors: Vec::new(),
+    let ctx = Context {
+        origin,
         reference,
+        unit_scope,
+        now,
     };
-    let Some(obj) = body.as_object() else {
-        c.wrong_type("body", "một đối tượng JSON", "a JSON object");
-        return Err(c.errors);
-    };
-    c.unknown_fields(obj, TOP_FIELDS, "");
+    Fields::run_in::<Submission, _>(body, lang, &ctx)
+}
 
-    let unit = c.string(obj, "unit", "unit", true).and_then(|u| {
-        if c.reference.units.contains_key(&u) && unit_scope.is_none_or(|scope| scope == u) {
-            Some(u)
-        } else {
-            c.err(
-                "unit",
-                "unknown_unit",
-                "Không có phường, xã nào với mã này",
-                "No ward or commune has this code",
-            );
-            None
-        }
-    });
+impl<'a> CommandIn<Context<'a>> for Submission {
+    fn parse(f: &mut Fields<'_>, ctx: &Context<'a>) -> Option<Self> {
+        f.refuse_unknown(TOP_FIELDS);
+        let reference = ctx.reference;
 
-    let class = c.string(obj, "kind", "kind", true).and_then(|k| {
-        if let Some(kind) = PetitionKind::parse(&k) {
-            Some(Classified::Pakn(kind))
-        } else if let Some(n) = NotPakn::from_kind(&k).filter(|n| *n != NotPakn::Anonymous) {
-            Some(Classified::NotAccepted(n))
-        } else {
-            c.err("kind", "unknown_value", "Phải là feedback (phản ánh), recommendation (kiến nghị) hoặc dialogue_question (câu hỏi đối thoại)", "Must be feedback, recommendation or dialogue_question");
-            None
-        }
-    });
-
-    let field = c.string(obj, "field", "field", true).and_then(|f| {
-        if c.reference.fields.contains_key(&f) {
-            Some(f)
-        } else {
-            c.err(
-                "field",
-                "unknown_field_code",
-                "Không có lĩnh vực nào với mã này",
-                "No procedure field has this code",
-            );
-            None
-        }
-    });
-
-    let procedure_code = c
-        .text(
-            obj,
-            "procedure_code",
-            "procedure_code",
-            false,
-            MAX_PROCEDURE_CODE,
-            false,
-        )
-        .and_then(|p| {
-            if p.chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_'))
-            {
-                Some(p)
+        let unit = f.line("unit", 64, true).and_then(|u| {
+            if reference.units.contains_key(&u) && ctx.unit_scope.is_none_or(|scope| scope == u) {
+                Some(u)
             } else {
-                c.err(
-                    "procedure_code",
-                    "invalid_format",
-                    "Mã thủ tục chỉ gồm chữ, số, dấu chấm, gạch ngang",
-                    "A procedure code holds only letters, digits, dots and dashes",
+                f.error(
+                    "unit",
+                    "unknown_unit",
+                    "Không có phường, xã nào với mã này",
+                    "No ward or commune has this code",
                 );
                 None
             }
         });
 
-    let content_type = match obj.get("content_type") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => match n.as_i64() {
-            Some(v) if (1..=8).contains(&v) => Some(v as i16),
-            _ => {
-                c.err(
-                    "content_type",
-                    "out_of_range",
-                    "Loại nội dung là số nguyên từ 1 đến 8 (Nghị định 20, Điều 5)",
-                    "The content type is a whole number from 1 to 8 (Decree 20, Art. 5)",
+        let class = f.line("kind", 64, true).and_then(|k| {
+            if let Some(kind) = PetitionKind::parse(&k) {
+                Some(Classified::Pakn(kind))
+            } else if let Some(n) = NotPakn::from_kind(&k).filter(|n| *n != NotPakn::Anonymous) {
+                Some(Classified::NotAccepted(n))
+            } else {
+                f.error("kind", "unknown_value", "Phải là feedback (phản ánh), recommendation (kiến nghị) hoặc dialogue_question (câu hỏi đối thoại)", "Must be feedback, recommendation or dialogue_question");
+                None
+            }
+        });
+
+        let field = f.line("field", 64, true).and_then(|code| {
+            if reference.fields.contains_key(&code) {
+                Some(code)
+            } else {
+                f.error(
+                    "field",
+                    "unknown_field_code",
+                    "Không có lĩnh vực nào với mã này",
+                    "No procedure field has this code",
                 );
                 None
             }
-        },
-        Some(_) => {
-            c.wrong_type(
-                "content_type",
-                "số nguyên từ 1 đến 8",
-                "a whole number from 1 to 8",
-            );
-            None
-        }
-    };
+        });
 
-    let title = c.text(obj, "title", "title", false, MAX_TITLE, false);
-    let content = c.text(obj, "content", "content", true, MAX_CONTENT, true);
-    let (channel, received_at) = match origin {
-        Origin::Public => {
-            for k in ["channel", "received_at"] {
-                if obj.contains_key(k) {
-                    c.err(
-                        k,
-                        "not_allowed",
-                        "Chỉ cán bộ tiếp nhận mới ghi trường này",
-                        "Only staff entries carry this field",
+        let procedure_code = f
+            .line("procedure_code", MAX_PROCEDURE_CODE, false)
+            .and_then(|p| {
+                if p.chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_'))
+                {
+                    Some(p)
+                } else {
+                    f.error(
+                        "procedure_code",
+                        "invalid_format",
+                        "Mã thủ tục chỉ gồm chữ, số, dấu chấm, gạch ngang",
+                        "A procedure code holds only letters, digits, dots and dashes",
                     );
+                    None
                 }
+            });
+
+        // The eight content types of Decree 20, Art. 5.
+        let content_type = f
+            .integer("content_type", 1..=8, false)
+            .and_then(|v| i16::try_from(v).ok());
+        let title = f.line("title", MAX_TITLE, false);
+        let content = f.text("content", MAX_CONTENT, true);
+        let (channel, received_at) = match ctx.origin {
+            Origin::Public => {
+                for k in ["channel", "received_at"] {
+                    if f.has(k) {
+                        f.error(
+                            k,
+                            "not_allowed",
+                            "Chỉ cán bộ tiếp nhận mới ghi trường này",
+                            "Only staff entries carry this field",
+                        );
+                    }
+                }
+                (Some(Channel::Web), Some(ctx.now))
             }
-            (Some(Channel::Web), Some(now))
-        }
-        Origin::Staff => (
-            parse_channel(&mut c, obj),
-            parse_received_at(&mut c, obj, now),
-        ),
-    };
-    // A letter by post or handed in may give only a mailing address as the contact (Decree 20,
-    // Art. 7); one without its sender's name is recorded as not accepted (anonymous).
-    let by_letter = matches!(channel, Some(Channel::Post | Channel::InPerson));
-    let (submitter, anonymous) = parse_submitter(&mut c, obj, by_letter);
+            Origin::Staff => (parse_channel(f), parse_received_at(f, ctx.now)),
+        };
+        // A letter by post or handed in may give only a mailing address as the contact (Decree
+        // 20, Art. 7); one without its sender's name is recorded as not accepted (anonymous).
+        let by_letter = matches!(channel, Some(Channel::Post | Channel::InPerson));
+        let (submitter, anonymous) = read_submitter(f, by_letter);
 
-    let consent = match obj.get("consent_to_publish_identity") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(_) => {
-            c.wrong_type(
-                "consent_to_publish_identity",
-                "true hoặc false",
-                "true or false",
-            );
-            false
-        }
-    };
+        let consent = f.boolean("consent_to_publish_identity").unwrap_or(false);
 
-    let conference_id = c
-        .string(obj, "conference_id", "conference_id", false)
-        .and_then(|s| match Uuid::parse_str(&s) {
-            Ok(u) => Some(u),
-            Err(_) => {
-                c.err(
-                    "conference_id",
-                    "invalid_format",
-                    "Mã hội nghị không hợp lệ",
-                    "Not a valid conference id",
-                );
-                None
-            }
-        });
-    if conference_id.is_some()
-        && class != Some(Classified::Pakn(PetitionKind::DialogueQuestion))
-        && class.is_some()
-    {
-        c.err(
-            "conference_id",
-            "not_allowed",
-            "Chỉ câu hỏi đối thoại (dialogue_question) mới gắn với hội nghị",
-            "Only a dialogue_question names a conference",
-        );
-    }
-
-    // A complaint or denunciation that arrived labelled as feedback is still one; what reads
-    // like one without certainty waits for a clerk (Decree 20, Art. 9: triage).
-    let verdict = match (class, content.as_deref()) {
-        (Some(Classified::Pakn(_)), Some(ct)) if !anonymous => classify(title.as_deref(), ct),
-        _ => Verdict::Pakn,
-    };
-    let class = class.map(|k| match (k, verdict) {
-        _ if anonymous => Classified::NotAccepted(NotPakn::Anonymous),
-        (Classified::Pakn(_), Verdict::Sure(Suspect::Complaint)) => {
-            Classified::NotAccepted(NotPakn::Complaint)
-        }
-        (Classified::Pakn(_), Verdict::Sure(Suspect::Denunciation)) => {
-            Classified::NotAccepted(NotPakn::Denunciation)
-        }
-        (other, _) => other,
-    });
-    let official_conduct = verdict == Verdict::Sure(Suspect::OfficialConduct);
-    // A dialogue question is not held: it is answered at its conference, whose agenda a clerk
-    // prepares anyway.
-    let held_for_triage = match (class, verdict) {
-        (Some(Classified::Pakn(kind)), Verdict::Unsure(s))
-            if kind != PetitionKind::DialogueQuestion =>
+        let conference_id = f
+            .line("conference_id", 64, false)
+            .and_then(|s| match Uuid::parse_str(&s) {
+                Ok(u) => Some(u),
+                Err(_) => {
+                    f.error(
+                        "conference_id",
+                        "invalid_format",
+                        "Mã hội nghị không hợp lệ",
+                        "Not a valid conference id",
+                    );
+                    None
+                }
+            });
+        if conference_id.is_some()
+            && class.is_some_and(|c| c != Classified::Pakn(PetitionKind::DialogueQuestion))
         {
-            Some(s)
+            f.error(
+                "conference_id",
+                "not_allowed",
+                "Chỉ câu hỏi đối thoại (dialogue_question) mới gắn với hội nghị",
+                "Only a dialogue_question names a conference",
+            );
         }
-        _ => None,
-    };
 
-    match (unit, class, field, content, submitter, channel, received_at) {
-        (
-            Some(unit),
-            Some(class),
-            Some(field),
-            Some(content),
-            Some(submitter),
-            Some(channel),
-            Some(received_at),
-        ) if c.errors.is_empty() => Ok(Submission {
-            unit,
-            class,
-            field,
+        // A complaint or denunciation that arrived labelled as feedback is still one; what
+        // reads like one without certainty waits for a clerk (Decree 20, Art. 9: triage).
+        let verdict = match (class, content.as_deref()) {
+            (Some(Classified::Pakn(_)), Some(ct)) if !anonymous => classify(title.as_deref(), ct),
+            _ => Verdict::Pakn,
+        };
+        let class = class.map(|k| match (k, verdict) {
+            _ if anonymous => Classified::NotAccepted(NotPakn::Anonymous),
+            (Classified::Pakn(_), Verdict::Sure(Suspect::Complaint)) => {
+                Classified::NotAccepted(NotPakn::Complaint)
+            }
+            (Classified::Pakn(_), Verdict::Sure(Suspect::Denunciation)) => {
+                Classified::NotAccepted(NotPakn::Denunciation)
+            }
+            (other, _) => other,
+        });
+        let official_conduct = verdict == Verdict::Sure(Suspect::OfficialConduct);
+        // A dialogue question is not held: it is answered at its conference, whose agenda a
+        // clerk prepares anyway.
+        let held_for_triage = match (class, verdict) {
+            (Some(Classified::Pakn(kind)), Verdict::Unsure(s))
+                if kind != PetitionKind::DialogueQuestion =>
+            {
+                Some(s)
+            }
+            _ => None,
+        };
+
+        Some(Submission {
+            unit: unit?,
+            class: class?,
+            field: field?,
             procedure_code,
             content_type,
             title,
-            content,
-            submitter,
+            content: content?,
+            submitter: submitter?,
             consent_to_publish_identity: consent,
             conference_id,
-            channel,
-            received_at,
+            channel: channel?,
+            received_at: received_at?,
             official_conduct,
             held_for_triage,
-        }),
-        _ => {
-            if c.errors.is_empty() {
-                c.err("body", "invalid", "Dữ liệu không hợp lệ", "Invalid data");
-            }
-            Err(c.errors)
-        }
+        })
     }
 }
 
 /// The submitter, and whether a letter (`by_letter`: post or in person) is anonymous. A letter
 /// may give a mailing address as its only contact; one that names no sender is anonymous.
-fn parse_submitter(
-    c: &mut Checker<'_>,
-    obj: &Map<String, Value>,
-    by_letter: bool,
-) -> (Option<Submitter>, bool) {
-    let anonymous = || Submitter {
+fn read_submitter(f: &mut Fields<'_>, by_letter: bool) -> (Option<Submitter>, bool) {
+    let anonymous = |address: String| Submitter {
         kind: "individual".to_owned(),
         name: String::new(),
         organization: None,
-        address: String::new(),
+        address,
         phone: None,
         email: None,
     };
-    let s = match obj.get("submitter") {
-        None | Some(Value::Null) if by_letter => return (Some(anonymous()), true),
+    match f.raw("submitter") {
+        None | Some(Value::Null) if by_letter => return (Some(anonymous(String::new())), true),
         None | Some(Value::Null) => {
-            c.err("submitter", "required", "Cần họ tên, địa chỉ và số điện thoại hoặc email của người gửi (Nghị định 20, Điều 7)", "The submitter's name, address and a phone or email are required (Decree 20, Art. 7)");
+            f.error("submitter", "required", "Cần họ tên, địa chỉ và số điện thoại hoặc email của người gửi (Nghị định 20, Điều 7)", "The submitter's name, address and a phone or email are required (Decree 20, Art. 7)");
             return (None, false);
         }
-        Some(Value::Object(s)) => s,
-        Some(_) => {
-            c.wrong_type("submitter", "một đối tượng", "an object");
-            return (None, false);
+        Some(Value::Object(s))
+            if by_letter
+                && s.get("name").is_none_or(|n| {
+                    n.is_null() || n.as_str().is_some_and(|n| n.trim().is_empty())
+                }) =>
+        {
+            let address = s
+                .get("address")
+                .and_then(Value::as_str)
+                .map(|a| a.trim().chars().take(MAX_ADDRESS).collect())
+                .unwrap_or_default();
+            return (Some(anonymous(address)), true);
         }
-    };
-    if by_letter
-        && s.get("name")
-            .is_none_or(|n| n.as_str().is_some_and(|n| n.trim().is_empty()) || n.is_null())
-    {
-        let mut a = anonymous();
-        a.address = s
-            .get("address")
-            .and_then(Value::as_str)
-            .map(|a| a.trim().chars().take(MAX_ADDRESS).collect())
-            .unwrap_or_default();
-        return (Some(a), true);
+        _ => {}
     }
-    c.unknown_fields(s, SUBMITTER_FIELDS, "submitter.");
-    let kind = c
-        .string(s, "kind", "submitter.kind", false)
+    let submitter = f.object("submitter", true, |s| read_named_submitter(s, by_letter));
+    (submitter, false)
+}
+
+fn read_named_submitter(s: &mut Fields<'_>, by_letter: bool) -> Option<Submitter> {
+    s.refuse_unknown(SUBMITTER_FIELDS);
+    let kind = s
+        .line("kind", 32, false)
         .unwrap_or_else(|| "individual".to_owned());
     let kind_ok = matches!(kind.as_str(), "individual" | "organization");
     if !kind_ok {
-        c.err(
-            "submitter.kind",
+        s.error(
+            "kind",
             "unknown_value",
             "Phải là individual (cá nhân) hoặc organization (tổ chức)",
             "Must be individual or organization",
         );
     }
-    let name = c.text(s, "name", "submitter.name", true, MAX_NAME, false);
-    let organization = c.text(
-        s,
-        "organization",
-        "submitter.organization",
-        kind == "organization",
-        MAX_ORGANIZATION,
-        false,
-    );
-    let address = c.text(s, "address", "submitter.address", true, MAX_ADDRESS, false);
+    let name = s.line("name", MAX_NAME, true);
+    let organization = s.line("organization", MAX_ORGANIZATION, kind == "organization");
+    let address = s.line("address", MAX_ADDRESS, true);
 
-    let phone_raw = c.text(s, "phone", "submitter.phone", false, MAX_PHONE, false);
+    let phone_raw = s.line("phone", MAX_PHONE, false);
     let phone = phone_raw.as_deref().and_then(|p| {
         let parsed = PhoneNumber::parse(p);
         if parsed.is_none() {
-            c.err(
-                "submitter.phone",
+            s.error(
+                "phone",
                 "invalid_phone",
                 "Số điện thoại Việt Nam không hợp lệ (ví dụ 0912 345 678 hoặc +84 912 345 678)",
                 "Not a valid Vietnamese phone number (e.g. 0912 345 678 or +84 912 345 678)",
@@ -544,12 +384,12 @@ fn parse_submitter(
         }
         parsed
     });
-    let email_raw = c.text(s, "email", "submitter.email", false, MAX_EMAIL, false);
+    let email_raw = s.line("email", MAX_EMAIL, false);
     let email = email_raw.as_deref().and_then(|e| {
         let parsed = EmailAddress::parse(e);
         if parsed.is_none() {
-            c.err(
-                "submitter.email",
+            s.error(
+                "email",
                 "invalid_email",
                 "Địa chỉ email không hợp lệ",
                 "Not a valid email address",
@@ -558,38 +398,31 @@ fn parse_submitter(
         parsed
     });
     if phone_raw.is_none() && email_raw.is_none() && !by_letter {
-        c.err(
-            "submitter.phone",
+        s.error(
+            "phone",
             "contact_required",
             "Cần ít nhất số điện thoại hoặc email để liên hệ (Nghị định 20, Điều 7)",
             "At least a phone number or an email is required (Decree 20, Art. 7)",
         );
     }
-    match (name, address, kind_ok) {
-        (Some(name), Some(address), true)
-            if phone.is_some() || email.is_some() || by_letter && c.errors.is_empty() =>
-        {
-            (
-                Some(Submitter {
-                    kind,
-                    name,
-                    organization,
-                    address,
-                    phone,
-                    email,
-                }),
-                false,
-            )
-        }
-        _ => (None, false),
+    if !kind_ok || phone.is_none() && email.is_none() && !by_letter {
+        return None;
     }
+    Some(Submitter {
+        kind,
+        name: name?,
+        organization,
+        address: address?,
+        phone,
+        email,
+    })
 }
 
-fn parse_channel(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Channel> {
-    let raw = c.string(obj, "channel", "channel", true)?;
+fn parse_channel(f: &mut Fields<'_>) -> Option<Channel> {
+    let raw = f.line("channel", 32, true)?;
     match Channel::parse(&raw) {
         Some(Channel::Web) | None => {
-            c.err(
+            f.error(
                 "channel",
                 "unknown_value",
                 "Phải là phone, in_person, post, email hoặc dialogue_floor",
@@ -601,24 +434,10 @@ fn parse_channel(c: &mut Checker<'_>, obj: &Map<String, Value>) -> Option<Channe
     }
 }
 
-fn parse_received_at(
-    c: &mut Checker<'_>,
-    obj: &Map<String, Value>,
-    now: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let raw = c.string(obj, "received_at", "received_at", true)?;
-    let Ok(t) = DateTime::parse_from_rfc3339(raw.trim()) else {
-        c.err(
-            "received_at",
-            "invalid_time",
-            "Thời điểm theo RFC 3339, có múi giờ (ví dụ 2026-02-13T09:30:00+07:00)",
-            "An RFC 3339 time with its offset (e.g. 2026-02-13T09:30:00+07:00)",
-        );
-        return None;
-    };
-    let t = t.with_timezone(&Utc);
+fn parse_received_at(f: &mut Fields<'_>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let t = f.time("received_at", true)?;
     if t > now + chrono::Duration::minutes(5) {
-        c.err(
+        f.error(
             "received_at",
             "in_future",
             "Thời điểm tiếp nhận không được ở tương lai",
@@ -627,7 +446,7 @@ fn parse_received_at(
         return None;
     }
     if t < now - chrono::Duration::days(MAX_BACKDATE_DAYS) {
-        c.err(
+        f.error(
             "received_at",
             "too_old",
             "Thời điểm tiếp nhận quá một năm trước",

@@ -1,12 +1,13 @@
 //! Public endpoints: submit a PAKN without logging in, and follow it by its tracking code.
 
 use super::accept::{self, Entry, IntakeState};
-use crate::domain::submission::{self, Origin};
+use crate::domain::submission::{Context, Origin, Submission};
 use crate::domain::tracking_code::TrackingCode;
 use crate::store::petitions;
 use actix_web::{HttpRequest, HttpResponse, web};
+use doithoai_web::input::Body;
 use doithoai_web::{ApiError, Core, Lang, Problem};
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// `POST /api/v1/petitions`
 #[utoipa::path(post, path = "/api/v1/petitions",
@@ -17,20 +18,18 @@ use serde_json::{Value, json};
         (status = 429, description = "Too many requests from this address", body = doithoai_web::Problem)))]
 pub async fn submit(
     req: HttpRequest,
-    body: web::Json<Value>,
+    body: Body<Submission>,
     state: web::Data<IntakeState>,
     core: web::Data<Core>,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
     let key = accept::idempotency_key(&req, lang)?;
-    let sub = submission::parse(
-        &body,
-        Origin::Public,
-        &state.reference,
-        None,
-        lang,
-        accept::now(),
-    )?;
+    let sub = body.valid_in(&Context {
+        origin: Origin::Public,
+        reference: &state.reference,
+        unit_scope: None,
+        now: accept::now(),
+    })?;
     let entry = Entry {
         recorded_by: None,
         // A public key is the client's own: two citizens who pick the same key never see each

@@ -7,8 +7,7 @@
 use super::accept::{self, Entry, IntakeState};
 use crate::domain::complaint::NotPakn;
 use crate::domain::status::PetitionStatus;
-use crate::domain::submission::Classified;
-use crate::domain::submission::{self, Origin};
+use crate::domain::submission::{Classified, Context, Origin, Submission};
 use crate::domain::tracking_code::TrackingCode;
 use crate::store::petitions::{self, NewPetition, Petition};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -31,7 +30,7 @@ use serde_json::{Value, json};
 pub async fn record(
     req: HttpRequest,
     staff: Staff,
-    body: web::Json<Value>,
+    body: Body<Submission>,
     state: web::Data<IntakeState>,
     core: web::Data<Core>,
     lang: Lang,
@@ -41,14 +40,12 @@ pub async fn record(
         return Err(Problem::forbidden(lang).into());
     }
     let key = accept::idempotency_key(&req, lang)?;
-    let sub = submission::parse(
-        &body,
-        Origin::Staff,
-        &state.reference,
-        Some(&claims.unit),
-        lang,
-        accept::now(),
-    )?;
+    let sub = body.valid_in(&Context {
+        origin: Origin::Staff,
+        reference: &state.reference,
+        unit_scope: Some(&claims.unit),
+        now: accept::now(),
+    })?;
     let entry = Entry {
         recorded_by: Some(claims.sub.clone()),
         idempotency: key.map(|k| (format!("staff:{}", claims.sub), k)),
