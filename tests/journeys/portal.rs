@@ -9,9 +9,12 @@ use doithoai_testkit::token;
 use serde_json::json;
 use std::time::Duration;
 
-/// The portal binary, pointed at `p`'s services.
+/// The portal binary, pointed at `p`'s services, with a signing key of its own.
 async fn portal(p: &Platform, ns: &str) -> Service {
+    let key_file = std::env::temp_dir().join(format!("{ns}-portal-key.pem"));
+    std::fs::write(&key_file, doithoai_auth::keys::generate_pem()).unwrap();
     let env = platform_env(ns, "portal", &p.smtp)
+        .set("PORTAL_SIGNING_KEY_FILE", &key_file.to_string_lossy())
         .set("PORTAL_INTAKE_URL", &p.services["intake"].base())
         .set("PORTAL_ROUTING_URL", &p.services["routing"].base())
         .set("PORTAL_ANSWERING_URL", &p.services["answering"].base())

@@ -55,9 +55,45 @@ pub const TEMPLATES: &[(&str, &str)] = sources!(
 /// Prepares the portal. Settings (besides the common ones): `PORTAL_INTAKE_URL`,
 /// `PORTAL_ROUTING_URL`, `PORTAL_ANSWERING_URL`, `PORTAL_SCHEDULING_URL`, and
 /// `PORTAL_SIGNING_KEY_FILE` (the Ed25519 key staff tokens are signed with; `portal keygen`
-/// writes one).
-pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
+/// writes one) and `PORTAL_PUBLISH_KEY_FILES` (keys whose public half is served beside it
+/// during a rotation, comma-separated).
+pub async fn build(mut overrides: HashMap<String, String>) -> anyhow::Result<Application> {
     let texts = web::Data::new(Templates::new(TEMPLATES)?);
+    // The signing key first: the portal verifies staff tokens with its own public key set.
+    let settings = doithoai_web::Settings::load(SERVICE)?.with_overrides(overrides.clone());
+    let key_file = settings.raw("SIGNING_KEY_FILE").ok_or_else(|| {
+        anyhow::anyhow!(
+            "setting PORTAL_SIGNING_KEY_FILE is required (the Ed25519 key staff tokens are signed with; `portal keygen <file>` writes one)"
+        )
+    })?;
+    let key = keys::SigningKey::from_file(
+        &key_file,
+        &settings.string("JWT_ISSUER", "doithoai"),
+        &settings.string("JWT_AUDIENCE", "doithoai-api"),
+    )
+    .map_err(|e| anyhow::anyhow!("PORTAL_SIGNING_KEY_FILE: {e:#}"))?;
+    // During a rotation the next key is published beside this one before it signs anything
+    // (and the previous one after, until its tokens have expired).
+    let mut published = key.jwks();
+    for file in settings
+        .raw("PUBLISH_KEY_FILES")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+    {
+        let other = keys::SigningKey::from_file(file, "", "")
+            .map_err(|e| anyhow::anyhow!("PORTAL_PUBLISH_KEY_FILES: {e:#}"))?;
+        if let (Some(all), Some(more)) = (
+            published["keys"].as_array_mut(),
+            other.jwks()["keys"].as_array(),
+        ) {
+            all.extend(more.iter().cloned());
+        }
+    }
+    overrides.insert("AUTH_JWKS".to_owned(), published.to_string());
+    let key = web::Data::new(key);
+    let key_set = web::Data::new(staff::KeySetDoc(published));
     let core = Core::start(CoreOptions {
         service: SERVICE,
         default_port: DEFAULT_PORT,
@@ -65,24 +101,13 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         overrides,
     })
     .await?;
-    let key_file = core.settings.raw("SIGNING_KEY_FILE").ok_or_else(|| {
-        anyhow::anyhow!(
-            "setting PORTAL_SIGNING_KEY_FILE is required (the Ed25519 key staff tokens are signed with; `portal keygen <file>` writes one)"
-        )
-    })?;
-    let pem = std::fs::read_to_string(&key_file)
-        .map_err(|e| anyhow::anyhow!("reading PORTAL_SIGNING_KEY_FILE {key_file}: {e}"))?;
-    let key = web::Data::new(keys::SigningKey::from_pem(
-        &pem,
-        &core.auth.issuer,
-        &core.auth.audience,
-    )?);
     let api = web::Data::new(api::Api::from_settings(&core.settings)?);
     core.purge_hourly("expired sessions", |conn| Box::pin(identity::purge(conn)));
     doithoai_web::serve(core, 64 * 1024, move |cfg| {
         cfg.app_data(texts.clone())
             .app_data(api.clone())
             .app_data(key.clone())
+            .app_data(key_set.clone())
             .app_data(web::FormConfig::default().limit(64 * 1024))
             .service(
                 web::scope("")

@@ -3,6 +3,8 @@
 //!
 //! - `portal keygen <file>` writes a new Ed25519 signing key (PKCS#8 PEM, readable by its
 //!   owner only) for `PORTAL_SIGNING_KEY_FILE`;
+//! - `portal jwks <file>...` prints the public key set of one or more keys (the services'
+//!   `AUTH_JWKS_FILE` or `AUTH_JWKS`; during a rotation, the old and the new key);
 //! - `portal create-admin <username> <display name>` creates the first city-admin account in
 //!   the portal's database (`PORTAL_DATABASE_URL`), with the password read from
 //!   `PORTAL_ADMIN_PASSWORD` or the first line of standard input.
@@ -14,9 +16,10 @@ async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("keygen") => keygen(args.get(1)),
+        Some("jwks") => jwks(&args[1..]),
         Some("create-admin") => create_admin(&args[1..]).await,
         Some(other) => anyhow::bail!(
-            "unknown command {other}: `portal`, `portal keygen <file>` or `portal create-admin <username> <display name>`"
+            "unknown command {other}: `portal`, `portal keygen <file>`, `portal jwks <file>...` or `portal create-admin <username> <display name>`"
         ),
         None => doithoai_web::run_service(portal::SERVICE, portal::build).await,
     }
@@ -37,6 +40,18 @@ fn keygen(path: Option<&String>) -> anyhow::Result<()> {
         .open(path)?;
     f.write_all(portal::keys::generate_pem().as_bytes())?;
     eprintln!("wrote a new Ed25519 signing key to {path}");
+    Ok(())
+}
+
+fn jwks(files: &[String]) -> anyhow::Result<()> {
+    anyhow::ensure!(!files.is_empty(), "usage: portal jwks <key file>...");
+    let mut keys = Vec::new();
+    for f in files {
+        // Issuer and audience are not part of a key set.
+        let key = portal::keys::SigningKey::from_file(f, "", "")?;
+        keys.extend(key.jwks()["keys"].as_array().cloned().unwrap_or_default());
+    }
+    println!("{}", serde_json::json!({ "keys": keys }));
     Ok(())
 }
 

@@ -285,9 +285,13 @@ pub async fn inbox(
     )
 }
 
+/// The public key set the portal serves: its signing key's, and those of the keys it publishes
+/// beside it during a rotation (`PORTAL_PUBLISH_KEY_FILES`).
+pub struct KeySetDoc(pub serde_json::Value);
+
 /// `GET /.well-known/jwks.json`: the public key set the services verify staff tokens with.
-pub async fn jwks(key: web::Data<SigningKey>) -> HttpResponse {
+pub async fn jwks(set: web::Data<KeySetDoc>) -> HttpResponse {
     HttpResponse::Ok()
-        .insert_header(("cache-control", "public, max-age=300"))
-        .json(key.jwks())
+        .insert_header(("cache-control", "public, max-age=60"))
+        .json(&set.0)
 }

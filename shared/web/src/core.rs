@@ -3,11 +3,11 @@
 use crate::Settings;
 use crate::consume::{Applier, Apply, Batched, ConsumeError, PerMessage};
 use crate::server::RunningServer;
+use crate::staff_keys::StaffKeys;
 use actix_web::HttpRequest;
 use async_nats::jetstream;
 use diesel_async::AsyncPgConnection;
 use diesel_migrations::EmbeddedMigrations;
-use doithoai_auth::AuthConfig;
 use doithoai_bus::BusConfig;
 use doithoai_bus::consumer::ConsumerSpec;
 use doithoai_bus::outbox::{Relay, RelayHandle};
@@ -54,7 +54,9 @@ pub struct Core {
     pub js: jetstream::Context,
     pub bus: BusConfig,
     pub metrics: Metrics,
-    pub auth: AuthConfig,
+    /// How staff tokens are verified: public keys ([`crate::staff_keys`]), and the HS256
+    /// secret only in tests and local tools.
+    pub auth: StaffKeys,
     pub relay: RelayHandle,
     /// Revoked staff tokens, followed from NATS ([`doithoai_bus::revocation`]).
     pub revocations: Arc<doithoai_bus::revocation::Revocations>,
@@ -114,15 +116,7 @@ impl Core {
                 .all(|c| c.is_ascii_alphanumeric() || c == '_'),
             "setting NATS_NAMESPACE must be letters, digits and underscores"
         );
-        let auth = AuthConfig {
-            secret: signing_secret(&settings)?,
-            issuer: settings.string("JWT_ISSUER", "doithoai"),
-            audience: settings.string("JWT_AUDIENCE", "doithoai-api"),
-        };
-        anyhow::ensure!(
-            auth.secret.len() >= 32,
-            "setting JWT_SECRET must be at least 32 bytes long"
-        );
+        let auth = StaffKeys::from_settings(&settings, shared_secret(&settings)?)?;
 
         doithoai_db::ensure_database(&db_url).await?;
         doithoai_db::run_migrations(&db_url, doithoai_bus::MIGRATIONS).await?;
@@ -319,7 +313,50 @@ impl Core {
         core.purge_hourly("inbox rows", move |conn| {
             Box::pin(doithoai_bus::inbox::purge(conn, inbox_days))
         });
+        core.keep_staff_keys().await;
         Ok(core)
+    }
+
+    /// Reads the staff-token key set now (a source not reachable yet is logged and read again
+    /// every 10 s until it answers), then keeps it fresh every `AUTH_JWKS_REFRESH_SECONDS`.
+    async fn keep_staff_keys(&self) {
+        if !self.auth.refreshes() {
+            return;
+        }
+        let mut loaded = match self.auth.reload().await {
+            Ok(n) => {
+                tracing::info!(keys = n, "staff-token key set read: {n} keys");
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %format!("{e:#}"), "staff-token key set not read yet (staff tokens are refused until it is): {e:#}");
+                false
+            }
+        };
+        let keys = self.auth.clone();
+        let mut stop = self.stopping();
+        self.spawn(async move {
+            loop {
+                let wait = if loaded {
+                    keys.refresh_every()
+                } else {
+                    Duration::from_secs(10)
+                };
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.changed() => return,
+                }
+                match keys.reload().await {
+                    Ok(n) => {
+                        if !loaded {
+                            tracing::info!(keys = n, "staff-token key set read: {n} keys");
+                        }
+                        loaded = true;
+                    }
+                    Err(e) => tracing::warn!(error = %format!("{e:#}"), "staff-token key set not read again (the keys held are kept): {e:#}"),
+                }
+            }
+        });
     }
 
     /// A receiver that turns true when the service stops.
@@ -557,16 +594,21 @@ impl Core {
     }
 }
 
-/// The staff tokens' signing key: `JWT_SECRET`, required. There is no built-in fallback: the
-/// development secret is used only with `DOITHOAI_DEV_AUTH=1` on a service bound to loopback
-/// (it is in the repository, so anyone could mint a city-admin token with it).
-fn signing_secret(settings: &Settings) -> anyhow::Result<String> {
+/// The HS256 shared secret staff tokens may also be signed with, if any: `JWT_SECRET` (at
+/// least 32 bytes), for the test suites and local tools; the development secret only with
+/// `DOITHOAI_DEV_AUTH=1` on a service bound to loopback (it is in the repository, so anyone
+/// could mint a city-admin token with it).
+fn shared_secret(settings: &Settings) -> anyhow::Result<Option<String>> {
     if let Some(secret) = settings.raw("JWT_SECRET") {
         anyhow::ensure!(
             secret != doithoai_auth::DEV_SECRET || dev_auth_on_loopback(settings),
             "JWT_SECRET is the development secret, which only DOITHOAI_DEV_AUTH=1 on loopback may use"
         );
-        return Ok(secret);
+        anyhow::ensure!(
+            secret.len() >= 32,
+            "setting JWT_SECRET must be at least 32 bytes long"
+        );
+        return Ok(Some(secret));
     }
     if settings.raw("DOITHOAI_DEV_AUTH").as_deref() == Some("1") {
         anyhow::ensure!(
@@ -574,12 +616,9 @@ fn signing_secret(settings: &Settings) -> anyhow::Result<String> {
             "DOITHOAI_DEV_AUTH=1 is for a service bound to loopback (BIND_ADDR 127.0.0.1 or ::1)"
         );
         tracing::warn!("DOITHOAI_DEV_AUTH=1: staff tokens are checked with the development secret");
-        return Ok(doithoai_auth::DEV_SECRET.to_owned());
+        return Ok(Some(doithoai_auth::DEV_SECRET.to_owned()));
     }
-    anyhow::bail!(
-        "setting JWT_SECRET is required (the staff tokens' signing key, at least 32 bytes); \
-         for local development only, DOITHOAI_DEV_AUTH=1 with BIND_ADDR on loopback"
-    )
+    Ok(None)
 }
 
 fn dev_auth_on_loopback(settings: &Settings) -> bool {

@@ -25,6 +25,7 @@ pub mod openapi;
 pub mod problem;
 mod server;
 mod staff;
+pub mod staff_keys;
 pub mod templates;
 pub mod text;
 

@@ -59,13 +59,14 @@ async fn boots_and_loads_the_126_units_once_even_when_restarted() {
     assert_eq!(units["units"].as_array().unwrap().len(), 126);
 }
 
-/// No built-in signing key: without `JWT_SECRET` a service does not start, and the development
-/// key is only for `DOITHOAI_DEV_AUTH=1` on loopback.
+/// No built-in key: without a key set (`AUTH_JWKS_URL`, `AUTH_JWKS_FILE`, `AUTH_JWKS`) or a
+/// test secret a service does not start, saying what to set, and the development key is only
+/// for `DOITHOAI_DEV_AUTH=1` on loopback.
 #[tokio::test]
 async fn refuses_to_start_without_a_signing_key_or_with_the_development_key_off_loopback() {
     let no_key = TestEnv::new().set("JWT_SECRET", "");
     let e = routing::build(no_key.overrides).await.err().unwrap();
-    assert!(format!("{e:#}").contains("JWT_SECRET is required"), "{e:#}");
+    assert!(format!("{e:#}").contains("set AUTH_JWKS_URL"), "{e:#}");
     let exposed = TestEnv::new()
         .set("JWT_SECRET", "")
         .set("DOITHOAI_DEV_AUTH", "1")

@@ -1,9 +1,12 @@
 //! Prints a signed staff token for local use and tests.
 //!
 //! `cargo run -q -p doithoai-auth --bin doithoai-token -- <role> <unit>[/<department>] [hours]
-//! [subject]` uses the same `JWT_SECRET`, `JWT_ISSUER` and `JWT_AUDIENCE` as the services. An
-//! officer or head names their department: `officer phuong-lang/van-phong`.
+//! [subject]` signs with the Ed25519 key in `SIGNING_KEY_FILE` (the portal's key, as
+//! `deploy/local/up` makes it: the services verify with its public key set), or else, for the
+//! test suites, with `JWT_SECRET`; `JWT_ISSUER` and `JWT_AUDIENCE` as the services. An officer
+//! or head names their department: `officer phuong-lang/van-phong`.
 
+use doithoai_auth::keys::SigningKey;
 use doithoai_auth::{AuthConfig, Role};
 
 fn main() {
@@ -60,10 +63,24 @@ fn main() {
         .get(3)
         .cloned()
         .unwrap_or_else(|| format!("{}@{}", role.as_str(), unit));
-    let result = AuthConfig::from_env().and_then(|cfg| {
-        cfg.sign_in(&subject, role, unit, department, hours * 3600)
-            .map_err(anyhow::Error::from)
-    });
+    let result = match std::env::var("SIGNING_KEY_FILE") {
+        Ok(file) => {
+            let var = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_owned());
+            SigningKey::from_file(
+                &file,
+                &var("JWT_ISSUER", "doithoai"),
+                &var("JWT_AUDIENCE", "doithoai-api"),
+            )
+            .and_then(|key| {
+                key.mint(&subject, role, unit, department, hours * 3600)
+                    .map_err(anyhow::Error::from)
+            })
+        }
+        Err(_) => AuthConfig::from_env().and_then(|cfg| {
+            cfg.sign_in(&subject, role, unit, department, hours * 3600)
+                .map_err(anyhow::Error::from)
+        }),
+    };
     match result {
         Ok(token) => println!("{token}"),
         Err(e) => {

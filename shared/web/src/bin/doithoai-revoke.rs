@@ -1,7 +1,8 @@
 //! Revokes a staff token on every service within seconds:
 //!
 //! ```text
-//! doithoai-revoke <token>        # the token itself, checked with JWT_SECRET
+//! doithoai-revoke <token>        # the token itself, verified as the services verify it
+//!                                # (AUTH_JWKS_URL, AUTH_JWKS_FILE or AUTH_JWKS; JWT_SECRET in tests)
 //! doithoai-revoke --jti <id>     # by its id (the `jti` claim, as logged when it was refused)
 //! ```
 //!
@@ -21,11 +22,15 @@ async fn main() -> anyhow::Result<()> {
             exp: chrono::Utc::now().timestamp() + i64::try_from(KEEP.as_secs()).unwrap_or(0),
         },
         [token] => {
-            let claims = doithoai_auth::AuthConfig::from_env()?
-                .verify(token.trim())
-                .map_err(|e| {
-                    anyhow::anyhow!("{e}: an expired or foreign token needs no revoking")
-                })?;
+            let settings = doithoai_web::Settings::load("doithoai")?;
+            let keys = doithoai_web::staff_keys::StaffKeys::from_settings(
+                &settings,
+                settings.raw("JWT_SECRET"),
+            )?;
+            keys.reload().await?;
+            let claims = keys.verifier.verify(token.trim()).map_err(|e| {
+                anyhow::anyhow!("{e}: an expired or foreign token needs no revoking")
+            })?;
             Revoked {
                 jti: claims.jti,
                 exp: claims.exp,
