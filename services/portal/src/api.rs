@@ -15,6 +15,7 @@ pub struct Api {
     pub routing: String,
     pub answering: String,
     pub scheduling: String,
+    pub notification: String,
 }
 
 /// What a service answered: its status and JSON body (`Null` when it sent none).
@@ -42,7 +43,7 @@ impl std::fmt::Display for Away {
 
 impl Api {
     /// `PORTAL_INTAKE_URL`, `PORTAL_ROUTING_URL`, `PORTAL_ANSWERING_URL`,
-    /// `PORTAL_SCHEDULING_URL` (defaults: the local ports 8081–8084).
+    /// `PORTAL_SCHEDULING_URL`, `PORTAL_NOTIFICATION_URL` (defaults: the local ports 8081–8085).
     pub fn from_settings(s: &Settings) -> anyhow::Result<Self> {
         Ok(Api {
             client: reqwest::Client::builder()
@@ -53,6 +54,7 @@ impl Api {
             routing: s.string("ROUTING_URL", "http://127.0.0.1:8082"),
             answering: s.string("ANSWERING_URL", "http://127.0.0.1:8083"),
             scheduling: s.string("SCHEDULING_URL", "http://127.0.0.1:8084"),
+            notification: s.string("NOTIFICATION_URL", "http://127.0.0.1:8085"),
         })
     }
 
@@ -76,6 +78,33 @@ impl Api {
         .await
     }
 
+    /// A staff action on behalf of a signed-in account: `verb` with a JSON body (none for a
+    /// `DELETE`), and the form's Idempotency-Key for a create a client may retry.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn call_as(
+        &self,
+        base: &str,
+        verb: crate::actions::Verb,
+        path: &str,
+        body: &Value,
+        token: &str,
+        idempotency_key: Option<&str>,
+        ctx: &Ctx,
+    ) -> Result<Reply, Away> {
+        use crate::actions::Verb;
+        let url = format!("{base}{path}");
+        let mut req = match verb {
+            Verb::Post => self.client.post(url).json(body),
+            Verb::Put => self.client.put(url).json(body),
+            Verb::Delete => self.client.delete(url),
+        }
+        .bearer_auth(token);
+        if let Some(k) = idempotency_key {
+            req = req.header("idempotency-key", k);
+        }
+        self.send(req, ctx).await
+    }
+
     /// The raw body of a GET (a calendar file), with its content type.
     pub async fn get_raw(
         &self,
@@ -83,11 +112,31 @@ impl Api {
         path: &str,
         ctx: &Ctx,
     ) -> Result<(u16, String, Vec<u8>), Away> {
-        let res = ctx
-            .headers(self.client.get(format!("{base}{path}")))
-            .send()
+        self.raw(self.client.get(format!("{base}{path}")), ctx)
             .await
-            .map_err(|e| away(&e))?;
+    }
+
+    /// [`Api::get_raw`] on behalf of a signed-in account (the printable agenda).
+    pub async fn get_raw_as(
+        &self,
+        base: &str,
+        path: &str,
+        token: &str,
+        ctx: &Ctx,
+    ) -> Result<(u16, String, Vec<u8>), Away> {
+        self.raw(
+            self.client.get(format!("{base}{path}")).bearer_auth(token),
+            ctx,
+        )
+        .await
+    }
+
+    async fn raw(
+        &self,
+        req: reqwest::RequestBuilder,
+        ctx: &Ctx,
+    ) -> Result<(u16, String, Vec<u8>), Away> {
+        let res = ctx.headers(req).send().await.map_err(|e| away(&e))?;
         let status = res.status().as_u16();
         let kind = res
             .headers()

@@ -339,6 +339,129 @@ pub async fn purge(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
     Ok(a + b)
 }
 
+/// Every account, by sign-in name.
+pub async fn accounts(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Account>> {
+    accounts::table
+        .order(accounts::username)
+        .select(Account::as_select())
+        .load(conn)
+        .await
+}
+
+/// One account by sign-in name.
+pub async fn account(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<Option<Account>> {
+    accounts::table
+        .filter(accounts::username.eq(username))
+        .select(Account::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// An audit entry: when, who, what, about whom, and any detail.
+pub type TrailRow = (
+    DateTime<Utc>,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// The newest entries of the audit trail about `subject` (all when `None`).
+pub async fn trail(
+    conn: &mut AsyncPgConnection,
+    subject: Option<&str>,
+    limit: i64,
+) -> QueryResult<
+    Vec<(
+        DateTime<Utc>,
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+    )>,
+> {
+    let mut q = audit::table
+        .order(audit::seq.desc())
+        .limit(limit)
+        .select((
+            audit::at,
+            audit::actor,
+            audit::action,
+            audit::subject,
+            audit::detail,
+        ))
+        .into_boxed();
+    if let Some(s) = subject {
+        q = q.filter(audit::subject.eq(s.to_owned()));
+    }
+    q.load(conn).await
+}
+
+/// Changes an account's role, unit, department and whether it may sign in, and ends its
+/// sessions (what it could do changed). `false` when there is no such account.
+pub async fn update_account(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    role: Role,
+    unit: &str,
+    department: Option<&str>,
+    enabled: bool,
+) -> QueryResult<bool> {
+    let Some(id) = accounts::table
+        .filter(accounts::username.eq(username))
+        .select(accounts::id)
+        .first::<Uuid>(conn)
+        .await
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::role.eq(role.as_str()),
+            accounts::unit.eq(unit),
+            accounts::department.eq(department),
+            accounts::enabled.eq(enabled),
+            accounts::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::delete(sessions::table.filter(sessions::account_id.eq(id)))
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
+/// Sets a new password and ends the account's sessions. `false` when there is no such account.
+pub async fn reset_password(
+    conn: &mut AsyncPgConnection,
+    username: &str,
+    password: &str,
+) -> anyhow::Result<bool> {
+    let hash = hash_password(password)?;
+    let Some(id) = accounts::table
+        .filter(accounts::username.eq(username))
+        .select(accounts::id)
+        .first::<Uuid>(conn)
+        .await
+        .optional()?
+    else {
+        return Ok(false);
+    };
+    diesel::update(accounts::table.find(id))
+        .set((
+            accounts::password_hash.eq(hash),
+            accounts::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::delete(sessions::table.filter(sessions::account_id.eq(id)))
+        .execute(conn)
+        .await?;
+    Ok(true)
+}
+
 /// Whether two secrets are equal, in time that does not depend on where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()

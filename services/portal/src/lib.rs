@@ -2,6 +2,8 @@
 //! the five services' HTTP APIs. Every task works without JavaScript; pages are Vietnamese
 //! first with an English switch, and read from 360 px wide. Citizens need no sign-in.
 
+pub mod accounts;
+pub mod actions;
 pub mod api;
 pub mod identity;
 pub mod keys;
@@ -9,6 +11,7 @@ pub mod pages;
 pub mod reference;
 pub mod staff;
 pub mod store;
+pub mod work;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -50,6 +53,17 @@ pub const TEMPLATES: &[(&str, &str)] = sources!(
     "staff_nav.html",
     "staff_home.html",
     "inbox.html",
+    "action.html",
+    "book.html",
+    "petition.html",
+    "case.html",
+    "conferences.html",
+    "conference_staff.html",
+    "messages.html",
+    "settings.html",
+    "compliance.html",
+    "accounts.html",
+    "account.html",
 );
 
 /// Prepares the portal. Settings (besides the common ones): `PORTAL_INTAKE_URL`,
@@ -58,7 +72,7 @@ pub const TEMPLATES: &[(&str, &str)] = sources!(
 /// writes one) and `PORTAL_PUBLISH_KEY_FILES` (keys whose public half is served beside it
 /// during a rotation, comma-separated).
 pub async fn build(mut overrides: HashMap<String, String>) -> anyhow::Result<Application> {
-    let texts = web::Data::new(Templates::new(TEMPLATES)?);
+    let texts = web::Data::new(Templates::lenient(TEMPLATES)?);
     // The signing key first: the portal verifies staff tokens with its own public key set.
     let settings = doithoai_web::Settings::load(SERVICE)?.with_overrides(overrides.clone());
     let key_file = settings.raw("SIGNING_KEY_FILE").ok_or_else(|| {
@@ -137,7 +151,22 @@ pub async fn build(mut overrides: HashMap<String, String>) -> anyhow::Result<App
                     .route("/staff/sign-in", web::post().to(staff::sign_in))
                     .route("/staff/sign-out", web::post().to(staff::sign_out))
                     .route("/staff", web::get().to(staff::home))
-                    .route("/staff/inbox", web::get().to(staff::inbox)),
+                    .route("/staff/inbox", web::get().to(staff::inbox))
+                    .route("/staff/act", web::post().to(work::act))
+                    .route("/staff/petitions", web::get().to(work::book))
+                    .route("/staff/petitions/{code}", web::get().to(work::petition))
+                    .route("/staff/cases/{id}", web::get().to(work::case))
+                    .route("/staff/conferences", web::get().to(work::conferences))
+                    .route("/staff/conferences/{id}", web::get().to(work::conference))
+                    .route(
+                        "/staff/conferences/{id}/agenda",
+                        web::get().to(work::agenda),
+                    )
+                    .route("/staff/messages", web::get().to(work::messages))
+                    .route("/staff/settings", web::get().to(work::settings))
+                    .route("/staff/compliance", web::get().to(work::compliance))
+                    .route("/staff/accounts", web::get().to(work::accounts))
+                    .route("/staff/accounts/{username}", web::get().to(work::account)),
             );
     })
 }

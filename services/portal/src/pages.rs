@@ -44,7 +44,7 @@ pub fn render(
 ) -> HttpResponse {
     if let Some(map) = data.as_object_mut() {
         map.insert("lang".into(), json!(lang_of(req)));
-        map.insert("here".into(), json!(req.path()));
+        map.entry("here").or_insert_with(|| json!(req.path()));
     }
     match texts.render(name, &data) {
         Ok(html) => HttpResponse::build(status)

@@ -43,6 +43,10 @@ pub static UNITS: LazyLock<Vec<Unit>> = LazyLock::new(|| {
 pub static FIELDS: LazyLock<Vec<Named>> =
     LazyLock::new(|| named(include_str!("../../../data/procedure-fields.csv")));
 
+/// The departments of wards and communes (Decree 150/2025/NĐ-CP).
+pub static DEPARTMENTS: LazyLock<Vec<Named>> =
+    LazyLock::new(|| named(include_str!("../../../data/departments.csv")));
+
 pub static CONTENT_TYPES: LazyLock<Vec<Named>> =
     LazyLock::new(|| named(include_str!("../../../data/content-types.csv")));
 

@@ -43,7 +43,7 @@ pub async fn signed_in(req: &HttpRequest, core: &Core) -> Option<(Account, Strin
         .flatten()
 }
 
-fn to_sign_in() -> HttpResponse {
+pub(crate) fn to_sign_in() -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("location", "/staff/sign-in"))
         .finish()
@@ -185,7 +185,7 @@ pub async fn sign_out(
     res
 }
 
-fn who(a: &Account) -> Value {
+pub(crate) fn who(a: &Account) -> Value {
     json!({
         "username": a.username, "display_name": a.display_name, "role": a.role,
         "unit": a.unit, "department": a.department,

@@ -11,8 +11,22 @@ impl Templates {
     /// Loads `(name, source)` pairs, usually `include_str!`ed; a template that does not parse
     /// stops the service from starting.
     pub fn new(sources: &[(&'static str, &'static str)]) -> anyhow::Result<Self> {
+        Self::with_undefined(sources, minijinja::UndefinedBehavior::Strict)
+    }
+
+    /// [`Templates::new`] for pages that draw what other services answer, whose optional
+    /// fields may be absent: a missing attribute (`case.draft.body`) is empty instead of an
+    /// error (minijinja's chainable undefined); everything else as `new`.
+    pub fn lenient(sources: &[(&'static str, &'static str)]) -> anyhow::Result<Self> {
+        Self::with_undefined(sources, minijinja::UndefinedBehavior::Chainable)
+    }
+
+    fn with_undefined(
+        sources: &[(&'static str, &'static str)],
+        undefined: minijinja::UndefinedBehavior,
+    ) -> anyhow::Result<Self> {
         let mut env = minijinja::Environment::new();
-        env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+        env.set_undefined_behavior(undefined);
         env.add_filter("hanoi_time", hanoi_time);
         env.add_filter("hanoi_date", hanoi_date);
         env.add_function("tr", tr);
@@ -50,6 +64,10 @@ fn hanoi_date(value: String) -> Result<String, minijinja::Error> {
 
 /// `{{ t|hanoi_time }}`: an RFC 3339 time as people in Hà Nội read it, `08:30 ngày 02/03/2026`.
 fn hanoi_time(value: String) -> Result<String, minijinja::Error> {
+    // Nothing to show (an absent optional time, in a lenient page) shows nothing.
+    if value.is_empty() {
+        return Ok(String::new());
+    }
     chrono::DateTime::parse_from_rfc3339(&value)
         .map(|t| {
             t.with_timezone(&crate::text::hanoi())

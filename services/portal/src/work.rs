@@ -1,0 +1,1311 @@
+//! The staff's work pages, over the services' staff APIs with a token minted for the signed-in
+//! account on each call: the receipt book and recording what came by phone, in person, by post
+//! or email; a petition's record and its triage; a case (draft, review, the leader's preview
+//! and approval, and the clerk's routing: accept, re-route, transfer, refuse, urgent);
+//! conferences (plan, notice, the printable agenda, outcomes, attendance, minutes, results,
+//! reschedule, cancel); messages that could not be delivered and letters to post; and city
+//! IT's settings (holidays, office hours, deadline policies, routing rules) and compliance.
+//!
+//! Every page is drawn by one [`show`]: its data, then the [`Action`]s the account's role may
+//! take on it. Every action posts to one [`act`], which checks the session's CSRF token, calls
+//! the service, and answers with the page again: with the service's messages beside the
+//! fields and what was typed kept when it refused, or a note that it was done.
+
+use crate::actions::*;
+use crate::api::{Api, Away, Ctx, Reply};
+use crate::identity::Account;
+use crate::keys::{SigningKey, TOKEN_SECONDS};
+use crate::pages::{Form, lang_of, render};
+use crate::reference::{CONTENT_TYPES, DEPARTMENTS, FIELDS};
+use crate::staff::{address, signed_in, to_sign_in, who};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use doithoai_auth::Role;
+use doithoai_web::{Core, Templates};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// A signed-in account with the token minted for this request's calls.
+pub struct Session {
+    pub account: Account,
+    pub role: Role,
+    pub csrf: String,
+    pub token: String,
+    pub ctx: Ctx,
+}
+
+/// The signed-in account of `req` and a fresh token, or the redirect to sign in.
+pub async fn session(
+    req: &HttpRequest,
+    core: &Core,
+    key: &SigningKey,
+) -> Result<Session, HttpResponse> {
+    let Some((account, csrf)) = signed_in(req, core).await else {
+        return Err(to_sign_in());
+    };
+    let Some(role) = account.role() else {
+        return Err(to_sign_in());
+    };
+    let token = key
+        .mint(
+            &account.username,
+            role,
+            &account.unit,
+            account.department.as_deref(),
+            TOKEN_SECONDS,
+        )
+        .map_err(|e| {
+            tracing::error!(error = %e, "a staff token could not be signed: {e}");
+            HttpResponse::InternalServerError().finish()
+        })?;
+    Ok(Session {
+        account,
+        role,
+        csrf,
+        token,
+        ctx: Ctx {
+            lang: lang_of(req),
+            client_addr: Some(address(req, core)),
+        },
+    })
+}
+
+/// The staff pages.
+#[derive(Debug, Clone)]
+pub enum Page {
+    /// The receipt book (`?status=`, `?before=`), and recording a petition.
+    Book {
+        status: Option<String>,
+        before: Option<String>,
+    },
+    /// One petition's record (by tracking code) and its triage.
+    Petition(String),
+    /// One case (by petition id): the department's work and the clerk's routing.
+    Case(String),
+    /// The unit's conferences, and planning one.
+    Conferences,
+    /// One conference (by id).
+    Conference(String),
+    /// Messages not delivered, letters to post.
+    Messages,
+    /// City IT: holidays, office hours, deadline policies, routing rules.
+    Settings,
+    /// City IT and auditors: every organiser's dialogue compliance.
+    Compliance,
+    /// City IT: the staff accounts, and creating one.
+    Accounts,
+    /// City IT: one account (by sign-in name).
+    Account(String),
+}
+
+const ALL: &[Role] = &[
+    Role::Clerk,
+    Role::Officer,
+    Role::Head,
+    Role::Leader,
+    Role::CityAdmin,
+    Role::Auditor,
+];
+const DESK: &[Role] = &[Role::Clerk, Role::Leader];
+const DRAFTERS: &[Role] = &[Role::Officer, Role::Head];
+const HEADS: &[Role] = &[Role::Head];
+const LEADERS: &[Role] = &[Role::Leader];
+const CITY: &[Role] = &[Role::CityAdmin];
+const CITY_READERS: &[Role] = &[Role::CityAdmin, Role::Auditor];
+
+/// A record id as the services take it in a path: letters, digits and dashes.
+fn plain(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+fn choices(named: &[crate::reference::Named]) -> Vec<Choice> {
+    named
+        .iter()
+        .map(|n| Choice::new(&n.code, &n.name_vi, &n.name_en))
+        .collect()
+}
+
+fn departments() -> Vec<Choice> {
+    choices(&DEPARTMENTS)
+}
+
+impl Page {
+    /// The page's address.
+    pub fn url(&self) -> String {
+        match self {
+            Page::Book { .. } => "/staff/petitions".into(),
+            Page::Petition(code) => format!("/staff/petitions/{code}"),
+            Page::Case(id) => format!("/staff/cases/{id}"),
+            Page::Conferences => "/staff/conferences".into(),
+            Page::Conference(id) => format!("/staff/conferences/{id}"),
+            Page::Messages => "/staff/messages".into(),
+            Page::Settings => "/staff/settings".into(),
+            Page::Compliance => "/staff/compliance".into(),
+            Page::Accounts => "/staff/accounts".into(),
+            Page::Account(u) => format!("/staff/accounts/{u}"),
+        }
+    }
+
+    /// The page a posted form names (`page`, `record`).
+    fn from_form(form: &HashMap<String, String>) -> Option<Page> {
+        let record = form.get("record").map(String::as_str).unwrap_or_default();
+        let page = match form.get("page").map(String::as_str)? {
+            "book" => Page::Book {
+                status: None,
+                before: None,
+            },
+            "petition" if plain(record) => Page::Petition(record.to_owned()),
+            "case" if plain(record) => Page::Case(record.to_owned()),
+            "conferences" => Page::Conferences,
+            "conference" if plain(record) => Page::Conference(record.to_owned()),
+            "messages" => Page::Messages,
+            "settings" => Page::Settings,
+            "accounts" => Page::Accounts,
+            "account" if crate::accounts::username_ok(record) => Page::Account(record.to_owned()),
+            _ => return None,
+        };
+        Some(page)
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Page::Book { .. } => "book",
+            Page::Petition(_) => "petition",
+            Page::Case(_) => "case",
+            Page::Conferences => "conferences",
+            Page::Conference(_) => "conference",
+            Page::Messages => "messages",
+            Page::Settings => "settings",
+            Page::Compliance => "compliance",
+            Page::Accounts => "accounts",
+            Page::Account(_) => "account",
+        }
+    }
+
+    fn record(&self) -> &str {
+        match self {
+            Page::Petition(r) | Page::Case(r) | Page::Conference(r) | Page::Account(r) => r,
+            _ => "",
+        }
+    }
+
+    /// Who may open the page at all.
+    fn roles(&self) -> &'static [Role] {
+        match self {
+            Page::Settings | Page::Accounts | Page::Account(_) => CITY,
+            Page::Compliance => CITY_READERS,
+            _ => ALL,
+        }
+    }
+
+    /// The actions of the page (before the role filter), given what it shows.
+    fn actions(&self, data: &Value) -> Vec<Action> {
+        match self {
+            Page::Book { .. } => vec![record_action()],
+            Page::Petition(_) => {
+                if data["petition"]["status"] == "awaiting_triage" {
+                    vec![triage_action()]
+                } else {
+                    vec![]
+                }
+            }
+            Page::Case(_) => case_actions(data),
+            Page::Conferences => vec![plan_action()],
+            Page::Conference(_) => conference_actions(),
+            Page::Messages => vec![action(
+                "posted",
+                ("Đã gửi thư", "Letter posted"),
+                Svc::Notification,
+                Verb::Post,
+                "/api/v1/staff/letters/{letter}/posted",
+                DESK,
+                vec![hidden("letter")],
+            )],
+            Page::Settings => settings_actions(),
+            Page::Compliance => vec![],
+            Page::Accounts | Page::Account(_) => crate::accounts::actions(self.record()),
+        }
+    }
+
+    fn template(&self) -> &'static str {
+        match self {
+            Page::Book { .. } => "book.html",
+            Page::Petition(_) => "petition.html",
+            Page::Case(_) => "case.html",
+            Page::Conferences => "conferences.html",
+            Page::Conference(_) => "conference_staff.html",
+            Page::Messages => "messages.html",
+            Page::Settings => "settings.html",
+            Page::Compliance => "compliance.html",
+            Page::Accounts => "accounts.html",
+            Page::Account(_) => "account.html",
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self {
+            Page::Book { .. } => "Sổ tiếp nhận",
+            Page::Petition(_) => "Phản ánh, kiến nghị",
+            Page::Case(_) => "Hồ sơ xử lý",
+            Page::Conferences => "Hội nghị đối thoại",
+            Page::Conference(_) => "Hội nghị đối thoại",
+            Page::Messages => "Thông báo chưa gửi được",
+            Page::Settings => "Cấu hình",
+            Page::Compliance => "Tình hình tổ chức đối thoại",
+            Page::Accounts | Page::Account(_) => "Tài khoản cán bộ",
+        }
+    }
+
+    /// What the page shows, from the services. A record another unit holds (or none) is
+    /// `Ok(None)`: the page then says it was not found.
+    async fn load(&self, core: &Core, api: &Api, s: &Session) -> Result<Option<Value>, Away> {
+        if let Page::Accounts | Page::Account(_) = self {
+            return crate::accounts::load(core, self.record())
+                .await
+                .map_err(|e| {
+                    tracing::warn!(error = %format!("{e:#}"), "accounts could not be read: {e:#}");
+                    Away
+                });
+        }
+        let get = |base: &str, path: String| {
+            let base = base.to_owned();
+            async move { api.get_as(&base, &path, &s.token, &s.ctx).await }
+        };
+        let body_if_ok = |r: Reply| if r.ok() { r.body } else { Value::Null };
+        Ok(Some(match self {
+            Page::Book { status, before } => {
+                let mut q = vec!["limit=50".to_owned()];
+                if let Some(st) = status.as_deref().filter(|v| plain_query(v)) {
+                    q.push(format!("status={st}"));
+                }
+                if let Some(b) = before.as_deref().filter(|v| plain_query(v)) {
+                    q.push(format!("before={b}"));
+                }
+                let book = get(
+                    &api.intake,
+                    format!("/api/v1/staff/petitions?{}", q.join("&")),
+                )
+                .await?;
+                if !book.ok() {
+                    return Ok(None);
+                }
+                json!({"book": book.body, "status": status})
+            }
+            Page::Petition(code) => {
+                let p = get(&api.intake, format!("/api/v1/staff/petitions/{code}")).await?;
+                if !p.ok() {
+                    return Ok(None);
+                }
+                json!({"petition": p.body})
+            }
+            Page::Case(id) => {
+                let case = get(&api.answering, format!("/api/v1/staff/cases/{id}")).await?;
+                let routing = get(&api.routing, format!("/api/v1/staff/routing/{id}")).await?;
+                if !case.ok() && !routing.ok() {
+                    return Ok(None);
+                }
+                let case = body_if_ok(case);
+                let preview = if case["draft"].is_object() {
+                    body_if_ok(
+                        get(&api.answering, format!("/api/v1/staff/cases/{id}/preview")).await?,
+                    )
+                } else {
+                    Value::Null
+                };
+                let bodies =
+                    body_if_ok(api.get(&api.routing, "/api/v1/city-bodies", &s.ctx).await?);
+                json!({"case": case, "routing": body_if_ok(routing), "preview": preview,
+                       "bodies": bodies["bodies"], "petition_id": id})
+            }
+            Page::Conferences => {
+                let list = get(&api.scheduling, "/api/v1/staff/conferences".into()).await?;
+                json!({"conferences": body_if_ok(list)["conferences"]})
+            }
+            Page::Conference(id) => {
+                let list = get(&api.scheduling, "/api/v1/staff/conferences".into()).await?;
+                let Some(c) = body_if_ok(list)["conferences"]
+                    .as_array()
+                    .and_then(|all| all.iter().find(|c| c["id"] == id.as_str()).cloned())
+                else {
+                    return Ok(None);
+                };
+                let history = get(
+                    &api.scheduling,
+                    format!("/api/v1/staff/conferences/{id}/history"),
+                )
+                .await?;
+                json!({"conference": c, "history": body_if_ok(history)})
+            }
+            Page::Messages => {
+                let failed = get(
+                    &api.notification,
+                    "/api/v1/staff/messages?status=failed".into(),
+                )
+                .await?;
+                let letters = get(&api.notification, "/api/v1/staff/letters".into()).await?;
+                json!({"messages": body_if_ok(failed), "letters": body_if_ok(letters)})
+            }
+            Page::Settings => {
+                let holidays = api.get(&api.routing, "/api/v1/holidays", &s.ctx).await?;
+                let hours = api
+                    .get(&api.routing, "/api/v1/office-hours", &s.ctx)
+                    .await?;
+                let policies = get(&api.routing, "/api/v1/staff/policies".into()).await?;
+                let rules = get(&api.routing, "/api/v1/staff/rules".into()).await?;
+                json!({"holidays": body_if_ok(holidays), "office_hours": body_if_ok(hours),
+                       "policies": body_if_ok(policies), "rules": body_if_ok(rules)})
+            }
+            Page::Compliance => {
+                let c = get(&api.scheduling, "/api/v1/staff/compliance".into()).await?;
+                json!({"compliance": body_if_ok(c)})
+            }
+            Page::Accounts | Page::Account(_) => Value::Null,
+        }))
+    }
+}
+
+/// A cursor or status as it may travel in a query: letters, digits, `_`, `-`, `:`, `.`, `+`.
+fn plain_query(v: &str) -> bool {
+    v.len() <= 80
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-:.+".contains(c))
+}
+
+fn record_action() -> Action {
+    let channels = vec![
+        Choice::new("phone", "Điện thoại", "Phone"),
+        Choice::new("in_person", "Trực tiếp", "In person"),
+        Choice::new("post", "Bưu chính", "Post"),
+        Choice::new("email", "Thư điện tử", "Email"),
+        Choice::new(
+            "dialogue_floor",
+            "Tại hội nghị đối thoại",
+            "At a dialogue conference",
+        ),
+    ];
+    let kinds = vec![
+        Choice::new("feedback", "Phản ánh", "Feedback"),
+        Choice::new("recommendation", "Kiến nghị", "Recommendation"),
+        Choice::new(
+            "dialogue_question",
+            "Câu hỏi đối thoại",
+            "Dialogue question",
+        ),
+    ];
+    action(
+        "record",
+        ("Ghi nhận phản ánh, kiến nghị", "Record a petition"),
+        Svc::Intake,
+        Verb::Post,
+        "/api/v1/staff/petitions",
+        DESK,
+        vec![
+            choice("channel", "Kênh tiếp nhận", "Channel", channels).required(),
+            time("received_at", "Thời điểm tiếp nhận", "Received at").required(),
+            choice("kind", "Loại", "Kind", kinds).required(),
+            choice("field", "Lĩnh vực", "Field", choices(&FIELDS)).required(),
+            choice(
+                "content_type",
+                "Nội dung thuộc loại",
+                "Content type",
+                choices(&CONTENT_TYPES),
+            ),
+            line("title", "Tiêu đề", "Title", 250),
+            text("content", "Nội dung", "Content", 10_000).required(),
+            line("submitter.name", "Họ tên người gửi", "Sender's name", 150).required(),
+            line("submitter.address", "Địa chỉ", "Address", 500).required(),
+            line("submitter.phone", "Số điện thoại", "Phone", 32),
+            line("submitter.email", "Email", "Email", 254),
+            line(
+                "conference_id",
+                "Mã hội nghị (câu hỏi đối thoại)",
+                "Conference id (dialogue question)",
+                64,
+            ),
+        ],
+    )
+    .idempotent()
+    .own_unit()
+}
+
+fn triage_action() -> Action {
+    let classes = vec![
+        Choice::new("feedback", "Phản ánh", "Feedback"),
+        Choice::new("recommendation", "Kiến nghị", "Recommendation"),
+        Choice::new(
+            "official_conduct",
+            "Về hành vi của cán bộ",
+            "About an official's conduct",
+        ),
+        Choice::new(
+            "complaint",
+            "Khiếu nại (không tiếp nhận)",
+            "Complaint (not accepted)",
+        ),
+        Choice::new(
+            "denunciation",
+            "Tố cáo (không tiếp nhận)",
+            "Denunciation (not accepted)",
+        ),
+    ];
+    action(
+        "triage",
+        ("Phân loại", "Triage"),
+        Svc::Intake,
+        Verb::Post,
+        "/api/v1/staff/petitions/{id}/triage",
+        DESK,
+        vec![
+            choice("class", "Thuộc loại", "Class", classes).required(),
+            text("note", "Ghi chú", "Note", 2000),
+        ],
+    )
+}
+
+fn case_actions(data: &Value) -> Vec<Action> {
+    let reason = || text("reason", "Lý do", "Reason", 2000).required();
+    let bodies = data["bodies"]
+        .as_array()
+        .map(|b| {
+            b.iter()
+                .map(|x| {
+                    let name = x["name"].as_str().unwrap_or_default();
+                    Choice::new(x["code"].as_str().unwrap_or_default(), name, name)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut actions = Vec::new();
+    if data["case"].is_object() {
+        actions.push(action(
+            "draft",
+            ("Soạn dự thảo trả lời", "Draft the answer"),
+            Svc::Answering,
+            Verb::Post,
+            "/api/v1/staff/cases/{id}/drafts",
+            DRAFTERS,
+            vec![
+                text("answer", "Nội dung trả lời", "Answer", 20_000).required(),
+                list(
+                    "private_names",
+                    "Tên cần che khi công khai (mỗi dòng một tên)",
+                    "Names to hide when published (one per line)",
+                ),
+            ],
+        ));
+        actions.push(action(
+            "review",
+            ("Duyệt dự thảo", "Review the draft"),
+            Svc::Answering,
+            Verb::Post,
+            "/api/v1/staff/cases/{id}/review",
+            HEADS,
+            vec![
+                choice(
+                    "decision",
+                    "Ý kiến",
+                    "Decision",
+                    vec![
+                        Choice::new(
+                            "approve",
+                            "Đồng ý, trình lãnh đạo",
+                            "Approve, to the leader",
+                        ),
+                        Choice::new("request_changes", "Yêu cầu sửa", "Request changes"),
+                    ],
+                )
+                .required(),
+                text("note", "Ghi chú", "Note", 2000),
+            ],
+        ));
+        actions.push(action(
+            "approve",
+            ("Ký duyệt và công khai", "Sign and publish"),
+            Svc::Answering,
+            Verb::Post,
+            "/api/v1/staff/cases/{id}/approve",
+            LEADERS,
+            vec![
+                line(
+                    "public_title",
+                    "Tiêu đề công khai (để trống: như bản xem trước)",
+                    "Public title (empty: as previewed)",
+                    250,
+                ),
+                text(
+                    "public_question",
+                    "Câu hỏi công khai (để trống: như bản xem trước)",
+                    "Public question (empty: as previewed)",
+                    10_000,
+                ),
+                text(
+                    "public_answer",
+                    "Trả lời công khai (để trống: như bản xem trước)",
+                    "Public answer (empty: as previewed)",
+                    20_000,
+                ),
+                text(
+                    "withhold_reason",
+                    "Không công khai, vì (người gửi vẫn nhận trả lời)",
+                    "Do not publish, because (the sender still gets the answer)",
+                    2000,
+                ),
+            ],
+        ));
+    }
+    if data["routing"].is_object() {
+        actions.extend([
+            action(
+                "accept",
+                (
+                    "Thuộc thẩm quyền, giữ phân công",
+                    "Within our competence, as assigned",
+                ),
+                Svc::Routing,
+                Verb::Post,
+                "/api/v1/staff/routing/{id}/accept",
+                DESK,
+                vec![text("note", "Ghi chú", "Note", 2000)],
+            ),
+            action(
+                "reroute",
+                ("Chuyển phòng khác", "Re-route to another department"),
+                Svc::Routing,
+                Verb::Post,
+                "/api/v1/staff/routing/{id}/reroute",
+                DESK,
+                vec![
+                    choice("department", "Phòng", "Department", departments()).required(),
+                    reason(),
+                ],
+            ),
+            action(
+                "transfer",
+                (
+                    "Chuyển cơ quan có thẩm quyền",
+                    "Transfer to the competent body",
+                ),
+                Svc::Routing,
+                Verb::Post,
+                "/api/v1/staff/routing/{id}/transfer",
+                DESK,
+                vec![choice("to", "Cơ quan", "Body", bodies).required(), reason()],
+            ),
+            action(
+                "urgent",
+                ("Xử lý khẩn", "Handle urgently"),
+                Svc::Routing,
+                Verb::Post,
+                "/api/v1/staff/routing/{id}/urgent",
+                DESK,
+                vec![reason()],
+            ),
+            action(
+                "refuse",
+                ("Từ chối tiếp nhận", "Refuse"),
+                Svc::Routing,
+                Verb::Post,
+                "/api/v1/staff/routing/{id}/refuse",
+                DESK,
+                vec![reason()],
+            )
+            .danger(),
+        ]);
+    }
+    actions
+}
+
+fn plan_action() -> Action {
+    let formats = vec![
+        Choice::new("hoi_nghi", "Hội nghị", "Conference"),
+        Choice::new("toa_dam", "Tọa đàm", "Round table"),
+        Choice::new("gap_go", "Gặp gỡ", "Meeting"),
+    ];
+    action(
+        "plan",
+        ("Lên kế hoạch hội nghị", "Plan a conference"),
+        Svc::Scheduling,
+        Verb::Post,
+        "/api/v1/staff/conferences",
+        DESK,
+        vec![
+            line("title", "Tên hội nghị", "Title", 250).required(),
+            time("starts_at", "Bắt đầu lúc", "Starts at").required(),
+            line("venue", "Địa điểm", "Venue", 500).required(),
+            line("chair", "Chủ trì", "Chair", 150).required(),
+            choice("format", "Hình thức", "Format", formats),
+            line(
+                "online_link",
+                "Đường dẫn trực tuyến (https://)",
+                "Online link (https://)",
+                500,
+            ),
+            list(
+                "co_organisers",
+                "Phối hợp (mỗi dòng một đơn vị)",
+                "Co-organisers (one per line)",
+            ),
+        ],
+    )
+}
+
+fn conference_actions() -> Vec<Action> {
+    let outcomes = vec![
+        Choice::new(
+            "answered",
+            "Đã trả lời tại hội nghị",
+            "Answered at the conference",
+        ),
+        Choice::new(
+            "written",
+            "Trả lời bằng văn bản sau",
+            "To be answered in writing",
+        ),
+        Choice::new("forwarded", "Chuyển cấp trên", "Forwarded up"),
+    ];
+    let path = |p: &'static str| p;
+    vec![
+        action(
+            "notice",
+            ("Phát hành thông báo", "Publish the notice"),
+            Svc::Scheduling,
+            Verb::Post,
+            path("/api/v1/staff/conferences/{id}/notice"),
+            DESK,
+            vec![],
+        ),
+        action(
+            "reschedule",
+            ("Đổi lịch", "Reschedule"),
+            Svc::Scheduling,
+            Verb::Post,
+            path("/api/v1/staff/conferences/{id}/reschedule"),
+            DESK,
+            vec![
+                time("starts_at", "Thời gian mới", "New time").required(),
+                line(
+                    "venue",
+                    "Địa điểm mới (nếu đổi)",
+                    "New venue (if it changes)",
+                    500,
+                ),
+                text("reason", "Lý do", "Reason", 2000).required(),
+            ],
+        ),
+        action(
+            "outcomes",
+            ("Ghi kết quả một câu hỏi", "Record a question's outcome"),
+            Svc::Scheduling,
+            Verb::Post,
+            path("/api/v1/staff/conferences/{id}/outcomes"),
+            DESK,
+            vec![
+                line(
+                    "petition",
+                    "Mã phản ánh, câu hỏi",
+                    "Petition or question code",
+                    64,
+                )
+                .required(),
+                choice("outcome", "Kết quả", "Outcome", outcomes).required(),
+                text(
+                    "answer",
+                    "Nội dung trả lời (nếu đã trả lời)",
+                    "The answer (if answered)",
+                    20_000,
+                ),
+                choice(
+                    "department",
+                    "Phòng trả lời bằng văn bản",
+                    "Department answering in writing",
+                    departments(),
+                ),
+                time("due_at", "Hạn trả lời bằng văn bản", "Written answer due"),
+                line("forwarded_to", "Chuyển đến", "Forwarded to", 250),
+            ],
+        ),
+        action(
+            "attendance",
+            ("Số người dự", "Attendance"),
+            Svc::Scheduling,
+            Verb::Post,
+            path("/api/v1/staff/conferences/{id}/attendance"),
+            DESK,
+            vec![number("count", "Số người dự", "People attending").required()],
+        ),
+        action(
+            "minutes",
+            ("Biên bản", "Minutes"),
+            Svc::Scheduling,
+            Verb::Post,
+            path("/api/v1/staff/conferences/{id}/minutes"),
+            DESK,
+            vec![
+                text("text", "Biên bản", "Minutes", 50_000).required(),
+                list(
+                    "private_names",
+                    "Tên cần che (mỗi dòng một tên)",
+                    "Names to hide (one per line)",
+                ),
+            ],
+        ),
+        action(
+            "results",
+            ("Thông báo kết quả", "Results notice"),
+            Svc::Scheduling,
+            Verb::Post,
+            path("/api/v1/staff/conferences/{id}/results"),
+            DESK,
+            vec![
+                text("text", "Thông báo kết quả", "Results notice", 50_000).required(),
+                list(
+                    "private_names",
+                    "Tên cần che (mỗi dòng một tên)",
+                    "Names to hide (one per line)",
+                ),
+            ],
+        ),
+        action(
+            "cancel",
+            ("Hủy hội nghị", "Cancel the conference"),
+            Svc::Scheduling,
+            Verb::Post,
+            path("/api/v1/staff/conferences/{id}/cancel"),
+            DESK,
+            vec![
+                text("reason", "Lý do", "Reason", 2000).required(),
+                time(
+                    "written_answers_due_at",
+                    "Hạn trả lời bằng văn bản các câu hỏi đã đăng ký",
+                    "Registered questions answered in writing by",
+                )
+                .required(),
+            ],
+        )
+        .danger(),
+    ]
+}
+
+fn settings_actions() -> Vec<Action> {
+    let classes = vec![
+        Choice::new("acknowledgement", "Xác nhận tiếp nhận", "Acknowledgement"),
+        Choice::new("transfer", "Chuyển cơ quan có thẩm quyền", "Transfer"),
+        Choice::new("answer", "Trả lời", "Answer"),
+        Choice::new("refusal", "Thông báo từ chối", "Refusal notice"),
+        Choice::new("urgent", "Khẩn", "Urgent"),
+    ];
+    let kinds = vec![
+        Choice::new("holiday", "Ngày nghỉ", "Holiday"),
+        Choice::new(
+            "working_day",
+            "Ngày làm bù (thứ Bảy, Chủ nhật)",
+            "Make-up working day (weekend)",
+        ),
+    ];
+    vec![
+        action(
+            "holiday",
+            ("Thêm hoặc sửa ngày nghỉ", "Add or change a holiday"),
+            Svc::Routing,
+            Verb::Put,
+            "/api/v1/staff/holidays/{date}",
+            CITY,
+            vec![
+                date("date", "Ngày", "Date").required(),
+                line("name_vi", "Tên (tiếng Việt)", "Name (Vietnamese)", 200).required(),
+                line("name_en", "Tên (tiếng Anh)", "Name (English)", 200),
+                choice("kind", "Loại", "Kind", kinds),
+                flag("provisional", "Chưa chính thức", "Provisional"),
+            ],
+        ),
+        action(
+            "holiday_delete",
+            ("Xóa ngày nghỉ", "Remove a holiday"),
+            Svc::Routing,
+            Verb::Delete,
+            "/api/v1/staff/holidays/{date}",
+            CITY,
+            vec![date("date", "Ngày", "Date").required()],
+        )
+        .danger(),
+        action(
+            "office_hours",
+            ("Giờ làm việc", "Office hours"),
+            Svc::Routing,
+            Verb::Put,
+            "/api/v1/staff/office-hours/{unit}",
+            CITY,
+            vec![
+                line(
+                    "unit",
+                    "Đơn vị (mã, hoặc default cho toàn Thành phố)",
+                    "Unit (code, or default for the city)",
+                    64,
+                )
+                .required(),
+                line(
+                    "sessions",
+                    "Các buổi (ví dụ 07:30-11:30,13:30-17:00)",
+                    "Sessions (e.g. 07:30-11:30,13:30-17:00)",
+                    200,
+                )
+                .required(),
+            ],
+        ),
+        action(
+            "policy",
+            ("Thời hạn xử lý", "Deadline policy"),
+            Svc::Routing,
+            Verb::Put,
+            "/api/v1/staff/policies/{unit}/{class}",
+            CITY,
+            vec![
+                line(
+                    "unit",
+                    "Đơn vị (mã, hoặc default)",
+                    "Unit (code, or default)",
+                    64,
+                )
+                .required(),
+                choice("class", "Loại thời hạn", "Deadline", classes).required(),
+                number("working_days", "Số ngày làm việc", "Working days"),
+                number("working_hours", "Hoặc số giờ làm việc", "Or working hours"),
+                flag(
+                    "review_required",
+                    "Trả lời cần trưởng phòng duyệt",
+                    "Answers need a head's review",
+                ),
+            ],
+        ),
+        action(
+            "rule",
+            ("Quy tắc phân công", "Routing rule"),
+            Svc::Routing,
+            Verb::Put,
+            "/api/v1/staff/rules",
+            CITY,
+            vec![
+                line(
+                    "unit",
+                    "Đơn vị (để trống: toàn Thành phố)",
+                    "Unit (empty: the whole city)",
+                    64,
+                ),
+                choice("field", "Lĩnh vực", "Field", choices(&FIELDS)).required(),
+                choice(
+                    "content_type",
+                    "Loại nội dung",
+                    "Content type",
+                    choices(&CONTENT_TYPES),
+                ),
+                choice("department", "Phòng xử lý", "Department", departments()).required(),
+            ],
+        ),
+    ]
+}
+
+/// Draws `page` for the session, with a failed action's messages or a done note.
+pub async fn show(
+    texts: &Templates,
+    core: &Core,
+    api: &Api,
+    req: &HttpRequest,
+    s: &Session,
+    page: &Page,
+    failed: Option<(StatusCode, Failed)>,
+) -> HttpResponse {
+    if !page.roles().contains(&s.role) {
+        return render(
+            texts,
+            req,
+            StatusCode::FORBIDDEN,
+            "not_found.html",
+            json!({"title": "Không có quyền", "me": who(&s.account), "csrf": s.csrf}),
+        );
+    }
+    let data = match page.load(core, api, s).await {
+        Ok(Some(d)) => d,
+        Ok(None) => {
+            return render(
+                texts,
+                req,
+                StatusCode::NOT_FOUND,
+                "not_found.html",
+                json!({"title": "Không tìm thấy", "me": who(&s.account), "csrf": s.csrf}),
+            );
+        }
+        Err(Away) => {
+            return render(
+                texts,
+                req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "away.html",
+                json!({"title": "Hệ thống đang bận"}),
+            );
+        }
+    };
+    let actions: Vec<Action> = page
+        .actions(&data)
+        .into_iter()
+        .filter(|a| a.allows(s.role))
+        .collect();
+    let done = req
+        .query_string()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("done="))
+        .filter(|d| actions.iter().any(|a| a.id == *d) || *d == "record")
+        .map(str::to_owned);
+    let (status, failed) = match failed {
+        Some((status, f)) => (status, Some(f)),
+        None => (StatusCode::OK, None),
+    };
+    render(
+        texts,
+        req,
+        status,
+        page.template(),
+        json!({
+            "title": page.title(), "me": who(&s.account), "csrf": s.csrf, "data": data,
+            "actions": actions, "failed": failed, "done": done,
+            "page": page.name(), "record": page.record(), "key": uuid::Uuid::new_v4().to_string(),
+            "here": page.url(),
+        }),
+    )
+}
+
+/// `POST /staff/act` `page, record, action, csrf, key, …fields`: one staff action. The
+/// service's answer decides the page: done (303 back, with a note), or the page again with
+/// the messages beside the fields (422, 409, 404 as the service said).
+pub async fn act(
+    texts: web::Data<Templates>,
+    core: web::Data<Core>,
+    api: web::Data<Api>,
+    key: web::Data<SigningKey>,
+    req: HttpRequest,
+    form: Form,
+) -> HttpResponse {
+    let s = match session(&req, &core, &key).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    let form = form.into_inner();
+    if !form
+        .get("csrf")
+        .is_some_and(|c| crate::identity::same_secret(c, &s.csrf))
+    {
+        return HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("Phiên làm việc không hợp lệ, xin tải lại trang / Invalid form session: reload the page");
+    }
+    let Some(page) = Page::from_form(&form) else {
+        return HttpResponse::NotFound().finish();
+    };
+    // The actions as the page offers them (with an empty page's choices: a choice the page
+    // did not offer is still checked by the service).
+    let wanted = form.get("action").map(String::as_str).unwrap_or_default();
+    let offered = page
+        .actions(&json!({"case": {}, "routing": {}, "petition": {"status": "awaiting_triage"}}));
+    let Some(action) = offered.into_iter().find(|a| a.id == wanted) else {
+        return HttpResponse::NotFound().finish();
+    };
+    if !action.allows(s.role) || !page.roles().contains(&s.role) {
+        return HttpResponse::Forbidden().finish();
+    }
+    let path = if action.svc == Svc::Portal {
+        Some(String::new())
+    } else {
+        action.path_for(page.record(), &form)
+    };
+    let Some(path) = path else {
+        let problem = json!({"title": "Thiếu thông tin", "errors": action.fields.iter()
+            .filter(|f| action.path.contains(&format!("{{{}}}", f.name)))
+            .map(|f| json!({"field": f.name, "message": if s.ctx.lang == "en" { "Required: letters, digits and dashes" } else { "Bắt buộc: chữ, số và gạch ngang" }}))
+            .collect::<Vec<_>>()});
+        let failed = Failed::from_problem(&action, &form, &problem);
+        return show(
+            &texts,
+            &core,
+            &api,
+            &req,
+            &s,
+            &page,
+            Some((StatusCode::UNPROCESSABLE_ENTITY, failed)),
+        )
+        .await;
+    };
+    let base = match action.svc {
+        Svc::Intake => &api.intake,
+        Svc::Routing => &api.routing,
+        Svc::Answering => &api.answering,
+        Svc::Scheduling => &api.scheduling,
+        Svc::Notification => &api.notification,
+        Svc::Portal => {
+            return match crate::accounts::apply(
+                &core,
+                &s,
+                &address(&req, &core),
+                action.id,
+                page.record(),
+                &form,
+            )
+            .await
+            {
+                Ok(Ok(())) => HttpResponse::SeeOther()
+                    .insert_header(("location", format!("{}?done={}", page.url(), action.id)))
+                    .finish(),
+                Ok(Err(problem)) => {
+                    let failed = Failed::from_problem(&action, &form, &problem);
+                    show(
+                        &texts,
+                        &core,
+                        &api,
+                        &req,
+                        &s,
+                        &page,
+                        Some((StatusCode::UNPROCESSABLE_ENTITY, failed)),
+                    )
+                    .await
+                }
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "an account change failed: {e:#}");
+                    render(
+                        &texts,
+                        &req,
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "away.html",
+                        json!({"title": "Hệ thống đang bận"}),
+                    )
+                }
+            };
+        }
+    };
+    let mut body = action.body(&form);
+    if action.own_unit {
+        body["unit"] = json!(s.account.unit);
+    }
+    let idempotency = action
+        .idempotent
+        .then(|| form.get("key").filter(|k| plain(k)).map(String::as_str))
+        .flatten();
+    let reply = match api
+        .call_as(
+            base,
+            action.verb,
+            &path,
+            &body,
+            &s.token,
+            idempotency,
+            &s.ctx,
+        )
+        .await
+    {
+        Ok(r) => r,
+        Err(Away) => {
+            return render(
+                &texts,
+                &req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "away.html",
+                json!({"title": "Hệ thống đang bận"}),
+            );
+        }
+    };
+    if reply.ok() {
+        // A petition recorded at the desk: its record, with the tracking code to read out.
+        let to = match (&page, reply.body["tracking_code"].as_str()) {
+            (Page::Book { .. }, Some(code)) if plain(code) => {
+                format!("/staff/petitions/{code}?done=record")
+            }
+            _ => format!("{}?done={}", page.url(), action.id),
+        };
+        return HttpResponse::SeeOther()
+            .insert_header(("location", to))
+            .finish();
+    }
+    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let failed = Failed::from_problem(&action, &form, &reply.body);
+    show(&texts, &core, &api, &req, &s, &page, Some((status, failed))).await
+}
+
+/// A page handler: the session, then [`show`].
+async fn page_for(
+    texts: &Templates,
+    core: &Core,
+    api: &Api,
+    key: &SigningKey,
+    req: &HttpRequest,
+    page: Page,
+) -> HttpResponse {
+    match session(req, core, key).await {
+        Ok(s) => show(texts, core, api, req, &s, &page, None).await,
+        Err(redirect) => redirect,
+    }
+}
+
+/// The extractors every page handler takes.
+pub type Deps = (
+    web::Data<Templates>,
+    web::Data<Core>,
+    web::Data<Api>,
+    web::Data<SigningKey>,
+);
+
+/// `GET /staff/petitions?status=&before=`.
+pub async fn book(
+    deps: Deps,
+    req: HttpRequest,
+    q: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    let page = Page::Book {
+        status: q.get("status").cloned().filter(|v| !v.is_empty()),
+        before: q.get("before").cloned().filter(|v| !v.is_empty()),
+    };
+    page_for(&t, &c, &a, &k, &req, page).await
+}
+
+/// `GET /staff/petitions/{code}`.
+pub async fn petition(deps: Deps, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    let code = doithoai_web::input::tracking_code(&path);
+    if !plain(&code) {
+        return HttpResponse::NotFound().finish();
+    }
+    page_for(&t, &c, &a, &k, &req, Page::Petition(code)).await
+}
+
+/// `GET /staff/cases/{petition id}`.
+pub async fn case(deps: Deps, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    if !plain(&path) {
+        return HttpResponse::NotFound().finish();
+    }
+    page_for(&t, &c, &a, &k, &req, Page::Case(path.into_inner())).await
+}
+
+/// `GET /staff/conferences`.
+pub async fn conferences(deps: Deps, req: HttpRequest) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    page_for(&t, &c, &a, &k, &req, Page::Conferences).await
+}
+
+/// `GET /staff/conferences/{id}`.
+pub async fn conference(deps: Deps, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    if !plain(&path) {
+        return HttpResponse::NotFound().finish();
+    }
+    page_for(&t, &c, &a, &k, &req, Page::Conference(path.into_inner())).await
+}
+
+/// `GET /staff/conferences/{id}/agenda`: the printable agenda, as scheduling draws it.
+pub async fn agenda(deps: Deps, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let (_, core, api, key) = deps;
+    let s = match session(&req, &core, &key).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    if !plain(&path) {
+        return HttpResponse::NotFound().finish();
+    }
+    match api
+        .get_raw_as(
+            &api.scheduling,
+            &format!("/api/v1/staff/conferences/{path}/agenda?format=html"),
+            &s.token,
+            &s.ctx,
+        )
+        .await
+    {
+        Ok((200, kind, body)) if kind.starts_with("text/html") => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(body),
+        Ok(_) => HttpResponse::NotFound().finish(),
+        Err(Away) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
+/// `GET /staff/messages`.
+pub async fn messages(deps: Deps, req: HttpRequest) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    page_for(&t, &c, &a, &k, &req, Page::Messages).await
+}
+
+/// `GET /staff/settings`.
+pub async fn settings(deps: Deps, req: HttpRequest) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    page_for(&t, &c, &a, &k, &req, Page::Settings).await
+}
+
+/// `GET /staff/compliance`.
+pub async fn compliance(deps: Deps, req: HttpRequest) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    page_for(&t, &c, &a, &k, &req, Page::Compliance).await
+}
+
+/// `GET /staff/accounts`.
+pub async fn accounts(deps: Deps, req: HttpRequest) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    page_for(&t, &c, &a, &k, &req, Page::Accounts).await
+}
+
+/// `GET /staff/accounts/{username}`.
+pub async fn account(deps: Deps, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    if !crate::accounts::username_ok(&path) {
+        return HttpResponse::NotFound().finish();
+    }
+    page_for(&t, &c, &a, &k, &req, Page::Account(path.into_inner())).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every staff page draws its actions' forms, fresh and after a refusal, for each role.
+    #[test]
+    fn every_staff_page_draws_its_forms_fresh_and_after_a_refusal() {
+        let texts = Templates::lenient(crate::TEMPLATES).unwrap();
+        let me = json!({"username": "a", "display_name": "A", "role": "leader", "unit": "phuong-lang", "department": null});
+        let pages = [
+            Page::Book {
+                status: None,
+                before: None,
+            },
+            Page::Petition("AB12-CD34-EF5".into()),
+            Page::Case("x".into()),
+            Page::Conferences,
+            Page::Conference("x".into()),
+            Page::Messages,
+            Page::Settings,
+            Page::Compliance,
+            Page::Accounts,
+            Page::Account("an.clerk".into()),
+        ];
+        let data = json!({"case": {"draft": {"body": "b"}}, "routing": {}, "petition": {"status": "awaiting_triage", "timeline": []},
+            "book": {"items": []}, "conference": {"id": "x"}, "account": {"username": "an.clerk", "enabled": true}, "accounts": [], "trail": []});
+        for page in pages {
+            let actions = page.actions(&data);
+            let failed = actions.first().map(|a| {
+                let form: HashMap<String, String> = a.fields.iter().map(|f| (f.name.to_owned(), "x".to_owned())).collect();
+                let problem = json!({"title": "t", "errors": [{"field": a.fields.first().map(|f| f.name).unwrap_or("body"), "message": "m"}]});
+                Failed::from_problem(a, &form, &problem)
+            });
+            for failed in [None, failed] {
+                let html = texts.render(page.template(), json!({
+                    "lang": "vi", "here": "/", "title": page.title(), "me": me, "csrf": "c", "data": data,
+                    "actions": actions, "failed": failed, "done": null, "page": page.name(),
+                    "record": page.record(), "key": "k"}));
+                let html = html.unwrap_or_else(|e| panic!("{}: {e:#}", page.template()));
+                for a in &actions {
+                    assert!(
+                        html.contains(&format!("value=\"{}\"", a.id)) || page.name() == "messages",
+                        "{} draws {}",
+                        page.template(),
+                        a.id
+                    );
+                }
+            }
+        }
+    }
+}
