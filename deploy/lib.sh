@@ -158,6 +158,30 @@ ensure_schemathesis() {
   export SCHEMATHESIS="env PYTHONPATH=$dir python3 $dir/bin/schemathesis"
 }
 
+# The portal's browser journey: Debian's Chromium and its WebDriver (chromium, chromium-driver),
+# installed with apt when missing. Exports CHROMIUM and CHROMEDRIVER.
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+    apt_install chromium chromium-driver || return 1
+  fi
+  export CHROMIUM="${CHROMIUM:-$(command -v chromium)}"
+  export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
+}
+
+# axe-core (the npm registry), which the browser journey injects into every page to find
+# accessibility violations; installed once into $DATA_DIR/npm. Exports AXE_JS (its script).
+AXE_VERSION="${AXE_VERSION:-4.11.0}"
+ensure_axe() {
+  local dir="$DATA_DIR/npm"
+  export AXE_JS="$dir/node_modules/axe-core/axe.min.js"
+  if [ -s "$AXE_JS" ] && grep -q "axe v$AXE_VERSION" "$AXE_JS"; then return 0; fi
+  command -v npm >/dev/null 2>&1 || apt_install npm || return 1
+  log "installing axe-core $AXE_VERSION from the npm registry into $dir"
+  mkdir -p "$dir"
+  npm install --prefix "$dir" --no-audit --no-fund --silent "axe-core@$AXE_VERSION" >/dev/null
+  [ -s "$AXE_JS" ] || { log "axe-core could not be installed"; return 1; }
+}
+
 # cargo-deny for the supply-chain checks of tests/run: the machine's, else built once from
 # crates.io into $DATA_DIR/cargo-tools (a few minutes on two cores). Sets CARGO_DENY.
 CARGO_DENY_VERSION="${CARGO_DENY_VERSION:-0.20.2}"

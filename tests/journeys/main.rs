@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly
 
+mod browser;
 mod cluster;
 mod conformance;
 mod crash;

@@ -16,17 +16,25 @@ pub struct Platform {
 
 impl Platform {
     pub async fn start() -> Platform {
+        Self::start_with(&[]).await
+    }
+
+    /// [`Platform::start`] with `extra` settings for every service.
+    pub async fn start_with(extra: &[(&str, &str)]) -> Platform {
         let smtp = SmtpSink::start().unwrap();
         let ns = doithoai_testkit::unique_name();
         let mut services = HashMap::new();
         for name in SERVICES {
             let log = std::env::temp_dir().join(format!("{ns}-{name}.log"));
-            let env = platform_env(&ns, name, &smtp)
+            let mut env = platform_env(&ns, name, &smtp)
                 .set("SERVICE_LOG_FILE", &log.to_string_lossy())
                 .set("NOTIFICATION_RETRY_BASE_SECONDS", "1")
                 .set("NOTIFICATION_SEND_LEASE_SECONDS", "3")
                 .set("HTTP_WORKERS", "1")
                 .set("DB_POOL_SIZE", "4");
+            for (k, v) in extra {
+                env = env.set(k, v);
+            }
             services.insert(name, Service::start(name, env).unwrap());
         }
         for s in services.values() {
