@@ -398,6 +398,22 @@ pub async fn trail(
     q.load(conn).await
 }
 
+async fn account_id(conn: &mut AsyncPgConnection, username: &str) -> QueryResult<Option<Uuid>> {
+    accounts::table
+        .filter(accounts::username.eq(username))
+        .select(accounts::id)
+        .first::<Uuid>(conn)
+        .await
+        .optional()
+}
+
+/// Ends every session of an account (what it may do changed).
+async fn end_sessions(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<usize> {
+    diesel::delete(sessions::table.filter(sessions::account_id.eq(id)))
+        .execute(conn)
+        .await
+}
+
 /// Changes an account's role, unit, department and whether it may sign in, and ends its
 /// sessions (what it could do changed). `false` when there is no such account.
 pub async fn update_account(
@@ -408,13 +424,7 @@ pub async fn update_account(
     department: Option<&str>,
     enabled: bool,
 ) -> QueryResult<bool> {
-    let Some(id) = accounts::table
-        .filter(accounts::username.eq(username))
-        .select(accounts::id)
-        .first::<Uuid>(conn)
-        .await
-        .optional()?
-    else {
+    let Some(id) = account_id(conn, username).await? else {
         return Ok(false);
     };
     diesel::update(accounts::table.find(id))
@@ -427,9 +437,7 @@ pub async fn update_account(
         ))
         .execute(conn)
         .await?;
-    diesel::delete(sessions::table.filter(sessions::account_id.eq(id)))
-        .execute(conn)
-        .await?;
+    end_sessions(conn, id).await?;
     Ok(true)
 }
 
@@ -440,13 +448,7 @@ pub async fn reset_password(
     password: &str,
 ) -> anyhow::Result<bool> {
     let hash = hash_password(password)?;
-    let Some(id) = accounts::table
-        .filter(accounts::username.eq(username))
-        .select(accounts::id)
-        .first::<Uuid>(conn)
-        .await
-        .optional()?
-    else {
+    let Some(id) = account_id(conn, username).await? else {
         return Ok(false);
     };
     diesel::update(accounts::table.find(id))
@@ -456,9 +458,7 @@ pub async fn reset_password(
         ))
         .execute(conn)
         .await?;
-    diesel::delete(sessions::table.filter(sessions::account_id.eq(id)))
-        .execute(conn)
-        .await?;
+    end_sessions(conn, id).await?;
     Ok(true)
 }
 

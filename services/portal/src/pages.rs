@@ -60,7 +60,7 @@ pub fn render(
 }
 
 /// The page for a service that did not answer.
-fn away(texts: &Templates, req: &HttpRequest) -> HttpResponse {
+pub(crate) fn away(texts: &Templates, req: &HttpRequest) -> HttpResponse {
     render(
         texts,
         req,

@@ -136,13 +136,7 @@ pub async fn sign_in(
         ),
         Err(e) => {
             tracing::warn!(error = %format!("{e:#}"), "sign-in could not be checked: {e:#}");
-            render(
-                &texts,
-                &req,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "away.html",
-                json!({"title": "Hệ thống đang bận"}),
-            )
+            crate::pages::away(&texts, &req)
         }
     }
 }
@@ -258,13 +252,7 @@ pub async fn inbox(
     {
         Ok(r) => r,
         Err(Away) => {
-            return render(
-                &texts,
-                &req,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "away.html",
-                json!({"title": "Hệ thống đang bận"}),
-            );
+            return crate::pages::away(&texts, &req);
         }
     };
     let status = if reply.ok() {

@@ -98,14 +98,7 @@ pub enum Page {
     Account(String),
 }
 
-const ALL: &[Role] = &[
-    Role::Clerk,
-    Role::Officer,
-    Role::Head,
-    Role::Leader,
-    Role::CityAdmin,
-    Role::Auditor,
-];
+const ALL: &[Role] = &Role::ALL;
 const DESK: &[Role] = &[Role::Clerk, Role::Leader];
 const DRAFTERS: &[Role] = &[Role::Officer, Role::Head];
 const HEADS: &[Role] = &[Role::Head];
@@ -935,13 +928,7 @@ pub async fn show(
             );
         }
         Err(Away) => {
-            return render(
-                texts,
-                req,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "away.html",
-                json!({"title": "Hệ thống đang bận"}),
-            );
+            return crate::pages::away(texts, req);
         }
     };
     let actions: Vec<Action> = page
@@ -1068,13 +1055,7 @@ pub async fn act(
                 }
                 Err(e) => {
                     tracing::warn!(error = %format!("{e:#}"), "an account change failed: {e:#}");
-                    render(
-                        &texts,
-                        &req,
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "away.html",
-                        json!({"title": "Hệ thống đang bận"}),
-                    )
+                    crate::pages::away(&texts, &req)
                 }
             };
         }
@@ -1101,13 +1082,7 @@ pub async fn act(
     {
         Ok(r) => r,
         Err(Away) => {
-            return render(
-                &texts,
-                &req,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "away.html",
-                json!({"title": "Hệ thống đang bận"}),
-            );
+            return crate::pages::away(&texts, &req);
         }
     };
     if reply.ok() {
