@@ -3,6 +3,7 @@
 //! index per unit.
 
 use crate::commands::{Approval, Decision, Draft, Rating, Review};
+use crate::domain::search;
 use crate::flow::{self, Case};
 use crate::store::queries;
 use actix_web::{HttpResponse, web};
@@ -437,10 +438,14 @@ async fn approve(
 pub struct SearchQuery {
     unit: Option<String>,
     field: Option<String>,
+    /// Words to find (diacritics optional; the last may be the start of a word): the best
+    /// matches first, each with `matched`, its text with the found words marked.
     q: Option<String>,
     limit: Option<i64>,
-    /// The `next_before` of the previous page.
+    /// Without `q`: the `next_before` of the previous page.
     before: Option<String>,
+    /// With `q`: the page of matches, 1 to 50 (`next_page`).
+    page: Option<i64>,
 }
 
 /// `GET /api/v1/answers?unit=&field=&q=&limit=`: published answers, newest first; `q` matches
@@ -473,27 +478,96 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
         )
         .into());
     }
-    let before = q
-        .before
-        .as_deref()
-        .map(|b| Cursor::parse(b, "before", lang))
-        .transpose()
-        .map_err(|e| ApiError::Invalid(vec![e]))?;
+    let words = q.q.as_deref().map(search::words).unwrap_or_default();
     let mut conn = core.public_pool.get().await?;
-    let rows = queries::search(
+    if words.is_empty() {
+        if q.page.is_some() {
+            return Err(Problem::validation(
+                lang,
+                vec![FieldError::new(
+                    "page",
+                    "not_allowed",
+                    lang.pick(
+                        "Chỉ dùng khi tìm theo từ khóa (q); không có q thì dùng before",
+                        "Only with a search (q); without q, page with before",
+                    ),
+                )],
+            )
+            .into());
+        }
+        let before = q
+            .before
+            .as_deref()
+            .map(|b| Cursor::parse(b, "before", lang))
+            .transpose()
+            .map_err(|e| ApiError::Invalid(vec![e]))?;
+        let rows = queries::search(
+            &mut conn,
+            q.unit.as_deref(),
+            q.field.as_deref(),
+            before,
+            limit,
+        )
+        .await?;
+        let next = cursor::next(&rows, limit, |a| {
+            Cursor::new(a.published_at.unwrap_or_default(), a.petition_id)
+        });
+        return Ok(HttpResponse::Ok().json(json!({"answers": rows, "next_before": next})));
+    }
+    let page = q.page.unwrap_or(1);
+    let mut refused = Vec::new();
+    if !(1..=MAX_SEARCH_PAGES).contains(&page) {
+        refused.push(FieldError::new(
+            "page",
+            "out_of_range",
+            lang.pick("Từ 1 đến 50", "From 1 to 50"),
+        ));
+    }
+    if q.before.is_some() {
+        refused.push(FieldError::new(
+            "before",
+            "not_allowed",
+            lang.pick(
+                "Kết quả tìm kiếm chia trang bằng page",
+                "Search results are paged with page",
+            ),
+        ));
+    }
+    if !refused.is_empty() {
+        return Err(Problem::validation(lang, refused).into());
+    }
+    let rows = queries::full_text(
         &mut conn,
         q.unit.as_deref(),
         q.field.as_deref(),
-        q.q.as_deref(),
-        before,
+        &search::tsquery(&words),
+        (page - 1) * limit,
         limit,
     )
     .await?;
-    let next = cursor::next(&rows, limit, |a| {
-        Cursor::new(a.published_at.unwrap_or_default(), a.petition_id)
-    });
-    Ok(HttpResponse::Ok().json(json!({"answers": rows, "next_before": next})))
+    drop(conn);
+    let next_page = (rows.len() as i64 == limit && page < MAX_SEARCH_PAGES).then_some(page + 1);
+    let answers: Vec<Value> = rows
+        .iter()
+        .map(|a| {
+            // The answer's words if it holds them, else the question's, else the title's.
+            let text = [&a.public_answer, &a.public_question, &a.public_title]
+                .into_iter()
+                .flatten()
+                .find(|t| search::marked(t, &words, 1).iter().any(|s| s.hit))
+                .or(a.public_answer.as_ref())
+                .map(String::as_str)
+                .unwrap_or_default();
+            let mut v = json!(a);
+            v["matched"] = json!(search::marked(text, &words, 240));
+            v
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"answers": answers, "next_page": next_page})))
 }
+
+/// Pages of search results at most: past them, a narrower search.
+pub const MAX_SEARCH_PAGES: i64 = 50;
 
 /// `GET /api/v1/answers/{tracking_code}`: one published answer (no personal data).
 #[utoipa::path(get, path = "/api/v1/answers/{tracking_code}",

@@ -420,6 +420,24 @@ pub async fn answers(
     if !unit.is_empty() {
         params.push(("unit", unit.clone()));
     }
+    // A search pages by number; the newest-first list by the last one shown.
+    let page = q
+        .get("page")
+        .and_then(|p| p.parse::<i64>().ok())
+        .filter(|p| (2..=50).contains(p));
+    let before = q
+        .get("before")
+        .filter(|b| {
+            b.len() <= 80
+                && b.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-:.".contains(c))
+        })
+        .cloned();
+    match (query.is_empty(), page, before) {
+        (false, Some(p), _) => params.push(("page", p.to_string())),
+        (true, _, Some(b)) => params.push(("before", b)),
+        _ => {}
+    }
     let qs = params
         .iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))
@@ -440,6 +458,7 @@ pub async fn answers(
         json!({
             "title": "Câu trả lời", "q": query, "unit": unit, "units": *reference::UNITS,
             "answers": reply.body["answers"], "refused": !reply.ok(),
+            "next_page": reply.body["next_page"], "next_before": reply.body["next_before"],
         }),
     )
 }

@@ -80,7 +80,7 @@ pub async fn history(
 }
 
 /// What the public sees of an answer: the redacted question and answer, never the submitter.
-#[derive(Debug, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Queryable, QueryableByName, Selectable, serde::Serialize)]
 #[diesel(table_name = cases)]
 pub struct PublicAnswer {
     #[serde(skip)]
@@ -145,7 +145,6 @@ pub async fn search(
     conn: &mut AsyncPgConnection,
     unit: Option<&str>,
     field: Option<&str>,
-    words: Option<&str>,
     before: Option<Cursor>,
     limit: i64,
 ) -> QueryResult<Vec<PublicAnswer>> {
@@ -168,17 +167,38 @@ pub async fn search(
     if let Some(f) = field {
         query = query.filter(cases::field_code.eq(f.to_owned()));
     }
-    if let Some(words) = words {
-        for w in doithoai_web::text::fold(words).split_whitespace().take(8) {
-            let escaped = w
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            query = query.filter(cases::search_folded.like(format!("%{escaped}%")));
-        }
-    }
     query.load(conn).await
 }
+
+/// Full-text search of the published answers (`tsquery`: [`crate::domain::search::tsquery`]),
+/// best match first (`ts_rank_cd`: how many of the words, how close together), then newest;
+/// `limit` from `offset`. The GIN index over `search_vector` finds the matches. Among many
+/// matches only the newest [`RANKED_AT_MOST`] are ranked, so a query of common words costs
+/// the same as a rare one.
+pub async fn full_text(
+    conn: &mut AsyncPgConnection,
+    unit: Option<&str>,
+    field: Option<&str>,
+    tsquery: &str,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<PublicAnswer>> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    diesel::sql_query(
+        "WITH q AS (SELECT to_tsquery('simple', $1) AS q),          hits AS (            SELECT c.petition_id, c.published_at, c.search_vector FROM cases c, q            WHERE c.published_at IS NOT NULL AND c.search_vector @@ q.q              AND ($2::text IS NULL OR c.unit_code = $2)              AND ($3::text IS NULL OR c.field_code = $3)            ORDER BY c.published_at DESC LIMIT $6)          SELECT c.petition_id, c.tracking_code, c.unit_code, c.unit_name, c.field_code,                 c.public_title, c.public_question, c.public_answer, c.official_number, c.published_at          FROM hits h JOIN cases c USING (petition_id), q          ORDER BY ts_rank_cd(h.search_vector, q.q) DESC, h.published_at DESC, c.petition_id DESC          OFFSET $4 LIMIT $5",
+    )
+    .bind::<Text, _>(tsquery)
+    .bind::<Nullable<Text>, _>(unit)
+    .bind::<Nullable<Text>, _>(field)
+    .bind::<BigInt, _>(offset)
+    .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(RANKED_AT_MOST)
+    .load(conn)
+    .await
+}
+
+/// Matches ranked at most, newest first (see [`full_text`]).
+pub const RANKED_AT_MOST: i64 = 2_000;
 
 /// Stores the one rating a published case may get, if `token_hash` is its unused rating
 /// token: the token is cleared in the same transaction, so a token rates once. `false` for any

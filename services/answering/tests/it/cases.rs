@@ -281,6 +281,35 @@ async fn a_case_is_drafted_approved_numbered_published_without_personal_data_and
         .await
         .unwrap();
     assert_eq!(none["answers"].as_array().unwrap().len(), 0);
+    // Full-text search: the words found are marked as written, the last word may be partial,
+    // and a search pages by number.
+    let get = |q: &str| {
+        let url = format!("{}/api/v1/answers?{q}", app.base);
+        let c = app.client.clone();
+        async move { c.get(url).send().await.unwrap() }
+    };
+    let marked: Value = get("q=ban%20sa").await.json().await.unwrap();
+    let hits: Vec<&str> = marked["answers"][0]["matched"]
+        .as_array()
+        .expect("the matched text")
+        .iter()
+        .filter(|s| s["hit"] == true)
+        .filter_map(|s| s["text"].as_str())
+        .collect();
+    assert!(
+        hits.contains(&"bản") && hits.contains(&"sao"),
+        "'ban sa' marks 'bản sao': {marked}"
+    );
+    assert_eq!(marked["next_page"], Value::Null);
+    assert_eq!(get("q=ban&page=51").await.status().as_u16(), 422);
+    assert_eq!(
+        get("q=ban&before=2026-01-01T00:00:00.000Z_00000000-0000-0000-0000-000000000000")
+            .await
+            .status()
+            .as_u16(),
+        422
+    );
+    assert_eq!(get("page=2").await.status().as_u16(), 422);
     let bad = app
         .client
         .get(format!("{}/api/v1/answers?limit=1000", app.base))
