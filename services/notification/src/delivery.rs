@@ -109,6 +109,9 @@ pub struct Channels {
     pub email: Email,
     pub sms: Sms,
     pub from: lettre::message::Mailbox,
+    /// `notification_sends_total{channel, outcome}`: every try, `sent` or `error` (an SMTP
+    /// server or gateway failing shows as a streak of errors with nothing sent).
+    pub sends: prometheus::IntCounterVec,
 }
 
 impl Channels {
@@ -159,7 +162,24 @@ impl Channels {
             )
             .parse()
             .map_err(|e| anyhow::anyhow!("setting NOTIFICATION_MAIL_FROM: {e}"))?;
-        Ok(Channels { email, sms, from })
+        let sends = prometheus::IntCounterVec::new(
+            prometheus::Opts::new(
+                "notification_sends_total",
+                "Tries to send a message, by channel (email, sms, post) and outcome (sent, error)",
+            ),
+            &["channel", "outcome"],
+        )?;
+        for channel in ["email", "sms"] {
+            for outcome in ["sent", "error"] {
+                sends.with_label_values(&[channel, outcome]);
+            }
+        }
+        Ok(Channels {
+            email,
+            sms,
+            from,
+            sends,
+        })
     }
 
     /// Sends one message. The message id travels as the email's Message-ID and the SMS

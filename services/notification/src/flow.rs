@@ -557,6 +557,11 @@ pub async fn deliver(
                                     send_timeout.as_millis()
                                 )),
                             };
+                            let outcome = if result.is_ok() { "sent" } else { "error" };
+                            channels
+                                .sends
+                                .with_label_values(&[m.channel.as_str(), outcome])
+                                .inc();
                             let _ = ended.send((m, result));
                             drop(slot);
                             freed.notify_one();

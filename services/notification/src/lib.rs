@@ -37,6 +37,9 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     })
     .await?;
     let channels = delivery::Channels::from_settings(&core.settings)?;
+    core.metrics
+        .registry
+        .register(Box::new(channels.sends.clone()))?;
     // Loads libphonenumber's metadata now rather than on the first event.
     flow::is_mobile("+84912345678");
     let retry = flow::Retry {

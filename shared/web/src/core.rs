@@ -71,6 +71,7 @@ pub struct Core {
     pub(crate) batch_seconds: HistogramVec,
     pub(crate) batch_fallbacks: IntCounterVec,
     pub(crate) nats_up: IntGauge,
+    pub(crate) database_up: IntGauge,
     pub(crate) lag: IntGaugeVec,
     /// Messages a consumer applies in one transaction, at most (`CONSUMER_BATCH`).
     pub consumer_batch: usize,
@@ -227,6 +228,11 @@ impl Core {
         metrics.registry.register(Box::new(dead_letters.clone()))?;
         metrics.registry.register(Box::new(dead_lettered.clone()))?;
         metrics.registry.register(Box::new(nats_up.clone()))?;
+        let database_up = IntGauge::new(
+            format!("{service}_database_up"),
+            "1 while the service's database answers (read at each scrape and readiness check)",
+        )?;
+        metrics.registry.register(Box::new(database_up.clone()))?;
         metrics.registry.register(Box::new(backlog.clone()))?;
         metrics.registry.register(Box::new(published.clone()))?;
         metrics.registry.register(Box::new(lag.clone()))?;
@@ -283,6 +289,7 @@ impl Core {
             batch_seconds,
             batch_fallbacks,
             nats_up,
+            database_up,
             lag,
             consumer_batch,
             dead_letter_after,

@@ -125,6 +125,7 @@ async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
     let db = doithoai_db::ping(&core.pool, Duration::from_secs(2)).await;
     let nats = doithoai_bus::is_connected(&core.nats);
     core.nats_up.set(i64::from(nats));
+    core.database_up.set(i64::from(db));
     let checks = serde_json::json!({
         "database": if db { "up" } else { "down" },
         "nats": if nats { "up" } else { "down" },
@@ -151,6 +152,11 @@ async fn readyz(core: web::Data<Core>, lang: Lang) -> HttpResponse {
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(core: web::Data<Core>) -> HttpResponse {
+    core.database_up.set(i64::from(
+        doithoai_db::ping(&core.pool, Duration::from_secs(1)).await,
+    ));
+    core.nats_up
+        .set(i64::from(doithoai_bus::is_connected(&core.nats)));
     if let Some(n) = doithoai_bus::outbox::backlog(&core.pool).await {
         core.backlog.set(n);
     }
