@@ -168,6 +168,16 @@ ensure_chromium() {
   export CHROMEDRIVER="${CHROMEDRIVER:-$(command -v chromedriver)}"
 }
 
+# promtool (Debian's prometheus package) checks and unit-tests the alert rules; the monitoring
+# journey also runs prometheus itself. Exports PROMETHEUS and PROMTOOL.
+ensure_prometheus() {
+  if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+    apt_install prometheus || return 1
+  fi
+  export PROMTOOL="${PROMTOOL:-$(command -v promtool)}"
+  export PROMETHEUS="${PROMETHEUS:-$(command -v prometheus)}"
+}
+
 # axe-core (the npm registry), which the browser journey injects into every page to find
 # accessibility violations; installed once into $DATA_DIR/npm. Exports AXE_JS (its script).
 AXE_VERSION="${AXE_VERSION:-4.11.0}"

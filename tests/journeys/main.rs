@@ -8,6 +8,7 @@ mod conformance;
 mod crash;
 mod dialogue;
 mod lifecycle;
+mod monitoring;
 mod platform;
 mod portal;
 mod secure;

@@ -101,6 +101,49 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
             }
         });
     }
+    // What city IT's dashboards read: answers on time or late, and ratings satisfied or not,
+    // per unit (the satisfaction index is satisfied / all, against the 86 % target).
+    let answered = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new(
+            "answering_answered_cases",
+            "Answered cases, per unit and timeliness (on_time: by the due date; late)",
+        ),
+        &["unit", "timeliness"],
+    )?;
+    let ratings = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new(
+            "answering_ratings",
+            "Ratings of published answers, per unit and whether the rater was satisfied (4 or 5 of 5)",
+        ),
+        &["unit", "satisfied"],
+    )?;
+    core.metrics.registry.register(Box::new(answered.clone()))?;
+    core.metrics.registry.register(Box::new(ratings.clone()))?;
+    {
+        let c = core.clone();
+        core.on_scrape(move || {
+            let (c, answered, ratings) = (c.clone(), answered.clone(), ratings.clone());
+            async move {
+                let Ok(mut conn) = c.pool.get().await else {
+                    return;
+                };
+                if let Ok(rows) = store::queries::answered_by_timeliness(&mut conn).await {
+                    answered.reset();
+                    for r in rows {
+                        let t = if r.yes { "on_time" } else { "late" };
+                        answered.with_label_values(&[r.unit.as_str(), t]).set(r.n);
+                    }
+                }
+                if let Ok(rows) = store::queries::ratings_by_satisfaction(&mut conn).await {
+                    ratings.reset();
+                    for r in rows {
+                        let yes = if r.yes { "yes" } else { "no" };
+                        ratings.with_label_values(&[r.unit.as_str(), yes]).set(r.n);
+                    }
+                }
+            }
+        });
+    }
     // A draft answer may hold 20,000 characters, up to 4 bytes each in UTF-8.
     doithoai_web::serve(core, 128 * 1024, http::routes)
 }

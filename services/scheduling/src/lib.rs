@@ -38,6 +38,36 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     .await?;
     let every: u64 = core.settings.parse("TIMER_SECONDS", 60)?;
     let units = actix_web::web::Data::new(reference::Organisers::load()?);
+    // Dialogue compliance for the dashboards: 1 per organiser on track (seed 000), else 0.
+    let on_track = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new(
+            "scheduling_dialogue_on_track",
+            "1 when an organiser (unit, city department or the city) holds its dialogues as seed 000 asks, else 0",
+        ),
+        &["organiser", "kind"],
+    )?;
+    core.metrics.registry.register(Box::new(on_track.clone()))?;
+    {
+        let (c, organisers) = (core.clone(), units.clone());
+        core.on_scrape(move || {
+            let (c, organisers, on_track) = (c.clone(), organisers.clone(), on_track.clone());
+            async move {
+                let Ok(mut conn) = c.pool.get().await else {
+                    return;
+                };
+                let Ok(all) = store::conferences::not_cancelled(&mut conn).await else {
+                    return;
+                };
+                let now = chrono::Utc::now();
+                for o in organisers.all() {
+                    let s = flow::standing(&all, o, now);
+                    on_track
+                        .with_label_values(&[o.code.as_str(), o.kind.code()])
+                        .set(i64::from(s.on_track()));
+                }
+            }
+        });
+    }
     let templates = actix_web::web::Data::new(http::templates()?);
     let calendar: flow::SharedCalendar =
         Arc::new(RwLock::new(doithoai_calendar::Calendar::default()));

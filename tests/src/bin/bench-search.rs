@@ -91,7 +91,9 @@ async fn main() -> anyhow::Result<()> {
     let folded: Vec<String> = PHRASES.iter().map(|p| fold(p)).collect();
     let units: Vec<String> = csv_codes(include_str!("../../../data/hanoi-units.csv"));
     let fields: Vec<String> = csv_codes(include_str!("../../../data/procedure-fields.csv"));
-    diesel::sql_query("DROP INDEX IF EXISTS cases_search").execute(&mut conn).await?;
+    diesel::sql_query("DROP INDEX IF EXISTS cases_search")
+        .execute(&mut conn)
+        .await?;
     let chunk = 100_000i64;
     let mut from = 1i64;
     while from <= total {
@@ -135,7 +137,9 @@ async fn main() -> anyhow::Result<()> {
     )
     .execute(&mut conn)
     .await?;
-    diesel::sql_query("VACUUM ANALYZE cases").execute(&mut conn).await?;
+    diesel::sql_query("VACUUM ANALYZE cases")
+        .execute(&mut conn)
+        .await?;
     println!(
         "search benchmark: {total} published answers loaded and indexed in {:.0} s; {rounds} rounds of each search, one at a time, through the HTTP API",
         t.elapsed().as_secs_f64()
@@ -150,7 +154,10 @@ async fn main() -> anyhow::Result<()> {
         ("a word that matches nothing", "q=xyzzyq"),
         ("a partial last word", "q=chung+nha"),
         ("one unit, two words", "q=dat+dai&unit=phuong-lang"),
-        ("one unit and field, three words", "q=ho+so+cua&unit=phuong-ba-dinh&field=ho-tich"),
+        (
+            "one unit and field, three words",
+            "q=ho+so+cua&unit=phuong-ba-dinh&field=ho-tich",
+        ),
         ("city-wide, page 10", "q=ho+so&page=10"),
         ("newest first, city-wide", "limit=20"),
         ("newest first, one unit", "unit=phuong-lang&limit=20"),
@@ -181,7 +188,11 @@ async fn main() -> anyhow::Result<()> {
     let p99 = ms(percentile(&all, 0.99));
     println!(
         "all searches: p99 {p99:.1} ms: {}",
-        if p99 <= 50.0 { "within the 50 ms target" } else { "over the 50 ms target" }
+        if p99 <= 50.0 {
+            "within the 50 ms target"
+        } else {
+            "over the 50 ms target"
+        }
     );
     drop(answering);
     Ok(())

@@ -248,3 +248,33 @@ pub async fn scores(conn: &mut AsyncPgConnection, unit: Option<&str>) -> QueryRe
     }
     query.load(conn).await
 }
+
+/// A count by unit and a yes/no split, for the operations gauges.
+#[derive(Debug, QueryableByName)]
+pub struct UnitSplit {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub unit: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub yes: bool,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub n: i64,
+}
+
+/// Answered cases per unit, on time (answered by their due date) or late.
+pub async fn answered_by_timeliness(conn: &mut AsyncPgConnection) -> QueryResult<Vec<UnitSplit>> {
+    diesel::sql_query(
+        "SELECT unit_code AS unit, answered_at <= due_at AS yes, count(*) AS n \
+         FROM cases WHERE answered_at IS NOT NULL GROUP BY 1, 2",
+    )
+    .load(conn)
+    .await
+}
+
+/// Ratings per unit, satisfied (4 or 5) or not: the satisfaction index's parts.
+pub async fn ratings_by_satisfaction(conn: &mut AsyncPgConnection) -> QueryResult<Vec<UnitSplit>> {
+    diesel::sql_query(
+        "SELECT unit_code AS unit, score >= 4 AS yes, count(*) AS n FROM ratings GROUP BY 1, 2",
+    )
+    .load(conn)
+    .await
+}
