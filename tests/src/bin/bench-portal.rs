@@ -285,12 +285,15 @@ async fn main() -> anyhow::Result<()> {
                 };
                 let took = t.elapsed();
                 {
-                    let mut s = seen.lock().unwrap();
+                    let mut s = seen.lock().unwrap_or_else(|e| e.into_inner());
                     if outcome.0 == 200 {
                         let e = s.by_page.entry(page).or_default();
                         e.0.push(took);
                         e.1 += 1;
-                        sizes.lock().unwrap().insert(page, outcome.1);
+                        sizes
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(page, outcome.1);
                     } else {
                         *s.errors
                             .entry(format!("{page}: {}", outcome.0))
@@ -306,8 +309,8 @@ async fn main() -> anyhow::Result<()> {
         let _ = t.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let s = seen.lock().unwrap();
-    let sizes = sizes.lock().unwrap();
+    let s = seen.lock().unwrap_or_else(|e| e.into_inner());
+    let sizes = sizes.lock().unwrap_or_else(|e| e.into_inner());
     let mut all = Vec::new();
     println!(
         "  {:<18} {:>7} {:>10} {:>10} {:>10} {:>9}",
