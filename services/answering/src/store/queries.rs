@@ -184,8 +184,22 @@ pub async fn full_text(
     limit: i64,
 ) -> QueryResult<Vec<PublicAnswer>> {
     use diesel::sql_types::{BigInt, Nullable, Text};
+    // The tsquery stays a plain parameter (not a CTE) so the planner sees how common its
+    // words are: for common ones it walks the newest answers and stops at the cap; for rare
+    // ones it asks the GIN index.
     diesel::sql_query(
-        "WITH q AS (SELECT to_tsquery('simple', $1) AS q),          hits AS (            SELECT c.petition_id, c.published_at, c.search_vector FROM cases c, q            WHERE c.published_at IS NOT NULL AND c.search_vector @@ q.q              AND ($2::text IS NULL OR c.unit_code = $2)              AND ($3::text IS NULL OR c.field_code = $3)            ORDER BY c.published_at DESC LIMIT $6)          SELECT c.petition_id, c.tracking_code, c.unit_code, c.unit_name, c.field_code,                 c.public_title, c.public_question, c.public_answer, c.official_number, c.published_at          FROM hits h JOIN cases c USING (petition_id), q          ORDER BY ts_rank_cd(h.search_vector, q.q) DESC, h.published_at DESC, c.petition_id DESC          OFFSET $4 LIMIT $5",
+        "SELECT c.petition_id, c.tracking_code, c.unit_code, c.unit_name, c.field_code, \
+                c.public_title, c.public_question, c.public_answer, c.official_number, c.published_at \
+         FROM ( \
+           SELECT petition_id, published_at, search_vector FROM cases \
+           WHERE published_at IS NOT NULL AND search_vector @@ to_tsquery('simple', $1) \
+             AND ($2::text IS NULL OR unit_code = $2) \
+             AND ($3::text IS NULL OR field_code = $3) \
+           ORDER BY published_at DESC, petition_id DESC LIMIT $6) h \
+         JOIN cases c USING (petition_id) \
+         ORDER BY ts_rank_cd(h.search_vector, to_tsquery('simple', $1)) DESC, \
+                  h.published_at DESC, c.petition_id DESC \
+         OFFSET $4 LIMIT $5",
     )
     .bind::<Text, _>(tsquery)
     .bind::<Nullable<Text>, _>(unit)
@@ -198,7 +212,7 @@ pub async fn full_text(
 }
 
 /// Matches ranked at most, newest first (see [`full_text`]).
-pub const RANKED_AT_MOST: i64 = 2_000;
+pub const RANKED_AT_MOST: i64 = 1_000;
 
 /// Stores the one rating a published case may get, if `token_hash` is its unused rating
 /// token: the token is cleared in the same transaction, so a token rates once. `false` for any
