@@ -1,3 +1,4 @@
+DROP INDEX IF EXISTS cases_published_unit_field;
 DROP INDEX IF EXISTS cases_published_all;
 DROP INDEX IF EXISTS cases_published_field;
 DROP INDEX IF EXISTS cases_search;

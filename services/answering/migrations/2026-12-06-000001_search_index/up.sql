@@ -8,3 +8,5 @@ CREATE INDEX cases_search ON cases USING gin (search_vector) WHERE published_at 
 -- Browsing a field city-wide, newest first.
 CREATE INDEX cases_published_field ON cases (field_code, published_at DESC) WHERE published_at IS NOT NULL;
 CREATE INDEX cases_published_all ON cases (published_at DESC, petition_id DESC) WHERE published_at IS NOT NULL;
+-- A unit's answers in one field, newest first (a unit's search narrowed to a field).
+CREATE INDEX cases_published_unit_field ON cases (unit_code, field_code, published_at DESC) WHERE published_at IS NOT NULL;
