@@ -164,3 +164,35 @@ pub fn submission(n: usize) -> serde_json::Value {
         "submitter": {"name": "Nguyễn Văn An", "address": "Số 12 phố Láng, phường Láng", "phone": "0912 345 678"}
     })
 }
+
+/// What the benchmark commands share: their settings and the figures they print.
+pub mod bench {
+    use std::time::Duration;
+
+    /// A whole-number setting from the environment, or `default`.
+    pub fn setting(name: &str, default: u64) -> u64 {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    /// The `p` quantile (0 to 1) of sorted durations; zero for none.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let d: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+    /// assert_eq!(doithoai_journeys::bench::percentile(&d, 0.99), Duration::from_millis(99));
+    /// ```
+    pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+        if sorted.is_empty() {
+            return Duration::ZERO;
+        }
+        sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+    }
+
+    /// Milliseconds, for printing.
+    pub fn ms(d: Duration) -> f64 {
+        d.as_secs_f64() * 1e3
+    }
+}

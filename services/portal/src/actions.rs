@@ -244,7 +244,10 @@ impl Action {
             } else {
                 form.get(name)?.trim().to_owned()
             };
-            if value.is_empty()
+            // One plain path segment: letters, digits, `-`, `_` and single dots between them
+            // (a date, a code) — never `..`, which would climb to another endpoint.
+            if !value.chars().any(char::is_alphanumeric)
+                || value.contains("..")
                 || !value
                     .chars()
                     .all(|c| c.is_alphanumeric() || "-_.".contains(c))
@@ -275,6 +278,8 @@ impl Action {
     /// assert_eq!(a.body(&form), serde_json::json!({"received_at": "2026-12-01T09:30:00+07:00",
     ///     "count": 12, "private_names": ["An", "Bình"], "submitter": {"name": "An"}, "urgent": true}));
     /// assert_eq!(a.path_for("r", &form).as_deref(), Some("/p/2026-12-24"));
+    /// let climb: HashMap<String, String> = [("date".to_owned(), "..".to_owned())].into();
+    /// assert_eq!(a.path_for("r", &climb), None);
     /// ```
     pub fn body(&self, form: &HashMap<String, String>) -> Value {
         let mut body = Map::new();

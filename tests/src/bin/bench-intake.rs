@@ -10,19 +10,13 @@
 
 use diesel::sql_query;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use doithoai_journeys::bench::{percentile, setting};
 use doithoai_journeys::{Service, submission};
 use doithoai_testkit::TestEnv;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 const BARE_INSERT: &str = "INSERT INTO bench_bare (id, tracking_code, unit_code, kind, field_code, content_type, title, content, \
      submitter_kind, submitter_name, submitter_address, submitter_phone, consent_to_publish_identity, channel, \
@@ -128,13 +122,6 @@ async fn open_loop(base: &str, rate: f64, concurrency: usize, seconds: u64) -> L
     result.elapsed = start.elapsed();
     result.latencies.sort();
     result
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 #[tokio::main]

@@ -17,6 +17,7 @@
 //! A rate is "held" when every accepted submission was routed and acknowledged, routed p99 is
 //! at most 1 s and acknowledged p99 at most 2 s: the platform did not fall behind.
 
+use doithoai_journeys::bench::{ms, percentile, setting};
 use doithoai_journeys::{SERVICES, Service, platform_env, submission};
 use doithoai_testkit::{NatsCluster, SmtpSink};
 use futures_util::StreamExt;
@@ -25,13 +26,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::Semaphore;
 
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// What was seen of each tracking code, by wall-clock time.
 #[derive(Default)]
 struct Seen {
@@ -39,17 +33,6 @@ struct Seen {
     routed: HashMap<String, SystemTime>,
     acknowledged: HashMap<String, SystemTime>,
     tracked: HashMap<String, SystemTime>,
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 /// Latencies from acceptance to `step` for the codes that reached it.

@@ -9,29 +9,12 @@
 //! `tests/bench-portal` builds and runs it. Settings: BENCH_USERS (100), BENCH_SECONDS (30),
 //! BENCH_THINK_MS (1000), BENCH_PETITIONS (40: submitted first, so pages have content).
 
+use doithoai_journeys::bench::{ms, percentile, setting};
 use doithoai_journeys::{SERVICES, Service, bin_dir, platform_env, submission};
 use doithoai_testkit::SmtpSink;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 const PASSWORD: &str = "Mat-khau-do-hieu-nang-2026";
 

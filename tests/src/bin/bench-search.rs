@@ -8,28 +8,11 @@
 //! bulk (the documented bulk path: `INSERT … SELECT generate_series`, the search index built
 //! after), since a million answers through the whole platform would take hours here.
 
+use doithoai_journeys::bench::{ms, percentile, setting};
 use doithoai_journeys::{Service, platform_env};
 use doithoai_testkit::SmtpSink;
 use doithoai_web::text::fold;
 use std::time::{Duration, Instant};
-
-fn setting(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// What published answers are made of: questions people ask and what wards answer.
 const PHRASES: &[&str] = &[
