@@ -46,6 +46,19 @@ impl Service {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The peak resident memory of the running process so far, in KiB (Linux `VmHWM`).
+    pub fn peak_memory_kib(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    }
+
     /// Starts the binary (again), same port, database and namespace.
     pub fn restart(&mut self) -> anyhow::Result<()> {
         let bin = bin_dir().join(&self.name);

@@ -332,6 +332,19 @@ async fn main() -> anyhow::Result<()> {
             "over the 50 ms budget"
         }
     );
+    let peak = |s: &Service| {
+        s.peak_memory_kib()
+            .map_or("?".to_owned(), |k| format!("{} MiB", k / 1024))
+    };
+    println!(
+        "peak resident memory: portal {}, {}",
+        peak(&portal),
+        services
+            .iter()
+            .map(|(name, s)| format!("{name} {}", peak(s)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     drop(portal);
     drop(services);
     Ok(())
