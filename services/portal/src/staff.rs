@@ -180,9 +180,19 @@ pub async fn sign_out(
 }
 
 pub(crate) fn who(a: &Account) -> Value {
+    // Names to show beside the codes: the unit's (a ward or commune; a city body or the city
+    // keep their code) and the department's.
+    let unit_name = crate::reference::unit(&a.unit).map(|u| u.name.clone());
+    let department_name = a.department.as_deref().and_then(|d| {
+        crate::reference::DEPARTMENTS
+            .iter()
+            .find(|x| x.code == d)
+            .map(|x| x.name_vi.clone())
+    });
     json!({
         "username": a.username, "display_name": a.display_name, "role": a.role,
         "unit": a.unit, "department": a.department,
+        "unit_name": unit_name, "department_name": department_name,
     })
 }
 

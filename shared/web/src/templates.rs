@@ -30,6 +30,7 @@ impl Templates {
         env.add_filter("hanoi_time", hanoi_time);
         env.add_filter("hanoi_date", hanoi_date);
         env.add_function("tr", tr);
+        env.add_filter("label", label);
         for (name, source) in sources {
             env.add_template(name, source)
                 .map_err(|e| anyhow::anyhow!("template {name}: {e:#}"))?;
@@ -55,6 +56,58 @@ fn tr(state: &minijinja::State, vi: String, en: String) -> String {
         .lookup("lang")
         .is_some_and(|l| l.as_str() == Some("en"));
     if english { en } else { vi }
+}
+
+/// The platform's codes as people read them: Vietnamese, and English.
+const LABELS: &[(&str, &str, &str)] = &[
+    // Cases (answering).
+    ("assigned", "Đang xử lý", "Being handled"),
+    ("drafted", "Đã có dự thảo", "Drafted"),
+    (
+        "reviewed",
+        "Đã duyệt, chờ lãnh đạo ký",
+        "Reviewed, awaiting signature",
+    ),
+    ("approved", "Đã ký, đã trả lời", "Signed and answered"),
+    ("refused", "Từ chối", "Refused"),
+    // Conferences (scheduling).
+    ("planned", "Đã lên kế hoạch", "Planned"),
+    ("noticed", "Đã thông báo", "Noticed"),
+    ("held", "Đã tổ chức", "Held"),
+    ("cancelled", "Đã hủy", "Cancelled"),
+    // Channels.
+    ("web", "Cổng trực tuyến", "Web"),
+    ("phone", "Điện thoại", "Phone"),
+    ("in_person", "Trực tiếp", "In person"),
+    ("post", "Bưu chính", "Post"),
+    ("email", "Thư điện tử", "Email"),
+    ("sms", "Tin nhắn", "SMS"),
+    (
+        "dialogue_floor",
+        "Tại hội nghị đối thoại",
+        "At a dialogue conference",
+    ),
+    // Roles.
+    ("clerk", "Văn thư, tiếp nhận", "Clerk"),
+    ("officer", "Chuyên viên", "Officer"),
+    ("head", "Trưởng phòng", "Head of department"),
+    ("leader", "Lãnh đạo UBND", "Unit leader"),
+    ("city_admin", "Quản trị Thành phố", "City administrator"),
+    ("auditor", "Thanh tra, kiểm tra", "Auditor"),
+];
+
+/// `{{ c.status|label }}`: a code of the platform (a case's or conference's status, a channel,
+/// a role) as people read it, in the page's language; an unknown code shows as it is.
+fn label(state: &minijinja::State, code: String) -> String {
+    let english = state
+        .lookup("lang")
+        .is_some_and(|l| l.as_str() == Some("en"));
+    LABELS
+        .iter()
+        .find(|(c, _, _)| *c == code)
+        .map_or(code.clone(), |(_, vi, en)| {
+            (if english { *en } else { *vi }).to_owned()
+        })
 }
 
 /// `{{ t|hanoi_date }}`: the day of an RFC 3339 time in Hà Nội, `02/03/2026`.
@@ -85,6 +138,25 @@ fn hanoi_time(value: String) -> Result<String, minijinja::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_labelled_in_the_pages_language_and_unknown_ones_shown_as_they_are() {
+        let t = Templates::new(&[("p.html", "{{ a|label }} {{ b|label }}")]).unwrap();
+        let vi = t
+            .render(
+                "p.html",
+                serde_json::json!({"lang": "vi", "a": "leader", "b": "x_y"}),
+            )
+            .unwrap();
+        assert_eq!(vi, "Lãnh đạo UBND x_y");
+        let en = t
+            .render(
+                "p.html",
+                serde_json::json!({"lang": "en", "a": "assigned", "b": "x"}),
+            )
+            .unwrap();
+        assert_eq!(en, "Being handled x");
+    }
 
     #[test]
     fn html_templates_escape_and_text_templates_do_not() {
