@@ -52,10 +52,14 @@ impl Templates {
 /// `{{ tr("Gửi", "Send") }}`: the Vietnamese text, or the English one when the context's
 /// `lang` is `en` (pages carry both, side by side, so neither can go missing).
 fn tr(state: &minijinja::State, vi: String, en: String) -> String {
-    let english = state
+    if english(state) { en } else { vi }
+}
+
+/// Whether the page is in English (its context's `lang`).
+fn english(state: &minijinja::State) -> bool {
+    state
         .lookup("lang")
-        .is_some_and(|l| l.as_str() == Some("en"));
-    if english { en } else { vi }
+        .is_some_and(|l| l.as_str() == Some("en"))
 }
 
 /// The platform's codes as people read them: Vietnamese, and English.
@@ -99,9 +103,7 @@ const LABELS: &[(&str, &str, &str)] = &[
 /// `{{ c.status|label }}`: a code of the platform (a case's or conference's status, a channel,
 /// a role) as people read it, in the page's language; an unknown code shows as it is.
 fn label(state: &minijinja::State, code: String) -> String {
-    let english = state
-        .lookup("lang")
-        .is_some_and(|l| l.as_str() == Some("en"));
+    let english = english(state);
     LABELS
         .iter()
         .find(|(c, _, _)| *c == code)
