@@ -417,6 +417,10 @@ async fn citizens_staff_and_city_it_do_their_work_in_a_real_browser() {
     b.check("cityit-settings").await;
     b.go("/staff/compliance").await;
     b.check("cityit-compliance").await;
+    b.go("/staff/accounts/an.van-thu").await;
+    b.check("cityit-account").await;
+    b.go("/staff/accounts/khong-co-ai").await;
+    b.check("staff-not-found").await;
     b.sign_out().await;
 
     // The clerk finds it in the receipt book and accepts it as within the ward's competence.
@@ -590,6 +594,15 @@ async fn citizens_staff_and_city_it_do_their_work_in_a_real_browser() {
     b.check("citizen-unit").await;
     b.go("/track").await;
     b.check("citizen-track").await;
+    // English, by the visible switch.
+    b.go("/lang/en?next=/units/phuong-lang/submit").await;
+    assert!(
+        b.html().await.contains("Send feedback or a recommendation"),
+        "English"
+    );
+    b.check("citizen-submit-en").await;
+    b.go("/answers/KHONG-CO-MA").await;
+    b.check("citizen-not-found-en").await;
     eprintln!(
         "checked with axe-core and photographed: {}",
         b.checked.join(", ")
