@@ -550,16 +550,21 @@ async fn search(core: web::Data<Core>, q: web::Query<SearchQuery>, lang: Lang) -
     let answers: Vec<Value> = rows
         .iter()
         .map(|a| {
-            // The answer's words if it holds them, else the question's, else the title's.
-            let text = [&a.public_answer, &a.public_question, &a.public_title]
+            // The answer's words if it holds them, else the question's, else the title's
+            // (each text marked once; the first with a match is shown).
+            let texts = [&a.public_answer, &a.public_question, &a.public_title];
+            let mut marked = texts
                 .into_iter()
                 .flatten()
-                .find(|t| search::marked(t, &words, 1).iter().any(|s| s.hit))
-                .or(a.public_answer.as_ref())
-                .map(String::as_str)
-                .unwrap_or_default();
+                .map(|t| search::marked(t, &words, 240));
+            let first = marked.next().unwrap_or_default();
+            let matched = if first.iter().any(|s| s.hit) {
+                first
+            } else {
+                marked.find(|m| m.iter().any(|s| s.hit)).unwrap_or(first)
+            };
             let mut v = json!(a);
-            v["matched"] = json!(search::marked(text, &words, 240));
+            v["matched"] = json!(matched);
             v
         })
         .collect();

@@ -119,31 +119,28 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     )?;
     core.metrics.registry.register(Box::new(answered.clone()))?;
     core.metrics.registry.register(Box::new(ratings.clone()))?;
-    {
-        let c = core.clone();
-        core.on_scrape(move || {
-            let (c, answered, ratings) = (c.clone(), answered.clone(), ratings.clone());
-            async move {
-                let Ok(mut conn) = c.pool.get().await else {
-                    return;
-                };
-                if let Ok(rows) = store::queries::answered_by_timeliness(&mut conn).await {
-                    answered.reset();
-                    for r in rows {
-                        let t = if r.yes { "on_time" } else { "late" };
-                        answered.with_label_values(&[r.unit.as_str(), t]).set(r.n);
-                    }
-                }
-                if let Ok(rows) = store::queries::ratings_by_satisfaction(&mut conn).await {
-                    ratings.reset();
-                    for r in rows {
-                        let yes = if r.yes { "yes" } else { "no" };
-                        ratings.with_label_values(&[r.unit.as_str(), yes]).set(r.n);
-                    }
-                }
+    // Counted over the whole table every GAUGES_SECONDS (60), not at every scrape: bounded
+    // work whatever the number of Prometheus replicas and their interval.
+    let gauges_every = std::time::Duration::from_secs(core.settings.parse("GAUGES_SECONDS", 60)?);
+    core.every("operations gauges", gauges_every, move |c| {
+        let (answered, ratings) = (answered.clone(), ratings.clone());
+        Box::pin(async move {
+            let mut conn = c.pool.get().await?;
+            let rows = store::queries::answered_by_timeliness(&mut conn).await?;
+            answered.reset();
+            for r in rows {
+                let t = if r.yes { "on_time" } else { "late" };
+                answered.with_label_values(&[r.unit.as_str(), t]).set(r.n);
             }
-        });
-    }
+            let rows = store::queries::ratings_by_satisfaction(&mut conn).await?;
+            ratings.reset();
+            for r in rows {
+                let yes = if r.yes { "yes" } else { "no" };
+                ratings.with_label_values(&[r.unit.as_str(), yes]).set(r.n);
+            }
+            Ok(())
+        })
+    });
     // A draft answer may hold 20,000 characters, up to 4 bytes each in UTF-8.
     doithoai_web::serve(core, 128 * 1024, http::routes)
 }

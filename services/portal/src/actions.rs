@@ -338,19 +338,16 @@ fn insert(body: &mut Map<String, Value>, name: &str, value: Value) {
     }
 }
 
-/// The roles, for the accounts' forms.
+/// The roles, for the accounts' forms, labelled as every page labels them.
 pub fn role_choices() -> Vec<Choice> {
-    [
-        ("clerk", "Văn thư, tiếp nhận", "Clerk"),
-        ("officer", "Chuyên viên", "Officer"),
-        ("head", "Trưởng phòng", "Head of department"),
-        ("leader", "Lãnh đạo UBND", "Unit leader"),
-        ("city_admin", "Quản trị Thành phố", "City administrator"),
-        ("auditor", "Thanh tra, kiểm tra", "Auditor"),
-    ]
-    .into_iter()
-    .map(|(v, vi, en)| Choice::new(v, vi, en))
-    .collect()
+    Role::ALL
+        .iter()
+        .map(|r| {
+            let (vi, en) =
+                doithoai_web::templates::label_of(r.as_str()).unwrap_or((r.as_str(), r.as_str()));
+            Choice::new(r.as_str(), vi, en)
+        })
+        .collect()
 }
 
 /// A failed action, to draw again: its id, what was typed, the service's messages by field

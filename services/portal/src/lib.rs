@@ -17,10 +17,11 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpRequest, web};
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use doithoai_web::{Core, CoreOptions, RunningServer, Templates};
 use std::collections::HashMap;
+use work::Page;
 
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
@@ -151,21 +152,43 @@ pub async fn build(mut overrides: HashMap<String, String>) -> anyhow::Result<App
                     .route("/staff/sign-in", web::post().to(staff::sign_in))
                     .route("/staff/sign-out", web::post().to(staff::sign_out))
                     .route("/staff", web::get().to(staff::home))
-                    .route("/staff/inbox", web::get().to(staff::inbox))
+                    .route("/staff/inbox", web::get().to(work::inbox))
                     .route("/staff/act", web::post().to(work::act))
                     .route("/staff/petitions", web::get().to(work::book))
                     .route("/staff/petitions/{code}", web::get().to(work::petition))
                     .route("/staff/cases/{id}", web::get().to(work::case))
-                    .route("/staff/conferences", web::get().to(work::conferences))
+                    .route(
+                        "/staff/conferences",
+                        web::get().to(|d: work::Deps, r: HttpRequest| {
+                            work::fixed(d, r, Page::Conferences)
+                        }),
+                    )
                     .route("/staff/conferences/{id}", web::get().to(work::conference))
                     .route(
                         "/staff/conferences/{id}/agenda",
                         web::get().to(work::agenda),
                     )
-                    .route("/staff/messages", web::get().to(work::messages))
-                    .route("/staff/settings", web::get().to(work::settings))
-                    .route("/staff/compliance", web::get().to(work::compliance))
-                    .route("/staff/accounts", web::get().to(work::accounts))
+                    .route(
+                        "/staff/messages",
+                        web::get()
+                            .to(|d: work::Deps, r: HttpRequest| work::fixed(d, r, Page::Messages)),
+                    )
+                    .route(
+                        "/staff/settings",
+                        web::get()
+                            .to(|d: work::Deps, r: HttpRequest| work::fixed(d, r, Page::Settings)),
+                    )
+                    .route(
+                        "/staff/compliance",
+                        web::get().to(|d: work::Deps, r: HttpRequest| {
+                            work::fixed(d, r, Page::Compliance)
+                        }),
+                    )
+                    .route(
+                        "/staff/accounts",
+                        web::get()
+                            .to(|d: work::Deps, r: HttpRequest| work::fixed(d, r, Page::Accounts)),
+                    )
                     .route("/staff/accounts/{username}", web::get().to(work::account)),
             );
     })

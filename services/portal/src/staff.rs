@@ -1,13 +1,10 @@
-//! Staff sign-in and the pages behind it. The session cookie (`dt_session`) is HttpOnly,
-//! Secure and SameSite=Strict; every form posts back the session's CSRF token (the sign-in
-//! form, before any session, a token it also sets as a cookie). Each call to a service
-//! carries a token the portal mints for that one request (EdDSA, 5 minutes), from the
-//! account's role, unit and department.
+//! Staff sign-in, sign-out and the workspace; the pages behind them are `work`'s. The session
+//! cookie (`dt_session`) is HttpOnly, Secure and SameSite=Strict; every form posts back the
+//! session's CSRF token (the sign-in form, before any session, a token it also sets as a
+//! cookie).
 
-use crate::api::{Api, Away, Ctx};
 use crate::identity::{self, Account, SignIn};
-use crate::keys::SigningKey;
-use crate::pages::{lang_of, render};
+use crate::pages::render;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -211,75 +208,6 @@ pub async fn home(
         StatusCode::OK,
         "staff_home.html",
         json!({"title": "Trang làm việc", "me": who(&account), "csrf": csrf}),
-    )
-}
-
-/// The request context for a call on behalf of `account`: its minted token.
-fn ctx_for(req: &HttpRequest, core: &Core) -> Ctx {
-    Ctx {
-        lang: lang_of(req),
-        client_addr: Some(address(req, core)),
-    }
-}
-
-/// `GET /staff/inbox?department=`: the cases of the department (an officer's or head's own;
-/// a leader or clerk names one or sees all), soonest due first, overdue marked.
-pub async fn inbox(
-    texts: web::Data<Templates>,
-    core: web::Data<Core>,
-    api: web::Data<Api>,
-    key: web::Data<SigningKey>,
-    req: HttpRequest,
-    q: web::Query<HashMap<String, String>>,
-) -> HttpResponse {
-    let Some((account, csrf)) = signed_in(&req, &core).await else {
-        return to_sign_in();
-    };
-    let Some(role) = account.role() else {
-        return to_sign_in();
-    };
-    let Ok(token) = key.mint(
-        &account.username,
-        role,
-        &account.unit,
-        account.department.as_deref(),
-        crate::keys::TOKEN_SECONDS,
-    ) else {
-        return HttpResponse::InternalServerError().finish();
-    };
-    let department = q
-        .get("department")
-        .filter(|d| doithoai_auth::is_department(d))
-        .cloned()
-        .or(account.department.clone());
-    let path = match &department {
-        Some(d) => format!("/api/v1/staff/cases?department={d}"),
-        None => "/api/v1/staff/cases".to_owned(),
-    };
-    let reply = match api
-        .get_as(&api.answering, &path, &token, &ctx_for(&req, &core))
-        .await
-    {
-        Ok(r) => r,
-        Err(Away) => {
-            return crate::pages::away(&texts, &req);
-        }
-    };
-    let status = if reply.ok() {
-        StatusCode::OK
-    } else {
-        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::BAD_GATEWAY)
-    };
-    render(
-        &texts,
-        &req,
-        status,
-        "inbox.html",
-        json!({
-            "title": "Hộp việc", "me": who(&account), "csrf": csrf,
-            "cases": reply.body["cases"], "overdue": reply.body["overdue"],
-            "refused": !reply.ok(), "problem": reply.body["title"],
-        }),
     )
 }
 

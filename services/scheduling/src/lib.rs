@@ -47,17 +47,16 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
         &["organiser", "kind"],
     )?;
     core.metrics.registry.register(Box::new(on_track.clone()))?;
+    // Every GAUGES_SECONDS (60), not at every scrape: the standing of every organiser reads
+    // all conferences.
+    let gauges_every = std::time::Duration::from_secs(core.settings.parse("GAUGES_SECONDS", 60)?);
     {
-        let (c, organisers) = (core.clone(), units.clone());
-        core.on_scrape(move || {
-            let (c, organisers, on_track) = (c.clone(), organisers.clone(), on_track.clone());
-            async move {
-                let Ok(mut conn) = c.pool.get().await else {
-                    return;
-                };
-                let Ok(all) = store::conferences::not_cancelled(&mut conn).await else {
-                    return;
-                };
+        let organisers = units.clone();
+        core.every("compliance gauge", gauges_every, move |c| {
+            let (organisers, on_track) = (organisers.clone(), on_track.clone());
+            Box::pin(async move {
+                let mut conn = c.pool.get().await?;
+                let all = store::conferences::not_cancelled(&mut conn).await?;
                 let now = chrono::Utc::now();
                 for o in organisers.all() {
                     let s = flow::standing(&all, o, now);
@@ -65,7 +64,8 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
                         .with_label_values(&[o.code.as_str(), o.kind.code()])
                         .set(i64::from(s.on_track()));
                 }
-            }
+                Ok(())
+            })
         });
     }
     let templates = actix_web::web::Data::new(http::templates()?);

@@ -109,8 +109,12 @@ impl SigningKey {
         }]})
     }
 
-    /// Signs arbitrary claims with this key (an identity provider's shape, in tests).
-    pub fn encode(&self, header: &Header, claims: &serde_json::Value) -> Result<String, AuthError> {
+    /// Signs any claims with this key under `header` (an identity provider's shape, in tests).
+    pub fn encode<T: serde::Serialize>(
+        &self,
+        header: &Header,
+        claims: &T,
+    ) -> Result<String, AuthError> {
         jsonwebtoken::encode(header, claims, &self.encoding).map_err(|_| AuthError::Signing)
     }
 
@@ -135,7 +139,7 @@ impl SigningKey {
         );
         let mut header = Header::new(Algorithm::EdDSA);
         header.kid = Some(self.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &self.encoding).map_err(|_| AuthError::Signing)
+        self.encode(&header, &claims)
     }
 }
 

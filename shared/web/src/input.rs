@@ -356,12 +356,7 @@ impl<'a> Fields<'a> {
         match self.body.get(key) {
             None | Some(Value::Null) => {
                 if required {
-                    self.error(
-                        key,
-                        "required",
-                        "Bắt buộc phải có",
-                        "This field is required",
-                    );
+                    self.missing(key);
                 }
                 None
             }
@@ -409,6 +404,16 @@ impl<'a> Fields<'a> {
     /// once each field is right).
     pub fn has_errors(&self) -> bool {
         !self.errors.is_empty()
+    }
+
+    /// Records that a required `key` is missing.
+    fn missing(&mut self, key: &str) {
+        self.error(
+            key,
+            "required",
+            "Bắt buộc phải có",
+            "This field is required",
+        );
     }
 
     /// Records an error on `key`, in the reader's language.
@@ -473,12 +478,7 @@ impl<'a> Fields<'a> {
         match self.body.get(key) {
             None | Some(Value::Null) => {
                 if required {
-                    self.error(
-                        key,
-                        "required",
-                        "Bắt buộc phải có",
-                        "This field is required",
-                    );
+                    self.missing(key);
                 }
                 None
             }

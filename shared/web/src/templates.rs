@@ -103,13 +103,23 @@ const LABELS: &[(&str, &str, &str)] = &[
 /// `{{ c.status|label }}`: a code of the platform (a case's or conference's status, a channel,
 /// a role) as people read it, in the page's language; an unknown code shows as it is.
 fn label(state: &minijinja::State, code: String) -> String {
-    let english = english(state);
+    match label_of(&code) {
+        Some((vi, en)) => (if english(state) { en } else { vi }).to_owned(),
+        None => code,
+    }
+}
+
+/// The Vietnamese and English labels of a platform code (a status, a channel, a role), as the
+/// `label` filter shows them; for forms that offer the codes as choices.
+///
+/// ```
+/// assert_eq!(doithoai_web::templates::label_of("head"), Some(("Trưởng phòng", "Head of department")));
+/// ```
+pub fn label_of(code: &str) -> Option<(&'static str, &'static str)> {
     LABELS
         .iter()
         .find(|(c, _, _)| *c == code)
-        .map_or(code.clone(), |(_, vi, en)| {
-            (if english { *en } else { *vi }).to_owned()
-        })
+        .map(|(_, vi, en)| (*vi, *en))
 }
 
 /// `{{ t|hanoi_date }}`: the day of an RFC 3339 time in Hà Nội, `02/03/2026`.

@@ -97,6 +97,7 @@ pub(super) fn triage_action() -> Action {
     )
 }
 
+/// The case page's forms; `bodies` are the city bodies routing serves (whom to transfer to).
 pub(super) fn case_actions(data: &Value) -> Vec<Action> {
     let reason = || text("reason", "Lý do", "Reason", 2000).required();
     let bodies = data["bodies"]
@@ -110,9 +111,8 @@ pub(super) fn case_actions(data: &Value) -> Vec<Action> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut actions = Vec::new();
-    if data["case"].is_object() {
-        actions.push(action(
+    vec![
+        action(
             "draft",
             ("Soạn dự thảo trả lời", "Draft the answer"),
             Svc::Answering,
@@ -127,8 +127,8 @@ pub(super) fn case_actions(data: &Value) -> Vec<Action> {
                     "Names to hide when published (one per line)",
                 ),
             ],
-        ));
-        actions.push(action(
+        ),
+        action(
             "review",
             ("Duyệt dự thảo", "Review the draft"),
             Svc::Answering,
@@ -152,8 +152,8 @@ pub(super) fn case_actions(data: &Value) -> Vec<Action> {
                 .required(),
                 text("note", "Ghi chú", "Note", 2000),
             ],
-        ));
-        actions.push(action(
+        ),
+        action(
             "approve",
             ("Ký duyệt và công khai", "Sign and publish"),
             Svc::Answering,
@@ -186,68 +186,63 @@ pub(super) fn case_actions(data: &Value) -> Vec<Action> {
                     2000,
                 ),
             ],
-        ));
-    }
-    if data["routing"].is_object() {
-        actions.extend([
-            action(
-                "accept",
-                (
-                    "Thuộc thẩm quyền, giữ phân công",
-                    "Within our competence, as assigned",
-                ),
-                Svc::Routing,
-                Verb::Post,
-                "/api/v1/staff/routing/{id}/accept",
-                DESK,
-                vec![text("note", "Ghi chú", "Note", 2000)],
+        ),
+        action(
+            "accept",
+            (
+                "Thuộc thẩm quyền, giữ phân công",
+                "Within our competence, as assigned",
             ),
-            action(
-                "reroute",
-                ("Chuyển phòng khác", "Re-route to another department"),
-                Svc::Routing,
-                Verb::Post,
-                "/api/v1/staff/routing/{id}/reroute",
-                DESK,
-                vec![
-                    choice("department", "Phòng", "Department", departments()).required(),
-                    reason(),
-                ],
+            Svc::Routing,
+            Verb::Post,
+            "/api/v1/staff/routing/{id}/accept",
+            DESK,
+            vec![text("note", "Ghi chú", "Note", 2000)],
+        ),
+        action(
+            "reroute",
+            ("Chuyển phòng khác", "Re-route to another department"),
+            Svc::Routing,
+            Verb::Post,
+            "/api/v1/staff/routing/{id}/reroute",
+            DESK,
+            vec![
+                choice("department", "Phòng", "Department", departments()).required(),
+                reason(),
+            ],
+        ),
+        action(
+            "transfer",
+            (
+                "Chuyển cơ quan có thẩm quyền",
+                "Transfer to the competent body",
             ),
-            action(
-                "transfer",
-                (
-                    "Chuyển cơ quan có thẩm quyền",
-                    "Transfer to the competent body",
-                ),
-                Svc::Routing,
-                Verb::Post,
-                "/api/v1/staff/routing/{id}/transfer",
-                DESK,
-                vec![choice("to", "Cơ quan", "Body", bodies).required(), reason()],
-            ),
-            action(
-                "urgent",
-                ("Xử lý khẩn", "Handle urgently"),
-                Svc::Routing,
-                Verb::Post,
-                "/api/v1/staff/routing/{id}/urgent",
-                DESK,
-                vec![reason()],
-            ),
-            action(
-                "refuse",
-                ("Từ chối tiếp nhận", "Refuse"),
-                Svc::Routing,
-                Verb::Post,
-                "/api/v1/staff/routing/{id}/refuse",
-                DESK,
-                vec![reason()],
-            )
-            .danger(),
-        ]);
-    }
-    actions
+            Svc::Routing,
+            Verb::Post,
+            "/api/v1/staff/routing/{id}/transfer",
+            DESK,
+            vec![choice("to", "Cơ quan", "Body", bodies).required(), reason()],
+        ),
+        action(
+            "urgent",
+            ("Xử lý khẩn", "Handle urgently"),
+            Svc::Routing,
+            Verb::Post,
+            "/api/v1/staff/routing/{id}/urgent",
+            DESK,
+            vec![reason()],
+        ),
+        action(
+            "refuse",
+            ("Từ chối tiếp nhận", "Refuse"),
+            Svc::Routing,
+            Verb::Post,
+            "/api/v1/staff/routing/{id}/refuse",
+            DESK,
+            vec![reason()],
+        )
+        .danger(),
+    ]
 }
 
 pub(super) fn plan_action() -> Action {

@@ -99,6 +99,9 @@ pub enum Page {
     Accounts,
     /// City IT: one account (by sign-in name).
     Account(String),
+    /// A department's cases, soonest due first (an officer's or head's own department; a
+    /// leader or clerk names one, or sees all).
+    Inbox { department: Option<String> },
 }
 
 const ALL: &[Role] = &Role::ALL;
@@ -139,6 +142,7 @@ impl Page {
             Page::Compliance => "/staff/compliance".into(),
             Page::Accounts => "/staff/accounts".into(),
             Page::Account(u) => format!("/staff/accounts/{u}"),
+            Page::Inbox { .. } => "/staff/inbox".into(),
         }
     }
 
@@ -175,6 +179,7 @@ impl Page {
             Page::Compliance => "compliance",
             Page::Accounts => "accounts",
             Page::Account(_) => "account",
+            Page::Inbox { .. } => "inbox",
         }
     }
 
@@ -194,17 +199,12 @@ impl Page {
         }
     }
 
-    /// The actions of the page (before the role filter), given what it shows.
+    /// Every action of the page (the choices some offer come from what it shows: the city
+    /// bodies of a transfer).
     fn actions(&self, data: &Value) -> Vec<Action> {
         match self {
             Page::Book { .. } => vec![record_action()],
-            Page::Petition(_) => {
-                if data["petition"]["status"] == "awaiting_triage" {
-                    vec![triage_action()]
-                } else {
-                    vec![]
-                }
-            }
+            Page::Petition(_) => vec![triage_action()],
             Page::Case(_) => case_actions(data),
             Page::Conferences => vec![plan_action()],
             Page::Conference(_) => conference_actions(),
@@ -218,8 +218,20 @@ impl Page {
                 vec![hidden("letter")],
             )],
             Page::Settings => settings_actions(),
-            Page::Compliance => vec![],
+            Page::Compliance | Page::Inbox { .. } => vec![],
             Page::Accounts | Page::Account(_) => crate::accounts::actions(self.record()),
+        }
+    }
+
+    /// Whether the page offers `action` on the record as it stands: triage only while a
+    /// petition waits for it; a case's work where answering holds the case, its routing where
+    /// routing does.
+    fn offers(&self, action: &Action, data: &Value) -> bool {
+        match (self, action.svc) {
+            (Page::Petition(_), _) => data["petition"]["status"] == "awaiting_triage",
+            (Page::Case(_), Svc::Answering) => data["case"].is_object(),
+            (Page::Case(_), Svc::Routing) => data["routing"].is_object(),
+            _ => true,
         }
     }
 
@@ -235,6 +247,7 @@ impl Page {
             Page::Compliance => "compliance.html",
             Page::Accounts => "accounts.html",
             Page::Account(_) => "account.html",
+            Page::Inbox { .. } => "inbox.html",
         }
     }
 
@@ -249,6 +262,7 @@ impl Page {
             Page::Settings => "Cấu hình",
             Page::Compliance => "Tình hình tổ chức đối thoại",
             Page::Accounts | Page::Account(_) => "Tài khoản cán bộ",
+            Page::Inbox { .. } => "Hộp việc",
         }
     }
 
@@ -295,8 +309,23 @@ impl Page {
                 json!({"petition": p.body})
             }
             Page::Case(id) => {
-                let case = get(&api.answering, format!("/api/v1/staff/cases/{id}")).await?;
-                let routing = get(&api.routing, format!("/api/v1/staff/routing/{id}")).await?;
+                // The case, its routing and (for those who may transfer) the city bodies at
+                // once; the preview after, when there is a draft.
+                let bodies = async {
+                    if DESK.contains(&s.role) {
+                        api.get(&api.routing, "/api/v1/city-bodies", &s.ctx)
+                            .await
+                            .map(body_if_ok)
+                    } else {
+                        Ok(Value::Null)
+                    }
+                };
+                let (case, routing, bodies) = tokio::join!(
+                    get(&api.answering, format!("/api/v1/staff/cases/{id}")),
+                    get(&api.routing, format!("/api/v1/staff/routing/{id}")),
+                    bodies,
+                );
+                let (case, routing, bodies) = (case?, routing?, bodies?);
                 if !case.ok() && !routing.ok() {
                     return Ok(None);
                 }
@@ -308,8 +337,6 @@ impl Page {
                 } else {
                     Value::Null
                 };
-                let bodies =
-                    body_if_ok(api.get(&api.routing, "/api/v1/city-bodies", &s.ctx).await?);
                 json!({"case": case, "routing": body_if_ok(routing), "preview": preview,
                        "bodies": bodies["bodies"], "petition_id": id})
             }
@@ -354,6 +381,16 @@ impl Page {
             Page::Compliance => {
                 let c = get(&api.scheduling, "/api/v1/staff/compliance".into()).await?;
                 json!({"compliance": body_if_ok(c)})
+            }
+            Page::Inbox { department } => {
+                let department = department.clone().or(s.account.department.clone());
+                let path = match &department {
+                    Some(d) => format!("/api/v1/staff/cases?department={d}"),
+                    None => "/api/v1/staff/cases".to_owned(),
+                };
+                let reply = get(&api.answering, path).await?;
+                json!({"cases": reply.body["cases"], "overdue": reply.body["overdue"],
+                       "refused": !reply.ok(), "problem": reply.body["title"]})
             }
             Page::Accounts | Page::Account(_) => Value::Null,
         }))
@@ -404,7 +441,7 @@ pub async fn show(
     let actions: Vec<Action> = page
         .actions(&data)
         .into_iter()
-        .filter(|a| a.allows(s.role))
+        .filter(|a| a.allows(s.role) && page.offers(a, &data))
         .collect();
     let done = req
         .query_string()
@@ -457,12 +494,14 @@ pub async fn act(
     let Some(page) = Page::from_form(&form) else {
         return HttpResponse::NotFound().finish();
     };
-    // The actions as the page offers them (with an empty page's choices: a choice the page
-    // did not offer is still checked by the service).
+    // Any action of the page (the service decides whether the record's state allows it, and
+    // checks a choice the page did not offer).
     let wanted = form.get("action").map(String::as_str).unwrap_or_default();
-    let offered = page
-        .actions(&json!({"case": {}, "routing": {}, "petition": {"status": "awaiting_triage"}}));
-    let Some(action) = offered.into_iter().find(|a| a.id == wanted) else {
+    let Some(action) = page
+        .actions(&Value::Null)
+        .into_iter()
+        .find(|a| a.id == wanted)
+    else {
         return HttpResponse::NotFound().finish();
     };
     if !action.allows(s.role) || !page.roles().contains(&s.role) {
@@ -587,6 +626,13 @@ async fn page_for(
     }
 }
 
+/// A page that needs nothing from its request but the session (conferences, messages,
+/// settings, compliance, accounts): `web::get().to(|d, r| work::fixed(d, r, Page::Settings))`.
+pub async fn fixed(deps: Deps, req: HttpRequest, page: Page) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    page_for(&t, &c, &a, &k, &req, page).await
+}
+
 /// The extractors every page handler takes.
 pub type Deps = (
     web::Data<Templates>,
@@ -628,12 +674,6 @@ pub async fn case(deps: Deps, req: HttpRequest, path: web::Path<String>) -> Http
     page_for(&t, &c, &a, &k, &req, Page::Case(path.into_inner())).await
 }
 
-/// `GET /staff/conferences`.
-pub async fn conferences(deps: Deps, req: HttpRequest) -> HttpResponse {
-    let (t, c, a, k) = deps;
-    page_for(&t, &c, &a, &k, &req, Page::Conferences).await
-}
-
 /// `GET /staff/conferences/{id}`.
 pub async fn conference(deps: Deps, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let (t, c, a, k) = deps;
@@ -670,30 +710,6 @@ pub async fn agenda(deps: Deps, req: HttpRequest, path: web::Path<String>) -> Ht
     }
 }
 
-/// `GET /staff/messages`.
-pub async fn messages(deps: Deps, req: HttpRequest) -> HttpResponse {
-    let (t, c, a, k) = deps;
-    page_for(&t, &c, &a, &k, &req, Page::Messages).await
-}
-
-/// `GET /staff/settings`.
-pub async fn settings(deps: Deps, req: HttpRequest) -> HttpResponse {
-    let (t, c, a, k) = deps;
-    page_for(&t, &c, &a, &k, &req, Page::Settings).await
-}
-
-/// `GET /staff/compliance`.
-pub async fn compliance(deps: Deps, req: HttpRequest) -> HttpResponse {
-    let (t, c, a, k) = deps;
-    page_for(&t, &c, &a, &k, &req, Page::Compliance).await
-}
-
-/// `GET /staff/accounts`.
-pub async fn accounts(deps: Deps, req: HttpRequest) -> HttpResponse {
-    let (t, c, a, k) = deps;
-    page_for(&t, &c, &a, &k, &req, Page::Accounts).await
-}
-
 /// `GET /staff/accounts/{username}`.
 pub async fn account(deps: Deps, req: HttpRequest, path: web::Path<String>) -> HttpResponse {
     let (t, c, a, k) = deps;
@@ -701,6 +717,20 @@ pub async fn account(deps: Deps, req: HttpRequest, path: web::Path<String>) -> H
         return HttpResponse::NotFound().finish();
     }
     page_for(&t, &c, &a, &k, &req, Page::Account(path.into_inner())).await
+}
+
+/// `GET /staff/inbox?department=`.
+pub async fn inbox(
+    deps: Deps,
+    req: HttpRequest,
+    q: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    let department = q
+        .get("department")
+        .filter(|d| doithoai_auth::is_department(d))
+        .cloned();
+    page_for(&t, &c, &a, &k, &req, Page::Inbox { department }).await
 }
 
 #[cfg(test)]
@@ -726,6 +756,7 @@ mod tests {
             Page::Compliance,
             Page::Accounts,
             Page::Account("an.clerk".into()),
+            Page::Inbox { department: None },
         ];
         let data = json!({"case": {"draft": {"body": "b"}}, "routing": {}, "petition": {"status": "awaiting_triage", "timeline": []},
             "book": {"items": []}, "conference": {"id": "x"}, "account": {"username": "an.clerk", "enabled": true}, "accounts": [], "trail": []});
