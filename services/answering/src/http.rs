@@ -652,6 +652,7 @@ async fn rate(
     };
     if !queries::rate(
         &mut conn,
+        &core.bus.namespace,
         c.petition_id,
         &token_hash(&token),
         score,
@@ -669,6 +670,7 @@ async fn rate(
         Some(&score.to_string()),
     )
     .await;
+    core.relay.wake();
     Ok(HttpResponse::Created().json(json!({"tracking_code": c.tracking_code, "score": score})))
 }
 

@@ -13,6 +13,8 @@
 //! A make-up working day (a Saturday worked in exchange for a bridge day off) counts as a
 //! working day; office hours are the city's unless a unit keeps its own ([`Calendar::for_unit`]).
 
+pub mod dialogue;
+
 use chrono::{
     DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc, Weekday,
 };

@@ -319,6 +319,7 @@ pub struct PetitionRatedV1 {
     pub petition_id: Uuid,
     pub tracking_code: String,
     pub unit: String,
+    /// 1 to 5; 4 and 5 count as satisfied (the satisfaction index).
     pub score: i16,
     pub rated_at: DateTime<Utc>,
 }
@@ -418,6 +419,25 @@ pub struct ConferenceOutcomeV1 {
     pub department: Option<String>,
     pub due_at: Option<DateTime<Utc>>,
     pub forwarded_to: Option<String>,
+}
+
+/// `conference.recorded`: a conference's record as it stands after any change (planned,
+/// noticed, moved, held, minutes or results published, cancelled) — what the dialogue
+/// compliance of its organiser is judged on. Each carries the whole state, so a reader keeps
+/// the latest and needs no other event.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ConferenceRecordV1 {
+    pub conference_id: Uuid,
+    pub unit: String,
+    pub title: String,
+    /// `planned` | `noticed` | `held` | `cancelled`
+    pub status: String,
+    pub starts_at: DateTime<Utc>,
+    pub notice_published_at: Option<DateTime<Utc>>,
+    pub minutes_published_at: Option<DateTime<Utc>>,
+    pub results_published_at: Option<DateTime<Utc>>,
+    /// When this state was recorded: a reader keeps the newest.
+    pub recorded_at: DateTime<Utc>,
 }
 
 /// `conference.reminder`: 48 hours before, to each registrant.

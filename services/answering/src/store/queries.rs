@@ -219,26 +219,43 @@ pub const RANKED_AT_MOST: i64 = 1_000;
 /// failure (not published, wrong or used token), all alike.
 pub async fn rate(
     conn: &mut AsyncPgConnection,
+    ns: &str,
     petition_id: Uuid,
     token_hash: &str,
     score: i16,
     comment: Option<&str>,
 ) -> QueryResult<bool> {
     conn.transaction(async |conn| {
-        let taken: Option<String> = diesel::update(
+        let taken: Option<(String, String)> = diesel::update(
             cases::table
                 .find(petition_id)
                 .filter(cases::published_at.is_not_null())
                 .filter(cases::rating_token_hash.eq(token_hash)),
         )
         .set(cases::rating_token_hash.eq(None::<String>))
-        .returning(cases::unit_code)
+        .returning((cases::unit_code, cases::tracking_code))
         .get_result(conn)
         .await
         .optional()?;
-        let Some(unit) = taken else {
+        let Some((unit, tracking_code)) = taken else {
             return Ok(false);
         };
+        // The rating's event, for the reports' satisfaction index, with the rating itself.
+        let rated = doithoai_bus::outbox::event(
+            ns,
+            doithoai_contracts::subjects::ANSWERING,
+            doithoai_contracts::subjects::PETITION_RATED,
+            &unit,
+            doithoai_contracts::PetitionRatedV1 {
+                petition_id,
+                tracking_code,
+                unit: unit.clone(),
+                score,
+                rated_at: chrono::Utc::now(),
+            },
+        )
+        .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        doithoai_bus::outbox::enqueue(conn, &[rated]).await?;
         let inserted = diesel::insert_into(ratings::table)
             .values((
                 ratings::petition_id.eq(petition_id),

@@ -16,7 +16,7 @@ pub(super) async fn plan(core: web::Data<Core>, staff: Staff, body: Body<Plan>, 
     let plan = body.valid()?;
     let id = Uuid::now_v7();
     let mut conn = core.pool.get().await?;
-    store::insert(&mut conn, id, &staff.0.unit, &plan, &staff.0.sub).await?;
+    store::insert(&mut conn, id, &staff.0.unit, &plan, by(&core, &staff)).await?;
     let c = flow::load(&core, id)
         .await?
         .ok_or_else(|| ApiError::failure(anyhow::anyhow!("vanished")))?;
@@ -77,7 +77,7 @@ pub(super) async fn notice(
             .await?,
     );
     let mut conn = core.pool.get().await?;
-    if !store::publish_notice(&mut conn, c.id, now, closes, &events, &staff.0.sub).await? {
+    if !store::publish_notice(&mut conn, c.id, now, closes, &events, by(&core, &staff)).await? {
         return Err(already_noticed(lang));
     }
     core.relay.wake();
@@ -172,7 +172,7 @@ pub(super) async fn outcome(
         due_at,
         forwarded_to: forwarded_to.as_deref(),
     };
-    store::record_outcome(&mut conn, record, event, &staff.0.sub).await?;
+    store::record_outcome(&mut conn, record, event, by(&core, &staff)).await?;
     core.relay.wake();
     Ok(HttpResponse::Ok().json(json!({"petition": pid, "outcome": kind})))
 }
@@ -201,7 +201,7 @@ pub(super) async fn attendance(
         return Err(not_started(lang));
     }
     let mut conn = core.pool.get().await?;
-    if !store::record_attendance(&mut conn, c.id, count, &staff.0.sub).await? {
+    if !store::record_attendance(&mut conn, c.id, count, by(&core, &staff)).await? {
         return Err(not_noticed(lang));
     }
     Ok(HttpResponse::Ok().json(json!({"status": "held", "attendance": count})))
@@ -245,7 +245,7 @@ async fn publish_text(
     };
     let mut conn = core.pool.get().await?;
     let published = (what, public.text.as_str());
-    if !store::publish_text(&mut conn, c.id, published, &events, now, &staff.0.sub).await? {
+    if !store::publish_text(&mut conn, c.id, published, &events, now, by(&core, &staff)).await? {
         return Err(not_held(lang));
     }
     drop(conn);
@@ -356,7 +356,7 @@ pub(super) async fn cancel(
         )?);
     }
     let mut conn = core.pool.get().await?;
-    if !store::cancel(&mut conn, c.id, &reason, due, &events, &staff.0.sub).await? {
+    if !store::cancel(&mut conn, c.id, &reason, due, &events, by(&core, &staff)).await? {
         return Err(cannot_cancel(lang));
     }
     core.relay.wake();
@@ -448,7 +448,7 @@ pub(super) async fn reschedule(
         reason: &reason,
     };
     let mut conn = core.pool.get().await?;
-    if !store::reschedule(&mut conn, c.id, moved, &events, &staff.0.sub).await? {
+    if !store::reschedule(&mut conn, c.id, moved, &events, by(&core, &staff)).await? {
         return Err(conflict(
             lang,
             "status",
@@ -567,4 +567,12 @@ fn cannot_cancel(lang: Lang) -> ApiError {
         "Hội nghị đã diễn ra hoặc đã bị hủy",
         "The conference was held or already cancelled",
     )
+}
+
+/// The staff member making a change, and the namespace of its events.
+fn by<'a>(core: &'a Core, staff: &'a Staff) -> store::By<'a> {
+    store::By {
+        actor: &staff.0.sub,
+        ns: &core.bus.namespace,
+    }
 }

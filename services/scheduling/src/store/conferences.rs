@@ -13,24 +13,57 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use doithoai_bus::outbox::{self, NewMessage};
 use uuid::Uuid;
 
-/// Appends a line to a conference's history (in the caller's transaction).
+/// Who changes a conference, and the namespace its events go to.
+#[derive(Debug, Clone, Copy)]
+pub struct By<'a> {
+    /// The staff subject (or `system`).
+    pub actor: &'a str,
+    pub ns: &'a str,
+}
+
+/// Appends a line to a conference's history (in the caller's transaction), with the
+/// `conference.recorded` event of its state after the change: every change of a conference
+/// writes a history line, so the reports' read model of dialogues misses none.
 pub async fn history(
     conn: &mut AsyncPgConnection,
     id: Uuid,
-    actor: &str,
+    by: By<'_>,
     action: &str,
     note: Option<&str>,
 ) -> QueryResult<()> {
     diesel::insert_into(conference_history::table)
         .values((
             conference_history::conference_id.eq(id),
-            conference_history::actor.eq(actor),
+            conference_history::actor.eq(by.actor),
             conference_history::action.eq(action),
             conference_history::note.eq(note),
         ))
         .execute(conn)
-        .await
-        .map(|_| ())
+        .await?;
+    let c: Conference = conferences::table
+        .find(id)
+        .select(Conference::as_select())
+        .first(conn)
+        .await?;
+    let record = outbox::event(
+        by.ns,
+        doithoai_contracts::subjects::SCHEDULING,
+        doithoai_contracts::subjects::CONFERENCE_RECORDED,
+        &c.unit_code,
+        doithoai_contracts::ConferenceRecordV1 {
+            conference_id: c.id,
+            unit: c.unit_code.clone(),
+            title: c.title.clone(),
+            status: c.status.as_str().to_owned(),
+            starts_at: c.starts_at,
+            notice_published_at: c.notice_published_at,
+            minutes_published_at: c.minutes_published_at,
+            results_published_at: c.results_published_at,
+            recorded_at: Utc::now(),
+        },
+    )
+    .map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    outbox::enqueue(conn, &[record]).await.map(|_| ())
 }
 
 /// A conference's history, oldest first: (at, actor, action, note).
@@ -70,31 +103,34 @@ pub async fn publications_of(
         .await
 }
 
-/// Stores a planned conference of `unit`.
+/// Stores a planned conference of `unit` (with its record event).
 pub async fn insert(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     unit: &str,
     plan: &Plan,
-    created_by: &str,
+    by: By<'_>,
 ) -> QueryResult<()> {
-    diesel::insert_into(conferences::table)
-        .values((
-            conferences::id.eq(id),
-            conferences::unit_code.eq(unit),
-            conferences::title.eq(&plan.title),
-            conferences::starts_at.eq(plan.starts_at),
-            conferences::venue.eq(&plan.venue),
-            conferences::online_link.eq(&plan.online_link),
-            conferences::chair.eq(&plan.chair),
-            conferences::co_organisers.eq(&plan.co_organisers),
-            conferences::fields.eq(&plan.fields),
-            conferences::created_by.eq(created_by),
-            conferences::format.eq(plan.format),
-        ))
-        .execute(conn)
-        .await?;
-    history(conn, id, created_by, "planned", None).await
+    conn.transaction(async |conn| {
+        diesel::insert_into(conferences::table)
+            .values((
+                conferences::id.eq(id),
+                conferences::unit_code.eq(unit),
+                conferences::title.eq(&plan.title),
+                conferences::starts_at.eq(plan.starts_at),
+                conferences::venue.eq(&plan.venue),
+                conferences::online_link.eq(&plan.online_link),
+                conferences::chair.eq(&plan.chair),
+                conferences::co_organisers.eq(&plan.co_organisers),
+                conferences::fields.eq(&plan.fields),
+                conferences::created_by.eq(by.actor),
+                conferences::format.eq(plan.format),
+            ))
+            .execute(conn)
+            .await?;
+        history(conn, id, by, "planned", None).await
+    })
+    .await
 }
 
 /// A unit's conferences, latest first; only those whose notice is out when `noticed`.
@@ -132,7 +168,7 @@ pub async fn publish_notice(
     now: DateTime<Utc>,
     closes: DateTime<Utc>,
     events: &[NewMessage],
-    actor: &str,
+    by: By<'_>,
 ) -> QueryResult<bool> {
     conn.transaction(async |conn| {
         let n = diesel::update(
@@ -149,7 +185,7 @@ pub async fn publish_notice(
         .await?;
         if n == 1 {
             outbox::enqueue(conn, events).await?;
-            history(conn, id, actor, "noticed", None).await?;
+            history(conn, id, by, "noticed", None).await?;
         }
         Ok(n == 1)
     })
@@ -171,7 +207,7 @@ pub async fn record_outcome(
     conn: &mut AsyncPgConnection,
     o: OutcomeRecord<'_>,
     event: NewMessage,
-    actor: &str,
+    by: By<'_>,
 ) -> QueryResult<()> {
     conn.transaction(async |conn| {
         diesel::update(registrations::table.find(o.petition_id))
@@ -185,10 +221,7 @@ pub async fn record_outcome(
             .execute(conn)
             .await?;
         outbox::enqueue(conn, &[event]).await?;
-        history(
-            conn,
-            o.conference_id,
-            actor,
+        history(conn, o.conference_id, by,
             "outcome_recorded",
             Some(&format!("{}: {}", o.petition_id, o.outcome.as_str())),
         )
@@ -204,7 +237,7 @@ pub async fn record_attendance(
     conn: &mut AsyncPgConnection,
     id: Uuid,
     count: i32,
-    actor: &str,
+    by: By<'_>,
 ) -> QueryResult<bool> {
     conn.transaction(async |conn| {
         let n = diesel::update(conferences::table.find(id).filter(
@@ -217,10 +250,7 @@ pub async fn record_attendance(
         .execute(conn)
         .await?;
         if n == 1 {
-            history(
-                conn,
-                id,
-                actor,
+            history(conn, id, by,
                 "attendance_recorded",
                 Some(&count.to_string()),
             )
@@ -250,10 +280,10 @@ pub async fn publish_text(
     (what, text): (Publication, &str),
     events: &[NewMessage],
     now: DateTime<Utc>,
-    actor: &str,
+    by: By<'_>,
 ) -> QueryResult<bool> {
     conn.transaction(async |conn| {
-        let done = publish_text_in(conn, id, what, text, now, actor).await?;
+        let done = publish_text_in(conn, id, what, text, now, by).await?;
         if done {
             outbox::enqueue(conn, events).await?;
         }
@@ -268,7 +298,7 @@ async fn publish_text_in(
     what: Publication,
     text: &str,
     now: DateTime<Utc>,
-    actor: &str,
+    by: By<'_>,
 ) -> QueryResult<bool> {
     let target = conferences::table
         .find(id)
@@ -315,14 +345,11 @@ async fn publish_text_in(
             publications::version.eq(version),
             publications::text.eq(text),
             publications::published_at.eq(now),
-            publications::published_by.eq(actor),
+            publications::published_by.eq(by.actor),
         ))
         .execute(conn)
         .await?;
-    history(
-        conn,
-        id,
-        actor,
+    history(conn, id, by,
         &format!("{kind}_published"),
         Some(&format!("version {version}")),
     )
@@ -349,7 +376,7 @@ pub async fn reschedule(
     id: Uuid,
     m: Move<'_>,
     events: &[NewMessage],
-    actor: &str,
+    by: By<'_>,
 ) -> QueryResult<bool> {
     conn.transaction(async |conn| {
         let target = conferences::table
@@ -394,7 +421,7 @@ pub async fn reschedule(
             m.starts_at.to_rfc3339(),
             m.reason
         );
-        history(conn, id, actor, "rescheduled", Some(&note)).await?;
+        history(conn, id, by, "rescheduled", Some(&note)).await?;
         Ok(true)
     })
     .await
@@ -409,7 +436,7 @@ pub async fn cancel(
     reason: &str,
     due: DateTime<Utc>,
     events: &[NewMessage],
-    actor: &str,
+    by: By<'_>,
 ) -> QueryResult<bool> {
     conn.transaction(async |conn| {
         let n = diesel::update(conferences::table.find(id).filter(
@@ -433,7 +460,7 @@ pub async fn cancel(
             .execute(conn)
             .await?;
         outbox::enqueue(conn, events).await?;
-        history(conn, id, actor, "cancelled", Some(reason)).await?;
+        history(conn, id, by, "cancelled", Some(reason)).await?;
         Ok(true)
     })
     .await
