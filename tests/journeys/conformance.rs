@@ -22,6 +22,7 @@ async fn every_service_answers_as_its_openapi_document_says() {
         ("answering", token(Role::Officer, "phuong-lang")),
         ("scheduling", token(Role::Leader, "phuong-lang")),
         ("notification", token(Role::Clerk, "phuong-lang")),
+        ("reporting", token(Role::CityAdmin, "hanoi")),
     ];
     let examples = std::env::var("SCHEMATHESIS_EXAMPLES").unwrap_or_else(|_| "20".into());
     let mut failed = Vec::new();

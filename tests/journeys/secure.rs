@@ -57,6 +57,7 @@ async fn services_work_with_their_own_nats_user_and_cannot_forge_another_service
         "answering",
         "scheduling",
         "notification",
+        "reporting",
     ];
     let passwords: Vec<(String, String)> = services
         .iter()

@@ -139,16 +139,17 @@ impl Drop for Service {
     }
 }
 
-/// The five services, in the order they are started.
-pub const SERVICES: [&str; 5] = [
+/// The six services, in the order they are started (the portal apart).
+pub const SERVICES: [&str; 6] = [
     "intake",
     "routing",
     "answering",
     "scheduling",
     "notification",
+    "reporting",
 ];
 
-/// The settings of one replica of `name` in a platform of the five services on namespace `ns`
+/// The settings of one replica of `name` in a platform of the six services on namespace `ns`
 /// (its database `{ns}_{name}`, shared by its replicas), with rate limits off, email to `smtp`
 /// and SMS into a folder. Callers add what their test needs.
 pub fn platform_env(ns: &str, name: &str, smtp: &doithoai_testkit::SmtpSink) -> TestEnv {

@@ -12,7 +12,7 @@
 
 use doithoai_contracts::subjects::{self, ANSWERING, CONTACTS, INTAKE, ROUTING, SCHEDULING};
 
-/// The services and the streams each consumes (the secure journey starts all five under
+/// The services and the streams each consumes (the secure journey starts them all under
 /// these permissions and fails on any violation, so this list cannot drift from the code).
 pub const CONSUMES: &[(&str, &[&str])] = &[
     (INTAKE, &[ROUTING, ANSWERING, SCHEDULING]),
@@ -20,6 +20,8 @@ pub const CONSUMES: &[(&str, &[&str])] = &[
     (ANSWERING, &[ROUTING, SCHEDULING]),
     (SCHEDULING, &[INTAKE, ROUTING, ANSWERING]),
     ("notification", &[CONTACTS, ROUTING, ANSWERING, SCHEDULING]),
+    // The reports' read model: every stream but the contacts (no phone or email there).
+    ("reporting", &[INTAKE, ROUTING, ANSWERING, SCHEDULING]),
     // The portal reads no stream: it calls the services' HTTP APIs.
     ("portal", &[]),
 ];
@@ -61,6 +63,13 @@ pub fn of(ns: &str, service: &str) -> Option<Permissions> {
             format!("$JS.API.CONSUMER.MSG.NEXT.{stream}.*"),
             format!("$JS.ACK.{stream}.>"),
         ]);
+        // `reporting replay` deletes reporting's own consumers (and only those) so that they
+        // read the streams again from the start.
+        if service == "reporting" {
+            publish.push(format!(
+                "$JS.API.CONSUMER.DELETE.{stream}.reporting-{source}"
+            ));
+        }
     }
     // Every service follows the revoked staff tokens (published by operators only).
     let auth = subjects::stream_name(ns, crate::revocation::AUTH);

@@ -23,6 +23,7 @@ pub mod limit;
 mod middleware;
 pub mod openapi;
 pub mod problem;
+pub mod reference;
 mod server;
 mod staff;
 pub mod staff_keys;

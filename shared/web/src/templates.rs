@@ -91,6 +91,28 @@ const LABELS: &[(&str, &str, &str)] = &[
         "Tại hội nghị đối thoại",
         "At a dialogue conference",
     ),
+    // Why a unit is off track with its dialogues (doithoai_calendar::dialogue).
+    (
+        "no_conference_in_6_months",
+        "Không tổ chức hội nghị trong 6 tháng",
+        "No conference in 6 months",
+    ),
+    (
+        "next_more_than_6_months_after_last",
+        "Hội nghị kế tiếp cách hội nghị trước hơn 6 tháng",
+        "Next conference more than 6 months after the last",
+    ),
+    ("none_planned", "Chưa lên kế hoạch hội nghị", "None planned"),
+    (
+        "fewer_than_2_this_year",
+        "Dưới 2 hội nghị trong năm",
+        "Fewer than 2 this year",
+    ),
+    (
+        "results_notice_overdue",
+        "Chậm thông báo kết quả (quá 10 ngày)",
+        "Results notice overdue (over 10 days)",
+    ),
     // Roles.
     ("clerk", "Văn thư, tiếp nhận", "Clerk"),
     ("officer", "Chuyên viên", "Officer"),

@@ -221,7 +221,10 @@ pub async fn record_outcome(
             .execute(conn)
             .await?;
         outbox::enqueue(conn, &[event]).await?;
-        history(conn, o.conference_id, by,
+        history(
+            conn,
+            o.conference_id,
+            by,
             "outcome_recorded",
             Some(&format!("{}: {}", o.petition_id, o.outcome.as_str())),
         )
@@ -250,7 +253,10 @@ pub async fn record_attendance(
         .execute(conn)
         .await?;
         if n == 1 {
-            history(conn, id, by,
+            history(
+                conn,
+                id,
+                by,
                 "attendance_recorded",
                 Some(&count.to_string()),
             )
@@ -349,7 +355,10 @@ async fn publish_text_in(
         ))
         .execute(conn)
         .await?;
-    history(conn, id, by,
+    history(
+        conn,
+        id,
+        by,
         &format!("{kind}_published"),
         Some(&format!("version {version}")),
     )
