@@ -24,6 +24,10 @@ pub async fn generate(
         #[diesel(sql_type = BigInt)]
         n: i64,
     }
+    // Minutes of work in a few statements: no statement timeout on this connection.
+    diesel::sql_query("SET statement_timeout = 0")
+        .execute(conn)
+        .await?;
     let held: N = diesel::sql_query("SELECT count(*) AS n FROM petitions")
         .get_result(conn)
         .await?;

@@ -66,7 +66,8 @@ pub async fn sums(
 ) -> QueryResult<Vec<(String, Sums)>> {
     let split = s.period.split();
     let key = by.map_or("''", Dimension::sql);
-    let mut filters = String::new();
+    let grain = grain(s, by);
+    let mut filters = format!(" AND grain = {grain}");
     let mut n = 6;
     let mut values: Vec<&str> = Vec::new();
     for (column, value) in [
@@ -125,6 +126,21 @@ pub async fn sums(
             )
         })
         .collect())
+}
+
+/// The grain of the sums that answers `s` grouped by `by` with the fewest rows: 1 (by unit
+/// only) when neither field nor department matters, 2 (the city's, by field and department)
+/// when the unit does not, else 0 (everything).
+fn grain(s: &Selection, by: Option<Dimension>) -> i16 {
+    let unit = s.unit.is_some() || by == Some(Dimension::Unit);
+    let detail = s.field.is_some()
+        || s.department.is_some()
+        || matches!(by, Some(Dimension::Field | Dimension::Department));
+    match (unit, detail) {
+        (true, false) => 1,
+        (false, _) => 2,
+        (true, true) => 0,
+    }
 }
 
 #[derive(QueryableByName)]
