@@ -417,6 +417,8 @@ async fn citizens_staff_and_city_it_do_their_work_in_a_real_browser() {
     b.check("cityit-settings").await;
     b.go("/staff/compliance").await;
     b.check("cityit-compliance").await;
+    b.go("/staff/reports?by=field").await;
+    b.check("cityit-reports").await;
     b.go("/staff/accounts/an.van-thu").await;
     b.check("cityit-account").await;
     b.go("/staff/accounts/khong-co-ai").await;
@@ -552,6 +554,26 @@ async fn citizens_staff_and_city_it_do_their_work_in_a_real_browser() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     assert_eq!(registered.len(), 13, "the question's receipt");
+
+    // The ward's leader reads this month's report: the answer, and the rating of 5 (a
+    // satisfaction index of 100 %), once reporting has the events.
+    b.sign_in("dung.chu-tich", PASSWORD).await;
+    let mut reported = false;
+    for _ in 0..100 {
+        b.go("/staff/reports").await;
+        if b.html().await.contains("100.0% (1 lượt đánh giá)") {
+            reported = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    assert!(reported, "the report shows the rating: {}", b.html().await);
+    assert!(
+        b.html().await.contains("Văn phòng HĐND và UBND") || b.html().await.contains("Phòng "),
+        "rows by department"
+    );
+    b.check("leader-reports").await;
+    b.sign_out().await;
 
     // Another ward's clerk cannot reach the case.
     b.sign_in("em.van-thu", PASSWORD).await;

@@ -90,6 +90,39 @@ async fn a_petition_goes_from_submission_to_a_rated_public_answer_and_the_citize
         .await;
     assert_eq!(s, 201);
 
+    // Reporting counted the whole journey from the other services' events: received, routed
+    // to the department, answered, rated 5 of 5.
+    let from = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d");
+    let to = (chrono::Utc::now() + chrono::Duration::days(1)).format("%Y-%m-%d");
+    let path = format!("/api/v1/staff/reports?from={from}&to={to}");
+    let mut report = serde_json::Value::Null;
+    for _ in 0..150 {
+        report = p.get("reporting", &path, Some(&clerk)).await;
+        if report["totals"]["ratings"] == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let t = &report["totals"];
+    assert_eq!(
+        (
+            t["received"].as_i64(),
+            t["accepted"].as_i64(),
+            t["answered"].as_i64()
+        ),
+        (Some(1), Some(1), Some(1)),
+        "{report:#}"
+    );
+    assert_eq!(t["answered_on_time"], 1);
+    assert_eq!(t["satisfaction_index"], 100.0);
+    let row = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "kinh-te-ha-tang-do-thi")
+        .unwrap_or_else(|| panic!("the department's row: {report:#}"));
+    assert_eq!(row["answered"], 1);
+
     let view = p.until_status(&code, "published").await;
     let steps: Vec<&str> = view["timeline"]
         .as_array()

@@ -1,4 +1,4 @@
-//! The five services, called over their HTTP APIs as any client would: the portal keeps no
+//! The six services, called over their HTTP APIs as any client would: the portal keeps no
 //! data of theirs. Each call has a timeout; a service away becomes a page that says so (503),
 //! never a broken page. The citizen's address is passed on (`X-Forwarded-For`) so each
 //! service's rate limits count the citizen, not the portal (the services list the portal in
@@ -16,6 +16,7 @@ pub struct Api {
     pub answering: String,
     pub scheduling: String,
     pub notification: String,
+    pub reporting: String,
 }
 
 /// What a service answered: its status and JSON body (`Null` when it sent none).
@@ -43,7 +44,8 @@ impl std::fmt::Display for Away {
 
 impl Api {
     /// `PORTAL_INTAKE_URL`, `PORTAL_ROUTING_URL`, `PORTAL_ANSWERING_URL`,
-    /// `PORTAL_SCHEDULING_URL`, `PORTAL_NOTIFICATION_URL` (defaults: the local ports 8081–8085).
+    /// `PORTAL_SCHEDULING_URL`, `PORTAL_NOTIFICATION_URL`, `PORTAL_REPORTING_URL` (defaults:
+    /// the local ports 8081–8086).
     pub fn from_settings(s: &Settings) -> anyhow::Result<Self> {
         Ok(Api {
             client: reqwest::Client::builder()
@@ -55,6 +57,7 @@ impl Api {
             answering: s.string("ANSWERING_URL", "http://127.0.0.1:8083"),
             scheduling: s.string("SCHEDULING_URL", "http://127.0.0.1:8084"),
             notification: s.string("NOTIFICATION_URL", "http://127.0.0.1:8085"),
+            reporting: s.string("REPORTING_URL", "http://127.0.0.1:8086"),
         })
     }
 

@@ -153,6 +153,8 @@ pub async fn build(mut overrides: HashMap<String, String>) -> anyhow::Result<App
                     .route("/staff/sign-out", web::post().to(staff::sign_out))
                     .route("/staff", web::get().to(staff::home))
                     .route("/staff/inbox", web::get().to(work::inbox))
+                    .route("/staff/reports", web::get().to(work::reports))
+                    .route("/staff/reports/export", web::get().to(work::report_export))
                     .route("/staff/act", web::post().to(work::act))
                     .route("/staff/petitions", web::get().to(work::book))
                     .route("/staff/petitions/{code}", web::get().to(work::petition))

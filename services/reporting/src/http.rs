@@ -65,7 +65,10 @@ pub struct ReportQuery {
 /// language.
 #[utoipa::path(get, path = "/api/v1/staff/reports", security(("bearer" = [])),
     params(ReportQuery),
-    responses((status = 200, description = "The report (JSON, CSV or XLSX)", body = reports::Report),
+    responses((status = 200, description = "The report (JSON, CSV or XLSX)", content(
+            (reports::Report = "application/json"),
+            (String = "text/csv"),
+            (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
         doithoai_web::openapi::StaffErrors,
         doithoai_web::openapi::Invalid))]
 async fn report(
@@ -159,9 +162,7 @@ async fn report(
         field,
         department,
     };
-    let mut conn = core.pool.get().await?;
-    let report = reports::build(&mut conn, &selection, by, now, lang).await?;
-    drop(conn);
+    let report = reports::build(&core.pool, &selection, by, now, lang).await?;
     let file = |body: Vec<u8>, mime: &str, ext: &str| {
         HttpResponse::Ok()
             .content_type(mime.to_owned())

@@ -98,15 +98,33 @@ pub fn name_of(by: Dimension, key: &str, lang: Lang) -> String {
 }
 
 /// The report of `s`, grouped by `by`, at `now`.
+/// The sums, the overdue counts and list, and the conferences are read at once, each on a
+/// connection of its own.
 pub async fn build(
-    conn: &mut AsyncPgConnection,
+    pool: &doithoai_db::PgPool,
     s: &Selection,
     by: Dimension,
     now: DateTime<Utc>,
     lang: Lang,
 ) -> anyhow::Result<Report> {
-    let groups = store::sums(conn, s, Some(by)).await?;
-    let overdue = store::overdue_counts(conn, s, Some(by), now).await?;
+    let (groups, overdue, oldest_overdue, dialogue) = tokio::try_join!(
+        async {
+            let mut conn = pool.get().await?;
+            anyhow::Ok(store::sums(&mut conn, s, Some(by)).await?)
+        },
+        async {
+            let mut conn = pool.get().await?;
+            anyhow::Ok(store::overdue_counts(&mut conn, s, Some(by), now).await?)
+        },
+        async {
+            let mut conn = pool.get().await?;
+            anyhow::Ok(store::oldest_overdue(&mut conn, s, now, OLDEST_LISTED).await?)
+        },
+        async {
+            let mut conn = pool.get().await?;
+            compliance(&mut conn, s, now).await
+        },
+    )?;
     let overdue_total: i64 = overdue.iter().map(|(_, n)| n).sum();
     let mut total = Sums::default();
     let mut rows: Vec<Group> = groups
@@ -137,8 +155,6 @@ pub async fn build(
     if by != Dimension::Month {
         rows.sort_by(|a, b| a.name.cmp(&b.name));
     }
-    let oldest_overdue = store::oldest_overdue(conn, s, now, OLDEST_LISTED).await?;
-    let dialogue = compliance(conn, s, now).await?;
     Ok(Report {
         from: s.period.from,
         to: s.period.to,

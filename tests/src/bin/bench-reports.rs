@@ -46,15 +46,42 @@ async fn main() -> anyhow::Result<()> {
     let three_years = today - Days::days(365 * 3);
     let odd_from = today - Days::days(100);
     let reports = [
-        ("city, last month, by unit", format!("month={}", last_month.format("%Y-%m"))),
-        ("city, this year, by unit", format!("from={year_start}&to={today}")),
-        ("city, 3 years, by month", format!("from={three_years}&to={today}&by=month")),
-        ("city, 100 days, by field", format!("from={odd_from}&to={today}&by=field")),
-        ("city, this year, one department", format!("from={year_start}&to={today}&department=van-phong")),
-        ("one unit, this year, by department", format!("from={year_start}&to={today}&unit=phuong-lang")),
-        ("one unit and field, 3 years, by month", format!("from={three_years}&to={today}&unit=phuong-cau-giay&field=ho-tich&by=month")),
-        ("city, this year, CSV", format!("from={year_start}&to={today}&format=csv")),
-        ("city, this year, XLSX", format!("from={year_start}&to={today}&format=xlsx")),
+        (
+            "city, last month, by unit",
+            format!("month={}", last_month.format("%Y-%m")),
+        ),
+        (
+            "city, this year, by unit",
+            format!("from={year_start}&to={today}"),
+        ),
+        (
+            "city, 3 years, by month",
+            format!("from={three_years}&to={today}&by=month"),
+        ),
+        (
+            "city, 100 days, by field",
+            format!("from={odd_from}&to={today}&by=field"),
+        ),
+        (
+            "city, this year, one department",
+            format!("from={year_start}&to={today}&department=van-phong"),
+        ),
+        (
+            "one unit, this year, by department",
+            format!("from={year_start}&to={today}&unit=phuong-lang"),
+        ),
+        (
+            "one unit and field, 3 years, by month",
+            format!("from={three_years}&to={today}&unit=phuong-cau-giay&field=ho-tich&by=month"),
+        ),
+        (
+            "city, this year, CSV",
+            format!("from={year_start}&to={today}&format=csv"),
+        ),
+        (
+            "city, this year, XLSX",
+            format!("from={year_start}&to={today}&format=xlsx"),
+        ),
     ];
     let client = reqwest::Client::new();
     let token = doithoai_testkit::token(Role::CityAdmin, "hanoi");

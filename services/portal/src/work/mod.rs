@@ -102,6 +102,9 @@ pub enum Page {
     /// A department's cases, soonest due first (an officer's or head's own department; a
     /// leader or clerk names one, or sees all).
     Inbox { department: Option<String> },
+    /// The reports with their charts: the city's (city IT, auditors) or the unit's; `query`
+    /// is the report's parameters as reporting takes them (only known keys, plain values).
+    Reports { query: String },
 }
 
 const ALL: &[Role] = &Role::ALL;
@@ -143,6 +146,7 @@ impl Page {
             Page::Accounts => "/staff/accounts".into(),
             Page::Account(u) => format!("/staff/accounts/{u}"),
             Page::Inbox { .. } => "/staff/inbox".into(),
+            Page::Reports { .. } => "/staff/reports".into(),
         }
     }
 
@@ -180,6 +184,7 @@ impl Page {
             Page::Accounts => "accounts",
             Page::Account(_) => "account",
             Page::Inbox { .. } => "inbox",
+            Page::Reports { .. } => "reports",
         }
     }
 
@@ -218,7 +223,7 @@ impl Page {
                 vec![hidden("letter")],
             )],
             Page::Settings => settings_actions(),
-            Page::Compliance | Page::Inbox { .. } => vec![],
+            Page::Compliance | Page::Inbox { .. } | Page::Reports { .. } => vec![],
             Page::Accounts | Page::Account(_) => crate::accounts::actions(self.record()),
         }
     }
@@ -248,6 +253,7 @@ impl Page {
             Page::Accounts => "accounts.html",
             Page::Account(_) => "account.html",
             Page::Inbox { .. } => "inbox.html",
+            Page::Reports { .. } => "reports.html",
         }
     }
 
@@ -263,6 +269,7 @@ impl Page {
             Page::Compliance => "Tình hình tổ chức đối thoại",
             Page::Accounts | Page::Account(_) => "Tài khoản cán bộ",
             Page::Inbox { .. } => "Hộp việc",
+            Page::Reports { .. } => "Báo cáo",
         }
     }
 
@@ -392,8 +399,73 @@ impl Page {
                 json!({"cases": reply.body["cases"], "overdue": reply.body["overdue"],
                        "refused": !reply.ok(), "problem": reply.body["title"]})
             }
+            Page::Reports { query } => {
+                let r = get(&api.reporting, format!("/api/v1/staff/reports?{query}")).await?;
+                let mut report = body_if_ok(r);
+                charts(&mut report);
+                let params: HashMap<String, String> =
+                    serde_urlencoded_pairs(query).into_iter().collect();
+                json!({"report": report, "query": query, "params": params,
+                       "units": crate::reference::UNITS.as_slice(),
+                       "fields": crate::reference::FIELDS.as_slice(),
+                       "departments": DEPARTMENTS.as_slice(),
+                       "unit_name": report["unit"].as_str().and_then(crate::reference::unit).map(|u| u.name.clone())})
+            }
             Page::Accounts | Page::Account(_) => Value::Null,
         }))
+    }
+}
+
+/// The report parameters the reports page passes on to reporting: only these keys, with plain
+/// values, in this order.
+const REPORT_KEYS: [&str; 7] = ["month", "from", "to", "unit", "field", "department", "by"];
+
+/// The report's query string from the page's query (unknown keys and odd values dropped).
+pub fn report_query(q: &HashMap<String, String>) -> String {
+    REPORT_KEYS
+        .iter()
+        .filter_map(|k| {
+            q.get(*k)
+                .filter(|v| !v.is_empty() && plain_query(v))
+                .map(|v| format!("{k}={v}"))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// `a=1&b=2` as pairs (the values are plain already).
+fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// Adds to each row of a report the widths (0–100) its bars are drawn with: received against
+/// the largest group, answered on time and late against the same scale, the satisfaction
+/// index as it is (the target line at 86).
+fn charts(report: &mut Value) {
+    let Some(rows) = report["rows"].as_array_mut() else {
+        return;
+    };
+    let n = |v: &Value, k: &str| v[k].as_f64().unwrap_or(0.0);
+    let most = rows
+        .iter()
+        .map(|r| n(r, "received").max(n(r, "answered")))
+        .fold(0.0, f64::max)
+        .max(1.0);
+    let w = |x: f64| (x * 1000.0 / most).round() / 10.0;
+    for r in rows.iter_mut() {
+        let (received, on_time, late) = (
+            n(r, "received"),
+            n(r, "answered_on_time"),
+            n(r, "answered_late"),
+        );
+        r["w_received"] = json!(w(received));
+        r["w_on_time"] = json!(w(on_time));
+        r["w_late"] = json!(w(late));
+        r["w_satisfaction"] = json!(n(r, "satisfaction_index").clamp(0.0, 100.0));
     }
 }
 
@@ -719,6 +791,62 @@ pub async fn account(deps: Deps, req: HttpRequest, path: web::Path<String>) -> H
     page_for(&t, &c, &a, &k, &req, Page::Account(path.into_inner())).await
 }
 
+/// `GET /staff/reports?month=&from=&to=&unit=&field=&department=&by=`.
+pub async fn reports(
+    deps: Deps,
+    req: HttpRequest,
+    q: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let (t, c, a, k) = deps;
+    let query = report_query(&q);
+    page_for(&t, &c, &a, &k, &req, Page::Reports { query }).await
+}
+
+/// `GET /staff/reports/export?format=csv|xlsx&…`: the report as a file, from reporting.
+pub async fn report_export(
+    deps: Deps,
+    req: HttpRequest,
+    q: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    let (_, core, api, key) = deps;
+    let s = match session(&req, &core, &key).await {
+        Ok(s) => s,
+        Err(redirect) => return redirect,
+    };
+    let format = match q.get("format").map(String::as_str) {
+        Some(f @ ("csv" | "xlsx")) => f,
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    let query = report_query(&q);
+    let path = format!("/api/v1/staff/reports?{query}&format={format}");
+    // The file is named after what it reports: bao-cao-pakn_month-2026-11_unit-phuong-lang.csv
+    let named: String = query
+        .replace('=', "-")
+        .replace('&', "_")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "-_.".contains(*c))
+        .collect();
+    let file = if named.is_empty() {
+        format!("bao-cao-pakn.{format}")
+    } else {
+        format!("bao-cao-pakn_{named}.{format}")
+    };
+    match api
+        .get_raw_as(&api.reporting, &path, &s.token, &s.ctx)
+        .await
+    {
+        Ok((200, kind, body)) => HttpResponse::Ok()
+            .content_type(kind)
+            .insert_header((
+                "content-disposition",
+                format!("attachment; filename=\"{file}\""),
+            ))
+            .body(body),
+        Ok(_) => HttpResponse::NotFound().finish(),
+        Err(Away) => HttpResponse::ServiceUnavailable().finish(),
+    }
+}
+
 /// `GET /staff/inbox?department=`.
 pub async fn inbox(
     deps: Deps,
@@ -757,6 +885,9 @@ mod tests {
             Page::Accounts,
             Page::Account("an.clerk".into()),
             Page::Inbox { department: None },
+            Page::Reports {
+                query: "month=2026-11".into(),
+            },
         ];
         let data = json!({"case": {"draft": {"body": "b"}}, "routing": {}, "petition": {"status": "awaiting_triage", "timeline": []},
             "book": {"items": []}, "conference": {"id": "x"}, "account": {"username": "an.clerk", "enabled": true}, "accounts": [], "trail": []});

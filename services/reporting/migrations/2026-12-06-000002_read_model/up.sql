@@ -22,9 +22,13 @@ CREATE TABLE petitions (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Overdue now: the open petitions only (a small part of the table), by due date.
-CREATE INDEX petitions_open_due ON petitions (due_at, unit)
+-- Overdue now: the open petitions only (a small part of the table), by due date, read by an
+-- index-only scan. Vacuumed after 1 % of the rows changed (not PostgreSQL's 20 %: two million
+-- at ten million petitions) so the visibility map stays current and the scan seldom visits
+-- the table.
+CREATE INDEX petitions_open_due ON petitions (due_at, unit, department, field)
     WHERE outcome = 'accepted' AND answered_at IS NULL AND due_at IS NOT NULL;
+ALTER TABLE petitions SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.01);
 
 -- Each transfer out of a unit (a petition may be transferred more than once).
 CREATE TABLE transfers (
