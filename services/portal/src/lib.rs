@@ -63,6 +63,7 @@ pub const TEMPLATES: &[(&str, &str)] = sources!(
     "messages.html",
     "settings.html",
     "compliance.html",
+    "reports.html",
     "accounts.html",
     "account.html",
 );
