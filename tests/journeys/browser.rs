@@ -322,6 +322,7 @@ async fn citizens_staff_and_city_it_do_their_work_in_a_real_browser() {
         .set("PORTAL_ROUTING_URL", &p.services["routing"].base())
         .set("PORTAL_ANSWERING_URL", &p.services["answering"].base())
         .set("PORTAL_SCHEDULING_URL", &p.services["scheduling"].base())
+        .set("PORTAL_REPORTING_URL", &p.services["reporting"].base())
         .set(
             "PORTAL_NOTIFICATION_URL",
             &p.services["notification"].base(),
@@ -573,6 +574,37 @@ async fn citizens_staff_and_city_it_do_their_work_in_a_real_browser() {
         "rows by department"
     );
     b.check("leader-reports").await;
+    // The download links give the same figures as a file, through the portal, with the
+    // leader's session (and nothing without it).
+    let session = b.c.get_named_cookie("dt_session").await.unwrap();
+    let client = reqwest::Client::new();
+    let csv = client
+        .get(format!("{}/staff/reports/export?format=csv", b.base))
+        .header("cookie", format!("dt_session={}", session.value))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("bao-cao-pakn")
+    );
+    let text = csv.text().await.unwrap();
+    assert!(
+        text.contains("\"Phòng, ban\",Tiếp nhận,Thụ lý") && text.contains("Tổng cộng,"),
+        "{text}"
+    );
+    let anonymous = client
+        .get(format!("{}/staff/reports/export?format=xlsx", b.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !anonymous.status().is_success() || anonymous.url().path().starts_with("/staff/sign-in"),
+        "no report without a session"
+    );
     b.sign_out().await;
 
     // Another ward's clerk cannot reach the case.

@@ -19,6 +19,7 @@ async fn portal(p: &Platform, ns: &str) -> Service {
         .set("PORTAL_ROUTING_URL", &p.services["routing"].base())
         .set("PORTAL_ANSWERING_URL", &p.services["answering"].base())
         .set("PORTAL_SCHEDULING_URL", &p.services["scheduling"].base())
+        .set("PORTAL_REPORTING_URL", &p.services["reporting"].base())
         .set("HTTP_WORKERS", "1")
         .set("DB_POOL_SIZE", "2");
     let s = Service::start("portal", env).unwrap();

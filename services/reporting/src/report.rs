@@ -156,6 +156,24 @@ impl Sums {
         self.score += o.score;
     }
 
+    /// Whether nothing is counted (a group whose petitions all moved elsewhere keeps a row of
+    /// zeros in the sums).
+    pub fn is_empty(&self) -> bool {
+        [
+            self.received,
+            self.accepted,
+            self.not_accepted,
+            self.refused,
+            self.transferred,
+            self.on_time,
+            self.late,
+            self.rated,
+            self.satisfied,
+        ]
+        .iter()
+        .all(|n| *n == 0)
+    }
+
     /// The measures people read, with the petitions overdue now.
     pub fn measures(&self, overdue_now: i64) -> Measures {
         let answered = self.on_time + self.late;

@@ -129,6 +129,7 @@ pub async fn build(
     let mut total = Sums::default();
     let mut rows: Vec<Group> = groups
         .iter()
+        .filter(|(key, sums)| !sums.is_empty() || overdue.iter().any(|(k, _)| k == key))
         .map(|(key, sums)| {
             total.add(sums);
             let n = overdue

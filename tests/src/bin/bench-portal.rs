@@ -111,6 +111,7 @@ async fn main() -> anyhow::Result<()> {
         .set("PORTAL_ROUTING_URL", &services["routing"].base())
         .set("PORTAL_ANSWERING_URL", &services["answering"].base())
         .set("PORTAL_SCHEDULING_URL", &services["scheduling"].base())
+        .set("PORTAL_REPORTING_URL", &services["reporting"].base())
         .set("PORTAL_NOTIFICATION_URL", &services["notification"].base())
         .set("HTTP_WORKERS", "2")
         .set("DB_POOL_SIZE", "8");

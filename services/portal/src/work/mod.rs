@@ -409,7 +409,8 @@ impl Page {
                        "units": crate::reference::UNITS.as_slice(),
                        "fields": crate::reference::FIELDS.as_slice(),
                        "departments": DEPARTMENTS.as_slice(),
-                       "unit_name": report["unit"].as_str().and_then(crate::reference::unit).map(|u| u.name.clone())})
+                       "unit_name": report["unit"].as_str().and_then(crate::reference::unit).map(|u| u.name.clone()),
+                       "period": [day_month_year(&report["from"]), day_month_year(&report["to"])]})
             }
             Page::Accounts | Page::Account(_) => Value::Null,
         }))
@@ -431,6 +432,14 @@ pub fn report_query(q: &HashMap<String, String>) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// `2026-11-30` as people read it, `30/11/2026`.
+fn day_month_year(date: &Value) -> String {
+    date.as_str()
+        .and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(|d| d.format("%d/%m/%Y").to_string())
+        .unwrap_or_default()
 }
 
 /// `a=1&b=2` as pairs (the values are plain already).

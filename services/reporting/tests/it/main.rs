@@ -242,6 +242,30 @@ async fn the_events_of_every_stream_make_the_reports_whatever_order_they_arrive_
     assert_eq!(r["satisfaction_target"], 86.0);
     assert_eq!(r["oldest_overdue"].as_array().unwrap().len(), 2);
 
+    // The city's sums (by field, by department) count what the units' sums count.
+    for by in ["field", "department", "month"] {
+        let other = app
+            .json_as(
+                &city,
+                &format!("/api/v1/staff/reports?from={from}&to={to}&by={by}"),
+            )
+            .await;
+        for m in [
+            "received",
+            "accepted",
+            "refused",
+            "not_accepted",
+            "transferred",
+            "answered",
+            "answered_late",
+            "ratings",
+            "satisfied",
+            "median_days_to_answer",
+        ] {
+            assert_eq!(other["totals"][m], r["totals"][m], "{m} by {by}");
+        }
+    }
+
     // One unit by department; its staff see only it.
     let clerk = token(Role::Clerk, "phuong-lang");
     let mine = app
@@ -255,6 +279,17 @@ async fn the_events_of_every_stream_make_the_reports_whatever_order_they_arrive_
     assert_eq!(row(&mine, "van-phong")["answered"], 2);
     assert_eq!(row(&mine, "van-phong")["name"], "Văn phòng HĐND và UBND");
     assert_eq!(row(&mine, "van-hoa-xa-hoi")["overdue_now"], 1);
+    // The petitions never routed (refused, not accepted, transferred) are "not assigned";
+    // a group every petition left (counted under its department now) shows no row of zeros.
+    assert_eq!(row(&mine, "")["received"], 3);
+    assert!(
+        mine["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|g| g["received"] != 0 || g["answered"] != 0 || g["overdue_now"] != 0),
+        "no row of zeros: {mine:#}"
+    );
     let other = app
         .get_as(&clerk, "/api/v1/staff/reports?unit=phuong-cau-giay")
         .await;
