@@ -12,3 +12,4 @@ mod monitoring;
 mod platform;
 mod portal;
 mod secure;
+mod traces;

@@ -198,8 +198,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The reader's language and address, and the page's trace (`traceparent`), so the
+    /// service's work joins the trace of the page that asked for it.
     fn headers(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        let req = req.header("accept-language", self.lang);
+        let mut req = req.header("accept-language", self.lang);
+        if let Some(trace) = doithoai_telemetry::current_trace_id() {
+            req = req.header("traceparent", doithoai_telemetry::traceparent(&trace));
+        }
         match &self.client_addr {
             Some(a) => req.header("x-forwarded-for", a),
             None => req,

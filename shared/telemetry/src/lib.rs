@@ -12,12 +12,25 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// Installs the global subscriber: JSON lines on stdout with the current span's fields (so a
 /// `trace_id` set on a request span shows on every line), filtered by `RUST_LOG` (default
 /// `info`). Calling it twice is harmless (the second call does nothing), which tests rely on.
+///
+/// With `OTEL_EXPORTER_OTLP_ENDPOINT` set (e.g. `http://otel-collector:4318`), spans are also
+/// exported to that OpenTelemetry collector over OTLP/HTTP — protobuf, or JSON with
+/// `OTEL_EXPORTER_OTLP_PROTOCOL=http/json` — in batches (`OTEL_BSP_SCHEDULE_DELAY`, 5000 ms),
+/// as service `service`; each request's and event's span joins the trace its `traceparent`
+/// carried ([`join_trace`]), so one petition's trace spans every service.
 pub fn init(service: &str) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = std::env::var("LOG_FORMAT")
         .map(|v| v != "pretty")
         .unwrap_or(true);
-    let registry = tracing_subscriber::registry().with(filter);
+    let otlp = match otlp::layer(service) {
+        Ok(layer) => layer,
+        Err(e) => {
+            eprintln!("OpenTelemetry export not started: {e}");
+            None
+        }
+    };
+    let registry = tracing_subscriber::registry().with(filter).with(otlp);
     let result = if json {
         registry
             .with(
@@ -110,6 +123,128 @@ pub fn caused_by<R>(event_id: uuid::Uuid, f: impl FnOnce() -> R) -> R {
     match BATCH.try_with(|m| m.get(&event_id).cloned()).ok().flatten() {
         Some(trace) => TRACE.sync_scope(trace, f),
         None => f(),
+    }
+}
+
+/// Makes `span` (not entered yet) part of trace `trace_id` in the OpenTelemetry export, as
+/// the child of the remote span `parent` (a 16-hex-digit span id from a `traceparent`) or of a
+/// new one. Without an export it does nothing.
+pub fn join_trace(span: &tracing::Span, trace_id: &str, parent: Option<&str>) {
+    otlp::join(span, trace_id, parent);
+}
+
+/// The parent span id of a `traceparent` header value, if valid.
+///
+/// ```
+/// let t = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+/// assert_eq!(doithoai_telemetry::span_id_from_traceparent(t), Some("00f067aa0ba902b7"));
+/// ```
+pub fn span_id_from_traceparent(value: &str) -> Option<&str> {
+    let span = value.trim().split('-').nth(2)?;
+    (span.len() == 16
+        && span.bytes().all(|b| b.is_ascii_hexdigit())
+        && span.bytes().any(|b| b != b'0'))
+    .then_some(span)
+}
+
+/// Sends the spans not exported yet (a service calls it when it stops).
+pub fn shutdown() {
+    otlp::shutdown();
+}
+
+mod otlp {
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState, TracerProvider,
+    };
+    use opentelemetry_sdk::trace::SdkTracerProvider;
+    use std::sync::OnceLock;
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+    static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
+
+    pub(super) type Layer<S> =
+        tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::SdkTracer>;
+
+    /// The export layer when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
+    pub(super) fn layer<S>(service: &str) -> Result<Option<Layer<S>>, String>
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        if std::env::var("OTEL_EXPORTER_OTLP_ENDPOINT").map_or(true, |v| v.trim().is_empty()) {
+            return Ok(None);
+        }
+        let protocol = match std::env::var("OTEL_EXPORTER_OTLP_PROTOCOL").as_deref() {
+            Ok("http/json") => opentelemetry_otlp::Protocol::HttpJson,
+            Ok("http/protobuf") | Err(_) => opentelemetry_otlp::Protocol::HttpBinary,
+            Ok(other) => {
+                return Err(format!(
+                    "OTEL_EXPORTER_OTLP_PROTOCOL {other} is not served: http/protobuf or http/json"
+                ));
+            }
+        };
+        use opentelemetry_otlp::{WithExportConfig, WithHttpConfig};
+        // reqwest's blocking client runs a runtime of its own, which may be neither made nor
+        // dropped on a thread of the service's runtime: made on a thread apart, used by the
+        // batch exporter's own thread, shut down on a thread apart ([`shutdown`]).
+        let exporter = std::thread::spawn(move || {
+            let client = reqwest::blocking::Client::builder()
+                .timeout(std::time::Duration::from_secs(10))
+                .build()
+                .map_err(|e| e.to_string())?;
+            opentelemetry_otlp::SpanExporter::builder()
+                .with_http()
+                .with_protocol(protocol)
+                .with_http_client(client)
+                .build()
+                .map_err(|e| e.to_string())
+        })
+        .join()
+        .map_err(|_| "the exporter could not be made".to_owned())??;
+        let provider = SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(
+                opentelemetry_sdk::Resource::builder()
+                    .with_service_name(service.to_owned())
+                    .build(),
+            )
+            .build();
+        let tracer = provider.tracer(service.to_owned());
+        let _ = PROVIDER.set(provider);
+        Ok(Some(tracing_opentelemetry::layer().with_tracer(tracer)))
+    }
+
+    pub(super) fn join(span: &tracing::Span, trace_id: &str, parent: Option<&str>) {
+        if PROVIDER.get().is_none() {
+            return;
+        }
+        let Ok(trace) = TraceId::from_hex(trace_id) else {
+            return;
+        };
+        let parent = parent
+            .and_then(|p| SpanId::from_hex(p).ok())
+            .filter(|p| *p != SpanId::INVALID)
+            .unwrap_or_else(|| {
+                let bytes = uuid::Uuid::new_v4().into_bytes();
+                let mut id = [0u8; 8];
+                id.copy_from_slice(&bytes[..8]);
+                id[0] |= 1;
+                SpanId::from_bytes(id)
+            });
+        let remote = SpanContext::new(
+            trace,
+            parent,
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        );
+        let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote));
+    }
+
+    pub(super) fn shutdown() {
+        if let Some(p) = PROVIDER.get() {
+            let p = p.clone();
+            let _ = std::thread::spawn(move || p.shutdown()).join();
+        }
     }
 }
 

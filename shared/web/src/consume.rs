@@ -55,6 +55,7 @@ where
         Box::pin(async move {
             for (trace_id, envelope) in events {
                 let span = tracing::info_span!("event", trace_id = %trace_id, event = %envelope.event, consumer = %durable);
+                doithoai_telemetry::join_trace(&span, &trace_id, None);
                 doithoai_telemetry::in_trace(
                     trace_id,
                     (self.handler)(&mut *conn, &self.ctx, envelope).instrument(span),
@@ -93,12 +94,28 @@ where
     ) -> BoxFuture<'a, Result<(), ConsumeError>> {
         let traces: Vec<String> = events.iter().map(|(t, _)| t.clone()).collect();
         let span = tracing::info_span!("events", count = events.len(), trace_ids = %traces.join(","), consumer = %durable);
+        // For the trace export: one span per event, in its own trace, lasting as long as the
+        // batch that applied it.
+        let count = events.len();
+        let each: Vec<tracing::Span> = events
+            .iter()
+            .map(|(t, e)| {
+                let s = tracing::info_span!("event", trace_id = %t, event = %e.event, consumer = %durable, batch = count);
+                doithoai_telemetry::join_trace(&s, t, None);
+                s
+            })
+            .collect();
         let by_event = events.iter().map(|(t, e)| (e.id, t.clone())).collect();
         let envelopes = events.into_iter().map(|(_, e)| e).collect();
-        Box::pin(doithoai_telemetry::in_batch(
-            by_event,
-            (self.handler)(conn, &self.ctx, envelopes).instrument(span),
-        ))
+        Box::pin(async move {
+            let done = doithoai_telemetry::in_batch(
+                by_event,
+                (self.handler)(conn, &self.ctx, envelopes).instrument(span),
+            )
+            .await;
+            drop(each);
+            done
+        })
     }
 }
 

@@ -643,12 +643,16 @@ where
     F: FnOnce(HashMap<String, String>) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<RunningServer>>,
 {
+    // Before telemetry: the trace exporter's HTTP client needs the TLS provider.
+    install_tls_provider();
     doithoai_telemetry::init(service);
     let app = build(HashMap::new()).await.inspect_err(|e| {
         tracing::error!(error = %format!("{e:#}"), "{service} could not start: {e:#}");
     })?;
     stop_on_signals(app.core());
-    app.run_until_stopped().await
+    let stopped = app.run_until_stopped().await;
+    doithoai_telemetry::shutdown();
+    stopped
 }
 
 /// Sets the core's stop flag on SIGTERM or SIGINT (Ctrl-C).

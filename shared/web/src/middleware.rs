@@ -19,6 +19,11 @@ pub async fn telemetry(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let headers = req.headers();
+    let parent = headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(doithoai_telemetry::span_id_from_traceparent)
+        .map(str::to_owned);
     let trace_id = headers
         .get("traceparent")
         .and_then(|v| v.to_str().ok())
@@ -42,6 +47,7 @@ pub async fn telemetry(
     let quiet = matches!(route.as_str(), "/healthz" | "/readyz" | "/metrics");
     let span =
         tracing::info_span!("request", trace_id = %trace_id, method = %method, route = %route);
+    doithoai_telemetry::join_trace(&span, &trace_id, parent.as_deref());
     let started = std::time::Instant::now();
     let lang = crate::Lang::of(req.request());
     let result = doithoai_telemetry::in_trace(
