@@ -28,7 +28,8 @@ CREATE TABLE petitions (
 -- the table.
 CREATE INDEX petitions_open_due ON petitions (due_at, unit, department, field)
     WHERE outcome = 'accepted' AND answered_at IS NULL AND due_at IS NOT NULL;
-ALTER TABLE petitions SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.01);
+ALTER TABLE petitions
+    SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.01);
 
 -- Each transfer out of a unit (a petition may be transferred more than once).
 CREATE TABLE transfers (
@@ -67,9 +68,12 @@ $$;
 CREATE VIEW contributions AS
 SELECT petition_id, day, unit, field, department,
        received, accepted, not_accepted, refused, transferred, on_time, late, answer_days,
-       (bin IS NOT DISTINCT FROM 0)::int AS b0, (bin IS NOT DISTINCT FROM 1)::int AS b1, (bin IS NOT DISTINCT FROM 2)::int AS b2, (bin IS NOT DISTINCT FROM 3)::int AS b3,
-       (bin IS NOT DISTINCT FROM 4)::int AS b4, (bin IS NOT DISTINCT FROM 5)::int AS b5, (bin IS NOT DISTINCT FROM 6)::int AS b6, (bin IS NOT DISTINCT FROM 7)::int AS b7,
-       (bin IS NOT DISTINCT FROM 8)::int AS b8, (bin IS NOT DISTINCT FROM 9)::int AS b9, (bin IS NOT DISTINCT FROM 10)::int AS b10, (bin IS NOT DISTINCT FROM 11)::int AS b11,
+       (bin IS NOT DISTINCT FROM 0)::int AS b0, (bin IS NOT DISTINCT FROM 1)::int AS b1,
+       (bin IS NOT DISTINCT FROM 2)::int AS b2, (bin IS NOT DISTINCT FROM 3)::int AS b3,
+       (bin IS NOT DISTINCT FROM 4)::int AS b4, (bin IS NOT DISTINCT FROM 5)::int AS b5,
+       (bin IS NOT DISTINCT FROM 6)::int AS b6, (bin IS NOT DISTINCT FROM 7)::int AS b7,
+       (bin IS NOT DISTINCT FROM 8)::int AS b8, (bin IS NOT DISTINCT FROM 9)::int AS b9,
+       (bin IS NOT DISTINCT FROM 10)::int AS b10, (bin IS NOT DISTINCT FROM 11)::int AS b11,
        rated, satisfied, score
 FROM (
     SELECT petition_id, (received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date AS day,
@@ -133,24 +137,43 @@ CREATE TABLE daily (
 );
 CREATE INDEX daily_unit ON daily (grain, unit, day);
 
-CREATE TABLE monthly (LIKE daily INCLUDING DEFAULTS, PRIMARY KEY (grain, day, unit, field, department));
+CREATE TABLE monthly (
+    LIKE daily INCLUDING DEFAULTS,
+    PRIMARY KEY (grain, day, unit, field, department)
+);
 CREATE INDEX monthly_unit ON monthly (grain, unit, day);
 COMMENT ON COLUMN monthly.day IS 'The first day of the month';
 
 -- Adds `sign` (1 or -1) times the contributions of one petition to both sums, at every grain.
 -- Called with -1 before a change of the petition's facts and with 1 after it, with the row
 -- locked, so the sums always equal the contributions of the facts whatever order the events
--- came in.
-CREATE FUNCTION apply_contributions(id uuid, sign int) RETURNS void LANGUAGE sql AS $$
+-- came in. PL/pgSQL, so its statements' plans are kept between calls.
+CREATE FUNCTION apply_contributions(p_id uuid, p_sign int) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
     INSERT INTO daily AS t
-    WITH c AS (SELECT * FROM contributions WHERE petition_id = id)
-    SELECT 0::int2, day, unit, field, department, sign * sum(received), sign * sum(accepted), sign * sum(not_accepted), sign * sum(refused), sign * sum(transferred), sign * sum(on_time), sign * sum(late), sign * sum(answer_days), sign * sum(b0), sign * sum(b1), sign * sum(b2), sign * sum(b3), sign * sum(b4), sign * sum(b5), sign * sum(b6), sign * sum(b7), sign * sum(b8), sign * sum(b9), sign * sum(b10), sign * sum(b11), sign * sum(rated), sign * sum(satisfied), sign * sum(score)
+    WITH c AS (SELECT * FROM contributions WHERE petition_id = p_id)
+    SELECT 0::int2, day, unit, field, department, p_sign * sum(received), p_sign *
+        sum(accepted), p_sign * sum(not_accepted), p_sign * sum(refused), p_sign * sum(transferred),
+        p_sign * sum(on_time), p_sign * sum(late), p_sign * sum(answer_days), p_sign * sum(b0),
+        p_sign * sum(b1), p_sign * sum(b2), p_sign * sum(b3), p_sign * sum(b4), p_sign * sum(b5),
+        p_sign * sum(b6), p_sign * sum(b7), p_sign * sum(b8), p_sign * sum(b9), p_sign * sum(b10),
+        p_sign * sum(b11), p_sign * sum(rated), p_sign * sum(satisfied), p_sign * sum(score)
     FROM c GROUP BY 2, unit, field, department
     UNION ALL
-    SELECT 1::int2, day, unit, '', '', sign * sum(received), sign * sum(accepted), sign * sum(not_accepted), sign * sum(refused), sign * sum(transferred), sign * sum(on_time), sign * sum(late), sign * sum(answer_days), sign * sum(b0), sign * sum(b1), sign * sum(b2), sign * sum(b3), sign * sum(b4), sign * sum(b5), sign * sum(b6), sign * sum(b7), sign * sum(b8), sign * sum(b9), sign * sum(b10), sign * sum(b11), sign * sum(rated), sign * sum(satisfied), sign * sum(score)
+    SELECT 1::int2, day, unit, '', '', p_sign * sum(received), p_sign * sum(accepted), p_sign *
+        sum(not_accepted), p_sign * sum(refused), p_sign * sum(transferred), p_sign * sum(on_time),
+        p_sign * sum(late), p_sign * sum(answer_days), p_sign * sum(b0), p_sign * sum(b1), p_sign *
+        sum(b2), p_sign * sum(b3), p_sign * sum(b4), p_sign * sum(b5), p_sign * sum(b6), p_sign *
+        sum(b7), p_sign * sum(b8), p_sign * sum(b9), p_sign * sum(b10), p_sign * sum(b11), p_sign *
+        sum(rated), p_sign * sum(satisfied), p_sign * sum(score)
     FROM c GROUP BY 2, unit
     UNION ALL
-    SELECT 2::int2, day, '', field, department, sign * sum(received), sign * sum(accepted), sign * sum(not_accepted), sign * sum(refused), sign * sum(transferred), sign * sum(on_time), sign * sum(late), sign * sum(answer_days), sign * sum(b0), sign * sum(b1), sign * sum(b2), sign * sum(b3), sign * sum(b4), sign * sum(b5), sign * sum(b6), sign * sum(b7), sign * sum(b8), sign * sum(b9), sign * sum(b10), sign * sum(b11), sign * sum(rated), sign * sum(satisfied), sign * sum(score)
+    SELECT 2::int2, day, '', field, department, p_sign * sum(received), p_sign * sum(accepted),
+        p_sign * sum(not_accepted), p_sign * sum(refused), p_sign * sum(transferred), p_sign *
+        sum(on_time), p_sign * sum(late), p_sign * sum(answer_days), p_sign * sum(b0), p_sign *
+        sum(b1), p_sign * sum(b2), p_sign * sum(b3), p_sign * sum(b4), p_sign * sum(b5), p_sign *
+        sum(b6), p_sign * sum(b7), p_sign * sum(b8), p_sign * sum(b9), p_sign * sum(b10), p_sign *
+        sum(b11), p_sign * sum(rated), p_sign * sum(satisfied), p_sign * sum(score)
     FROM c GROUP BY 2, field, department
     ON CONFLICT (grain, day, unit, field, department) DO UPDATE SET
         received = t.received + excluded.received,
@@ -177,14 +200,32 @@ CREATE FUNCTION apply_contributions(id uuid, sign int) RETURNS void LANGUAGE sql
         satisfied = t.satisfied + excluded.satisfied,
         score = t.score + excluded.score;
     INSERT INTO monthly AS t
-    WITH c AS (SELECT * FROM contributions WHERE petition_id = id)
-    SELECT 0::int2, date_trunc('month', day)::date, unit, field, department, sign * sum(received), sign * sum(accepted), sign * sum(not_accepted), sign * sum(refused), sign * sum(transferred), sign * sum(on_time), sign * sum(late), sign * sum(answer_days), sign * sum(b0), sign * sum(b1), sign * sum(b2), sign * sum(b3), sign * sum(b4), sign * sum(b5), sign * sum(b6), sign * sum(b7), sign * sum(b8), sign * sum(b9), sign * sum(b10), sign * sum(b11), sign * sum(rated), sign * sum(satisfied), sign * sum(score)
+    WITH c AS (SELECT * FROM contributions WHERE petition_id = p_id)
+    SELECT 0::int2, date_trunc('month', day)::date, unit, field, department, p_sign *
+        sum(received), p_sign * sum(accepted), p_sign * sum(not_accepted), p_sign * sum(refused),
+        p_sign * sum(transferred), p_sign * sum(on_time), p_sign * sum(late), p_sign *
+        sum(answer_days), p_sign * sum(b0), p_sign * sum(b1), p_sign * sum(b2), p_sign * sum(b3),
+        p_sign * sum(b4), p_sign * sum(b5), p_sign * sum(b6), p_sign * sum(b7), p_sign * sum(b8),
+        p_sign * sum(b9), p_sign * sum(b10), p_sign * sum(b11), p_sign * sum(rated), p_sign *
+        sum(satisfied), p_sign * sum(score)
     FROM c GROUP BY 2, unit, field, department
     UNION ALL
-    SELECT 1::int2, date_trunc('month', day)::date, unit, '', '', sign * sum(received), sign * sum(accepted), sign * sum(not_accepted), sign * sum(refused), sign * sum(transferred), sign * sum(on_time), sign * sum(late), sign * sum(answer_days), sign * sum(b0), sign * sum(b1), sign * sum(b2), sign * sum(b3), sign * sum(b4), sign * sum(b5), sign * sum(b6), sign * sum(b7), sign * sum(b8), sign * sum(b9), sign * sum(b10), sign * sum(b11), sign * sum(rated), sign * sum(satisfied), sign * sum(score)
+    SELECT 1::int2, date_trunc('month', day)::date, unit, '', '', p_sign * sum(received), p_sign
+        * sum(accepted), p_sign * sum(not_accepted), p_sign * sum(refused), p_sign *
+        sum(transferred), p_sign * sum(on_time), p_sign * sum(late), p_sign * sum(answer_days),
+        p_sign * sum(b0), p_sign * sum(b1), p_sign * sum(b2), p_sign * sum(b3), p_sign * sum(b4),
+        p_sign * sum(b5), p_sign * sum(b6), p_sign * sum(b7), p_sign * sum(b8), p_sign * sum(b9),
+        p_sign * sum(b10), p_sign * sum(b11), p_sign * sum(rated), p_sign * sum(satisfied), p_sign *
+        sum(score)
     FROM c GROUP BY 2, unit
     UNION ALL
-    SELECT 2::int2, date_trunc('month', day)::date, '', field, department, sign * sum(received), sign * sum(accepted), sign * sum(not_accepted), sign * sum(refused), sign * sum(transferred), sign * sum(on_time), sign * sum(late), sign * sum(answer_days), sign * sum(b0), sign * sum(b1), sign * sum(b2), sign * sum(b3), sign * sum(b4), sign * sum(b5), sign * sum(b6), sign * sum(b7), sign * sum(b8), sign * sum(b9), sign * sum(b10), sign * sum(b11), sign * sum(rated), sign * sum(satisfied), sign * sum(score)
+    SELECT 2::int2, date_trunc('month', day)::date, '', field, department, p_sign *
+        sum(received), p_sign * sum(accepted), p_sign * sum(not_accepted), p_sign * sum(refused),
+        p_sign * sum(transferred), p_sign * sum(on_time), p_sign * sum(late), p_sign *
+        sum(answer_days), p_sign * sum(b0), p_sign * sum(b1), p_sign * sum(b2), p_sign * sum(b3),
+        p_sign * sum(b4), p_sign * sum(b5), p_sign * sum(b6), p_sign * sum(b7), p_sign * sum(b8),
+        p_sign * sum(b9), p_sign * sum(b10), p_sign * sum(b11), p_sign * sum(rated), p_sign *
+        sum(satisfied), p_sign * sum(score)
     FROM c GROUP BY 2, field, department
     ON CONFLICT (grain, day, unit, field, department) DO UPDATE SET
         received = t.received + excluded.received,
@@ -210,23 +251,42 @@ CREATE FUNCTION apply_contributions(id uuid, sign int) RETURNS void LANGUAGE sql
         rated = t.rated + excluded.rated,
         satisfied = t.satisfied + excluded.satisfied,
         score = t.score + excluded.score;
+END
 $$;
 
 -- Recomputes both sums from the facts (after a bulk load, or to check the running sums).
 CREATE FUNCTION rebuild_sums() RETURNS void LANGUAGE sql AS $$
     TRUNCATE daily, monthly;
     INSERT INTO daily
-    WITH c AS (SELECT day, unit, field, department, sum(received) AS received, sum(accepted) AS accepted, sum(not_accepted) AS not_accepted, sum(refused) AS refused, sum(transferred) AS transferred, sum(on_time) AS on_time, sum(late) AS late, sum(answer_days) AS answer_days, sum(b0) AS b0, sum(b1) AS b1, sum(b2) AS b2, sum(b3) AS b3, sum(b4) AS b4, sum(b5) AS b5, sum(b6) AS b6, sum(b7) AS b7, sum(b8) AS b8, sum(b9) AS b9, sum(b10) AS b10, sum(b11) AS b11, sum(rated) AS rated, sum(satisfied) AS satisfied, sum(score) AS score FROM contributions
+    WITH c AS (SELECT day, unit, field, department, sum(received) AS received, sum(accepted) AS
+        accepted, sum(not_accepted) AS not_accepted, sum(refused) AS refused, sum(transferred) AS
+        transferred, sum(on_time) AS on_time, sum(late) AS late, sum(answer_days) AS answer_days,
+        sum(b0) AS b0, sum(b1) AS b1, sum(b2) AS b2, sum(b3) AS b3, sum(b4) AS b4, sum(b5) AS b5,
+        sum(b6) AS b6, sum(b7) AS b7, sum(b8) AS b8, sum(b9) AS b9, sum(b10) AS b10, sum(b11) AS
+        b11, sum(rated) AS rated, sum(satisfied) AS satisfied, sum(score) AS score FROM
+        contributions
                GROUP BY day, unit, field, department)
-    SELECT 0::int2, day, unit, field, department, sum(received), sum(accepted), sum(not_accepted), sum(refused), sum(transferred), sum(on_time), sum(late), sum(answer_days), sum(b0), sum(b1), sum(b2), sum(b3), sum(b4), sum(b5), sum(b6), sum(b7), sum(b8), sum(b9), sum(b10), sum(b11), sum(rated), sum(satisfied), sum(score)
+    SELECT 0::int2, day, unit, field, department, sum(received), sum(accepted),
+        sum(not_accepted), sum(refused), sum(transferred), sum(on_time), sum(late),
+        sum(answer_days), sum(b0), sum(b1), sum(b2), sum(b3), sum(b4), sum(b5), sum(b6), sum(b7),
+        sum(b8), sum(b9), sum(b10), sum(b11), sum(rated), sum(satisfied), sum(score)
     FROM c GROUP BY 2, unit, field, department
     UNION ALL
-    SELECT 1::int2, day, unit, '', '', sum(received), sum(accepted), sum(not_accepted), sum(refused), sum(transferred), sum(on_time), sum(late), sum(answer_days), sum(b0), sum(b1), sum(b2), sum(b3), sum(b4), sum(b5), sum(b6), sum(b7), sum(b8), sum(b9), sum(b10), sum(b11), sum(rated), sum(satisfied), sum(score)
+    SELECT 1::int2, day, unit, '', '', sum(received), sum(accepted), sum(not_accepted),
+        sum(refused), sum(transferred), sum(on_time), sum(late), sum(answer_days), sum(b0), sum(b1),
+        sum(b2), sum(b3), sum(b4), sum(b5), sum(b6), sum(b7), sum(b8), sum(b9), sum(b10), sum(b11),
+        sum(rated), sum(satisfied), sum(score)
     FROM c GROUP BY 2, unit
     UNION ALL
-    SELECT 2::int2, day, '', field, department, sum(received), sum(accepted), sum(not_accepted), sum(refused), sum(transferred), sum(on_time), sum(late), sum(answer_days), sum(b0), sum(b1), sum(b2), sum(b3), sum(b4), sum(b5), sum(b6), sum(b7), sum(b8), sum(b9), sum(b10), sum(b11), sum(rated), sum(satisfied), sum(score)
+    SELECT 2::int2, day, '', field, department, sum(received), sum(accepted), sum(not_accepted),
+        sum(refused), sum(transferred), sum(on_time), sum(late), sum(answer_days), sum(b0), sum(b1),
+        sum(b2), sum(b3), sum(b4), sum(b5), sum(b6), sum(b7), sum(b8), sum(b9), sum(b10), sum(b11),
+        sum(rated), sum(satisfied), sum(score)
     FROM c GROUP BY 2, field, department;
     INSERT INTO monthly
-    SELECT grain, date_trunc('month', day)::date, unit, field, department, sum(received), sum(accepted), sum(not_accepted), sum(refused), sum(transferred), sum(on_time), sum(late), sum(answer_days), sum(b0), sum(b1), sum(b2), sum(b3), sum(b4), sum(b5), sum(b6), sum(b7), sum(b8), sum(b9), sum(b10), sum(b11), sum(rated), sum(satisfied), sum(score)
+    SELECT grain, date_trunc('month', day)::date, unit, field, department, sum(received),
+        sum(accepted), sum(not_accepted), sum(refused), sum(transferred), sum(on_time), sum(late),
+        sum(answer_days), sum(b0), sum(b1), sum(b2), sum(b3), sum(b4), sum(b5), sum(b6), sum(b7),
+        sum(b8), sum(b9), sum(b10), sum(b11), sum(rated), sum(satisfied), sum(score)
     FROM daily GROUP BY grain, 2, unit, field, department;
 $$;
