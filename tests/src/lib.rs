@@ -205,6 +205,35 @@ pub mod bench {
         sorted[((sorted.len() - 1) as f64 * p).round() as usize]
     }
 
+    /// Asks `request` (a GET that must answer 200) `rounds` times, one after another; the
+    /// times, sorted.
+    pub async fn rounds(
+        request: impl Fn() -> reqwest::RequestBuilder,
+        rounds: usize,
+        name: &str,
+    ) -> anyhow::Result<Vec<Duration>> {
+        let mut times = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let t = std::time::Instant::now();
+            let res = request().send().await?;
+            anyhow::ensure!(res.status() == 200, "{name}: {}", res.status());
+            let _ = res.bytes().await?;
+            times.push(t.elapsed());
+        }
+        times.sort();
+        Ok(times)
+    }
+
+    /// `p50 … ms  p99 … ms  max … ms` of sorted times.
+    pub fn summary(times: &[Duration]) -> String {
+        format!(
+            "p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms",
+            ms(percentile(times, 0.5)),
+            ms(percentile(times, 0.99)),
+            ms(times.last().copied().unwrap_or_default()),
+        )
+    }
+
     /// Milliseconds, for printing.
     pub fn ms(d: Duration) -> f64 {
         d.as_secs_f64() * 1e3

@@ -15,7 +15,7 @@ use doithoai_contracts::{
     CaseDeadlineV1, Envelope, PetitionAnsweredV1, PetitionPublishedV1, PetitionRefusedV1,
     PetitionRoutedV1, SubmitterV1,
 };
-use doithoai_web::{ConsumeError, Core};
+use doithoai_web::{ConsumeError, Core, typed};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Queryable, Selectable, serde::Serialize)]
@@ -153,15 +153,6 @@ pub async fn on_routing_step(
         doithoai_contracts::subjects::PETITION_REFUSED => on_refused(conn, typed(env)?).await,
         other => Err(ConsumeError::Poison(format!("unexpected event {other}"))),
     }
-}
-
-/// The envelope with its payload decoded as `T` (an undecodable one is poison).
-fn typed<T: serde::de::DeserializeOwned>(
-    env: Envelope<serde_json::Value>,
-) -> Result<Envelope<T>, ConsumeError> {
-    let event = env.event.clone();
-    env.into_typed()
-        .map_err(|e| ConsumeError::Poison(format!("undecodable {event}: {e}")))
 }
 
 /// `petition.refused`: the case leaves the inbox.

@@ -16,17 +16,8 @@ use doithoai_contracts::{
     ConferenceRecordV1, Envelope, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionRatedV1,
     PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1,
 };
-use doithoai_web::ConsumeError;
+use doithoai_web::{ConsumeError, typed};
 use uuid::Uuid;
-
-/// The envelope with its payload decoded as `T` (an undecodable one is poison).
-fn typed<T: serde::de::DeserializeOwned>(
-    env: Envelope<serde_json::Value>,
-) -> Result<Envelope<T>, ConsumeError> {
-    let event = env.event.clone();
-    env.into_typed()
-        .map_err(|e| ConsumeError::Poison(format!("undecodable {event}: {e}")))
-}
 
 /// Every event reporting follows, from any of the four streams.
 pub async fn on_event(

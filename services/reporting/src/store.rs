@@ -66,21 +66,8 @@ pub async fn sums(
 ) -> QueryResult<Vec<(String, Sums)>> {
     let split = s.period.split();
     let key = by.map_or("''", Dimension::sql);
-    let grain = grain(s, by);
-    let mut filters = format!(" AND grain = {grain}");
-    let mut n = 6;
-    let mut values: Vec<&str> = Vec::new();
-    for (column, value) in [
-        ("unit", &s.unit),
-        ("field", &s.field),
-        ("department", &s.department),
-    ] {
-        if let Some(v) = value {
-            n += 1;
-            filters.push_str(&format!(" AND {column} = ${n}"));
-            values.push(v);
-        }
-    }
+    let (selected, values) = filters(s, 6);
+    let filters = format!(" AND grain = {}{selected}", grain(s, by));
     let sql = format!(
         "SELECT {key} AS key, {SUMS} FROM ( \
            SELECT * FROM monthly WHERE day >= $1 AND day < $2{filters} \
@@ -97,7 +84,7 @@ pub async fn sums(
         .bind::<Date, _>(split.tail.0)
         .bind::<Date, _>(split.tail.1);
     for v in values {
-        q = q.bind::<Text, _>(v.to_owned());
+        q = q.bind::<Text, _>(v);
     }
     let rows: Vec<Row> = q.load(conn).await?;
     Ok(rows
@@ -165,7 +152,7 @@ pub async fn overdue_counts(
         Some(Dimension::Department) => "coalesce(department, '')",
         Some(Dimension::Month) | None => "''",
     };
-    let (filters, values) = petition_filters(s, 1);
+    let (filters, values) = filters(s, 1);
     let sql = format!(
         "SELECT {key} AS key, count(*) AS n FROM petitions \
          WHERE outcome = 'accepted' AND answered_at IS NULL AND due_at IS NOT NULL \
@@ -181,8 +168,9 @@ pub async fn overdue_counts(
     Ok(rows.into_iter().map(|c| (c.key, c.n)).collect())
 }
 
-/// ` AND unit = $n …` for the selection's unit, field and department, numbered after `after`.
-fn petition_filters(s: &Selection, after: usize) -> (String, Vec<String>) {
+/// ` AND unit = $n …` for the selection's unit, field and department, numbered after `after`,
+/// with their values in order.
+fn filters(s: &Selection, after: usize) -> (String, Vec<String>) {
     let mut filters = String::new();
     let mut values = Vec::new();
     let mut n = after;
@@ -222,7 +210,7 @@ pub async fn oldest_overdue(
     now: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<Overdue>> {
-    let (filters, values) = petition_filters(s, 2);
+    let (filters, values) = filters(s, 2);
     let sql = format!(
         "SELECT coalesce(tracking_code, '') AS tracking_code, unit, \
                 coalesce(department, '') AS department, coalesce(field, '') AS field, due_at \

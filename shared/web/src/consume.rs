@@ -318,6 +318,16 @@ pub enum ConsumeError {
     Poison(String),
 }
 
+/// The envelope of a consumer that follows several events, with its payload decoded as `T`
+/// once the handler knows which event it is (an undecodable one is poison).
+pub fn typed<T: serde::de::DeserializeOwned>(
+    env: doithoai_contracts::Envelope<serde_json::Value>,
+) -> Result<doithoai_contracts::Envelope<T>, ConsumeError> {
+    let event = env.event.clone();
+    env.into_typed()
+        .map_err(|e| ConsumeError::Poison(format!("undecodable {event}: {e}")))
+}
+
 impl<E: Into<anyhow::Error>> From<E> for ConsumeError {
     fn from(e: E) -> Self {
         ConsumeError::Transient(e.into())

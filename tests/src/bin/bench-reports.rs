@@ -8,7 +8,7 @@
 
 use chrono::{Datelike, Duration as Days, Utc};
 use doithoai_auth::Role;
-use doithoai_journeys::bench::{ms, percentile, setting};
+use doithoai_journeys::bench::{self, ms, percentile, setting};
 use doithoai_journeys::{Service, bin_dir, platform_env};
 use doithoai_testkit::SmtpSink;
 use std::time::{Duration, Instant};
@@ -94,21 +94,11 @@ async fn main() -> anyhow::Result<()> {
         let received = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| v["totals"]["received"].as_i64());
-        let mut times = Vec::new();
-        for _ in 0..rounds {
-            let t = Instant::now();
-            let res = client.get(&url).bearer_auth(&token).send().await?;
-            anyhow::ensure!(res.status() == 200, "{name}: {}", res.status());
-            let _ = res.bytes().await?;
-            times.push(t.elapsed());
-        }
-        times.sort();
+        let times = bench::rounds(|| client.get(&url).bearer_auth(&token), rounds, name).await?;
         all.extend(times.iter().copied());
         println!(
-            "  {name:<40} p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  ({} received, {} KB)",
-            ms(percentile(&times, 0.5)),
-            ms(percentile(&times, 0.99)),
-            ms(times.last().copied().unwrap_or_default()),
+            "  {name:<40} {}  ({} received, {} KB)",
+            bench::summary(&times),
             received.map_or_else(|| "file".to_owned(), |n| n.to_string()),
             body.len() / 1024,
         );

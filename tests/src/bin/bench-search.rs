@@ -8,7 +8,7 @@
 //! bulk (the documented bulk path: `INSERT … SELECT generate_series`, the search index built
 //! after), since a million answers through the whole platform would take hours here.
 
-use doithoai_journeys::bench::{ms, percentile, setting};
+use doithoai_journeys::bench::{self, ms, percentile, setting};
 use doithoai_journeys::{Service, platform_env};
 use doithoai_testkit::SmtpSink;
 use doithoai_web::text::fold;
@@ -150,22 +150,9 @@ async fn main() -> anyhow::Result<()> {
         let url = format!("{base}/api/v1/answers?{qs}");
         let first: serde_json::Value = client.get(&url).send().await?.json().await?;
         let shown = first["answers"].as_array().map_or(0, Vec::len);
-        let mut times = Vec::new();
-        for _ in 0..rounds {
-            let t = Instant::now();
-            let res = client.get(&url).send().await?;
-            anyhow::ensure!(res.status() == 200, "{name}: {}", res.status());
-            let _ = res.bytes().await?;
-            times.push(t.elapsed());
-        }
-        times.sort();
+        let times = bench::rounds(|| client.get(&url), rounds, name).await?;
         all.extend(times.iter().copied());
-        println!(
-            "  {name:<36} p50 {:>7.1} ms  p99 {:>7.1} ms  max {:>7.1} ms  ({shown} shown)",
-            ms(percentile(&times, 0.5)),
-            ms(percentile(&times, 0.99)),
-            ms(times.last().copied().unwrap_or_default()),
-        );
+        println!("  {name:<36} {}  ({shown} shown)", bench::summary(&times));
     }
     all.sort();
     let p99 = ms(percentile(&all, 0.99));

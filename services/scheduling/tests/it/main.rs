@@ -297,12 +297,33 @@ async fn a_noticed_conference_moves_with_a_new_notice_and_its_registrants_are_to
     let starts: chrono::DateTime<chrono::Utc> = c["starts_at"].as_str().unwrap().parse().unwrap();
     assert!((starts - later).num_seconds().abs() < 1);
 
-    // (The unit's compliance reminders share the stream.)
-    let events: Vec<serde_json::Value> = app
-        .stream("scheduling", 3)
-        .await
+    // (The unit's compliance reminders share the stream; each change also records the
+    // conference's whole state for the reports, the last of them its new time.)
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let all = loop {
+        let all = app.stream("scheduling", 6).await;
+        let seen = |kind: &str| all.iter().filter(|e| e["event"] == kind).count();
+        if (seen("conference.recorded") >= 3 && seen("conference.rescheduled") >= 1)
+            || tokio::time::Instant::now() >= deadline
+        {
+            break all;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    let records: Vec<&serde_json::Value> = all
+        .iter()
+        .filter(|e| e["event"] == "conference.recorded")
+        .collect();
+    assert_eq!(records.len(), 3, "planned, noticed, rescheduled: {all:#?}");
+    let last = &records[2]["data"];
+    assert_eq!(last["status"], "noticed");
+    let recorded: chrono::DateTime<chrono::Utc> =
+        last["starts_at"].as_str().unwrap().parse().unwrap();
+    assert!((recorded - later).num_seconds().abs() < 1);
+    let events: Vec<serde_json::Value> = all
         .into_iter()
         .filter(|e| e["event"] != "conference.compliance_reminder")
+        .filter(|e| e["event"] != "conference.recorded")
         .collect();
     let kinds: Vec<&str> = events.iter().filter_map(|e| e["event"].as_str()).collect();
     assert_eq!(
