@@ -1,6 +1,6 @@
-//! Reporting's HTTP API: `GET /api/v1/staff/reports` — JSON, or a CSV or XLSX file — for staff: city
-//! IT and auditors over any unit or the whole city, a unit's staff over their own unit (an
-//! officer or head over their own department).
+//! Reporting's HTTP API: `GET /api/v1/staff/reports` — JSON, or a CSV or XLSX file — for
+//! staff: city IT and auditors over any unit or the whole city, a unit's staff over their own
+//! unit (an officer or head over their own department).
 
 use crate::report::{Dimension, Period};
 use crate::reports;
@@ -58,10 +58,10 @@ pub struct ReportQuery {
     format: Option<String>,
 }
 
-/// `GET /api/v1/staff/reports`: received, accepted, not accepted, refused, transferred, answered on
-/// time or late, the median time to answer, overdue now, the satisfaction index against the
-/// 86 % target, and dialogue compliance — for a period, a unit or the city, a field, a
-/// department, grouped as asked. `format=csv|xlsx` gives the file, headers in the reader's
+/// `GET /api/v1/staff/reports`: received, accepted, not accepted, refused, transferred,
+/// answered on time or late, the median time to answer, overdue now, the satisfaction index
+/// against the 86 % target, and dialogue compliance — for a period, a unit or the city, a
+/// field, a department, grouped as asked. `format=csv|xlsx` gives the file, headers in the reader's
 /// language.
 #[utoipa::path(get, path = "/api/v1/staff/reports", security(("bearer" = [])),
     params(ReportQuery),
