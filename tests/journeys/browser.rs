@@ -420,6 +420,12 @@ async fn citizens_staff_and_city_it_do_their_work_in_a_real_browser() {
     b.check("cityit-compliance").await;
     b.go("/staff/reports?by=field").await;
     b.check("cityit-reports").await;
+    // A mistyped month is refused with reporting's reason beside the form.
+    b.go("/staff/reports?month=2026-13").await;
+    assert!(
+        b.html().await.contains("Tháng theo dạng YYYY-MM"),
+        "the reason shown"
+    );
     b.go("/staff/accounts/an.van-thu").await;
     b.check("cityit-account").await;
     b.go("/staff/accounts/khong-co-ai").await;

@@ -401,10 +401,14 @@ impl Page {
             }
             Page::Reports { query } => {
                 let r = get(&api.reporting, format!("/api/v1/staff/reports?{query}")).await?;
-                let mut report = body_if_ok(r);
+                // A refused choice (a month mistyped) shows reporting's reasons by the form.
+                let mut report = if r.ok() {
+                    r.body
+                } else {
+                    json!({"errors": r.body["errors"]})
+                };
                 charts(&mut report);
-                let params: HashMap<String, String> =
-                    serde_urlencoded_pairs(query).into_iter().collect();
+                let params: HashMap<String, String> = query_pairs(query).into_iter().collect();
                 json!({"report": report, "query": query, "params": params,
                        "units": crate::reference::UNITS.as_slice(),
                        "fields": crate::reference::FIELDS.as_slice(),
@@ -443,7 +447,7 @@ fn day_month_year(date: &Value) -> String {
 }
 
 /// `a=1&b=2` as pairs (the values are plain already).
-fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter_map(|kv| kv.split_once('='))
