@@ -6,7 +6,7 @@
 
 use diesel::sql_types::{Array, BigInt, Bool, Double, Text, Timestamptz};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use doithoai_web::reference::{FIELDS, UNITS};
+use doithoai_web::reference::{FIELD_DEPARTMENTS, FIELDS, UNITS};
 
 /// Generated petitions: receipt spread evenly over the last `years` before `now`; 3 % not
 /// accepted and 2 % refused; the rest due 15 days after receipt and answered 0.5 to 20.5 days
@@ -39,7 +39,8 @@ pub async fn generate(
     let units: Vec<String> = UNITS.iter().map(|u| u.code.clone()).collect();
     let wards: Vec<bool> = UNITS.iter().map(|u| u.kind == "ward").collect();
     let fields: Vec<String> = FIELDS.iter().map(|f| f.code.clone()).collect();
-    let (dept_ward, dept_commune) = default_departments();
+    let (dept_ward, dept_commune): (Vec<String>, Vec<String>) =
+        FIELD_DEPARTMENTS.iter().cloned().unzip();
     let span_days = years * 365.25;
     diesel::sql_query(
         "INSERT INTO petitions (petition_id, tracking_code, received_unit, received_department, \
@@ -103,31 +104,4 @@ pub async fn generate(
     // overdue count's index-only scan relies on.
     diesel::sql_query("VACUUM ANALYZE").execute(conn).await?;
     Ok(())
-}
-
-/// The default department of each field, for wards and for communes, in `FIELDS` order.
-fn default_departments() -> (Vec<String>, Vec<String>) {
-    let csv = include_str!("../../../data/procedure-fields.csv");
-    let mut ward = Vec::new();
-    let mut commune = Vec::new();
-    let mut reader = csv::Reader::from_reader(csv.as_bytes());
-    let by_code: std::collections::HashMap<String, (String, String)> = reader
-        .records()
-        .filter_map(Result::ok)
-        .map(|r| {
-            (
-                r.get(0).unwrap_or_default().to_owned(),
-                (
-                    r.get(3).unwrap_or_default().to_owned(),
-                    r.get(4).unwrap_or_default().to_owned(),
-                ),
-            )
-        })
-        .collect();
-    for f in FIELDS.iter() {
-        let (w, c) = by_code.get(&f.code).cloned().unwrap_or_default();
-        ward.push(w);
-        commune.push(c);
-    }
-    (ward, commune)
 }

@@ -41,18 +41,15 @@ pub async fn on_event(
 }
 
 /// Locks the petition's facts (creating them if this is the first event seen) and takes back
-/// its contributions; [`end`] adds the new ones.
+/// its contributions; [`end`] adds the new ones. One statement both creates and locks: an
+/// upsert that updates takes the row's lock.
 async fn begin(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
     diesel::insert_into(petitions::table)
         .values(petitions::petition_id.eq(id))
-        .on_conflict_do_nothing()
+        .on_conflict(petitions::petition_id)
+        .do_update()
+        .set(petitions::updated_at.eq(diesel::dsl::now))
         .execute(conn)
-        .await?;
-    petitions::table
-        .find(id)
-        .select(petitions::petition_id)
-        .for_update()
-        .first::<Uuid>(conn)
         .await?;
     apply(conn, id, -1).await
 }

@@ -8,7 +8,7 @@ use crate::store::Selection;
 use actix_web::{HttpResponse, http::header, web};
 use chrono::{Datelike, NaiveDate, Utc};
 use doithoai_web::endpoint::ALL_STAFF;
-use doithoai_web::reference::{DEPARTMENTS, FIELDS, UNITS};
+use doithoai_web::reference;
 use doithoai_web::{ApiError, Core, Endpoint, FieldError, Lang, Problem, Staff};
 use serde::Deserialize;
 
@@ -104,7 +104,7 @@ async fn report(
     };
     let field = q.field.clone().filter(|f| !f.is_empty());
     if let Some(u) = &unit
-        && !UNITS.iter().any(|x| &x.code == u)
+        && reference::unit(u).is_none()
     {
         errors.push(FieldError::new(
             "unit",
@@ -113,7 +113,7 @@ async fn report(
         ));
     }
     if let Some(f) = &field
-        && !FIELDS.iter().any(|x| &x.code == f)
+        && reference::field(f).is_none()
     {
         errors.push(FieldError::new(
             "field",
@@ -122,7 +122,7 @@ async fn report(
         ));
     }
     if let Some(d) = &department
-        && !DEPARTMENTS.iter().any(|x| &x.code == d)
+        && reference::department(d).is_none()
     {
         errors.push(FieldError::new(
             "department",

@@ -7,7 +7,7 @@ use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use diesel_async::AsyncPgConnection;
 use doithoai_calendar::dialogue::{self, Dialogue, Rule};
 use doithoai_web::Lang;
-use doithoai_web::reference::{DEPARTMENTS, FIELDS, UNITS};
+use doithoai_web::reference::{self, UNITS};
 use serde::Serialize;
 
 /// How many of the longest-overdue petitions a report lists.
@@ -67,31 +67,16 @@ pub struct UnitCompliance {
 
 /// The name of `key` of `by`, in `lang`.
 pub fn name_of(by: Dimension, key: &str, lang: Lang) -> String {
-    let vi = lang == Lang::Vi;
+    let named = |n: &reference::Named| lang.pick(&n.name_vi, &n.name_en).to_owned();
     match by {
-        Dimension::Unit => UNITS
-            .iter()
-            .find(|u| u.code == key)
-            .map_or_else(|| key.to_owned(), |u| u.name.clone()),
-        Dimension::Field => FIELDS.iter().find(|f| f.code == key).map_or_else(
+        Dimension::Unit => reference::unit(key).map_or_else(|| key.to_owned(), |u| u.name.clone()),
+        Dimension::Field => reference::field(key).map_or_else(
             || lang.pick("Chưa rõ lĩnh vực", "Field not known").to_owned(),
-            |f| {
-                if vi {
-                    f.name_vi.clone()
-                } else {
-                    f.name_en.clone()
-                }
-            },
+            named,
         ),
-        Dimension::Department => DEPARTMENTS.iter().find(|d| d.code == key).map_or_else(
+        Dimension::Department => reference::department(key).map_or_else(
             || lang.pick("Chưa phân công", "Not assigned yet").to_owned(),
-            |d| {
-                if vi {
-                    d.name_vi.clone()
-                } else {
-                    d.name_en.clone()
-                }
-            },
+            named,
         ),
         Dimension::Month => key.to_owned(),
     }
@@ -197,10 +182,7 @@ async fn compliance(
     let units: Vec<(&str, &str)> = match &s.unit {
         Some(u) => vec![(
             u.as_str(),
-            UNITS
-                .iter()
-                .find(|x| &x.code == u)
-                .map_or(u.as_str(), |x| x.name.as_str()),
+            reference::unit(u).map_or(u.as_str(), |x| x.name.as_str()),
         )],
         None => UNITS
             .iter()

@@ -3,7 +3,7 @@
 
 use crate::report::{BINS, Dimension, Period, Sums};
 use crate::schema::conferences;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel::QueryableByName;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Date, Double, Text, Timestamptz};
@@ -232,7 +232,6 @@ pub async fn oldest_overdue(
 #[derive(Debug, Clone, Queryable)]
 pub struct ConferenceRow {
     pub unit: String,
-    pub status: String,
     pub starts_at: DateTime<Utc>,
     pub notice_published_at: Option<DateTime<Utc>>,
     pub minutes_published_at: Option<DateTime<Utc>>,
@@ -248,7 +247,6 @@ pub async fn conferences(
         .filter(conferences::status.ne("cancelled"))
         .select((
             conferences::unit,
-            conferences::status,
             conferences::starts_at,
             conferences::notice_published_at,
             conferences::minutes_published_at,
@@ -267,21 +265,4 @@ pub async fn rebuild_sums(conn: &mut AsyncPgConnection) -> QueryResult<()> {
         .execute(conn)
         .await
         .map(|_| ())
-}
-
-/// The bounds of the days that have sums (for generated data and the benchmark).
-pub async fn days_with_sums(
-    conn: &mut AsyncPgConnection,
-) -> QueryResult<Option<(NaiveDate, NaiveDate)>> {
-    #[derive(QueryableByName)]
-    struct Bounds {
-        #[diesel(sql_type = diesel::sql_types::Nullable<Date>)]
-        first: Option<NaiveDate>,
-        #[diesel(sql_type = diesel::sql_types::Nullable<Date>)]
-        last: Option<NaiveDate>,
-    }
-    let b: Bounds = diesel::sql_query("SELECT min(day) AS first, max(day) AS last FROM daily")
-        .get_result(conn)
-        .await?;
-    Ok(b.first.zip(b.last))
 }

@@ -133,6 +133,12 @@ pub fn join_trace(span: &tracing::Span, trace_id: &str, parent: Option<&str>) {
     otlp::join(span, trace_id, parent);
 }
 
+/// Whether spans are exported (`OTEL_EXPORTER_OTLP_ENDPOINT`): spans made for the export alone
+/// need not be made otherwise.
+pub fn exporting() -> bool {
+    otlp::PROVIDER.get().is_some()
+}
+
 /// The parent span id of a `traceparent` header value, if valid.
 ///
 /// ```
@@ -160,7 +166,7 @@ mod otlp {
     use std::sync::OnceLock;
     use tracing_opentelemetry::OpenTelemetrySpanExt;
 
-    static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
+    pub(super) static PROVIDER: OnceLock<SdkTracerProvider> = OnceLock::new();
 
     pub(super) type Layer<S> =
         tracing_opentelemetry::OpenTelemetryLayer<S, opentelemetry_sdk::trace::SdkTracer>;
@@ -214,7 +220,7 @@ mod otlp {
     }
 
     pub(super) fn join(span: &tracing::Span, trace_id: &str, parent: Option<&str>) {
-        if PROVIDER.get().is_none() {
+        if !super::exporting() {
             return;
         }
         let Ok(trace) = TraceId::from_hex(trace_id) else {

@@ -94,17 +94,21 @@ where
     ) -> BoxFuture<'a, Result<(), ConsumeError>> {
         let traces: Vec<String> = events.iter().map(|(t, _)| t.clone()).collect();
         let span = tracing::info_span!("events", count = events.len(), trace_ids = %traces.join(","), consumer = %durable);
-        // For the trace export: one span per event, in its own trace, lasting as long as the
-        // batch that applied it.
+        // For the trace export (only then): one span per event, in its own trace, lasting as
+        // long as the batch that applied it.
         let count = events.len();
-        let each: Vec<tracing::Span> = events
-            .iter()
-            .map(|(t, e)| {
-                let s = tracing::info_span!("event", trace_id = %t, event = %e.event, consumer = %durable, batch = count);
-                doithoai_telemetry::join_trace(&s, t, None);
-                s
-            })
-            .collect();
+        let each: Vec<tracing::Span> = if doithoai_telemetry::exporting() {
+            events
+                .iter()
+                .map(|(t, e)| {
+                    let s = tracing::info_span!("event", trace_id = %t, event = %e.event, consumer = %durable, batch = count);
+                    doithoai_telemetry::join_trace(&s, t, None);
+                    s
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         let by_event = events.iter().map(|(t, e)| (e.id, t.clone())).collect();
         let envelopes = events.into_iter().map(|(_, e)| e).collect();
         Box::pin(async move {

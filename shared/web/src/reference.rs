@@ -42,8 +42,23 @@ pub static UNITS: LazyLock<Vec<Unit>> = LazyLock::new(|| {
     units
 });
 
-pub static FIELDS: LazyLock<Vec<Named>> =
-    LazyLock::new(|| named(include_str!("../../../data/procedure-fields.csv")));
+const FIELDS_CSV: &str = include_str!("../../../data/procedure-fields.csv");
+
+pub static FIELDS: LazyLock<Vec<Named>> = LazyLock::new(|| named(FIELDS_CSV));
+
+/// Each field's default department, in a ward and in a commune, in [`FIELDS`] order (the same
+/// file's fourth and fifth columns; routing's rules start from these).
+pub static FIELD_DEPARTMENTS: LazyLock<Vec<(String, String)>> = LazyLock::new(|| {
+    rows(FIELDS_CSV)
+        .iter()
+        .map(|r| {
+            (
+                r.get(3).unwrap_or_default().to_owned(),
+                r.get(4).unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+});
 
 /// The departments of wards and communes (Decree 150/2025/NĐ-CP).
 pub static DEPARTMENTS: LazyLock<Vec<Named>> =
@@ -63,6 +78,7 @@ fn named(csv_text: &str) -> Vec<Named> {
         .collect()
 }
 
+/// The unit of `code`.
 pub fn unit(code: &str) -> Option<&'static Unit> {
     UNITS.iter().find(|u| u.code == code)
 }

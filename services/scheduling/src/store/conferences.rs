@@ -21,9 +21,7 @@ pub struct By<'a> {
     pub ns: &'a str,
 }
 
-/// Appends a line to a conference's history (in the caller's transaction), with the
-/// `conference.recorded` event of its state after the change: every change of a conference
-/// writes a history line, so the reports' read model of dialogues misses none.
+/// Appends a line to a conference's history (in the caller's transaction).
 pub async fn history(
     conn: &mut AsyncPgConnection,
     id: Uuid,
@@ -39,7 +37,21 @@ pub async fn history(
             conference_history::note.eq(note),
         ))
         .execute(conn)
-        .await?;
+        .await
+        .map(|_| ())
+}
+
+/// A change of the conference itself (planned, noticed, moved, held, texts published, called
+/// off): its history line and the `conference.recorded` event of its state after the change,
+/// for the reports' read model of dialogues. Every such change goes through here.
+pub async fn changed(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+    by: By<'_>,
+    action: &str,
+    note: Option<&str>,
+) -> QueryResult<()> {
+    history(conn, id, by, action, note).await?;
     let c: Conference = conferences::table
         .find(id)
         .select(Conference::as_select())
@@ -128,7 +140,7 @@ pub async fn insert(
             ))
             .execute(conn)
             .await?;
-        history(conn, id, by, "planned", None).await
+        changed(conn, id, by, "planned", None).await
     })
     .await
 }
@@ -185,7 +197,7 @@ pub async fn publish_notice(
         .await?;
         if n == 1 {
             outbox::enqueue(conn, events).await?;
-            history(conn, id, by, "noticed", None).await?;
+            changed(conn, id, by, "noticed", None).await?;
         }
         Ok(n == 1)
     })
@@ -253,7 +265,7 @@ pub async fn record_attendance(
         .execute(conn)
         .await?;
         if n == 1 {
-            history(
+            changed(
                 conn,
                 id,
                 by,
@@ -355,7 +367,7 @@ async fn publish_text_in(
         ))
         .execute(conn)
         .await?;
-    history(
+    changed(
         conn,
         id,
         by,
@@ -430,7 +442,7 @@ pub async fn reschedule(
             m.starts_at.to_rfc3339(),
             m.reason
         );
-        history(conn, id, by, "rescheduled", Some(&note)).await?;
+        changed(conn, id, by, "rescheduled", Some(&note)).await?;
         Ok(true)
     })
     .await
@@ -469,7 +481,7 @@ pub async fn cancel(
             .execute(conn)
             .await?;
         outbox::enqueue(conn, events).await?;
-        history(conn, id, by, "cancelled", Some(reason)).await?;
+        changed(conn, id, by, "cancelled", Some(reason)).await?;
         Ok(true)
     })
     .await
