@@ -1,12 +1,13 @@
-//! Reporting's consumers: each event changes the facts of one petition (or a conference's
-//! record) in the consumer's batch transaction. A change of a petition's facts takes back the
-//! petition's old contributions to the daily and monthly sums and adds its new ones, with the
-//! petition's row locked, so the sums always equal what the facts say, whatever the order in
-//! which events of different streams arrive.
+//! Reporting's consumers: each batch of events changes the facts of its petitions (or a
+//! conference's record) in the consumer's batch transaction. The petitions' rows are locked
+//! and their old contributions to the daily and monthly sums staged; the events change the
+//! facts, in the order they came; then the difference between the new contributions and the
+//! old is added to the sums once for the batch. So the sums always equal what the facts say,
+//! whatever the order in which events of different streams arrive.
 
-use crate::schema::{petitions, transfers};
+use crate::schema::transfers;
 use diesel::prelude::*;
-use diesel::sql_types::{Int2, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Int2, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use doithoai_contracts::subjects::{
     CONFERENCE_RECORDED, PETITION_ANSWERED, PETITION_NOT_ACCEPTED, PETITION_RATED,
@@ -19,69 +20,108 @@ use doithoai_contracts::{
 use doithoai_web::{ConsumeError, typed};
 use uuid::Uuid;
 
-/// Every event reporting follows, from any of the four streams.
-pub async fn on_event(
-    conn: &mut AsyncPgConnection,
-    env: Envelope<serde_json::Value>,
-) -> Result<(), ConsumeError> {
-    match env.event.as_str() {
-        PETITION_RECEIVED => received(conn, typed(env)?.data).await,
-        PETITION_NOT_ACCEPTED => not_accepted(conn, typed(env)?.data).await,
-        PETITION_ROUTED => routed(conn, typed(env)?.data).await,
-        PETITION_TRANSFERRED => {
-            let env = typed::<PetitionTransferredV1>(env)?;
-            transferred(conn, env.id, env.occurred_at, env.data).await
+/// One event reporting follows, decoded.
+enum Change {
+    Received(PetitionReceivedV1),
+    NotAccepted(PetitionNotAcceptedV1),
+    Routed(PetitionRoutedV1),
+    Transferred(Uuid, chrono::DateTime<chrono::Utc>, PetitionTransferredV1),
+    Refused(PetitionRefusedV1),
+    Answered(PetitionAnsweredV1),
+    Rated(PetitionRatedV1),
+    Recorded(ConferenceRecordV1),
+}
+
+impl Change {
+    fn decode(env: Envelope<serde_json::Value>) -> Result<Change, ConsumeError> {
+        Ok(match env.event.as_str() {
+            PETITION_RECEIVED => Change::Received(typed(env)?.data),
+            PETITION_NOT_ACCEPTED => Change::NotAccepted(typed(env)?.data),
+            PETITION_ROUTED => Change::Routed(typed(env)?.data),
+            PETITION_TRANSFERRED => {
+                let env = typed::<PetitionTransferredV1>(env)?;
+                Change::Transferred(env.id, env.occurred_at, env.data)
+            }
+            PETITION_REFUSED => Change::Refused(typed(env)?.data),
+            PETITION_ANSWERED => Change::Answered(typed(env)?.data),
+            PETITION_RATED => {
+                let d: PetitionRatedV1 = typed(env)?.data;
+                if !(1..=5).contains(&d.score) {
+                    return Err(ConsumeError::Poison(format!(
+                        "score {} out of 1-5",
+                        d.score
+                    )));
+                }
+                Change::Rated(d)
+            }
+            CONFERENCE_RECORDED => Change::Recorded(typed(env)?.data),
+            other => return Err(ConsumeError::Poison(format!("unexpected event {other}"))),
+        })
+    }
+
+    /// The petition whose facts it changes (none for a conference).
+    fn petition(&self) -> Option<Uuid> {
+        Some(match self {
+            Change::Received(d) => d.petition_id,
+            Change::NotAccepted(d) => d.petition_id,
+            Change::Routed(d) => d.petition_id,
+            Change::Transferred(_, _, d) => d.petition_id,
+            Change::Refused(d) => d.petition_id,
+            Change::Answered(d) => d.petition_id,
+            Change::Rated(d) => d.petition_id,
+            Change::Recorded(_) => return None,
+        })
+    }
+
+    async fn apply(self, conn: &mut AsyncPgConnection) -> QueryResult<()> {
+        match self {
+            Change::Received(d) => received(conn, d).await,
+            Change::NotAccepted(d) => not_accepted(conn, d).await,
+            Change::Routed(d) => routed(conn, d).await,
+            Change::Transferred(id, at, d) => transferred(conn, id, at, d).await,
+            Change::Refused(d) => refused(conn, d).await,
+            Change::Answered(d) => answered(conn, d).await,
+            Change::Rated(d) => rated(conn, d).await,
+            Change::Recorded(d) => recorded(conn, d).await,
         }
-        PETITION_REFUSED => refused(conn, typed(env)?.data).await,
-        PETITION_ANSWERED => answered(conn, typed(env)?.data).await,
-        PETITION_RATED => rated(conn, typed(env)?.data).await,
-        CONFERENCE_RECORDED => recorded(conn, typed(env)?.data).await,
-        other => Err(ConsumeError::Poison(format!("unexpected event {other}"))),
     }
 }
 
-/// Locks the petition's facts (creating them if this is the first event seen) and takes back
-/// its contributions; [`end`] adds the new ones. One statement both creates and locks: an
-/// upsert that updates takes the row's lock.
-async fn begin(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    diesel::insert_into(petitions::table)
-        .values(petitions::petition_id.eq(id))
-        .on_conflict(petitions::petition_id)
-        .do_update()
-        .set(petitions::updated_at.eq(diesel::dsl::now))
-        .execute(conn)
-        .await?;
-    apply(conn, id, -1).await
+/// A batch of events from one of the four streams, in the order the stream holds them.
+pub async fn on_batch(
+    conn: &mut AsyncPgConnection,
+    events: Vec<Envelope<serde_json::Value>>,
+) -> Result<(), ConsumeError> {
+    let changes = events
+        .into_iter()
+        .map(Change::decode)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut ids: Vec<Uuid> = changes.iter().filter_map(Change::petition).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if !ids.is_empty() {
+        contributions(conn, "SELECT stage_contributions($1, -1)", &ids).await?;
+    }
+    for change in changes {
+        change.apply(conn).await?;
+    }
+    if !ids.is_empty() {
+        contributions(conn, "SELECT fold_contributions($1)", &ids).await?;
+    }
+    Ok(())
 }
 
-async fn end(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<()> {
-    apply(conn, id, 1).await
-}
-
-async fn apply(conn: &mut AsyncPgConnection, id: Uuid, sign: i32) -> QueryResult<()> {
-    diesel::sql_query("SELECT apply_contributions($1, $2)")
-        .bind::<SqlUuid, _>(id)
-        .bind::<Int4, _>(sign)
+/// Calls one of the migration's contribution functions for the petitions `ids`.
+async fn contributions(
+    conn: &mut AsyncPgConnection,
+    call: &'static str,
+    ids: &[Uuid],
+) -> QueryResult<()> {
+    diesel::sql_query(call)
+        .bind::<Array<SqlUuid>, _>(ids)
         .execute(conn)
         .await
         .map(|_| ())
-}
-
-/// Runs `update` (an `UPDATE petitions … WHERE petition_id = $1`) between [`begin`] and
-/// [`end`].
-async fn change(
-    conn: &mut AsyncPgConnection,
-    id: Uuid,
-    update: diesel::query_builder::BoxedSqlQuery<
-        '_,
-        diesel::pg::Pg,
-        diesel::query_builder::SqlQuery,
-    >,
-) -> Result<(), ConsumeError> {
-    begin(conn, id).await?;
-    update.execute(conn).await?;
-    end(conn, id).await?;
-    Ok(())
 }
 
 fn update(
@@ -95,8 +135,8 @@ fn update(
 }
 
 /// `petition.received`: a PAKN, accepted (unless routing refused it already).
-async fn received(conn: &mut AsyncPgConnection, d: PetitionReceivedV1) -> Result<(), ConsumeError> {
-    let q = update(
+async fn received(conn: &mut AsyncPgConnection, d: PetitionReceivedV1) -> QueryResult<()> {
+    update(
         "UPDATE petitions SET tracking_code = $2, received_unit = coalesce(received_unit, $3), \
          unit = coalesce(unit, $3), field = $4, received_at = $5, \
          outcome = CASE WHEN outcome = 'refused' THEN 'refused' ELSE 'accepted' END, \
@@ -106,32 +146,33 @@ async fn received(conn: &mut AsyncPgConnection, d: PetitionReceivedV1) -> Result
     .bind::<Text, _>(d.tracking_code)
     .bind::<Text, _>(d.unit)
     .bind::<Text, _>(d.field)
-    .bind::<Timestamptz, _>(d.received_at);
-    change(conn, d.petition_id, q).await
+    .bind::<Timestamptz, _>(d.received_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// `petition.not_accepted`: a complaint, denunciation or anonymous letter, recorded at the
 /// unit that received it.
-async fn not_accepted(
-    conn: &mut AsyncPgConnection,
-    d: PetitionNotAcceptedV1,
-) -> Result<(), ConsumeError> {
-    let q = update(
+async fn not_accepted(conn: &mut AsyncPgConnection, d: PetitionNotAcceptedV1) -> QueryResult<()> {
+    update(
         "UPDATE petitions SET tracking_code = $2, received_unit = $3, unit = coalesce(unit, $3), \
          received_at = $4, outcome = 'not_accepted', updated_at = now() WHERE petition_id = $1",
         d.petition_id,
     )
     .bind::<Text, _>(d.tracking_code)
     .bind::<Text, _>(d.unit)
-    .bind::<Timestamptz, _>(d.received_at);
-    change(conn, d.petition_id, q).await
+    .bind::<Timestamptz, _>(d.received_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// `petition.routed`: the holder and its department, and the due date; at the receiving unit,
 /// also the department that counts its receipt.
-async fn routed(conn: &mut AsyncPgConnection, d: PetitionRoutedV1) -> Result<(), ConsumeError> {
+async fn routed(conn: &mut AsyncPgConnection, d: PetitionRoutedV1) -> QueryResult<()> {
     let p = d.petition;
-    let q = update(
+    update(
         "UPDATE petitions SET tracking_code = $2, received_unit = coalesce(received_unit, $3), \
          field = $4, received_at = coalesce(received_at, $5), unit = $6, department = $7, \
          due_at = $8, outcome = coalesce(outcome, 'accepted'), \
@@ -146,8 +187,10 @@ async fn routed(conn: &mut AsyncPgConnection, d: PetitionRoutedV1) -> Result<(),
     .bind::<Timestamptz, _>(p.received_at)
     .bind::<Text, _>(d.unit)
     .bind::<Text, _>(d.department)
-    .bind::<Timestamptz, _>(d.due_at);
-    change(conn, d.petition_id, q).await
+    .bind::<Timestamptz, _>(d.due_at)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// `petition.transferred`: one more transfer out of `from_unit` (the receiving body's
@@ -157,8 +200,7 @@ async fn transferred(
     event_id: Uuid,
     at: chrono::DateTime<chrono::Utc>,
     d: PetitionTransferredV1,
-) -> Result<(), ConsumeError> {
-    begin(conn, d.petition_id).await?;
+) -> QueryResult<()> {
     diesel::insert_into(transfers::table)
         .values((
             transfers::event_id.eq(event_id),
@@ -168,57 +210,56 @@ async fn transferred(
         ))
         .on_conflict_do_nothing()
         .execute(conn)
-        .await?;
-    end(conn, d.petition_id).await?;
-    Ok(())
+        .await
+        .map(|_| ())
 }
 
 /// `petition.refused`: refused on triage.
-async fn refused(conn: &mut AsyncPgConnection, d: PetitionRefusedV1) -> Result<(), ConsumeError> {
-    let q = update(
+async fn refused(conn: &mut AsyncPgConnection, d: PetitionRefusedV1) -> QueryResult<()> {
+    update(
         "UPDATE petitions SET outcome = 'refused', received_unit = coalesce(received_unit, $2), \
          unit = coalesce(unit, $2), updated_at = now() WHERE petition_id = $1",
         d.petition_id,
     )
-    .bind::<Text, _>(d.unit);
-    change(conn, d.petition_id, q).await
+    .bind::<Text, _>(d.unit)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// `petition.answered`: signed by the holder's leader.
-async fn answered(conn: &mut AsyncPgConnection, d: PetitionAnsweredV1) -> Result<(), ConsumeError> {
-    let q = update(
+async fn answered(conn: &mut AsyncPgConnection, d: PetitionAnsweredV1) -> QueryResult<()> {
+    update(
         "UPDATE petitions SET answered_at = $2, unit = $3, department = $4, updated_at = now() \
          WHERE petition_id = $1",
         d.petition_id,
     )
     .bind::<Timestamptz, _>(d.answered_at)
     .bind::<Text, _>(d.unit)
-    .bind::<Text, _>(d.department);
-    change(conn, d.petition_id, q).await
+    .bind::<Text, _>(d.department)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// `petition.rated`: the submitter's score (4 or 5 is satisfied).
-async fn rated(conn: &mut AsyncPgConnection, d: PetitionRatedV1) -> Result<(), ConsumeError> {
-    if !(1..=5).contains(&d.score) {
-        return Err(ConsumeError::Poison(format!(
-            "score {} out of 1-5",
-            d.score
-        )));
-    }
-    let q = update(
+async fn rated(conn: &mut AsyncPgConnection, d: PetitionRatedV1) -> QueryResult<()> {
+    update(
         "UPDATE petitions SET score = $2, rated_at = $3, unit = coalesce(unit, $4), \
          updated_at = now() WHERE petition_id = $1",
         d.petition_id,
     )
     .bind::<Int2, _>(d.score)
     .bind::<Timestamptz, _>(d.rated_at)
-    .bind::<Text, _>(d.unit);
-    change(conn, d.petition_id, q).await
+    .bind::<Text, _>(d.unit)
+    .execute(conn)
+    .await
+    .map(|_| ())
 }
 
 /// `conference.recorded`: the conference's latest state (an older record never overwrites a
 /// newer one).
-async fn recorded(conn: &mut AsyncPgConnection, d: ConferenceRecordV1) -> Result<(), ConsumeError> {
+async fn recorded(conn: &mut AsyncPgConnection, d: ConferenceRecordV1) -> QueryResult<()> {
     diesel::sql_query(
         "INSERT INTO conferences AS c (conference_id, unit, title, status, starts_at, \
              notice_published_at, minutes_published_at, results_published_at, recorded_at) \
@@ -241,6 +282,6 @@ async fn recorded(conn: &mut AsyncPgConnection, d: ConferenceRecordV1) -> Result
     .bind::<Nullable<Timestamptz>, _>(d.results_published_at)
     .bind::<Timestamptz, _>(d.recorded_at)
     .execute(conn)
-    .await?;
-    Ok(())
+    .await
+    .map(|_| ())
 }

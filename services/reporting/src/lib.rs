@@ -62,8 +62,8 @@ async fn core(overrides: HashMap<String, String>) -> anyhow::Result<Core> {
 pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Application> {
     let core = core(overrides).await?;
     for (name, stream, events) in CONSUMERS {
-        core.consume(name, stream, events, (), |conn, _, e| {
-            Box::pin(flow::on_event(conn, e))
+        core.consume_batch(name, stream, events, (), |conn, _, batch| {
+            Box::pin(flow::on_batch(conn, batch))
         });
     }
     doithoai_web::serve(core, 16 * 1024, http::routes)
