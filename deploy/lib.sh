@@ -146,6 +146,26 @@ ensure_aiosmtpd() {
   python3 -c 'import aiosmtpd' || { log "aiosmtpd could not be installed"; return 1; }
 }
 
+# Postfix's smtp-sink, the SMTP server the end-to-end benchmark sends to by default: a C server
+# made for measuring SMTP clients, so the figures are the platform's rather than a Python
+# server's. Taken from Debian's postfix package, unpacked into $DATA_DIR/postfix (nothing is
+# installed or started system-wide); exports SMTP_SINK_BIN and SMTP_SINK_LIB.
+ensure_smtp_sink() {
+  local dir="$DATA_DIR/postfix"
+  if [ ! -x "$dir/usr/sbin/smtp-sink" ]; then
+    log "fetching smtp-sink from Debian's postfix package into $dir"
+    local tmp
+    tmp=$(mktemp -d)
+    (cd "$tmp" && apt-get download postfix >/dev/null 2>&1) ||
+      { apt-get update -qq >/dev/null 2>&1 && (cd "$tmp" && apt-get download postfix >/dev/null 2>&1); } ||
+      { log "postfix could not be downloaded (apt-get download postfix)"; rm -rf "$tmp"; return 1; }
+    mkdir -p "$dir"
+    dpkg-deb -x "$tmp"/postfix_*.deb "$dir"
+    rm -rf "$tmp"
+  fi
+  export SMTP_SINK_BIN="$dir/usr/sbin/smtp-sink" SMTP_SINK_LIB="$dir/usr/lib/postfix"
+}
+
 # schemathesis (PyPI) for the journey that fuzzes every service's OpenAPI document, in a
 # folder of its own (its dependencies stay apart from aiosmtpd's). Sets SCHEMATHESIS to the
 # command.

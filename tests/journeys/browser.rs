@@ -316,7 +316,7 @@ async fn citizens_staff_and_city_it_do_their_work_in_a_real_browser() {
     let jwks_file = std::env::temp_dir().join(format!("{ns}-jwks.json"));
     std::fs::write(&jwks_file, key.jwks().to_string()).unwrap();
     let p = Platform::start_with(&[("AUTH_JWKS_FILE", &jwks_file.to_string_lossy())]).await;
-    let env = platform_env(&ns, "portal", &p.smtp)
+    let env = platform_env(&ns, "portal", &p.smtp.url())
         .set("PORTAL_SIGNING_KEY_FILE", &key_file.to_string_lossy())
         .set("PORTAL_INTAKE_URL", &p.services["intake"].base())
         .set("PORTAL_ROUTING_URL", &p.services["routing"].base())

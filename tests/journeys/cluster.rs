@@ -29,7 +29,7 @@ async fn killing_a_nats_node_and_a_replica_of_each_service_under_load_loses_and_
     for name in SERVICES {
         let mut pair = Vec::new();
         for _ in 0..2 {
-            let env = platform_env(&ns, name, &smtp)
+            let env = platform_env(&ns, name, &smtp.url())
                 .set("NATS_URL", &cluster.url())
                 .set("NATS_REPLICAS", "3")
                 .set("NOTIFICATION_SEND_LEASE_SECONDS", "5");

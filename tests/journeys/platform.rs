@@ -26,7 +26,7 @@ impl Platform {
         let mut services = HashMap::new();
         for name in SERVICES {
             let log = std::env::temp_dir().join(format!("{ns}-{name}.log"));
-            let mut env = platform_env(&ns, name, &smtp)
+            let mut env = platform_env(&ns, name, &smtp.url())
                 .set("SERVICE_LOG_FILE", &log.to_string_lossy())
                 .set("NOTIFICATION_RETRY_BASE_SECONDS", "1")
                 .set("NOTIFICATION_SEND_LEASE_SECONDS", "3")

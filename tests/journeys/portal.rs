@@ -13,7 +13,7 @@ use std::time::Duration;
 async fn portal(p: &Platform, ns: &str) -> Service {
     let key_file = std::env::temp_dir().join(format!("{ns}-portal-key.pem"));
     std::fs::write(&key_file, doithoai_auth::keys::generate_pem()).unwrap();
-    let env = platform_env(ns, "portal", &p.smtp)
+    let env = platform_env(ns, "portal", &p.smtp.url())
         .set("PORTAL_SIGNING_KEY_FILE", &key_file.to_string_lossy())
         .set("PORTAL_INTAKE_URL", &p.services["intake"].base())
         .set("PORTAL_ROUTING_URL", &p.services["routing"].base())

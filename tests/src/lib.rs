@@ -150,14 +150,14 @@ pub const SERVICES: [&str; 6] = [
 ];
 
 /// The settings of one replica of `name` in a platform of the six services on namespace `ns`
-/// (its database `{ns}_{name}`, shared by its replicas), with rate limits off, email to `smtp`
+/// (its database `{ns}_{name}`, shared by its replicas), with rate limits off, email to `smtp_url`
 /// and SMS into a folder. Callers add what their test needs.
-pub fn platform_env(ns: &str, name: &str, smtp: &doithoai_testkit::SmtpSink) -> TestEnv {
+pub fn platform_env(ns: &str, name: &str, smtp_url: &str) -> TestEnv {
     TestEnv::with_name(&format!("{ns}_{name}"))
         .set("NATS_NAMESPACE", ns)
         .set("INTAKE_WRITES_PER_MINUTE", "0")
         .set("INTAKE_READS_PER_MINUTE", "0")
-        .set("NOTIFICATION_SMTP_URL", &smtp.url())
+        .set("NOTIFICATION_SMTP_URL", smtp_url)
         .set(
             "NOTIFICATION_SMS_DIR",
             &std::env::temp_dir()

@@ -13,6 +13,8 @@
 //!   BENCH_CLUSTER (unset)   `1`: a 3-node JetStream cluster of its own with R3 streams
 //!   BENCH_SAMPLE (50)       every n-th submission's tracking view is polled (every 50 ms, so
 //!                           the polling itself stays a small load)
+//!   BENCH_LOG_DIR (unset)   a folder: each service logs at info to `<name>.log` there
+//!   BENCH_METRICS (unset)   set: prints notification's send lag and every consumer's batches
 //!
 //! A rate is "held" when every accepted submission was routed and acknowledged, routed p99 is
 //! at most 1 s and acknowledged p99 at most 2 s: the platform did not fall behind.
@@ -60,35 +62,168 @@ fn tracking_code(text: &str) -> Option<String> {
     })
 }
 
-/// Watches the SMTP server's folder: each acknowledgement's tracking code, at the time the
-/// server wrote it (the file's modification time). The server numbers its files in order, so
-/// the watcher reads each new one once and never lists the folder.
-async fn watch_mail(
-    dir: std::path::PathBuf,
-    seen: Arc<Mutex<Seen>>,
-    stop: Arc<tokio::sync::Notify>,
-) {
+/// Where the SMTP server and the SMS channel write their files: memory (`/dev/shm`) where the
+/// machine has it. A file per message on a disk's file system costs the kernel more CPU than
+/// the sending (inode allocation), and that cost belongs to the test's sinks, not the platform.
+fn scratch() -> std::path::PathBuf {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        shm.to_path_buf()
+    } else {
+        std::env::temp_dir()
+    }
+}
+
+/// The SMTP server the platform's email goes to, with what it writes each accepted message as.
+enum Mailer {
+    /// The tests' server, aiosmtpd (`BENCH_SMTP=aiosmtpd`): `<n>.eml`, numbered in order.
+    Aiosmtpd(SmtpSink),
+    /// Postfix's smtp-sink (the default): a C server made for measuring SMTP clients, so the
+    /// figures are the platform's own and not a Python server's. It writes each message to
+    /// `<dir>/<second>/<random>`, a folder per second.
+    SmtpSink {
+        child: std::process::Child,
+        port: u16,
+        dir: std::path::PathBuf,
+    },
+}
+
+impl Mailer {
+    fn start() -> anyhow::Result<Mailer> {
+        if std::env::var("BENCH_SMTP").is_ok_and(|v| v == "aiosmtpd") {
+            return Ok(Mailer::Aiosmtpd(SmtpSink::start()?));
+        }
+        let bin = std::env::var("SMTP_SINK_BIN")
+            .map_err(|_| anyhow::anyhow!("SMTP_SINK_BIN is unset: run tests/bench-platform"))?;
+        let port = doithoai_testkit::free_port()?;
+        let dir = scratch().join(format!(
+            "doithoai-smtp-sink-{}",
+            doithoai_testkit::unique_name()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let user = std::env::var("USER").unwrap_or_else(|_| "root".into());
+        // `-d <template>`: one file per message, the template expanded by strftime; 1024: the
+        // listen backlog (the sender opens up to 128 connections at once).
+        let child = std::process::Command::new(&bin)
+            .env(
+                "LD_LIBRARY_PATH",
+                std::env::var("SMTP_SINK_LIB").unwrap_or_default(),
+            )
+            .args(["-u", &user, "-d"])
+            .arg(format!("{}/%Y%m%d%H%M%S/", dir.display()))
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("1024")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| anyhow::anyhow!("starting {bin}: {e}"))?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            anyhow::ensure!(Instant::now() < deadline, "smtp-sink did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(Mailer::SmtpSink { child, port, dir })
+    }
+
+    fn url(&self) -> String {
+        match self {
+            Mailer::Aiosmtpd(s) => s.url(),
+            Mailer::SmtpSink { port, .. } => format!("smtp://127.0.0.1:{port}"),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Mailer::Aiosmtpd(_) => "aiosmtpd",
+            Mailer::SmtpSink { .. } => "Postfix smtp-sink",
+        }
+    }
+}
+
+impl Drop for Mailer {
+    fn drop(&mut self) {
+        if let Mailer::SmtpSink { child, dir, .. } = self {
+            let _ = child.kill();
+            let _ = child.wait();
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// Records an acknowledgement found in one message the SMTP server wrote, at the time it wrote
+/// it (the file's modification time). False when the file may still be being written (read
+/// it again later).
+fn acknowledgement(path: &std::path::Path, seen: &Mutex<Seen>) -> bool {
+    let (Ok(raw), Ok(meta)) = (std::fs::read_to_string(path), std::fs::metadata(path)) else {
+        return false;
+    };
+    let text = doithoai_testkit::decode_eml(&raw);
+    if !text.contains("đã tiếp nhận phản ánh") {
+        // Another message, or one not written whole yet.
+        return meta
+            .modified()
+            .is_ok_and(|m| m.elapsed().unwrap_or_default() > Duration::from_secs(1));
+    }
+    let after = text
+        .split_once("Mã tra cứu: ")
+        .map(|(_, t)| t)
+        .unwrap_or("");
+    if let (Some(code), Ok(at)) = (tracking_code(after), meta.modified())
+        && let Ok(mut s) = seen.lock()
+    {
+        s.acknowledged.insert(code, at);
+    }
+    true
+}
+
+/// Watches what the SMTP server writes and reads each message once. aiosmtpd numbers its files
+/// in order, so the watcher never lists its folder; smtp-sink writes a folder per second, so
+/// the watcher lists only the folders of the last few seconds again.
+async fn watch_mail(mailer: Arc<Mailer>, seen: Arc<Mutex<Seen>>, stop: Arc<tokio::sync::Notify>) {
     let mut next = 1u64;
+    let mut read: std::collections::HashSet<std::path::PathBuf> = Default::default();
+    let mut done: std::collections::HashSet<std::path::PathBuf> = Default::default();
     loop {
-        loop {
-            let path = dir.join(format!("{next:06}.eml"));
-            let (Ok(raw), Ok(meta)) = (std::fs::read_to_string(&path), std::fs::metadata(&path))
-            else {
-                break;
-            };
-            next += 1;
-            let text = doithoai_testkit::decode_eml(&raw);
-            if !text.contains("đã tiếp nhận phản ánh") {
-                continue;
-            }
-            let after = text
-                .split_once("Mã tra cứu: ")
-                .map(|(_, t)| t)
-                .unwrap_or("");
-            if let (Some(code), Ok(at)) = (tracking_code(after), meta.modified())
-                && let Ok(mut s) = seen.lock()
-            {
-                s.acknowledged.insert(code, at);
+        match &*mailer {
+            Mailer::Aiosmtpd(sink) => loop {
+                let path = sink.dir.join(format!("{next:06}.eml"));
+                if !path.exists() {
+                    break;
+                }
+                next += 1; // written whole, then renamed
+                acknowledgement(&path, &seen);
+            },
+            Mailer::SmtpSink { dir, .. } => {
+                let seconds = std::fs::read_dir(dir)
+                    .map(|d| {
+                        d.filter_map(Result::ok)
+                            .map(|e| e.path())
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default();
+                for second in seconds {
+                    if done.contains(&second) {
+                        continue;
+                    }
+                    // A folder untouched for 2 s is complete: read it one last time.
+                    let settled = std::fs::metadata(&second)
+                        .and_then(|m| m.modified())
+                        .is_ok_and(|m| m.elapsed().unwrap_or_default() > Duration::from_secs(2));
+                    for file in std::fs::read_dir(&second)
+                        .map(|d| {
+                            d.filter_map(Result::ok)
+                                .map(|e| e.path())
+                                .collect::<Vec<_>>()
+                        })
+                        .unwrap_or_default()
+                    {
+                        if !read.contains(&file) && acknowledgement(&file, &seen) {
+                            read.insert(file);
+                        }
+                    }
+                    if settled {
+                        done.insert(second);
+                    }
+                }
             }
         }
         tokio::select! {
@@ -100,7 +235,9 @@ async fn watch_mail(
 
 struct Platform {
     services: Vec<Service>,
-    smtp: SmtpSink,
+    /// The folder the SMS channel writes to (removed at the end).
+    sms_dir: std::path::PathBuf,
+    mailer: Arc<Mailer>,
     namespace: String,
     /// The NATS the services use (every node of a cluster, comma-separated).
     nats_url: String,
@@ -108,7 +245,7 @@ struct Platform {
 }
 
 async fn start(replicas: usize, cluster: bool) -> anyhow::Result<Platform> {
-    let smtp = SmtpSink::start()?;
+    let mailer = Mailer::start()?;
     let ns = doithoai_testkit::unique_name();
     let cluster = if cluster {
         Some(NatsCluster::start(3).await?)
@@ -119,15 +256,21 @@ async fn start(replicas: usize, cluster: bool) -> anyhow::Result<Platform> {
         Some(c) => (c.url(), "3"),
         None => (doithoai_testkit::nats_url(), "1"),
     };
+    let sms_dir = scratch().join(format!("{ns}-sms"));
     let mut services = Vec::new();
     for name in SERVICES {
         for _ in 0..replicas {
-            let env = platform_env(&ns, name, &smtp)
+            let mut env = platform_env(&ns, name, &mailer.url())
+                .set("NOTIFICATION_SMS_DIR", &sms_dir.to_string_lossy())
                 .set("NATS_URL", &nats_url)
                 .set("NATS_REPLICAS", stream_replicas)
                 .set("HTTP_WORKERS", "2")
                 .set("DB_POOL_SIZE", "8")
                 .set("RUST_LOG", "warn");
+            if let Ok(dir) = std::env::var("BENCH_LOG_DIR") {
+                let log = std::path::Path::new(&dir).join(format!("{name}.log"));
+                env = env.set("SERVICE_LOG_FILE", &log.to_string_lossy());
+            }
             let s = Service::start(name, env)?;
             s.ready(Duration::from_secs(60)).await?;
             services.push(s);
@@ -135,9 +278,10 @@ async fn start(replicas: usize, cluster: bool) -> anyhow::Result<Platform> {
     }
     Ok(Platform {
         services,
-        smtp,
+        mailer: Arc::new(mailer),
         namespace: ns,
         nats_url,
+        sms_dir,
         _cluster: cluster,
     })
 }
@@ -181,7 +325,7 @@ async fn run_rate(
     });
     let stop_mail = Arc::new(tokio::sync::Notify::new());
     let mail_task = tokio::spawn(watch_mail(
-        p.smtp.dir.clone(),
+        p.mailer.clone(),
         seen.clone(),
         stop_mail.clone(),
     ));
@@ -309,6 +453,23 @@ async fn run_rate(
     })
 }
 
+/// `ANALYZE` in every service's database.
+async fn analyze(p: &Platform) -> anyhow::Result<()> {
+    use diesel_async::{AsyncConnection, RunQueryDsl};
+    let mut urls: Vec<&str> = p
+        .services
+        .iter()
+        .map(|s| s.env.database_url.as_str())
+        .collect();
+    urls.sort_unstable();
+    urls.dedup();
+    for url in urls {
+        let mut conn = diesel_async::AsyncPgConnection::establish(url).await?;
+        diesel::sql_query("ANALYZE").execute(&mut conn).await?;
+    }
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     doithoai_testkit::install_tls_provider();
@@ -323,15 +484,21 @@ async fn main() -> anyhow::Result<()> {
     let cluster = std::env::var("BENCH_CLUSTER").is_ok_and(|v| v == "1");
     let p = start(replicas, cluster).await?;
     println!(
-        "platform benchmark: {replicas} replica(s) of each service, {}, {seconds} s per rate, real SMTP server, tracking view sampled 1 in {sample}",
+        "platform benchmark: {replicas} replica(s) of each service, {}, {seconds} s per rate, SMTP server {}, tracking view sampled 1 in {sample}",
         if cluster {
             "3-node NATS cluster (R3)"
         } else {
             "one NATS server"
-        }
+        },
+        p.mailer.name()
     );
-    // Warm-up: connections, consumers, caches.
-    let _ = run_rate(&p, 50.0, 2, 1000, 10_000_000).await?;
+    // Warm-up: connections, consumers, caches, and tables that are no longer empty: 2,000
+    // petitions, then ANALYZE in every database, as autovacuum does within its first minute in
+    // a running platform. Without it, the plans PostgreSQL caches in the first seconds (for
+    // empty tables: sequential scans) would last the whole run, which no platform with data
+    // sees.
+    let _ = run_rate(&p, 200.0, 10, 1000, 100_000_000).await?;
+    analyze(&p).await?;
     let mut held = None;
     for (i, rate) in rates.iter().enumerate() {
         let r = run_rate(&p, *rate, seconds, sample, i * 10_000_000).await?;
@@ -417,6 +584,7 @@ async fn main() -> anyhow::Result<()> {
         Some(r) => println!("largest rate held: {r:.0}/s"),
         None => println!("no rate held"),
     }
+    let _ = std::fs::remove_dir_all(&p.sms_dir);
     drop(p);
     Ok(())
 }

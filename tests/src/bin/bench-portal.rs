@@ -95,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(&jwks_file, key.jwks().to_string())?;
     let mut services = BTreeMap::new();
     for name in SERVICES {
-        let env = platform_env(&ns, name, &smtp)
+        let env = platform_env(&ns, name, &smtp.url())
             .set("AUTH_JWKS_FILE", &jwks_file.to_string_lossy())
             .set("READS_PER_MINUTE", "0")
             .set("WRITES_PER_MINUTE", "0")
@@ -105,7 +105,7 @@ async fn main() -> anyhow::Result<()> {
     for s in services.values() {
         s.ready(Duration::from_secs(60)).await?;
     }
-    let portal_env = platform_env(&ns, "portal", &smtp)
+    let portal_env = platform_env(&ns, "portal", &smtp.url())
         .set("PORTAL_SIGNING_KEY_FILE", &key_file.to_string_lossy())
         .set("PORTAL_INTAKE_URL", &services["intake"].base())
         .set("PORTAL_ROUTING_URL", &services["routing"].base())

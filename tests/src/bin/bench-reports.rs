@@ -21,7 +21,7 @@ async fn main() -> anyhow::Result<()> {
     let rounds = setting("BENCH_ROUNDS", 30) as usize;
     let smtp = SmtpSink::start()?;
     let ns = doithoai_testkit::unique_name();
-    let env = platform_env(&ns, "reporting", &smtp).set("HTTP_WORKERS", "2");
+    let env = platform_env(&ns, "reporting", &smtp.url()).set("HTTP_WORKERS", "2");
 
     let t = Instant::now();
     let mut generate = tokio::process::Command::new(bin_dir().join("reporting"));

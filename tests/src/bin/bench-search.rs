@@ -61,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
     let rounds = setting("BENCH_ROUNDS", 40) as usize;
     let smtp = SmtpSink::start()?;
     let ns = doithoai_testkit::unique_name();
-    let env = platform_env(&ns, "answering", &smtp)
+    let env = platform_env(&ns, "answering", &smtp.url())
         .set("READS_PER_MINUTE", "0")
         .set("HTTP_WORKERS", "2");
     let db = env.overrides["DATABASE_URL"].clone();

@@ -133,5 +133,8 @@ BEGIN
         rated = t.rated + excluded.rated,
         satisfied = t.satisfied + excluded.satisfied,
         score = t.score + excluded.score;
+    -- Emptied now as well as at commit: a second batch in the same transaction starts clean.
+    DELETE FROM pg_temp.staged_contributions;
+    DELETE FROM pg_temp.folded_contributions;
 END
 $$;
