@@ -7,7 +7,9 @@
 use anyhow::Context;
 use diesel::sql_types::Text;
 use diesel::{QueryableByName, sql_query};
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::{
+    AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod,
+};
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::{AsyncConnection, AsyncMigrationHarness, AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
@@ -53,7 +55,13 @@ pub fn with_statement_timeout(url: &str, timeout_ms: u64) -> String {
 /// [`pool`] with statements cancelled after `timeout_ms` (0: never).
 pub fn pool_with_timeout(url: &str, max_size: usize, timeout_ms: u64) -> anyhow::Result<PgPool> {
     let url = with_statement_timeout(url, timeout_ms);
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(url);
+    // Connections are recycled without a test query (`SELECT 1` on every checkout was a round
+    // trip for every transaction): a connection whose socket closed or whose transaction
+    // manager broke is still discarded on its way back and on checkout, and one that breaks
+    // in between fails its first statement, which the services answer as 503.
+    let mut config = ManagerConfig::default();
+    config.recycling_method = RecyclingMethod::Fast;
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(url, config);
     Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(Duration::from_secs(10)))

@@ -295,6 +295,36 @@ struct Run {
     acknowledged: Vec<Duration>,
     tracked: Vec<Duration>,
     sampled: usize,
+    /// Per second of the load (by acceptance): routed and acknowledged p50, to tell a backlog
+    /// that grows (throughput short) from a steady delay.
+    timeline: Vec<(Duration, Duration)>,
+}
+
+/// p50 of each step for the submissions accepted in each second of the load.
+fn timeline(seen: &Seen) -> Vec<(Duration, Duration)> {
+    let Some(first) = seen.accepted.values().min().copied() else {
+        return Vec::new();
+    };
+    let mut by_second: std::collections::BTreeMap<u64, (Vec<Duration>, Vec<Duration>)> =
+        Default::default();
+    for (code, at) in &seen.accepted {
+        let second = at.duration_since(first).unwrap_or_default().as_secs();
+        let slot = by_second.entry(second).or_default();
+        if let Some(r) = seen.routed.get(code) {
+            slot.0.push(r.duration_since(*at).unwrap_or_default());
+        }
+        if let Some(a) = seen.acknowledged.get(code) {
+            slot.1.push(a.duration_since(*at).unwrap_or_default());
+        }
+    }
+    by_second
+        .into_values()
+        .map(|(mut r, mut a)| {
+            r.sort();
+            a.sort();
+            (percentile(&r, 0.5), percentile(&a, 0.5))
+        })
+        .collect()
 }
 
 async fn run_rate(
@@ -448,6 +478,7 @@ async fn run_rate(
         accept,
         routed: latencies(&s, &s.routed),
         acknowledged: latencies(&s, &s.acknowledged),
+        timeline: timeline(&s),
         tracked: latencies(&s, &s.tracked),
         sampled: s.tracked.len(),
     })
@@ -522,6 +553,14 @@ async fn main() -> anyhow::Result<()> {
         line("routed", &r.routed);
         line("acknowledged", &r.acknowledged);
         line("tracked", &r.tracked);
+        if std::env::var("BENCH_METRICS").is_ok() {
+            let steps: Vec<String> = r
+                .timeline
+                .iter()
+                .map(|(routed, ack)| format!("{:.0}/{:.0}", ms(*routed), ms(*ack)))
+                .collect();
+            println!("  p50 by second, routed/acknowledged ms: {}", steps.join(" "));
+        }
         let ok = r.failed == 0
             && r.routed.len() == r.accepted
             && r.acknowledged.len() == r.accepted
