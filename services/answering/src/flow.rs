@@ -81,65 +81,51 @@ async fn on_routed(
     let p = &d.petition;
     let submitter =
         serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
-    {
-        let existing: Option<CaseStatus> = cases::table
-            .find(d.petition_id)
-            .select(cases::status)
-            .first(conn)
-            .await
-            .optional()?;
-        if existing.is_some_and(|s| !s.is_open()) {
-            // Answered or refused already: a late routing event changes nothing (a refusal is
-            // final, so a routed event seen after it never reopens the case).
-            return Ok(());
-        }
-        diesel::insert_into(cases::table)
-            .values((
-                cases::petition_id.eq(d.petition_id),
-                cases::tracking_code.eq(&d.tracking_code),
-                cases::unit_code.eq(&d.unit),
-                cases::unit_name.eq(&d.unit_name),
-                cases::department_code.eq(&d.department),
-                cases::department_name.eq(&d.department_name),
-                cases::due_at.eq(d.due_at),
-                cases::review_required.eq(d.review_required),
-                cases::status.eq(CaseStatus::Assigned),
-                cases::kind.eq(p.kind.as_str()),
-                cases::field_code.eq(&p.field),
-                cases::title.eq(&p.title),
-                cases::question.eq(&p.content),
-                cases::submitter.eq(&submitter),
-                cases::consent_to_publish_identity.eq(p.consent_to_publish_identity),
-                cases::received_at.eq(p.received_at),
-                cases::conference_id.eq(p.conference_id),
-            ))
-            .on_conflict(cases::petition_id)
-            .do_update()
-            .set((
-                cases::unit_code.eq(&d.unit),
-                cases::unit_name.eq(&d.unit_name),
-                cases::department_code.eq(&d.department),
-                cases::department_name.eq(&d.department_name),
-                cases::due_at.eq(d.due_at),
-                cases::review_required.eq(d.review_required),
-                cases::status.eq(CaseStatus::Assigned),
-                cases::due_soon_notified.eq(false),
-                cases::overdue_notified.eq(false),
-                cases::updated_at.eq(diesel::dsl::now),
-            ))
-            .execute(conn)
-            .await?;
-        let actor = d.actor.clone().unwrap_or_else(|| "system".to_owned());
-        history(
-            conn,
-            d.petition_id,
-            &actor,
-            &format!("assigned:{}", d.reason_code),
-            d.reason.as_deref(),
-        )
-        .await?;
-        Ok(())
-    }
+    use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    // One statement: the case opened, or moved to the new holder while it is open, and its
+    // history line written only then. A case answered or refused already is left as it is (a
+    // refusal is final, so a routed event seen after it never reopens the case).
+    diesel::sql_query(
+        "WITH moved AS ( \
+             INSERT INTO cases (petition_id, tracking_code, unit_code, unit_name, \
+                 department_code, department_name, due_at, review_required, status, kind, \
+                 field_code, title, question, submitter, consent_to_publish_identity, \
+                 received_at, conference_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
+             ON CONFLICT (petition_id) DO UPDATE SET unit_code = excluded.unit_code, \
+                 unit_name = excluded.unit_name, department_code = excluded.department_code, \
+                 department_name = excluded.department_name, due_at = excluded.due_at, \
+                 review_required = excluded.review_required, status = excluded.status, \
+                 due_soon_notified = false, overdue_notified = false, updated_at = now() \
+             WHERE cases.status <> ALL ($18) \
+             RETURNING petition_id) \
+         INSERT INTO case_history (petition_id, actor, action, note) \
+         SELECT petition_id, $19, $20, $21 FROM moved",
+    )
+    .bind::<SqlUuid, _>(d.petition_id)
+    .bind::<Text, _>(&d.tracking_code)
+    .bind::<Text, _>(&d.unit)
+    .bind::<Text, _>(&d.unit_name)
+    .bind::<Text, _>(&d.department)
+    .bind::<Text, _>(&d.department_name)
+    .bind::<Timestamptz, _>(d.due_at)
+    .bind::<Bool, _>(d.review_required)
+    .bind::<Text, _>(CaseStatus::Assigned)
+    .bind::<Text, _>(p.kind.as_str())
+    .bind::<Text, _>(&p.field)
+    .bind::<Nullable<Text>, _>(&p.title)
+    .bind::<Text, _>(&p.content)
+    .bind::<Text, _>(&submitter)
+    .bind::<Bool, _>(p.consent_to_publish_identity)
+    .bind::<Timestamptz, _>(p.received_at)
+    .bind::<Nullable<SqlUuid>, _>(p.conference_id)
+    .bind::<Array<Text>, _>(CaseStatus::CLOSED.map(CaseStatus::as_str).to_vec())
+    .bind::<Text, _>(d.actor.as_deref().unwrap_or("system"))
+    .bind::<Text, _>(format!("assigned:{}", d.reason_code))
+    .bind::<Nullable<Text>, _>(d.reason.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Consumer of routing's steps (`petition.routed`, `petition.refused`), in the order routing

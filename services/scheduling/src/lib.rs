@@ -13,7 +13,7 @@ pub mod store;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, embed_migrations};
-use doithoai_contracts::subjects;
+use doithoai_contracts::{Envelope, PetitionReceivedV1, PetitionRoutedV1, subjects};
 use doithoai_web::{Core, CoreOptions, RunningServer};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -71,17 +71,21 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     let templates = actix_web::web::Data::new(http::templates()?);
     let calendar: flow::SharedCalendar =
         Arc::new(RwLock::new(doithoai_calendar::Calendar::default()));
-    core.consume(
+    // Scheduling follows every petition for the few registered for a conference: the others
+    // are acknowledged without a transaction.
+    core.consume_if(
         "received",
         subjects::INTAKE,
         &[subjects::PETITION_RECEIVED],
+        |e: &Envelope<PetitionReceivedV1>| e.data.conference_id.is_some(),
         (),
         |conn, _, e| Box::pin(flow::on_received(conn, e)),
     );
-    core.consume(
+    core.consume_if(
         "routed",
         subjects::ROUTING,
         &[subjects::PETITION_ROUTED],
+        |e: &Envelope<PetitionRoutedV1>| e.data.petition.conference_id.is_some(),
         (),
         |conn, _, e| Box::pin(flow::on_routed(conn, e)),
     );

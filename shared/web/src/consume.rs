@@ -14,8 +14,14 @@ pub(crate) struct Applier<T, A> {
     pub(crate) core: Core,
     pub(crate) durable: String,
     pub(crate) apply: A,
+    /// Events for which this is false change nothing: acknowledged without a transaction.
+    pub(crate) relevant: Option<Relevant<T>>,
     pub(crate) _t: std::marker::PhantomData<fn() -> T>,
 }
+
+/// Tells, from an event alone, whether its handler would change anything (see
+/// [`Core::consume_if`]).
+pub type Relevant<T> = fn(&doithoai_contracts::Envelope<T>) -> bool;
 
 /// How a consumer's new events are applied inside the batch transaction.
 pub(crate) trait Apply<T>: Send + Sync {
@@ -216,6 +222,12 @@ where
                 serde_json::from_slice::<doithoai_contracts::Envelope<T>>(&msg.payload)?,
             ));
         }
+        if let Some(relevant) = self.relevant {
+            envelopes.retain(|(_, e)| relevant(e));
+            if envelopes.is_empty() {
+                return Ok(());
+            }
+        }
         let mut conn = self.core.pool.get().await?;
         conn.transaction::<(), anyhow::Error, _>(async |conn| {
             let ids: Vec<uuid::Uuid> = envelopes.iter().map(|(_, e)| e.id).collect();
@@ -243,6 +255,9 @@ where
             Ok(e) => e,
             Err(e) => return Single::Dead(format!("undecodable payload: {e}")),
         };
+        if self.relevant.is_some_and(|relevant| !relevant(&envelope)) {
+            return Single::Done;
+        }
         let trace_id = message_trace_id(msg);
         let mut conn = match self.core.pool.get().await {
             Ok(c) => c,

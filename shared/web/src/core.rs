@@ -476,7 +476,46 @@ impl Core {
             + Sync
             + 'static,
     {
-        self.start_consumer::<T, _>(name, from_service, events, PerMessage { ctx, handler });
+        self.start_consumer::<T, _>(
+            name,
+            from_service,
+            events,
+            None,
+            PerMessage { ctx, handler },
+        );
+    }
+
+    /// Like [`Core::consume`], but an event for which `relevant` is false is acknowledged
+    /// without a transaction or an inbox row: its handler would change nothing. For a consumer
+    /// that follows every petition for the few its service keeps (scheduling: those registered
+    /// for a conference), this spares the database a transaction per batch of the others.
+    pub fn consume_if<T, C, H>(
+        &self,
+        name: &str,
+        from_service: &str,
+        events: &[&str],
+        relevant: crate::consume::Relevant<T>,
+        ctx: C,
+        handler: H,
+    ) where
+        T: serde::de::DeserializeOwned + Send + 'static,
+        C: Send + Sync + 'static,
+        H: for<'a> Fn(
+                &'a mut AsyncPgConnection,
+                &'a C,
+                doithoai_contracts::Envelope<T>,
+            ) -> BoxFuture<'a, Result<(), ConsumeError>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        self.start_consumer::<T, _>(
+            name,
+            from_service,
+            events,
+            Some(relevant),
+            PerMessage { ctx, handler },
+        );
     }
 
     /// Like [`Core::consume`], but `handler` receives the whole batch of new events at once
@@ -502,13 +541,19 @@ impl Core {
             + Sync
             + 'static,
     {
-        self.start_consumer::<T, _>(name, from_service, events, Batched { ctx, handler });
+        self.start_consumer::<T, _>(name, from_service, events, None, Batched { ctx, handler });
     }
 
     /// Declares the durable consumer `<service>-<name>` on `from_service`'s stream, filtered to
     /// `events` for every unit, reports its lag, and runs it with `apply` until the service stops.
-    fn start_consumer<T, A>(&self, name: &str, from_service: &str, events: &[&str], apply: A)
-    where
+    fn start_consumer<T, A>(
+        &self,
+        name: &str,
+        from_service: &str,
+        events: &[&str],
+        relevant: Option<crate::consume::Relevant<T>>,
+        apply: A,
+    ) where
         T: serde::de::DeserializeOwned + Send + 'static,
         A: Apply<T> + 'static,
     {
@@ -536,6 +581,7 @@ impl Core {
             core: self.clone(),
             durable: spec.durable.clone(),
             apply,
+            relevant,
             _t: std::marker::PhantomData::<fn() -> T>,
         });
         let run = doithoai_bus::consumer::run(

@@ -559,7 +559,10 @@ async fn main() -> anyhow::Result<()> {
                 .iter()
                 .map(|(routed, ack)| format!("{:.0}/{:.0}", ms(*routed), ms(*ack)))
                 .collect();
-            println!("  p50 by second, routed/acknowledged ms: {}", steps.join(" "));
+            println!(
+                "  p50 by second, routed/acknowledged ms: {}",
+                steps.join(" ")
+            );
         }
         let ok = r.failed == 0
             && r.routed.len() == r.accepted
