@@ -157,10 +157,13 @@ pub fn is_mobile(e164: &str) -> bool {
 
 /// Records the messages a batch of events owes (`None`: nothing to tell), in one statement,
 /// once: the consumer's inbox and a unique key per event, recipient and channel mean a
-/// redelivered event sends nothing twice.
+/// redelivered event sends nothing twice. The messages to send (every channel but post) are
+/// recorded already claimed, their lease running, and handed to this replica's sender once
+/// the batch commits ([`Handoff`]).
 pub async fn owe(
     conn: &mut AsyncPgConnection,
     mut owed: Vec<(Uuid, Option<Outgoing>)>,
+    handoff: &Handoff,
 ) -> Result<(), ConsumeError> {
     let remember: Vec<_> = owed
         .iter()
@@ -213,11 +216,14 @@ pub async fn owe(
             ));
         }
     }
+    let lease_ends = Utc::now() + handoff.lease;
     let rows: Vec<_> = owed
         .iter()
         .filter_map(|(event_id, out)| Some((*event_id, out.as_ref()?)))
         .flat_map(|(event_id, out)| {
             out.recipients.iter().map(move |(channel, recipient)| {
+                // Letters are printed by staff, not sent: they stay pending.
+                let sent_here = *channel != "post";
                 (
                     messages::id.eq(Uuid::now_v7()),
                     messages::event_id.eq(event_id),
@@ -228,6 +234,13 @@ pub async fn owe(
                     messages::recipient.eq(recipient),
                     messages::subject.eq(&out.subject),
                     messages::body.eq(&out.body),
+                    messages::status.eq(if sent_here {
+                        MessageStatus::Sending
+                    } else {
+                        MessageStatus::Pending
+                    }),
+                    messages::attempts.eq(i32::from(sent_here)),
+                    messages::next_attempt_at.eq(if sent_here { lease_ends } else { Utc::now() }),
                 )
             })
         })
@@ -235,12 +248,109 @@ pub async fn owe(
     if rows.is_empty() {
         return Ok(());
     }
-    // One statement for the whole batch; unique per (event, recipient, channel).
-    diesel::insert_into(messages::table)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
+    // One statement for the whole batch; unique per (event, recipient, channel): a message
+    // recorded before is neither recorded nor handed over again.
+    let recorded: Vec<(Uuid, String, String, String, String, i32)> =
+        diesel::insert_into(messages::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning((
+                messages::id,
+                messages::channel,
+                messages::recipient,
+                messages::subject,
+                messages::body,
+                messages::attempts,
+            ))
+            .get_results(conn)
+            .await?;
+    let claimed: Vec<Claimed> = recorded
+        .into_iter()
+        .filter(|(_, channel, ..)| channel != "post")
+        .map(
+            |(id, channel, recipient, subject, body, attempts)| Claimed {
+                id,
+                channel,
+                recipient,
+                subject,
+                body,
+                attempts,
+            },
+        )
+        .collect();
+    if !claimed.is_empty() {
+        let handoff = handoff.clone();
+        doithoai_web::after_commit(move || handoff.offer(claimed));
+    }
+    Ok(())
+}
+
+/// Messages owed by this replica's consumers, handed to its sender once their batch has
+/// committed. They are recorded already claimed (`sending`, the lease running from their
+/// recording), so the sender starts them at once: no claiming statement, no wait for a poll.
+/// Another replica cannot take them while the lease runs; one this sender did not start in
+/// time (half of what the lease leaves beyond a send) is taken by a later claim when its
+/// lease ends. When the queue is full (the sender saturated), the messages are released to
+/// the claims at once instead of waiting in memory.
+#[derive(Clone)]
+pub struct Handoff {
+    queue: tokio::sync::mpsc::Sender<(Claimed, std::time::Instant)>,
+    lease: chrono::Duration,
+    pool: doithoai_db::PgPool,
+}
+
+/// Messages waiting to be started by the sender, at most.
+const HANDOFF_QUEUE: usize = 2 * SEND_CONCURRENCY;
+
+/// What the sender takes handed-off messages from.
+pub struct Handed(tokio::sync::mpsc::Receiver<(Claimed, std::time::Instant)>);
+
+impl Handoff {
+    pub fn new(pool: doithoai_db::PgPool, retry: &Retry) -> (Handoff, Handed) {
+        let (queue, handed) = tokio::sync::mpsc::channel(HANDOFF_QUEUE);
+        let handoff = Handoff {
+            queue,
+            lease: retry.lease,
+            pool,
+        };
+        (handoff, Handed(handed))
+    }
+
+    fn offer(&self, claimed: Vec<Claimed>) {
+        let at = std::time::Instant::now();
+        let mut released = Vec::new();
+        for m in claimed {
+            if let Err(e) = self.queue.try_send((m, at)) {
+                released.push(e.into_inner().0.id);
+            }
+        }
+        if !released.is_empty() {
+            let pool = self.pool.clone();
+            tokio::spawn(async move {
+                if let Err(e) = release(&pool, &released).await {
+                    // Their lease runs out and a claim takes them then.
+                    tracing::warn!(error = %format!("{e:#}"), "releasing {} messages to the claims failed: {e:#}", released.len());
+                }
+            });
+        }
+    }
+}
+
+/// Ends the lease of messages recorded as claimed that the sender could not take: the next
+/// claim (of any replica) takes them.
+async fn release(pool: &doithoai_db::PgPool, ids: &[Uuid]) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    diesel::update(
+        messages::table
+            .filter(messages::id.eq_any(ids))
+            .filter(messages::status.eq(MessageStatus::Sending)),
+    )
+    .set((
+        messages::next_attempt_at.eq(Utc::now()),
+        messages::attempts.eq(messages::attempts - 1),
+    ))
+    .execute(&mut conn)
+    .await?;
     Ok(())
 }
 
@@ -458,7 +568,7 @@ pub fn on_compliance_reminder(
 
 /// A claimed message.
 #[derive(Debug, QueryableByName)]
-struct Claimed {
+pub struct Claimed {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Text)]
@@ -507,29 +617,76 @@ impl Retry {
 }
 
 /// Sends owed messages until `stop`: a pipeline of at most [`SEND_CONCURRENCY`] sends. It
-/// claims due messages only for free send slots (one `UPDATE … FOR UPDATE SKIP LOCKED`), so
-/// every claimed message starts sending at once and its lease (`NOTIFICATION_SEND_LEASE_SECONDS`)
-/// outlasts its whole send ([`Retry::send_timeout`]): no other sender (another
-/// replica) can take it meanwhile, and a crash mid-send retries it after the lease.
+/// starts the messages this replica's consumers hand over ([`Handoff`]) first, then claims due
+/// messages (retries, messages released or left by a crash or another replica) only for free
+/// send slots (one `UPDATE … FOR UPDATE SKIP LOCKED`), so every claimed message starts
+/// sending at once and its lease (`NOTIFICATION_SEND_LEASE_SECONDS`) outlasts its whole send
+/// ([`Retry::send_timeout`]): no other sender (another replica) can take it meanwhile, and a
+/// crash mid-send retries it after the lease.
 ///
 /// Three things run side by side, so none waits for another's database round trip: each send
 /// is a task of its own; a recorder task records each ended send as sent, a retry with backoff,
 /// or a permanent failure (the sends that ended meanwhile in one statement, on a connection
-/// kept for it); and this loop claims for the slots the ended sends freed.
+/// kept for it); and this loop starts handed-over messages and claims for the slots the ended
+/// sends freed.
 pub async fn deliver(
     core: &Core,
     channels: &Channels,
     retry: &Retry,
+    handed: Handed,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
+    let Handed(mut handed) = handed;
     let channels = Arc::new(channels.clone());
     let send_timeout = retry.send_timeout();
+    // A handed-over message older than this is left to the claims: its lease may end before
+    // its send would.
+    let fresh_for = (retry
+        .lease
+        .to_std()
+        .unwrap_or_default()
+        .saturating_sub(send_timeout))
+        / 2;
     let slots = Arc::new(tokio::sync::Semaphore::new(SEND_CONCURRENCY));
     let freed = Arc::new(tokio::sync::Notify::new());
     let (ended_tx, ended_rx) = tokio::sync::mpsc::unbounded_channel();
     let recorder = tokio::spawn(record_ended(core.clone(), retry.clone(), ended_rx));
+    let start = |m: Claimed, slot: tokio::sync::OwnedSemaphorePermit| {
+        let (channels, ended, freed) = (channels.clone(), ended_tx.clone(), freed.clone());
+        tokio::spawn(async move {
+            let result = match tokio::time::timeout(
+                send_timeout,
+                channels.send(m.id, &m.channel, &m.recipient, &m.subject, &m.body),
+            )
+            .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(anyhow::anyhow!(
+                    "no answer within {} ms",
+                    send_timeout.as_millis()
+                )),
+            };
+            let outcome = if result.is_ok() { "sent" } else { "error" };
+            channels
+                .sends
+                .with_label_values(&[m.channel.as_str(), outcome])
+                .inc();
+            let _ = ended.send((m, result));
+            drop(slot);
+            freed.notify_one();
+        });
+    };
     let mut backoff = std::time::Duration::from_millis(200);
     while !*stop.borrow() {
+        // Handed-over messages first: recorded claimed, their lease running.
+        while let Ok(slot) = slots.clone().try_acquire_owned() {
+            let Ok((m, at)) = handed.try_recv() else {
+                break;
+            };
+            if at.elapsed() < fresh_for {
+                start(m, slot);
+            }
+        }
         let free = slots.available_permits();
         let mut claimed_none = false;
         // Top up when a quarter of the slots are free (or nothing is in flight).
@@ -542,30 +699,7 @@ pub async fn deliver(
                         let Ok(slot) = slots.clone().try_acquire_owned() else {
                             break; // cannot happen: claimed at most `free`
                         };
-                        let (channels, ended, freed) =
-                            (channels.clone(), ended_tx.clone(), freed.clone());
-                        tokio::spawn(async move {
-                            let result = match tokio::time::timeout(
-                                send_timeout,
-                                channels.send(m.id, &m.channel, &m.recipient, &m.subject, &m.body),
-                            )
-                            .await
-                            {
-                                Ok(r) => r,
-                                Err(_) => Err(anyhow::anyhow!(
-                                    "no answer within {} ms",
-                                    send_timeout.as_millis()
-                                )),
-                            };
-                            let outcome = if result.is_ok() { "sent" } else { "error" };
-                            channels
-                                .sends
-                                .with_label_values(&[m.channel.as_str(), outcome])
-                                .inc();
-                            let _ = ended.send((m, result));
-                            drop(slot);
-                            freed.notify_one();
-                        });
+                        start(m, slot);
                     }
                 }
                 Err(e) => {
@@ -590,7 +724,8 @@ pub async fn deliver(
             _ = stop.changed() => {}
         }
     }
-    // Stopping: let the sends in flight end, then the recorder record them.
+    // Stopping: let the sends in flight end, then the recorder record them. Messages still
+    // handed over are taken by a claim when their lease ends.
     let _ = slots.acquire_many(SEND_CONCURRENCY as u32).await;
     drop(ended_tx);
     let _ = recorder.await;

@@ -15,6 +15,7 @@ use diesel_migrations::{EmbeddedMigrations, embed_migrations};
 use doithoai_contracts::subjects as s;
 use doithoai_web::{ConsumeError, Core, CoreOptions, RunningServer};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub const SERVICE: &str = "notification";
 pub const DEFAULT_PORT: u16 = 8085;
@@ -58,28 +59,30 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     let domain = core.settings.string("STAFF_EMAIL_DOMAIN", "hanoi.gov.vn");
 
     // One consumer per event: each turns a batch of its events into the messages they owe,
-    // recorded in the consumer's batch transaction (`flow::owe`); the context is the staff
-    // mail domain.
+    // recorded in the consumer's batch transaction and handed to the sender once it commits
+    // (`flow::owe`); the context is the staff mail domain and the hand-over.
+    let (handoff, handed) = flow::Handoff::new(core.pool.clone(), &retry);
+    let owing = Arc::new((domain.clone(), handoff));
     macro_rules! owe {
         ($name:literal, $service:expr, $event:expr, $f:expr) => {{
             core.consume_batch(
                 $name,
                 $service,
                 &[$event],
-                domain.clone(),
-                |conn, _domain: &String, batch| {
+                owing.clone(),
+                |conn, owing: &Arc<(String, flow::Handoff)>, batch| {
                     // A text that cannot be rendered is a bug: the event is set aside as a
                     // dead letter, to be replayed once it is fixed.
                     #[allow(clippy::redundant_closure_call)]
                     let owed: Result<Vec<_>, ConsumeError> = batch
                         .iter()
                         .map(|e| {
-                            ($f)(&e.data, _domain.as_str())
+                            ($f)(&e.data, owing.0.as_str())
                                 .map(|o| (e.id, o))
                                 .map_err(|err| ConsumeError::Poison(format!("{err:#}")))
                         })
                         .collect();
-                    Box::pin(async move { flow::owe(conn, owed?).await })
+                    Box::pin(async move { flow::owe(conn, owed?, &owing.1).await })
                 },
             );
         }};
@@ -171,7 +174,7 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     core.purge_hourly("kept contacts", move |conn| {
         Box::pin(flow::purge_contacts(conn, contact_days))
     });
-    core.spawn(deliver(core.clone(), channels, retry));
+    core.spawn(deliver(core.clone(), channels, retry, handed));
     let gauge = |name: &str, help: &str| -> anyhow::Result<prometheus::IntGaugeVec> {
         let g = prometheus::IntGaugeVec::new(prometheus::Opts::new(name, help), &["kind"])?;
         core.metrics.registry.register(Box::new(g.clone()))?;
@@ -214,7 +217,12 @@ pub async fn build(overrides: HashMap<String, String>) -> anyhow::Result<Applica
     })
 }
 
-async fn deliver(core: Core, channels: delivery::Channels, retry: flow::Retry) {
+async fn deliver(
+    core: Core,
+    channels: delivery::Channels,
+    retry: flow::Retry,
+    handed: flow::Handed,
+) {
     let stop = core.stopping();
-    flow::deliver(&core, &channels, &retry, stop).await;
+    flow::deliver(&core, &channels, &retry, handed, stop).await;
 }

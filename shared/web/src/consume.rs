@@ -19,6 +19,45 @@ pub(crate) struct Applier<T, A> {
     pub(crate) _t: std::marker::PhantomData<fn() -> T>,
 }
 
+tokio::task_local! {
+    /// What a handler asked to run once its transaction commits ([`after_commit`]).
+    static COMMITTED: std::cell::RefCell<Vec<Box<dyn FnOnce() + Send>>>;
+}
+
+/// Runs `f` once the consumer transaction the calling handler runs in has committed, and never
+/// if it rolls back (a failed batch is applied again one event at a time, each with hooks of
+/// its own). Outside a consumer's transaction, `f` runs at once. For work that must not start
+/// before the handler's rows are durable: notification hands the messages a batch owes to its
+/// sender this way.
+pub fn after_commit(f: impl FnOnce() + Send + 'static) {
+    let mut f = Some(f);
+    let _ = COMMITTED.try_with(|hooks| {
+        if let Some(f) = f.take() {
+            hooks.borrow_mut().push(Box::new(f));
+        }
+    });
+    if let Some(f) = f {
+        f();
+    }
+}
+
+/// Runs `tx` (a consumer's transaction) with room for [`after_commit`] hooks, then the hooks
+/// when it succeeded.
+async fn with_hooks<R, E>(tx: impl Future<Output = Result<R, E>>) -> Result<R, E> {
+    let (result, hooks) = COMMITTED
+        .scope(std::cell::RefCell::new(Vec::new()), async {
+            let result = tx.await;
+            (result, COMMITTED.with(|hooks| hooks.take()))
+        })
+        .await;
+    if result.is_ok() {
+        for hook in hooks {
+            hook();
+        }
+    }
+    result
+}
+
 /// Tells, from an event alone, whether its handler would change anything (see
 /// [`Core::consume_if`]).
 pub type Relevant<T> = fn(&doithoai_contracts::Envelope<T>) -> bool;
@@ -229,7 +268,7 @@ where
             }
         }
         let mut conn = self.core.pool.get().await?;
-        conn.transaction::<(), anyhow::Error, _>(async |conn| {
+        with_hooks(conn.transaction::<(), anyhow::Error, _>(async |conn| {
             let ids: Vec<uuid::Uuid> = envelopes.iter().map(|(_, e)| e.id).collect();
             let mut fresh = doithoai_bus::inbox::record_many(conn, &self.durable, &ids).await?;
             // Processed before (or twice in this batch): skipped.
@@ -245,7 +284,7 @@ where
                 Err(ConsumeError::Transient(e)) => Err(e),
                 Err(ConsumeError::Poison(p)) => anyhow::bail!("poison: {p}"),
             }
-        })
+        }))
         .await
     }
 
@@ -263,16 +302,15 @@ where
             Ok(c) => c,
             Err(e) => return Single::Retry(format!("database unavailable: {e}")),
         };
-        let result = conn
-            .transaction::<(), ConsumeError, _>(async |conn| {
-                if !doithoai_bus::inbox::record(conn, &self.durable, envelope.id).await? {
-                    return Ok(());
-                }
-                self.apply
-                    .apply(conn, &self.durable, vec![(trace_id, envelope)])
-                    .await
-            })
-            .await;
+        let result = with_hooks(conn.transaction::<(), ConsumeError, _>(async |conn| {
+            if !doithoai_bus::inbox::record(conn, &self.durable, envelope.id).await? {
+                return Ok(());
+            }
+            self.apply
+                .apply(conn, &self.durable, vec![(trace_id, envelope)])
+                .await
+        }))
+        .await;
         match result {
             Ok(()) => Single::Done,
             Err(ConsumeError::Transient(e)) => Single::Retry(format!("{e:#}")),

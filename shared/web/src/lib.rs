@@ -30,7 +30,7 @@ pub mod staff_keys;
 pub mod templates;
 pub mod text;
 
-pub use crate::consume::{ConsumeError, Relevant, typed};
+pub use crate::consume::{ConsumeError, Relevant, after_commit, typed};
 pub use crate::core::{Core, CoreOptions, run_service, stop_on_signals};
 pub use crate::server::{RunningServer, serve};
 pub use config::Settings;
