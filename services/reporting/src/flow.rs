@@ -24,7 +24,7 @@ use uuid::Uuid;
 enum Change {
     Received(PetitionReceivedV1),
     NotAccepted(PetitionNotAcceptedV1),
-    Routed(PetitionRoutedV1),
+    Routed(Box<PetitionRoutedV1>),
     Transferred(Uuid, chrono::DateTime<chrono::Utc>, PetitionTransferredV1),
     Refused(PetitionRefusedV1),
     Answered(PetitionAnsweredV1),
@@ -37,7 +37,7 @@ impl Change {
         Ok(match env.event.as_str() {
             PETITION_RECEIVED => Change::Received(typed(env)?.data),
             PETITION_NOT_ACCEPTED => Change::NotAccepted(typed(env)?.data),
-            PETITION_ROUTED => Change::Routed(typed(env)?.data),
+            PETITION_ROUTED => Change::Routed(Box::new(typed(env)?.data)),
             PETITION_TRANSFERRED => {
                 let env = typed::<PetitionTransferredV1>(env)?;
                 Change::Transferred(env.id, env.occurred_at, env.data)
@@ -77,7 +77,7 @@ impl Change {
         match self {
             Change::Received(d) => received(conn, d).await,
             Change::NotAccepted(d) => not_accepted(conn, d).await,
-            Change::Routed(d) => routed(conn, d).await,
+            Change::Routed(d) => routed(conn, *d).await,
             Change::Transferred(id, at, d) => transferred(conn, id, at, d).await,
             Change::Refused(d) => refused(conn, d).await,
             Change::Answered(d) => answered(conn, d).await,

@@ -225,10 +225,17 @@ impl Relay {
         let max_payload = js.client().server_info().max_payload;
         let round = conn
             .transaction::<Round, anyhow::Error, _>(async |conn| {
-                let locked: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
-                    .bind::<diesel::sql_types::BigInt, _>(RELAY_LOCK)
-                    .get_result(conn)
-                    .await?;
+                // The relay's own commit need not wait for the WAL to reach the disk: if a crash
+                // loses it, its rows come back and are published again under the same message
+                // ids, which the streams drop as duplicates (30-minute window). The rows it
+                // relays were committed durably by the transactions that wrote them.
+                let locked: Locked = diesel::sql_query(
+                    "SELECT pg_try_advisory_xact_lock($1) AS locked \
+                     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit",
+                )
+                .bind::<diesel::sql_types::BigInt, _>(RELAY_LOCK)
+                .get_result(conn)
+                .await?;
                 if !locked.locked {
                     return Ok(Round::Busy);
                 }

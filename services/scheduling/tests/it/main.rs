@@ -577,3 +577,95 @@ async fn the_day_comes(conn: &mut diesel_async::AsyncPgConnection) {
     .await
     .unwrap();
 }
+
+/// Scheduling follows every received petition for the few registered for a conference: one
+/// registered is recorded (with its inbox row), one that is not is acknowledged without a
+/// transaction, leaving no inbox row, and neither waits in the consumer.
+#[tokio::test]
+async fn a_petition_not_registered_for_a_conference_is_acknowledged_without_a_transaction() {
+    use diesel_async::RunQueryDsl;
+    let app = TestApp::spawn(TestEnv::new(), scheduling::build).await;
+    let mut conn = app.core.pool.get().await.unwrap();
+    let conference = uuid::Uuid::now_v7();
+    diesel::sql_query(
+        "INSERT INTO conferences (id, unit_code, title, starts_at, venue, chair, status, notice_published_at, registration_closes_at, created_by) \
+         VALUES ($1, 'phuong-lang', 'Đối thoại', now() + interval '10 days', 'Hội trường', 'Chủ tịch', 'noticed', now(), now() + interval '7 days', 'test')",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(conference)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let received = |code: &str, conference_id: Option<uuid::Uuid>| {
+        serde_json::json!({
+            "petition_id": uuid::Uuid::now_v7(), "tracking_code": code, "unit": "phuong-lang",
+            "kind": "feedback", "field": "ho-tich", "procedure_code": null, "content_type": null,
+            "title": null, "content": "Câu hỏi cho hội nghị",
+            "submitter": {"kind": "individual", "name": "An", "organization": null,
+                          "address": "Láng", "phone": null, "email": "an@example.vn"},
+            "consent_to_publish_identity": false, "channel": "web",
+            "received_at": "2026-12-01T02:00:00Z", "conference_id": conference_id,
+            "conference_starts_at": null, "official_conduct": false
+        })
+    };
+    let plain = app
+        .publish(
+            "intake",
+            "petition.received",
+            "phuong-lang",
+            received("AB12-CD34-EF1", None),
+        )
+        .await;
+    let registered = app
+        .publish(
+            "intake",
+            "petition.received",
+            "phuong-lang",
+            received("AB12-CD34-EF2", Some(conference)),
+        )
+        .await;
+    #[derive(diesel::QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        event_id: uuid::Uuid,
+    }
+    let mut inbox: Vec<uuid::Uuid> = Vec::new();
+    for _ in 0..100 {
+        inbox =
+            diesel::sql_query("SELECT event_id FROM inbox WHERE consumer = 'scheduling-received'")
+                .load::<Id>(&mut conn)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.event_id)
+                .collect();
+        if !inbox.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        inbox,
+        vec![registered.id],
+        "only the registered petition's event is in the inbox"
+    );
+    assert_ne!(registered.id, plain.id);
+    let stream = app
+        .js
+        .get_stream(
+            format!("{}_intake", app.env.namespace)
+                .to_uppercase()
+                .replace(['.', '-'], "_"),
+        )
+        .await
+        .unwrap();
+    let mut waiting = u64::MAX;
+    for _ in 0..50 {
+        let info = stream.consumer_info("scheduling-received").await.unwrap();
+        waiting = info.num_pending + info.num_ack_pending as u64;
+        if waiting == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(waiting, 0, "both events acknowledged");
+}
