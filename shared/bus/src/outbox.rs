@@ -229,9 +229,14 @@ impl Relay {
                 // loses it, its rows come back and are published again under the same message
                 // ids, which the streams drop as duplicates (30-minute window). The rows it
                 // relays were committed durably by the transactions that wrote them.
+                // Its statements are planned for the outbox as it is now: a queue that is empty
+                // most of the time and holds a backlog after an outage or under a burst. A plan
+                // cached while it was empty (a sequential scan) would read the whole backlog for
+                // every batch and leave the relay ever further behind.
                 let locked: Locked = diesel::sql_query(
                     "SELECT pg_try_advisory_xact_lock($1) AS locked \
-                     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit",
+                     FROM (SELECT set_config('synchronous_commit', 'off', true), \
+                                  set_config('plan_cache_mode', 'force_custom_plan', true)) AS s",
                 )
                 .bind::<diesel::sql_types::BigInt, _>(RELAY_LOCK)
                 .get_result(conn)
