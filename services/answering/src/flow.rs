@@ -8,6 +8,7 @@ use crate::domain::status::CaseStatus;
 use crate::store::schema::{answer_numbers, case_history, cases, drafts};
 use chrono::{DateTime, Datelike, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use doithoai_bus::outbox::{self, NewMessage};
 use doithoai_contracts::subjects::{self, ANSWERING};
@@ -81,7 +82,6 @@ async fn on_routed(
     let p = &d.petition;
     let submitter =
         serde_json::to_string(&p.submitter).map_err(|e| ConsumeError::Poison(e.to_string()))?;
-    use diesel::sql_types::{Array, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     // One statement: the case opened, or moved to the new holder while it is open, and its
     // history line written only then. A case answered or refused already is left as it is (a
     // refusal is final, so a routed event seen after it never reopens the case).

@@ -250,33 +250,22 @@ pub async fn owe(
     }
     // One statement for the whole batch; unique per (event, recipient, channel): a message
     // recorded before is neither recorded nor handed over again.
-    let recorded: Vec<(Uuid, String, String, String, String, i32)> =
-        diesel::insert_into(messages::table)
-            .values(rows)
-            .on_conflict_do_nothing()
-            .returning((
-                messages::id,
-                messages::channel,
-                messages::recipient,
-                messages::subject,
-                messages::body,
-                messages::attempts,
-            ))
-            .get_results(conn)
-            .await?;
+    let recorded: Vec<Claimed> = diesel::insert_into(messages::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning((
+            messages::id,
+            messages::channel,
+            messages::recipient,
+            messages::subject,
+            messages::body,
+            messages::attempts,
+        ))
+        .get_results(conn)
+        .await?;
     let claimed: Vec<Claimed> = recorded
         .into_iter()
-        .filter(|(_, channel, ..)| channel != "post")
-        .map(
-            |(id, channel, recipient, subject, body, attempts)| Claimed {
-                id,
-                channel,
-                recipient,
-                subject,
-                body,
-                attempts,
-            },
-        )
+        .filter(|m| m.channel != "post")
         .collect();
     if !claimed.is_empty() {
         let handoff = handoff.clone();
@@ -567,7 +556,7 @@ pub fn on_compliance_reminder(
 }
 
 /// A claimed message.
-#[derive(Debug, QueryableByName)]
+#[derive(Debug, Queryable, QueryableByName)]
 pub struct Claimed {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     id: Uuid,

@@ -555,7 +555,7 @@ fn spawn_nats_server(args: &[&str]) -> anyhow::Result<std::process::Child> {
 }
 
 /// Waits (up to 5 s) until something accepts connections on `port` of 127.0.0.1.
-fn wait_for_port(port: u16, what: &str) -> anyhow::Result<()> {
+pub fn wait_for_port(port: u16, what: &str) -> anyhow::Result<()> {
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
             return Ok(());

@@ -116,12 +116,10 @@ impl Mailer {
             .stdout(std::process::Stdio::null())
             .spawn()
             .map_err(|e| anyhow::anyhow!("starting {bin}: {e}"))?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            anyhow::ensure!(Instant::now() < deadline, "smtp-sink did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Ok(Mailer::SmtpSink { child, port, dir })
+        let mailer = Mailer::SmtpSink { child, port, dir };
+        // On failure, dropping `mailer` stops the process.
+        doithoai_testkit::wait_for_port(port, "smtp-sink")?;
+        Ok(mailer)
     }
 
     fn url(&self) -> String {
