@@ -244,6 +244,8 @@ impl Relay {
                 if !locked.locked {
                     return Ok(Round::Busy);
                 }
+                // No row locks: the advisory lock already makes this the only relay, and
+                // writers only insert. (Locking each row would write it once more.)
                 let rows: Vec<Row> = outbox::table
                     .filter(outbox::parked_at.is_null())
                     .order(outbox::seq)
@@ -255,7 +257,6 @@ impl Relay {
                         outbox::payload,
                         outbox::trace_id,
                     ))
-                    .for_update()
                     .load(conn)
                     .await?;
                 if rows.is_empty() {

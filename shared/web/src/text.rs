@@ -2,6 +2,7 @@
 //! through intake, staff through every staff endpoint), and folding Vietnamese for
 //! diacritic-insensitive matching.
 
+use std::borrow::Cow;
 use unicode_normalization::UnicodeNormalization;
 
 /// Lower-cases and strips Vietnamese diacritics (đ → d), so "lang" matches "Láng".
@@ -74,8 +75,17 @@ fn forbidden(c: char, multiline: bool) -> bool {
 /// assert_eq!(clean("a\u{0}b", 10, false), Err(TextError::ControlCharacter));
 /// ```
 pub fn clean(input: &str, max: usize, multiline: bool) -> Result<String, TextError> {
-    let folded = input.replace("\r\n", "\n").replace('\r', "\n");
-    let text: String = folded.trim().nfc().collect();
+    let folded = if input.contains('\r') {
+        Cow::Owned(input.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        Cow::Borrowed(input)
+    };
+    let trimmed = folded.trim();
+    // Most text arrives composed already: the quick check spares composing it again.
+    let text: String = match unicode_normalization::is_nfc_quick(trimmed.chars()) {
+        unicode_normalization::IsNormalized::Yes => trimmed.to_owned(),
+        _ => trimmed.nfc().collect(),
+    };
     if text.is_empty() {
         return Err(TextError::Empty);
     }

@@ -5,6 +5,7 @@
 
 use super::text::fold;
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// Which procedure a submission belongs to instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -416,13 +417,83 @@ const PROCEDURE: &[&str] = &[
     "cap nhat",
 ];
 
-/// The folded words of a text, with where each word occurs, and how many phrases of a list
-/// occur in them. Every submission is read against some 280 phrases, so a phrase is looked up
-/// by its first word instead of compared at every position of the text.
-struct Words {
-    words: Vec<String>,
-    at: HashMap<String, Vec<usize>>,
+/// Every list of phrases [`classify`] counts; `ALL` in declaration order, so `list as usize`
+/// indexes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum List {
+    NamesComplaint,
+    NamesDenunciation,
+    Meta,
+    Own,
+    Decision,
+    Contest,
+    Official,
+    Gain,
+    Accuse,
+    Conduct,
+    Praise,
+    Procedure,
 }
+
+impl List {
+    const ALL: [List; 12] = [
+        List::NamesComplaint,
+        List::NamesDenunciation,
+        List::Meta,
+        List::Own,
+        List::Decision,
+        List::Contest,
+        List::Official,
+        List::Gain,
+        List::Accuse,
+        List::Conduct,
+        List::Praise,
+        List::Procedure,
+    ];
+
+    fn phrases(self) -> &'static [&'static str] {
+        match self {
+            List::NamesComplaint => &["khieu nai"],
+            List::NamesDenunciation => &["to cao", "to giac"],
+            List::Meta => META,
+            List::Own => SELF,
+            List::Decision => DECISION,
+            List::Contest => CONTEST,
+            List::Official => OFFICIAL,
+            List::Gain => GAIN,
+            List::Accuse => ACCUSE,
+            List::Conduct => CONDUCT,
+            List::Praise => PRAISE,
+            List::Procedure => PROCEDURE,
+        }
+    }
+}
+
+/// One phrase of a list: which, and the words it needs after its first.
+struct Phrase {
+    list: usize,
+    index: usize,
+    rest: Vec<&'static str>,
+}
+
+/// Every phrase of every list by its first word, built once: a text is read word by word
+/// against it, instead of each of some 280 phrases being sought through the whole text.
+static PHRASES: LazyLock<HashMap<&'static str, Vec<Phrase>>> = LazyLock::new(|| {
+    let mut by_first: HashMap<&'static str, Vec<Phrase>> = HashMap::new();
+    for list in List::ALL {
+        for (index, phrase) in list.phrases().iter().enumerate() {
+            let mut words = phrase.split(' ');
+            if let Some(first) = words.next() {
+                by_first.entry(first).or_default().push(Phrase {
+                    list: list as usize,
+                    index,
+                    rest: words.collect(),
+                });
+            }
+        }
+    }
+    by_first
+});
 
 /// The folded words of `text`, in order.
 fn words_of(text: &str) -> Vec<String> {
@@ -433,32 +504,33 @@ fn words_of(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The folded words of a text, and which phrases of each list occur in them (one bit per
+/// phrase; no list holds 128 phrases).
+struct Words {
+    words: Vec<String>,
+    found: [u128; List::ALL.len()],
+}
+
 impl Words {
     fn new(words: Vec<String>) -> Self {
-        let mut at: HashMap<String, Vec<usize>> = HashMap::with_capacity(words.len());
+        let mut found = [0u128; List::ALL.len()];
         for (i, w) in words.iter().enumerate() {
-            at.entry(w.clone()).or_default().push(i);
+            let Some(phrases) = PHRASES.get(w.as_str()) else {
+                continue;
+            };
+            for p in phrases {
+                let after = &words[i + 1..];
+                if after.len() >= p.rest.len() && p.rest.iter().zip(after).all(|(a, b)| a == b) {
+                    found[p.list] |= 1u128 << p.index;
+                }
+            }
         }
-        Words { words, at }
+        Words { words, found }
     }
 
-    fn has(&self, phrase: &str) -> bool {
-        let mut parts = phrase.split(' ');
-        let Some(first) = parts.next() else {
-            return false;
-        };
-        self.at.get(first).is_some_and(|starts| {
-            starts.iter().any(|&i| {
-                let mut rest = self.words[i + 1..].iter();
-                parts
-                    .clone()
-                    .all(|p| rest.next().is_some_and(|w| w == p))
-            })
-        })
-    }
-
-    fn count(&self, phrases: &[&str]) -> usize {
-        phrases.iter().filter(|p| self.has(p)).count()
+    /// How many phrases of `list` occur.
+    fn count(&self, list: List) -> usize {
+        self.found[list as usize].count_ones() as usize
     }
 }
 
@@ -489,18 +561,18 @@ pub fn classify(title: Option<&str>, content: &str) -> Verdict {
     let opens_d = opens(&[["to", "cao"], ["to", "giac"]]);
     // Title and content read as one text: the words of the one, then of the other.
     let w = Words::new(title_words.into_iter().flatten().chain(content_words).collect());
-    let names_c = w.has("khieu nai");
-    let names_d = w.has("to cao") || w.has("to giac");
-    let meta = w.count(META) > 0;
-    let own = w.count(SELF) > 0;
-    let decision = w.count(DECISION);
-    let contest = w.count(CONTEST);
-    let official = w.count(OFFICIAL) > 0;
-    let gain = w.count(GAIN);
-    let accuse = w.count(ACCUSE);
-    let conduct = w.count(CONDUCT);
-    let procedure = w.count(PROCEDURE);
-    let praise = w.count(PRAISE) > 0;
+    let names_c = w.count(List::NamesComplaint) > 0;
+    let names_d = w.count(List::NamesDenunciation) > 0;
+    let meta = w.count(List::Meta) > 0;
+    let own = w.count(List::Own) > 0;
+    let decision = w.count(List::Decision);
+    let contest = w.count(List::Contest);
+    let official = w.count(List::Official) > 0;
+    let gain = w.count(List::Gain);
+    let accuse = w.count(List::Accuse);
+    let conduct = w.count(List::Conduct);
+    let procedure = w.count(List::Procedure);
+    let praise = w.count(List::Praise) > 0;
     let money = w.words.windows(2).any(|p| {
         p[0].chars().all(|c| c.is_ascii_digit())
             && ["trieu", "nghin", "ngan", "dong"].contains(&p[1].as_str())
@@ -659,6 +731,24 @@ pub mod corpus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_list_fits_its_bits_and_is_indexed_by_its_place() {
+        for (i, list) in List::ALL.into_iter().enumerate() {
+            assert_eq!(list as usize, i, "{list:?}");
+            assert!(list.phrases().len() <= 128, "{list:?}");
+        }
+    }
+
+    #[test]
+    fn a_phrase_counts_once_wherever_and_however_often_it_occurs() {
+        let w = Words::new(words_of("Quyết định thu hồi. Tôi không đồng ý với quyết định"));
+        assert_eq!(w.count(List::Decision), 2); // "quyet dinh", "thu hoi"
+        assert_eq!(w.count(List::Contest), 1); // "khong dong y"
+        assert_eq!(w.count(List::Gain), 0);
+        // A phrase cut off at the end of the text is not there.
+        assert_eq!(Words::new(words_of("không đồng")).count(List::Contest), 0);
+    }
 
     #[test]
     fn a_text_that_names_its_procedure_at_the_opening_is_decided() {

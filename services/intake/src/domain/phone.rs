@@ -38,9 +38,10 @@ impl PhoneNumber {
             return None;
         }
         let n = phonenumber::parse(Some(country::Id::VN), input).ok()?;
+        // For +84 (one region) a valid number is one whose type is known: the type check
+        // below is the validity check, made once.
         let ok = n.code().value() == 84
             && n.extension().is_none()
-            && phonenumber::is_valid(&n)
             && matches!(
                 n.number_type(&phonenumber::metadata::DATABASE),
                 PhoneNumberType::Mobile
