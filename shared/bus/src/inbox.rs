@@ -5,6 +5,7 @@
 use crate::schema::inbox;
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use doithoai_db::Prepared;
 use uuid::Uuid;
 
 /// How long an inbox row is kept: longer than a stream keeps its events
@@ -29,11 +30,13 @@ pub async fn record(
     consumer: &str,
     event_id: Uuid,
 ) -> QueryResult<bool> {
-    let inserted = diesel::insert_into(inbox::table)
-        .values((inbox::consumer.eq(consumer), inbox::event_id.eq(event_id)))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
+    let inserted = Prepared(
+        diesel::insert_into(inbox::table)
+            .values((inbox::consumer.eq(consumer), inbox::event_id.eq(event_id)))
+            .on_conflict_do_nothing(),
+    )
+    .execute(conn)
+    .await?;
     Ok(inserted == 1)
 }
 
@@ -47,15 +50,22 @@ pub async fn record_many(
     if event_ids.is_empty() {
         return Ok(Default::default());
     }
-    let rows: Vec<_> = event_ids
-        .iter()
-        .map(|id| (inbox::consumer.eq(consumer), inbox::event_id.eq(*id)))
-        .collect();
-    let fresh: Vec<Uuid> = diesel::insert_into(inbox::table)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(inbox::event_id)
-        .get_results(conn)
-        .await?;
-    Ok(fresh.into_iter().collect())
+    // An array, not a multi-row VALUES: one statement text for every batch size, kept prepared.
+    let fresh: Vec<Fresh> = Prepared(
+        diesel::sql_query(
+            "INSERT INTO inbox (consumer, event_id) SELECT $1, unnest($2::uuid[]) \
+             ON CONFLICT DO NOTHING RETURNING event_id",
+        )
+        .bind::<diesel::sql_types::Text, _>(consumer)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(event_ids),
+    )
+    .load(conn)
+    .await?;
+    Ok(fresh.into_iter().map(|f| f.event_id).collect())
+}
+
+#[derive(QueryableByName)]
+struct Fresh {
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    event_id: Uuid,
 }

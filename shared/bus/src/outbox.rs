@@ -17,7 +17,7 @@ use crate::schema::outbox;
 use async_nats::jetstream;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use doithoai_db::PgPool;
+use doithoai_db::{PgPool, Prepared};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,10 +81,25 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, messages: &[NewMessage]) -> Q
     if messages.is_empty() {
         return Ok(0);
     }
-    diesel::insert_into(outbox::table)
-        .values(messages)
-        .execute(conn)
-        .await
+    // Arrays, not a multi-row VALUES: one statement text for every batch size, so PostgreSQL
+    // keeps it prepared. `unnest` yields the rows in order, so `seq` follows the slice.
+    use diesel::sql_types::{Array, Nullable, Text};
+    let ids: Vec<Uuid> = messages.iter().map(|m| m.id).collect();
+    let subjects: Vec<&str> = messages.iter().map(|m| m.subject.as_str()).collect();
+    let payloads: Vec<&str> = messages.iter().map(|m| m.payload.as_str()).collect();
+    let traces: Vec<Option<&str>> = messages.iter().map(|m| m.trace_id.as_deref()).collect();
+    Prepared(
+        diesel::sql_query(
+            "INSERT INTO outbox (id, subject, payload, trace_id) \
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])",
+        )
+        .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
+        .bind::<Array<Text>, _>(subjects)
+        .bind::<Array<Text>, _>(payloads)
+        .bind::<Array<Nullable<Text>>, _>(traces),
+    )
+    .execute(conn)
+    .await
 }
 
 /// Messages not yet acknowledged by JetStream: the `<service>_outbox_backlog_messages` gauge,
@@ -229,16 +244,19 @@ impl Relay {
                 // loses it, its rows come back and are published again under the same message
                 // ids, which the streams drop as duplicates (30-minute window). The rows it
                 // relays were committed durably by the transactions that wrote them.
-                // Its statements are planned for the outbox as it is now: a queue that is empty
-                // most of the time and holds a backlog after an outage or under a burst. A plan
-                // cached while it was empty (a sequential scan) would read the whole backlog for
-                // every batch and leave the relay ever further behind.
-                let locked: Locked = diesel::sql_query(
-                    "SELECT pg_try_advisory_xact_lock($1) AS locked \
-                     FROM (SELECT set_config('synchronous_commit', 'off', true), \
-                                  set_config('plan_cache_mode', 'force_custom_plan', true)) AS s",
+                // Its statements stay prepared, and their plans read the outbox by its index
+                // whatever the statistics say: the outbox is a queue, empty most of the time
+                // and holding a backlog after an outage or under a burst. A plan made while it
+                // was empty (a sequential scan) would read the whole backlog for every batch
+                // and leave the relay ever further behind.
+                let locked: Locked = Prepared(
+                    diesel::sql_query(
+                        "SELECT pg_try_advisory_xact_lock($1) AS locked \
+                         FROM (SELECT set_config('synchronous_commit', 'off', true), \
+                                      set_config('enable_seqscan', 'off', true)) AS s",
+                    )
+                    .bind::<diesel::sql_types::BigInt, _>(RELAY_LOCK),
                 )
-                .bind::<diesel::sql_types::BigInt, _>(RELAY_LOCK)
                 .get_result(conn)
                 .await?;
                 if !locked.locked {

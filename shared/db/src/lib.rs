@@ -17,7 +17,10 @@ use std::time::Duration;
 
 pub use diesel_async;
 
+mod prepared;
 mod text_enum;
+
+pub use prepared::Prepared;
 
 /// A pool of async PostgreSQL connections.
 pub type PgPool = Pool<AsyncPgConnection>;

@@ -1,10 +1,12 @@
 //! Intake benchmark (a command, not a test): open-loop load on `POST /api/v1/petitions` against
 //! the release binary, and in the same run a bare PostgreSQL insert of the same row at the same
-//! concurrency and durability, with the ratio of the two.
+//! concurrency and durability, with the ratio of the two. The phases alternate over several
+//! rounds and the ratio is of the sums, so a drift in the machine's speed weighs on both.
 //!
 //! `tests/bench` builds and runs it. Settings (environment):
 //!   BENCH_CONCURRENCY (64)  in-flight requests at most / connections for the bare insert
 //!   BENCH_SECONDS (10)      length of each measured phase
+//!   BENCH_ROUNDS (3)        rounds of the two phases, alternating (bare, intake, bare, …)
 //!   BENCH_RATE (auto)       offered requests per second; default 1.5 × the bare insert rate,
 //!                           so intake is offered more than PostgreSQL alone can take
 
@@ -27,7 +29,12 @@ const BARE_INSERT: &str = "INSERT INTO bench_bare (id, tracking_code, unit_code,
      'phuong-lang', 'Bộ phận tiếp nhận – Phường Láng', md5(random()::text))";
 
 /// Bare inserts of the petition row, one per transaction, from `concurrency` connections.
-async fn bare_insert_rate(url: &str, concurrency: usize, seconds: u64) -> anyhow::Result<f64> {
+async fn bare_insert_rate(
+    url: &str,
+    round: u64,
+    concurrency: usize,
+    seconds: u64,
+) -> anyhow::Result<f64> {
     let mut setup = AsyncPgConnection::establish(url).await?;
     sql_query("CREATE TABLE IF NOT EXISTS bench_bare (LIKE petitions INCLUDING ALL)")
         .execute(&mut setup)
@@ -44,7 +51,7 @@ async fn bare_insert_rate(url: &str, concurrency: usize, seconds: u64) -> anyhow
             while Instant::now() < deadline {
                 i += 1;
                 sql_query(BARE_INSERT)
-                    .bind::<diesel::sql_types::Text, _>(format!("B{w:04}{i:07}"))
+                    .bind::<diesel::sql_types::Text, _>(format!("B{round}-{w:04}{i:07}"))
                     .bind::<diesel::sql_types::Text, _>(format!("Phản ánh số {i}"))
                     .execute(&mut conn)
                     .await?;
@@ -144,40 +151,62 @@ async fn main() -> anyhow::Result<()> {
     intake.ready(Duration::from_secs(60)).await?;
     let db = intake.env.database_url.clone();
 
+    let rounds = setting("BENCH_ROUNDS", 3).max(1);
     println!(
-        "intake benchmark: concurrency {concurrency}, {seconds} s per phase, synchronous_commit on (PostgreSQL default)"
+        "intake benchmark: concurrency {concurrency}, {rounds} rounds of {seconds} s per phase, synchronous_commit on (PostgreSQL default)"
     );
-    let bare = bare_insert_rate(&db, concurrency, seconds).await?;
-    println!("bare PostgreSQL insert of the petition row, one per transaction: {bare:.0} rows/s");
-
-    let rate = std::env::var("BENCH_RATE")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(bare * 1.5)
-        .max(1.0);
     // Warm-up: connections, caches, the writer's batches.
-    let _ = open_loop(&intake.base(), rate.min(500.0), concurrency, 1).await;
-    let r = open_loop(&intake.base(), rate, concurrency, seconds).await;
-    let accepted_rate = r.accepted as f64 / r.elapsed.as_secs_f64();
-    println!("intake POST /api/v1/petitions, open loop offered at {rate:.0}/s:");
+    let _ = open_loop(&intake.base(), 500.0, concurrency, 1).await;
+    // The phases alternate, so a machine whose speed drifts during the run (other tenants, the
+    // page cache, the disk) weighs on both sides of the ratio alike.
+    let (mut bare_total, mut intake_total) = (0.0, 0.0);
+    let mut ratios = Vec::new();
+    for round in 1..=rounds {
+        let bare = bare_insert_rate(&db, round, concurrency, seconds).await?;
+        let rate = std::env::var("BENCH_RATE")
+            .ok()
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(bare * 1.5)
+            .max(1.0);
+        let r = open_loop(&intake.base(), rate, concurrency, seconds).await;
+        let accepted_rate = r.accepted as f64 / r.elapsed.as_secs_f64();
+        println!("round {round}:");
+        println!(
+            "  bare PostgreSQL insert of the petition row, one per transaction: {bare:.0} rows/s"
+        );
+        println!("  intake POST /api/v1/petitions, open loop offered at {rate:.0}/s:");
+        println!(
+            "    accepted (201): {} in {:.1} s = {accepted_rate:.0} submissions/s; failed: {}",
+            r.accepted,
+            r.elapsed.as_secs_f64(),
+            r.failed
+        );
+        println!(
+            "    latency from due time: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            percentile(&r.latencies, 0.50).as_secs_f64() * 1e3,
+            percentile(&r.latencies, 0.99).as_secs_f64() * 1e3,
+            r.latencies
+                .last()
+                .copied()
+                .unwrap_or_default()
+                .as_secs_f64()
+                * 1e3
+        );
+        println!("  ratio intake / bare insert: {:.2}", accepted_rate / bare);
+        bare_total += bare;
+        intake_total += accepted_rate;
+        ratios.push(accepted_rate / bare);
+    }
+    let lowest = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let highest = ratios.iter().copied().fold(0.0, f64::max);
     println!(
-        "  accepted (201): {} in {:.1} s = {accepted_rate:.0} submissions/s; failed: {}",
-        r.accepted,
-        r.elapsed.as_secs_f64(),
-        r.failed
+        "over {rounds} rounds: bare {:.0} rows/s, intake {:.0} submissions/s, ratio intake / bare insert: {:.2} (rounds {:.2}–{:.2})",
+        bare_total / rounds as f64,
+        intake_total / rounds as f64,
+        intake_total / bare_total,
+        lowest,
+        highest
     );
-    println!(
-        "  latency from due time: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
-        percentile(&r.latencies, 0.50).as_secs_f64() * 1e3,
-        percentile(&r.latencies, 0.99).as_secs_f64() * 1e3,
-        r.latencies
-            .last()
-            .copied()
-            .unwrap_or_default()
-            .as_secs_f64()
-            * 1e3
-    );
-    println!("ratio intake / bare insert: {:.2}", accepted_rate / bare);
 
     // Everything accepted reaches JetStream.
     let started = Instant::now();

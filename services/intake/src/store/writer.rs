@@ -10,7 +10,7 @@
 //! one bad write never fails its neighbours.
 
 use super::petitions::{NewIdempotencyKey, NewPetition};
-use super::schema::{idempotency_keys, petitions};
+use super::schema::idempotency_keys;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
@@ -281,10 +281,7 @@ async fn write_batch(
             .map(|(w, _)| *w)
             .collect();
         if !fresh.is_empty() {
-            diesel::insert_into(petitions::table)
-                .values(fresh.iter().map(|w| w.petition.clone()).collect::<Vec<_>>())
-                .execute(conn)
-                .await?;
+            insert_petitions(conn, &fresh).await?;
             let events: Vec<NewMessage> = fresh
                 .iter()
                 .flat_map(|w| w.events.iter().cloned())
@@ -296,5 +293,69 @@ async fn write_batch(
             .map(|r| r.unwrap_or(WriteResult::Created))
             .collect())
     })
+    .await
+}
+
+/// Inserts the petitions of `writes` in one statement that binds a column's values as one array:
+/// the same text for every batch size, so PostgreSQL keeps it prepared instead of parsing and
+/// planning a `VALUES` list of a new length for each batch. `unnest` pairs the arrays row by row.
+async fn insert_petitions(
+    conn: &mut AsyncPgConnection,
+    writes: &[&PendingWrite],
+) -> Result<usize, DieselError> {
+    use diesel::sql_types::{Array, Bool, Int2, Nullable, Text, Timestamptz, Uuid};
+    let p: Vec<&NewPetition> = writes.iter().map(|w| &w.petition).collect();
+    let text = |f: fn(&NewPetition) -> &str| p.iter().map(|r| f(r)).collect::<Vec<&str>>();
+    let opt = |f: fn(&NewPetition) -> Option<&str>| {
+        p.iter().map(|r| f(r)).collect::<Vec<Option<&str>>>()
+    };
+    doithoai_db::Prepared(
+        diesel::sql_query(
+            "INSERT INTO petitions (id, tracking_code, unit_code, kind, field_code, \
+             procedure_code, content_type, title, content, submitter_kind, submitter_name, \
+             submitter_organization, submitter_address, submitter_phone, submitter_email, \
+             consent_to_publish_identity, conference_id, channel, received_at, recorded_by, \
+             status, not_accepted_reason, holder_code, holder_name, due_at, trace_id, \
+             triage_suspect, official_conduct) \
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], \
+             $6::text[], $7::int2[], $8::text[], $9::text[], $10::text[], $11::text[], \
+             $12::text[], $13::text[], $14::text[], $15::text[], $16::bool[], $17::uuid[], \
+             $18::text[], $19::timestamptz[], $20::text[], $21::text[], $22::text[], \
+             $23::text[], $24::text[], $25::timestamptz[], $26::text[], $27::text[], $28::bool[])",
+        )
+        .bind::<Array<Uuid>, _>(p.iter().map(|r| r.id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(text(|r| &r.tracking_code))
+        .bind::<Array<Text>, _>(text(|r| &r.unit_code))
+        .bind::<Array<Text>, _>(text(|r| &r.kind))
+        .bind::<Array<Text>, _>(text(|r| &r.field_code))
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.procedure_code.as_deref()))
+        .bind::<Array<Nullable<Int2>>, _>(p.iter().map(|r| r.content_type).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.title.as_deref()))
+        .bind::<Array<Text>, _>(text(|r| &r.content))
+        .bind::<Array<Text>, _>(text(|r| &r.submitter_kind))
+        .bind::<Array<Text>, _>(text(|r| &r.submitter_name))
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.submitter_organization.as_deref()))
+        .bind::<Array<Text>, _>(text(|r| &r.submitter_address))
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.submitter_phone.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.submitter_email.as_deref()))
+        .bind::<Array<Bool>, _>(
+            p.iter()
+                .map(|r| r.consent_to_publish_identity)
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Nullable<Uuid>>, _>(p.iter().map(|r| r.conference_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(text(|r| &r.channel))
+        .bind::<Array<Timestamptz>, _>(p.iter().map(|r| r.received_at).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.recorded_by.as_deref()))
+        .bind::<Array<Text>, _>(text(|r| r.status.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.not_accepted_reason.as_deref()))
+        .bind::<Array<Text>, _>(text(|r| &r.holder_code))
+        .bind::<Array<Text>, _>(text(|r| &r.holder_name))
+        .bind::<Array<Nullable<Timestamptz>>, _>(p.iter().map(|r| r.due_at).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.trace_id.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.triage_suspect.as_deref()))
+        .bind::<Array<Bool>, _>(p.iter().map(|r| r.official_conduct).collect::<Vec<_>>()),
+    )
+    .execute(conn)
     .await
 }
