@@ -1,7 +1,7 @@
 //! Vietnamese phone numbers, parsed and classified with `phonenumber` (Google's libphonenumber
 //! metadata), normalised to E.164 (`+84…`).
 
-use phonenumber::{Mode, Type as PhoneNumberType, country};
+use phonenumber::{Type as PhoneNumberType, country};
 
 /// Loads the numbering metadata now (it is read on first use), so the first submission does
 /// not wait for it.
@@ -48,7 +48,9 @@ impl PhoneNumber {
                     | PhoneNumberType::FixedLine
                     | PhoneNumberType::FixedLineOrMobile
             );
-        ok.then(|| PhoneNumber(n.format().mode(Mode::E164).to_string()))
+        // E.164 is `+`, the country code and the national significant number: written out
+        // directly rather than through the library's general formatter.
+        ok.then(|| PhoneNumber(format!("+84{}", n.national())))
     }
 
     pub fn as_str(&self) -> &str {
@@ -78,6 +80,23 @@ mod tests {
                 Some("+84912345678".to_owned()),
                 "{s}"
             );
+        }
+    }
+
+    #[test]
+    fn the_e164_form_is_the_one_the_library_formats() {
+        for s in [
+            "0912345678",
+            "0388 123 456",
+            "0701234567",
+            "0563 123 456",
+            "024 3825 3536",
+            "028 3822 1234",
+            "0236 3822 123",
+        ] {
+            let n = phonenumber::parse(Some(country::Id::VN), s).unwrap();
+            let library = n.format().mode(phonenumber::Mode::E164).to_string();
+            assert_eq!(PhoneNumber::parse(s).map(|p| p.0), Some(library), "{s}");
         }
     }
 
