@@ -85,8 +85,9 @@ async fn on_routed(
     // One statement: the case opened, or moved to the new holder while it is open, and its
     // history line written only then. A case answered or refused already is left as it is (a
     // refusal is final, so a routed event seen after it never reopens the case).
-    diesel::sql_query(
-        "WITH moved AS ( \
+    doithoai_db::Prepared(
+        diesel::sql_query(
+            "WITH moved AS ( \
              INSERT INTO cases (petition_id, tracking_code, unit_code, unit_name, \
                  department_code, department_name, due_at, review_required, status, kind, \
                  field_code, title, question, submitter, consent_to_publish_identity, \
@@ -101,28 +102,29 @@ async fn on_routed(
              RETURNING petition_id) \
          INSERT INTO case_history (petition_id, actor, action, note) \
          SELECT petition_id, $19, $20, $21 FROM moved",
+        )
+        .bind::<SqlUuid, _>(d.petition_id)
+        .bind::<Text, _>(&d.tracking_code)
+        .bind::<Text, _>(&d.unit)
+        .bind::<Text, _>(&d.unit_name)
+        .bind::<Text, _>(&d.department)
+        .bind::<Text, _>(&d.department_name)
+        .bind::<Timestamptz, _>(d.due_at)
+        .bind::<Bool, _>(d.review_required)
+        .bind::<Text, _>(CaseStatus::Assigned)
+        .bind::<Text, _>(p.kind.as_str())
+        .bind::<Text, _>(&p.field)
+        .bind::<Nullable<Text>, _>(&p.title)
+        .bind::<Text, _>(&p.content)
+        .bind::<Text, _>(&submitter)
+        .bind::<Bool, _>(p.consent_to_publish_identity)
+        .bind::<Timestamptz, _>(p.received_at)
+        .bind::<Nullable<SqlUuid>, _>(p.conference_id)
+        .bind::<Array<Text>, _>(CaseStatus::CLOSED.map(CaseStatus::as_str).to_vec())
+        .bind::<Text, _>(d.actor.as_deref().unwrap_or("system"))
+        .bind::<Text, _>(format!("assigned:{}", d.reason_code))
+        .bind::<Nullable<Text>, _>(d.reason.as_deref()),
     )
-    .bind::<SqlUuid, _>(d.petition_id)
-    .bind::<Text, _>(&d.tracking_code)
-    .bind::<Text, _>(&d.unit)
-    .bind::<Text, _>(&d.unit_name)
-    .bind::<Text, _>(&d.department)
-    .bind::<Text, _>(&d.department_name)
-    .bind::<Timestamptz, _>(d.due_at)
-    .bind::<Bool, _>(d.review_required)
-    .bind::<Text, _>(CaseStatus::Assigned)
-    .bind::<Text, _>(p.kind.as_str())
-    .bind::<Text, _>(&p.field)
-    .bind::<Nullable<Text>, _>(&p.title)
-    .bind::<Text, _>(&p.content)
-    .bind::<Text, _>(&submitter)
-    .bind::<Bool, _>(p.consent_to_publish_identity)
-    .bind::<Timestamptz, _>(p.received_at)
-    .bind::<Nullable<SqlUuid>, _>(p.conference_id)
-    .bind::<Array<Text>, _>(CaseStatus::CLOSED.map(CaseStatus::as_str).to_vec())
-    .bind::<Text, _>(d.actor.as_deref().unwrap_or("system"))
-    .bind::<Text, _>(format!("assigned:{}", d.reason_code))
-    .bind::<Nullable<Text>, _>(d.reason.as_deref())
     .execute(conn)
     .await?;
     Ok(())

@@ -217,52 +217,88 @@ pub async fn owe(
         }
     }
     let lease_ends = Utc::now() + handoff.lease;
-    let rows: Vec<_> = owed
+    let now = Utc::now();
+    /// One message to record, as the columns of the insert.
+    struct Row<'a> {
+        event_id: Uuid,
+        out: &'a Outgoing,
+        channel: &'static str,
+        recipient: &'a str,
+    }
+    let rows: Vec<Row> = owed
         .iter()
         .filter_map(|(event_id, out)| Some((*event_id, out.as_ref()?)))
         .flat_map(|(event_id, out)| {
-            out.recipients.iter().map(move |(channel, recipient)| {
-                // Letters are printed by staff, not sent: they stay pending.
-                let sent_here = *channel != "post";
-                (
-                    messages::id.eq(Uuid::now_v7()),
-                    messages::event_id.eq(event_id),
-                    messages::unit_code.eq(&out.unit),
-                    messages::tracking_code.eq(&out.tracking_code),
-                    messages::kind.eq(out.kind),
-                    messages::channel.eq(channel),
-                    messages::recipient.eq(recipient),
-                    messages::subject.eq(&out.subject),
-                    messages::body.eq(&out.body),
-                    messages::status.eq(if sent_here {
-                        MessageStatus::Sending
-                    } else {
-                        MessageStatus::Pending
-                    }),
-                    messages::attempts.eq(i32::from(sent_here)),
-                    messages::next_attempt_at.eq(if sent_here { lease_ends } else { Utc::now() }),
-                )
+            out.recipients.iter().map(move |(channel, recipient)| Row {
+                event_id,
+                out,
+                channel,
+                recipient,
             })
         })
         .collect();
     if rows.is_empty() {
         return Ok(());
     }
-    // One statement for the whole batch; unique per (event, recipient, channel): a message
-    // recorded before is neither recorded nor handed over again.
-    let recorded: Vec<Claimed> = diesel::insert_into(messages::table)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning((
-            messages::id,
-            messages::channel,
-            messages::recipient,
-            messages::subject,
-            messages::body,
-            messages::attempts,
-        ))
-        .get_results(conn)
-        .await?;
+    // Letters are printed by staff, not sent: they stay pending. The others are recorded
+    // already claimed, their lease running.
+    let sent_here = |r: &Row| r.channel != "post";
+    use diesel::sql_types::{Array, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    // One statement for the whole batch, binding each column as an array (one text for every
+    // batch size, kept prepared); unique per (event, recipient, channel): a message recorded
+    // before is neither recorded nor handed over again.
+    let recorded: Vec<Claimed> = doithoai_db::Prepared(
+        diesel::sql_query(
+            "INSERT INTO messages (id, event_id, unit_code, tracking_code, kind, channel, \
+                 recipient, subject, body, status, attempts, next_attempt_at) \
+             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], \
+                 $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int4[], \
+                 $12::timestamptz[]) \
+             ON CONFLICT DO NOTHING \
+             RETURNING id, channel, recipient, subject, body, attempts",
+        )
+        .bind::<Array<SqlUuid>, _>(rows.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
+        .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.out.unit.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(
+            rows.iter()
+                .map(|r| r.out.tracking_code.as_deref())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.out.kind).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.channel).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.recipient).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(
+            rows.iter()
+                .map(|r| r.out.subject.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.out.body.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(
+            rows.iter()
+                .map(|r| {
+                    if sent_here(r) {
+                        MessageStatus::Sending
+                    } else {
+                        MessageStatus::Pending
+                    }
+                    .as_str()
+                })
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Int4>, _>(
+            rows.iter()
+                .map(|r| i32::from(sent_here(r)))
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Timestamptz>, _>(
+            rows.iter()
+                .map(|r| if sent_here(r) { lease_ends } else { now })
+                .collect::<Vec<_>>(),
+        ),
+    )
+    .load(conn)
+    .await?;
     let claimed: Vec<Claimed> = recorded
         .into_iter()
         .filter(|m| m.channel != "post")
@@ -329,15 +365,17 @@ impl Handoff {
 /// claim (of any replica) takes them.
 async fn release(pool: &doithoai_db::PgPool, ids: &[Uuid]) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;
-    diesel::update(
-        messages::table
-            .filter(messages::id.eq_any(ids))
-            .filter(messages::status.eq(MessageStatus::Sending)),
+    doithoai_db::Prepared(
+        diesel::update(
+            messages::table
+                .filter(messages::id.eq_any(ids))
+                .filter(messages::status.eq(MessageStatus::Sending)),
+        )
+        .set((
+            messages::next_attempt_at.eq(Utc::now()),
+            messages::attempts.eq(messages::attempts - 1),
+        )),
     )
-    .set((
-        messages::next_attempt_at.eq(Utc::now()),
-        messages::attempts.eq(messages::attempts - 1),
-    ))
     .execute(&mut conn)
     .await?;
     Ok(())
@@ -753,7 +791,7 @@ async fn claim(core: &Core, retry: &Retry, n: i64) -> anyhow::Result<Vec<Claimed
         return Ok(Vec::new());
     }
     let mut conn = core.pool.get().await?;
-    Ok(diesel::sql_query(
+    Ok(doithoai_db::Prepared(diesel::sql_query(
         "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = now() + $1 \
          WHERE id IN (SELECT id FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= now() AND channel <> 'post' \
                       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
@@ -762,7 +800,7 @@ async fn claim(core: &Core, retry: &Retry, n: i64) -> anyhow::Result<Vec<Claimed
     .bind::<diesel::sql_types::Interval, _>(diesel::data_types::PgInterval::from_microseconds(
         retry.lease.num_microseconds().unwrap_or(60_000_000),
     ))
-    .bind::<diesel::sql_types::BigInt, _>(n)
+    .bind::<diesel::sql_types::BigInt, _>(n))
     .load(&mut conn)
     .await?)
 }
@@ -810,14 +848,15 @@ async fn record(
         }
     }
     if !sent.is_empty() {
-        diesel::update(messages::table.filter(messages::id.eq_any(&sent)))
-            .set((
+        doithoai_db::Prepared(
+            diesel::update(messages::table.filter(messages::id.eq_any(&sent))).set((
                 messages::status.eq(MessageStatus::Sent),
                 messages::sent_at.eq(Utc::now()),
                 messages::last_error.eq(None::<String>),
-            ))
-            .execute(conn)
-            .await?;
+            )),
+        )
+        .execute(conn)
+        .await?;
     }
     Ok(())
 }

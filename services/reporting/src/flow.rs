@@ -17,6 +17,7 @@ use doithoai_contracts::{
     ConferenceRecordV1, Envelope, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionRatedV1,
     PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1,
 };
+use doithoai_db::Prepared;
 use doithoai_web::{ConsumeError, typed};
 use uuid::Uuid;
 
@@ -117,8 +118,7 @@ async fn contributions(
     call: &'static str,
     ids: &[Uuid],
 ) -> QueryResult<()> {
-    diesel::sql_query(call)
-        .bind::<Array<SqlUuid>, _>(ids)
+    Prepared(diesel::sql_query(call).bind::<Array<SqlUuid>, _>(ids))
         .execute(conn)
         .await
         .map(|_| ())
@@ -136,17 +136,19 @@ fn update(
 
 /// `petition.received`: a PAKN, accepted (unless routing refused it already).
 async fn received(conn: &mut AsyncPgConnection, d: PetitionReceivedV1) -> QueryResult<()> {
-    update(
-        "UPDATE petitions SET tracking_code = $2, received_unit = coalesce(received_unit, $3), \
+    Prepared(
+        update(
+            "UPDATE petitions SET tracking_code = $2, received_unit = coalesce(received_unit, $3), \
          unit = coalesce(unit, $3), field = $4, received_at = $5, \
          outcome = CASE WHEN outcome = 'refused' THEN 'refused' ELSE 'accepted' END, \
          updated_at = now() WHERE petition_id = $1",
-        d.petition_id,
+            d.petition_id,
+        )
+        .bind::<Text, _>(d.tracking_code)
+        .bind::<Text, _>(d.unit)
+        .bind::<Text, _>(d.field)
+        .bind::<Timestamptz, _>(d.received_at),
     )
-    .bind::<Text, _>(d.tracking_code)
-    .bind::<Text, _>(d.unit)
-    .bind::<Text, _>(d.field)
-    .bind::<Timestamptz, _>(d.received_at)
     .execute(conn)
     .await
     .map(|_| ())
@@ -155,14 +157,14 @@ async fn received(conn: &mut AsyncPgConnection, d: PetitionReceivedV1) -> QueryR
 /// `petition.not_accepted`: a complaint, denunciation or anonymous letter, recorded at the
 /// unit that received it.
 async fn not_accepted(conn: &mut AsyncPgConnection, d: PetitionNotAcceptedV1) -> QueryResult<()> {
-    update(
+    Prepared(update(
         "UPDATE petitions SET tracking_code = $2, received_unit = $3, unit = coalesce(unit, $3), \
          received_at = $4, outcome = 'not_accepted', updated_at = now() WHERE petition_id = $1",
         d.petition_id,
     )
     .bind::<Text, _>(d.tracking_code)
     .bind::<Text, _>(d.unit)
-    .bind::<Timestamptz, _>(d.received_at)
+    .bind::<Timestamptz, _>(d.received_at))
     .execute(conn)
     .await
     .map(|_| ())
@@ -172,22 +174,24 @@ async fn not_accepted(conn: &mut AsyncPgConnection, d: PetitionNotAcceptedV1) ->
 /// also the department that counts its receipt.
 async fn routed(conn: &mut AsyncPgConnection, d: PetitionRoutedV1) -> QueryResult<()> {
     let p = d.petition;
-    update(
-        "UPDATE petitions SET tracking_code = $2, received_unit = coalesce(received_unit, $3), \
+    Prepared(
+        update(
+            "UPDATE petitions SET tracking_code = $2, received_unit = coalesce(received_unit, $3), \
          field = $4, received_at = coalesce(received_at, $5), unit = $6, department = $7, \
          due_at = $8, outcome = coalesce(outcome, 'accepted'), \
          received_department = CASE WHEN $6 = coalesce(received_unit, $3) THEN $7 \
                                     ELSE received_department END, \
          updated_at = now() WHERE petition_id = $1",
-        d.petition_id,
+            d.petition_id,
+        )
+        .bind::<Text, _>(d.tracking_code)
+        .bind::<Text, _>(p.unit)
+        .bind::<Text, _>(p.field)
+        .bind::<Timestamptz, _>(p.received_at)
+        .bind::<Text, _>(d.unit)
+        .bind::<Text, _>(d.department)
+        .bind::<Timestamptz, _>(d.due_at),
     )
-    .bind::<Text, _>(d.tracking_code)
-    .bind::<Text, _>(p.unit)
-    .bind::<Text, _>(p.field)
-    .bind::<Timestamptz, _>(p.received_at)
-    .bind::<Text, _>(d.unit)
-    .bind::<Text, _>(d.department)
-    .bind::<Timestamptz, _>(d.due_at)
     .execute(conn)
     .await
     .map(|_| ())
@@ -216,12 +220,12 @@ async fn transferred(
 
 /// `petition.refused`: refused on triage.
 async fn refused(conn: &mut AsyncPgConnection, d: PetitionRefusedV1) -> QueryResult<()> {
-    update(
+    Prepared(update(
         "UPDATE petitions SET outcome = 'refused', received_unit = coalesce(received_unit, $2), \
          unit = coalesce(unit, $2), updated_at = now() WHERE petition_id = $1",
         d.petition_id,
     )
-    .bind::<Text, _>(d.unit)
+    .bind::<Text, _>(d.unit))
     .execute(conn)
     .await
     .map(|_| ())
@@ -229,14 +233,16 @@ async fn refused(conn: &mut AsyncPgConnection, d: PetitionRefusedV1) -> QueryRes
 
 /// `petition.answered`: signed by the holder's leader.
 async fn answered(conn: &mut AsyncPgConnection, d: PetitionAnsweredV1) -> QueryResult<()> {
-    update(
-        "UPDATE petitions SET answered_at = $2, unit = $3, department = $4, updated_at = now() \
+    Prepared(
+        update(
+            "UPDATE petitions SET answered_at = $2, unit = $3, department = $4, updated_at = now() \
          WHERE petition_id = $1",
-        d.petition_id,
+            d.petition_id,
+        )
+        .bind::<Timestamptz, _>(d.answered_at)
+        .bind::<Text, _>(d.unit)
+        .bind::<Text, _>(d.department),
     )
-    .bind::<Timestamptz, _>(d.answered_at)
-    .bind::<Text, _>(d.unit)
-    .bind::<Text, _>(d.department)
     .execute(conn)
     .await
     .map(|_| ())
@@ -244,14 +250,16 @@ async fn answered(conn: &mut AsyncPgConnection, d: PetitionAnsweredV1) -> QueryR
 
 /// `petition.rated`: the submitter's score (4 or 5 is satisfied).
 async fn rated(conn: &mut AsyncPgConnection, d: PetitionRatedV1) -> QueryResult<()> {
-    update(
-        "UPDATE petitions SET score = $2, rated_at = $3, unit = coalesce(unit, $4), \
+    Prepared(
+        update(
+            "UPDATE petitions SET score = $2, rated_at = $3, unit = coalesce(unit, $4), \
          updated_at = now() WHERE petition_id = $1",
-        d.petition_id,
+            d.petition_id,
+        )
+        .bind::<Int2, _>(d.score)
+        .bind::<Timestamptz, _>(d.rated_at)
+        .bind::<Text, _>(d.unit),
     )
-    .bind::<Int2, _>(d.score)
-    .bind::<Timestamptz, _>(d.rated_at)
-    .bind::<Text, _>(d.unit)
     .execute(conn)
     .await
     .map(|_| ())
@@ -260,8 +268,9 @@ async fn rated(conn: &mut AsyncPgConnection, d: PetitionRatedV1) -> QueryResult<
 /// `conference.recorded`: the conference's latest state (an older record never overwrites a
 /// newer one).
 async fn recorded(conn: &mut AsyncPgConnection, d: ConferenceRecordV1) -> QueryResult<()> {
-    diesel::sql_query(
-        "INSERT INTO conferences AS c (conference_id, unit, title, status, starts_at, \
+    Prepared(
+        diesel::sql_query(
+            "INSERT INTO conferences AS c (conference_id, unit, title, status, starts_at, \
              notice_published_at, minutes_published_at, results_published_at, recorded_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (conference_id) DO UPDATE SET unit = excluded.unit, title = excluded.title, \
@@ -271,16 +280,17 @@ async fn recorded(conn: &mut AsyncPgConnection, d: ConferenceRecordV1) -> QueryR
              results_published_at = excluded.results_published_at, \
              recorded_at = excluded.recorded_at \
          WHERE c.recorded_at <= excluded.recorded_at",
+        )
+        .bind::<SqlUuid, _>(d.conference_id)
+        .bind::<Text, _>(d.unit)
+        .bind::<Text, _>(d.title)
+        .bind::<Text, _>(d.status)
+        .bind::<Timestamptz, _>(d.starts_at)
+        .bind::<Nullable<Timestamptz>, _>(d.notice_published_at)
+        .bind::<Nullable<Timestamptz>, _>(d.minutes_published_at)
+        .bind::<Nullable<Timestamptz>, _>(d.results_published_at)
+        .bind::<Timestamptz, _>(d.recorded_at),
     )
-    .bind::<SqlUuid, _>(d.conference_id)
-    .bind::<Text, _>(d.unit)
-    .bind::<Text, _>(d.title)
-    .bind::<Text, _>(d.status)
-    .bind::<Timestamptz, _>(d.starts_at)
-    .bind::<Nullable<Timestamptz>, _>(d.notice_published_at)
-    .bind::<Nullable<Timestamptz>, _>(d.minutes_published_at)
-    .bind::<Nullable<Timestamptz>, _>(d.results_published_at)
-    .bind::<Timestamptz, _>(d.recorded_at)
     .execute(conn)
     .await
     .map(|_| ())

@@ -560,7 +560,13 @@ pub fn classify(title: Option<&str>, content: &str) -> Verdict {
     let opens_c = opens(&[["khieu", "nai"]]);
     let opens_d = opens(&[["to", "cao"], ["to", "giac"]]);
     // Title and content read as one text: the words of the one, then of the other.
-    let w = Words::new(title_words.into_iter().flatten().chain(content_words).collect());
+    let w = Words::new(
+        title_words
+            .into_iter()
+            .flatten()
+            .chain(content_words)
+            .collect(),
+    );
     let names_c = w.count(List::NamesComplaint) > 0;
     let names_d = w.count(List::NamesDenunciation) > 0;
     let meta = w.count(List::Meta) > 0;
@@ -742,7 +748,9 @@ mod tests {
 
     #[test]
     fn a_phrase_counts_once_wherever_and_however_often_it_occurs() {
-        let w = Words::new(words_of("Quyết định thu hồi. Tôi không đồng ý với quyết định"));
+        let w = Words::new(words_of(
+            "Quyết định thu hồi. Tôi không đồng ý với quyết định",
+        ));
         assert_eq!(w.count(List::Decision), 2); // "quyet dinh", "thu hoi"
         assert_eq!(w.count(List::Contest), 1); // "khong dong y"
         assert_eq!(w.count(List::Gain), 0);

@@ -154,38 +154,40 @@ pub async fn record_steps(
     let changed: Vec<(&Uuid, &State)> = states.iter().filter(|(_, s)| s.changed).collect();
     if !changed.is_empty() {
         use diesel::sql_types::{Array, Nullable, Text, Timestamptz};
-        diesel::sql_query(
-            "UPDATE petitions p SET status = u.status, \
+        doithoai_db::Prepared(
+            diesel::sql_query(
+                "UPDATE petitions p SET status = u.status, \
                  holder_code = COALESCE(u.holder_code, p.holder_code), \
                  holder_name = COALESCE(u.holder_name, p.holder_name), \
                  due_at = COALESCE(u.due_at, p.due_at) \
              FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[]) \
                  AS u(id, status, holder_code, holder_name, due_at) \
              WHERE p.id = u.id",
-        )
-        .bind::<Array<diesel::sql_types::Uuid>, _>(
-            changed.iter().map(|(id, _)| **id).collect::<Vec<_>>(),
-        )
-        .bind::<Array<Text>, _>(
-            changed
-                .iter()
-                .map(|(_, s)| s.status.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Nullable<Text>>, _>(
-            changed
-                .iter()
-                .map(|(_, s)| s.holder.as_ref().map(|h| h.0.clone()))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Nullable<Text>>, _>(
-            changed
-                .iter()
-                .map(|(_, s)| s.holder.as_ref().map(|h| h.1.clone()))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Nullable<Timestamptz>>, _>(
-            changed.iter().map(|(_, s)| s.due_at).collect::<Vec<_>>(),
+            )
+            .bind::<Array<diesel::sql_types::Uuid>, _>(
+                changed.iter().map(|(id, _)| **id).collect::<Vec<_>>(),
+            )
+            .bind::<Array<Text>, _>(
+                changed
+                    .iter()
+                    .map(|(_, s)| s.status.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind::<Array<Nullable<Text>>, _>(
+                changed
+                    .iter()
+                    .map(|(_, s)| s.holder.as_ref().map(|h| h.0.clone()))
+                    .collect::<Vec<_>>(),
+            )
+            .bind::<Array<Nullable<Text>>, _>(
+                changed
+                    .iter()
+                    .map(|(_, s)| s.holder.as_ref().map(|h| h.1.clone()))
+                    .collect::<Vec<_>>(),
+            )
+            .bind::<Array<Nullable<Timestamptz>>, _>(
+                changed.iter().map(|(_, s)| s.due_at).collect::<Vec<_>>(),
+            ),
         )
         .execute(conn)
         .await?;

@@ -306,9 +306,8 @@ async fn insert_petitions(
     use diesel::sql_types::{Array, Bool, Int2, Nullable, Text, Timestamptz, Uuid};
     let p: Vec<&NewPetition> = writes.iter().map(|w| &w.petition).collect();
     let text = |f: fn(&NewPetition) -> &str| p.iter().map(|r| f(r)).collect::<Vec<&str>>();
-    let opt = |f: fn(&NewPetition) -> Option<&str>| {
-        p.iter().map(|r| f(r)).collect::<Vec<Option<&str>>>()
-    };
+    let opt =
+        |f: fn(&NewPetition) -> Option<&str>| p.iter().map(|r| f(r)).collect::<Vec<Option<&str>>>();
     doithoai_db::Prepared(
         diesel::sql_query(
             "INSERT INTO petitions (id, tracking_code, unit_code, kind, field_code, \

@@ -11,6 +11,7 @@ use crate::domain::rules::{self, Rule};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use doithoai_db::Prepared;
 use uuid::Uuid;
 
 /// The working-day calendar as city IT keeps it: holidays, make-up working days, office hours
@@ -351,60 +352,60 @@ pub async fn record_initial_many(
         .filter(|a| seen.insert(a.petition_id))
         .collect();
     upsert(conn, &unique).await?;
-    let history: Vec<_> = unique
-        .iter()
-        .map(|a| {
-            (
-                routing_history::petition_id.eq(a.petition_id),
-                routing_history::actor.eq("system"),
-                routing_history::action.eq("initial"),
-                routing_history::from_unit.eq(None::<String>),
-                routing_history::to_unit.eq(&a.unit_code),
-                routing_history::department.eq(&a.department_code),
-                routing_history::reason.eq(None::<String>),
-            )
-        })
-        .collect();
-    diesel::insert_into(routing_history::table)
-        .values(history)
-        .execute(conn)
-        .await?;
+    use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
+    Prepared(
+        diesel::sql_query(
+            "INSERT INTO routing_history (petition_id, actor, action, to_unit, department) \
+             SELECT id, 'system', 'initial', unit, department \
+             FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, unit, department)",
+        )
+        .bind::<Array<SqlUuid>, _>(unique.iter().map(|a| a.petition_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(
+            unique
+                .iter()
+                .map(|a| a.unit_code.as_str())
+                .collect::<Vec<_>>(),
+        )
+        .bind::<Array<Text>, _>(
+            unique
+                .iter()
+                .map(|a| a.department_code.as_str())
+                .collect::<Vec<_>>(),
+        ),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Inserts assignments, or moves existing ones (unit, department, due date, status) to the
 /// values given: one statement for all of them.
 async fn upsert(conn: &mut AsyncPgConnection, batch: &[&Assignment]) -> QueryResult<()> {
-    use diesel::upsert::excluded;
-    let rows: Vec<_> = batch
-        .iter()
-        .map(|a| {
-            (
-                assignments::petition_id.eq(a.petition_id),
-                assignments::tracking_code.eq(&a.tracking_code),
-                assignments::origin_unit.eq(&a.origin_unit),
-                assignments::unit_code.eq(&a.unit_code),
-                assignments::department_code.eq(&a.department_code),
-                assignments::received_at.eq(a.received_at),
-                assignments::due_at.eq(a.due_at),
-                assignments::status.eq(a.status),
-                assignments::petition.eq(&a.petition),
-            )
-        })
-        .collect();
-    diesel::insert_into(assignments::table)
-        .values(rows)
-        .on_conflict(assignments::petition_id)
-        .do_update()
-        .set((
-            assignments::unit_code.eq(excluded(assignments::unit_code)),
-            assignments::department_code.eq(excluded(assignments::department_code)),
-            assignments::due_at.eq(excluded(assignments::due_at)),
-            assignments::status.eq(excluded(assignments::status)),
-            assignments::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
+    use diesel::sql_types::{Array, Text, Timestamptz, Uuid as SqlUuid};
+    let text = |f: fn(&Assignment) -> &str| batch.iter().map(|a| f(a)).collect::<Vec<&str>>();
+    // Arrays, not a multi-row VALUES: one statement text for every batch size, kept prepared.
+    Prepared(
+        diesel::sql_query(
+            "INSERT INTO assignments (petition_id, tracking_code, origin_unit, unit_code, \
+                 department_code, received_at, due_at, status, petition) \
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], \
+                 $6::timestamptz[], $7::timestamptz[], $8::text[], $9::text[]) \
+             ON CONFLICT (petition_id) DO UPDATE SET unit_code = excluded.unit_code, \
+                 department_code = excluded.department_code, due_at = excluded.due_at, \
+                 status = excluded.status, updated_at = now()",
+        )
+        .bind::<Array<SqlUuid>, _>(batch.iter().map(|a| a.petition_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(text(|a| &a.tracking_code))
+        .bind::<Array<Text>, _>(text(|a| &a.origin_unit))
+        .bind::<Array<Text>, _>(text(|a| &a.unit_code))
+        .bind::<Array<Text>, _>(text(|a| &a.department_code))
+        .bind::<Array<Timestamptz>, _>(batch.iter().map(|a| a.received_at).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(batch.iter().map(|a| a.due_at).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(text(|a| a.status.as_str()))
+        .bind::<Array<Text>, _>(text(|a| &a.petition)),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -413,23 +414,23 @@ pub async fn open_triage(
     conn: &mut AsyncPgConnection,
     rows: &[(Uuid, String, String, DateTime<Utc>)],
 ) -> QueryResult<()> {
-    use super::schema::triage_deadlines as t;
-    let values: Vec<_> = rows
-        .iter()
-        .map(|(id, unit, code, due)| {
-            (
-                t::petition_id.eq(id),
-                t::unit_code.eq(unit),
-                t::tracking_code.eq(code),
-                t::due_at.eq(due),
-            )
-        })
-        .collect();
-    diesel::insert_into(t::table)
-        .values(values)
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
+    use diesel::sql_types::{Array, Text, Timestamptz, Uuid as SqlUuid};
+    if rows.is_empty() {
+        return Ok(());
+    }
+    Prepared(
+        diesel::sql_query(
+            "INSERT INTO triage_deadlines (petition_id, unit_code, tracking_code, due_at) \
+             SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.0).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|r| r.2.as_str()).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
