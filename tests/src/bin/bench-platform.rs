@@ -288,6 +288,7 @@ struct Run {
     offered: f64,
     accepted: usize,
     failed: usize,
+    failures: Vec<String>,
     accept: Vec<Duration>,
     routed: Vec<Duration>,
     acknowledged: Vec<Duration>,
@@ -380,6 +381,8 @@ async fn run_rate(
     let interval = Duration::from_secs_f64(1.0 / rate);
     let accept_lat = Arc::new(Mutex::new(Vec::new()));
     let failed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // The first few failures, as the client saw them.
+    let failures = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let mut tasks = Vec::with_capacity(total as usize);
     let start = Instant::now();
     for n in 0..total {
@@ -392,7 +395,12 @@ async fn run_rate(
         let client = client.clone();
         let base = intakes[n as usize % intakes.len()].clone();
         let body = bodies[n as usize].clone();
-        let (seen, accept_lat, failed) = (seen.clone(), accept_lat.clone(), failed.clone());
+        let (seen, accept_lat, failed, failures) = (
+            seen.clone(),
+            accept_lat.clone(),
+            failed.clone(),
+            failures.clone(),
+        );
         let poll = n % sample.max(1) == 0;
         tasks.push(tokio::spawn(async move {
             let _permit = permit;
@@ -408,12 +416,26 @@ async fn run_rate(
                     .json::<serde_json::Value>()
                     .await
                     .ok()
-                    .and_then(|v| v["tracking_code"].as_str().map(str::to_owned)),
-                _ => None,
+                    .and_then(|v| v["tracking_code"].as_str().map(str::to_owned))
+                    .ok_or_else(|| "201 without a tracking code".to_owned()),
+                Ok(r) => Err(format!(
+                    "{} {}",
+                    r.status().as_u16(),
+                    r.text().await.unwrap_or_default()
+                )),
+                Err(e) => Err(format!("no answer: {e}")),
             };
-            let Some(code) = code else {
-                failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                return;
+            let code = match code {
+                Ok(code) => code,
+                Err(why) => {
+                    failed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if let Ok(mut w) = failures.lock()
+                        && w.len() < 5
+                    {
+                        w.push(why);
+                    }
+                    return;
+                }
             };
             if let Ok(mut l) = accept_lat.lock() {
                 l.push(due.elapsed());
@@ -473,6 +495,7 @@ async fn run_rate(
         offered: rate,
         accepted: s.accepted.len(),
         failed: failed.load(std::sync::atomic::Ordering::Relaxed),
+        failures: failures.lock().map(|w| w.clone()).unwrap_or_default(),
         accept,
         routed: latencies(&s, &s.routed),
         acknowledged: latencies(&s, &s.acknowledged),
@@ -547,6 +570,9 @@ async fn main() -> anyhow::Result<()> {
             r.accepted as f64 / seconds as f64,
             r.failed
         );
+        for why in &r.failures {
+            println!("  failed: {}", why.chars().take(300).collect::<String>());
+        }
         line("accepted 201", &r.accept);
         line("routed", &r.routed);
         line("acknowledged", &r.acknowledged);
