@@ -351,3 +351,58 @@ async fn inbox_rows_older_than_the_retention_are_purged_and_younger_ones_kept() 
             .unwrap()
     );
 }
+
+/// Batches of any size write the outbox and the inbox with one prepared statement each (arrays,
+/// not a `VALUES` list per size), and the outbox keeps the order of the slice.
+#[tokio::test]
+async fn outbox_and_inbox_batches_of_any_size_reuse_one_prepared_statement_in_order() {
+    let (_env, pool, _js, cfg) = setup().await;
+    let mut conn = pool.get().await.unwrap();
+    for n in [1u32, 3, 7] {
+        let rows: Vec<NewMessage> = (0..n).map(|i| message(&cfg, i)).collect();
+        outbox::enqueue(&mut conn, &rows).await.unwrap();
+        let ids: Vec<uuid::Uuid> = rows.iter().map(|m| m.id).collect();
+        let fresh = inbox::record_many(&mut conn, "prepared-test", &ids)
+            .await
+            .unwrap();
+        assert_eq!(fresh.len(), n as usize);
+        // Recorded before: nothing is fresh the second time.
+        let again = inbox::record_many(&mut conn, "prepared-test", &ids)
+            .await
+            .unwrap();
+        assert!(again.is_empty());
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    for table in ["outbox", "inbox"] {
+        let prepared: Count = sql_query(format!(
+            "SELECT count(*) AS n FROM pg_prepared_statements \
+             WHERE statement LIKE 'INSERT INTO {table} %'"
+        ))
+        .get_result(&mut conn)
+        .await
+        .unwrap();
+        assert_eq!(prepared.n, 1, "prepared inserts into {table}");
+    }
+    #[derive(QueryableByName)]
+    struct Payload {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        payload: String,
+    }
+    let rows: Vec<Payload> = sql_query("SELECT payload FROM outbox ORDER BY seq")
+        .load(&mut conn)
+        .await
+        .unwrap();
+    let order: Vec<u64> = rows
+        .iter()
+        .map(|r| {
+            serde_json::from_str::<serde_json::Value>(&r.payload).unwrap()["data"]["n"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(order, [0, 0, 1, 2, 0, 1, 2, 3, 4, 5, 6]);
+}
