@@ -12,6 +12,7 @@ use doithoai_contracts::{
     CaseDeadlineV1, PetitionAnsweredV1, PetitionNotAcceptedV1, PetitionPublishedV1,
     PetitionReceivedV1, PetitionRefusedV1, PetitionRoutedV1, PetitionTransferredV1, SubmitterV1,
 };
+use doithoai_db::{Prepared, column};
 use doithoai_web::{ConsumeError, Core};
 use std::sync::Arc;
 use uuid::Uuid;
@@ -216,8 +217,8 @@ pub async fn owe(
             ));
         }
     }
-    let lease_ends = Utc::now() + handoff.lease;
     let now = Utc::now();
+    let lease_ends = now + handoff.lease;
     /// One message to record, as the columns of the insert.
     struct Row<'a> {
         event_id: Uuid,
@@ -240,14 +241,13 @@ pub async fn owe(
     if rows.is_empty() {
         return Ok(());
     }
-    // Letters are printed by staff, not sent: they stay pending. The others are recorded
-    // already claimed, their lease running.
-    let sent_here = |r: &Row| r.channel != "post";
+    // Letters stay pending (staff print them); the others are recorded already claimed, their
+    // lease running.
     use diesel::sql_types::{Array, Int4, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     // One statement for the whole batch, binding each column as an array (one text for every
     // batch size, kept prepared); unique per (event, recipient, channel): a message recorded
     // before is neither recorded nor handed over again.
-    let recorded: Vec<Claimed> = doithoai_db::Prepared(
+    let recorded: Vec<Claimed> = Prepared(
         diesel::sql_query(
             "INSERT INTO messages (id, event_id, unit_code, tracking_code, kind, channel, \
                  recipient, subject, body, status, attempts, next_attempt_at) \
@@ -257,51 +257,36 @@ pub async fn owe(
              ON CONFLICT DO NOTHING \
              RETURNING id, channel, recipient, subject, body, attempts",
         )
-        .bind::<Array<SqlUuid>, _>(rows.iter().map(|_| Uuid::now_v7()).collect::<Vec<_>>())
-        .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.event_id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.out.unit.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(
-            rows.iter()
-                .map(|r| r.out.tracking_code.as_deref())
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.out.kind).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.channel).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.recipient).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(
-            rows.iter()
-                .map(|r| r.out.subject.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.out.body.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(
-            rows.iter()
-                .map(|r| {
-                    if sent_here(r) {
-                        MessageStatus::Sending
-                    } else {
-                        MessageStatus::Pending
-                    }
-                    .as_str()
-                })
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Int4>, _>(
-            rows.iter()
-                .map(|r| i32::from(sent_here(r)))
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Timestamptz>, _>(
-            rows.iter()
-                .map(|r| if sent_here(r) { lease_ends } else { now })
-                .collect::<Vec<_>>(),
-        ),
+        .bind::<Array<SqlUuid>, _>(column(&rows, |_| Uuid::now_v7()))
+        .bind::<Array<SqlUuid>, _>(column(&rows, |r| r.event_id))
+        .bind::<Array<Text>, _>(column(&rows, |r| r.out.unit.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(&rows, |r| r.out.tracking_code.as_deref()))
+        .bind::<Array<Text>, _>(column(&rows, |r| r.out.kind))
+        .bind::<Array<Text>, _>(column(&rows, |r| r.channel))
+        .bind::<Array<Text>, _>(column(&rows, |r| r.recipient))
+        .bind::<Array<Text>, _>(column(&rows, |r| r.out.subject.as_str()))
+        .bind::<Array<Text>, _>(column(&rows, |r| r.out.body.as_str()))
+        .bind::<Array<Text>, _>(column(&rows, |r| {
+            if sent_here(r.channel) {
+                MessageStatus::Sending.as_str()
+            } else {
+                MessageStatus::Pending.as_str()
+            }
+        }))
+        .bind::<Array<Int4>, _>(column(&rows, |r| i32::from(sent_here(r.channel))))
+        .bind::<Array<Timestamptz>, _>(column(&rows, |r| {
+            if sent_here(r.channel) {
+                lease_ends
+            } else {
+                now
+            }
+        })),
     )
     .load(conn)
     .await?;
     let claimed: Vec<Claimed> = recorded
         .into_iter()
-        .filter(|m| m.channel != "post")
+        .filter(|m| sent_here(&m.channel))
         .collect();
     if !claimed.is_empty() {
         let handoff = handoff.clone();
@@ -365,7 +350,7 @@ impl Handoff {
 /// claim (of any replica) takes them.
 async fn release(pool: &doithoai_db::PgPool, ids: &[Uuid]) -> anyhow::Result<()> {
     let mut conn = pool.get().await?;
-    doithoai_db::Prepared(
+    Prepared(
         diesel::update(
             messages::table
                 .filter(messages::id.eq_any(ids))
@@ -593,8 +578,13 @@ pub fn on_compliance_reminder(
     Ok(Some(out))
 }
 
+/// Whether messages on `channel` are sent by this service: all but letters, which staff print.
+fn sent_here(channel: &str) -> bool {
+    channel != "post"
+}
+
 /// A claimed message.
-#[derive(Debug, Queryable, QueryableByName)]
+#[derive(Debug, QueryableByName)]
 pub struct Claimed {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     id: Uuid,
@@ -791,7 +781,7 @@ async fn claim(core: &Core, retry: &Retry, n: i64) -> anyhow::Result<Vec<Claimed
         return Ok(Vec::new());
     }
     let mut conn = core.pool.get().await?;
-    Ok(doithoai_db::Prepared(diesel::sql_query(
+    Ok(Prepared(diesel::sql_query(
         "UPDATE messages SET status = 'sending', attempts = attempts + 1, next_attempt_at = now() + $1 \
          WHERE id IN (SELECT id FROM messages WHERE status IN ('pending', 'sending') AND next_attempt_at <= now() AND channel <> 'post' \
                       ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED) \
@@ -848,7 +838,7 @@ async fn record(
         }
     }
     if !sent.is_empty() {
-        doithoai_db::Prepared(
+        Prepared(
             diesel::update(messages::table.filter(messages::id.eq_any(&sent))).set((
                 messages::status.eq(MessageStatus::Sent),
                 messages::sent_at.eq(Utc::now()),

@@ -124,19 +124,25 @@ async fn contributions(
         .map(|_| ())
 }
 
-fn update(
-    sql: &str,
-    id: Uuid,
-) -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>
-{
+/// An update of the petition `id` (`$1`), binds to follow; run by [`run`].
+fn update(sql: &str, id: Uuid) -> Update {
     diesel::sql_query(sql.to_owned())
         .into_boxed()
         .bind::<SqlUuid, _>(id)
 }
 
+type Update =
+    diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>;
+
+/// Runs an [`update`], kept prepared on the connection.
+async fn run(conn: &mut AsyncPgConnection, update: Update) -> QueryResult<()> {
+    Prepared(update).execute(conn).await.map(|_| ())
+}
+
 /// `petition.received`: a PAKN, accepted (unless routing refused it already).
 async fn received(conn: &mut AsyncPgConnection, d: PetitionReceivedV1) -> QueryResult<()> {
-    Prepared(
+    run(
+        conn,
         update(
             "UPDATE petitions SET tracking_code = $2, received_unit = coalesce(received_unit, $3), \
          unit = coalesce(unit, $3), field = $4, received_at = $5, \
@@ -149,15 +155,13 @@ async fn received(conn: &mut AsyncPgConnection, d: PetitionReceivedV1) -> QueryR
         .bind::<Text, _>(d.field)
         .bind::<Timestamptz, _>(d.received_at),
     )
-    .execute(conn)
     .await
-    .map(|_| ())
 }
 
 /// `petition.not_accepted`: a complaint, denunciation or anonymous letter, recorded at the
 /// unit that received it.
 async fn not_accepted(conn: &mut AsyncPgConnection, d: PetitionNotAcceptedV1) -> QueryResult<()> {
-    Prepared(update(
+    run(conn, update(
         "UPDATE petitions SET tracking_code = $2, received_unit = $3, unit = coalesce(unit, $3), \
          received_at = $4, outcome = 'not_accepted', updated_at = now() WHERE petition_id = $1",
         d.petition_id,
@@ -165,16 +169,15 @@ async fn not_accepted(conn: &mut AsyncPgConnection, d: PetitionNotAcceptedV1) ->
     .bind::<Text, _>(d.tracking_code)
     .bind::<Text, _>(d.unit)
     .bind::<Timestamptz, _>(d.received_at))
-    .execute(conn)
     .await
-    .map(|_| ())
 }
 
 /// `petition.routed`: the holder and its department, and the due date; at the receiving unit,
 /// also the department that counts its receipt.
 async fn routed(conn: &mut AsyncPgConnection, d: PetitionRoutedV1) -> QueryResult<()> {
     let p = d.petition;
-    Prepared(
+    run(
+        conn,
         update(
             "UPDATE petitions SET tracking_code = $2, received_unit = coalesce(received_unit, $3), \
          field = $4, received_at = coalesce(received_at, $5), unit = $6, department = $7, \
@@ -192,9 +195,7 @@ async fn routed(conn: &mut AsyncPgConnection, d: PetitionRoutedV1) -> QueryResul
         .bind::<Text, _>(d.department)
         .bind::<Timestamptz, _>(d.due_at),
     )
-    .execute(conn)
     .await
-    .map(|_| ())
 }
 
 /// `petition.transferred`: one more transfer out of `from_unit` (the receiving body's
@@ -220,20 +221,19 @@ async fn transferred(
 
 /// `petition.refused`: refused on triage.
 async fn refused(conn: &mut AsyncPgConnection, d: PetitionRefusedV1) -> QueryResult<()> {
-    Prepared(update(
+    run(conn, update(
         "UPDATE petitions SET outcome = 'refused', received_unit = coalesce(received_unit, $2), \
          unit = coalesce(unit, $2), updated_at = now() WHERE petition_id = $1",
         d.petition_id,
     )
     .bind::<Text, _>(d.unit))
-    .execute(conn)
     .await
-    .map(|_| ())
 }
 
 /// `petition.answered`: signed by the holder's leader.
 async fn answered(conn: &mut AsyncPgConnection, d: PetitionAnsweredV1) -> QueryResult<()> {
-    Prepared(
+    run(
+        conn,
         update(
             "UPDATE petitions SET answered_at = $2, unit = $3, department = $4, updated_at = now() \
          WHERE petition_id = $1",
@@ -243,14 +243,13 @@ async fn answered(conn: &mut AsyncPgConnection, d: PetitionAnsweredV1) -> QueryR
         .bind::<Text, _>(d.unit)
         .bind::<Text, _>(d.department),
     )
-    .execute(conn)
     .await
-    .map(|_| ())
 }
 
 /// `petition.rated`: the submitter's score (4 or 5 is satisfied).
 async fn rated(conn: &mut AsyncPgConnection, d: PetitionRatedV1) -> QueryResult<()> {
-    Prepared(
+    run(
+        conn,
         update(
             "UPDATE petitions SET score = $2, rated_at = $3, unit = coalesce(unit, $4), \
          updated_at = now() WHERE petition_id = $1",
@@ -260,9 +259,7 @@ async fn rated(conn: &mut AsyncPgConnection, d: PetitionRatedV1) -> QueryResult<
         .bind::<Timestamptz, _>(d.rated_at)
         .bind::<Text, _>(d.unit),
     )
-    .execute(conn)
     .await
-    .map(|_| ())
 }
 
 /// `conference.recorded`: the conference's latest state (an older record never overwrites a

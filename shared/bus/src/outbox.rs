@@ -17,7 +17,7 @@ use crate::schema::outbox;
 use async_nats::jetstream;
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use doithoai_db::{PgPool, Prepared};
+use doithoai_db::{PgPool, Prepared, column};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,8 +30,7 @@ pub const POLL_INTERVAL: Duration = Duration::from_millis(500);
 pub const BATCH: i64 = 256;
 
 /// An event ready to be written to the outbox.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = outbox)]
+#[derive(Debug, Clone)]
 pub struct NewMessage {
     pub id: Uuid,
     pub subject: String,
@@ -84,19 +83,15 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, messages: &[NewMessage]) -> Q
     // Arrays, not a multi-row VALUES: one statement text for every batch size, so PostgreSQL
     // keeps it prepared. `unnest` yields the rows in order, so `seq` follows the slice.
     use diesel::sql_types::{Array, Nullable, Text};
-    let ids: Vec<Uuid> = messages.iter().map(|m| m.id).collect();
-    let subjects: Vec<&str> = messages.iter().map(|m| m.subject.as_str()).collect();
-    let payloads: Vec<&str> = messages.iter().map(|m| m.payload.as_str()).collect();
-    let traces: Vec<Option<&str>> = messages.iter().map(|m| m.trace_id.as_deref()).collect();
     Prepared(
         diesel::sql_query(
             "INSERT INTO outbox (id, subject, payload, trace_id) \
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[])",
         )
-        .bind::<Array<diesel::sql_types::Uuid>, _>(ids)
-        .bind::<Array<Text>, _>(subjects)
-        .bind::<Array<Text>, _>(payloads)
-        .bind::<Array<Nullable<Text>>, _>(traces),
+        .bind::<Array<diesel::sql_types::Uuid>, _>(column(messages, |m| m.id))
+        .bind::<Array<Text>, _>(column(messages, |m| m.subject.as_str()))
+        .bind::<Array<Text>, _>(column(messages, |m| m.payload.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(messages, |m| m.trace_id.as_deref())),
     )
     .execute(conn)
     .await

@@ -40,6 +40,13 @@ async fn setup() -> (TestEnv, doithoai_db::PgPool, jetstream::Context, BusConfig
     (env, pool, js, cfg)
 }
 
+/// The `n` of a [`message`]'s payload.
+fn n_of(payload: &[u8]) -> u64 {
+    serde_json::from_slice::<serde_json::Value>(payload).unwrap()["data"]["n"]
+        .as_u64()
+        .unwrap()
+}
+
 fn message(cfg: &BusConfig, n: u32) -> NewMessage {
     let e = Envelope::new("thing.happened", "phuong-lang", serde_json::json!({"n": n}));
     NewMessage::new(
@@ -290,14 +297,7 @@ async fn two_replicas_publish_one_at_a_time_in_commit_order() {
     .await
     .unwrap();
     assert_eq!(msgs.len(), 600);
-    let order: Vec<u64> = msgs
-        .iter()
-        .map(|m| {
-            serde_json::from_slice::<serde_json::Value>(&m.payload).unwrap()["data"]["n"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let order: Vec<u64> = msgs.iter().map(|m| n_of(&m.payload)).collect();
     assert_eq!(
         order,
         (0..600).collect::<Vec<u64>>(),
@@ -372,11 +372,6 @@ async fn outbox_and_inbox_batches_of_any_size_reuse_one_prepared_statement_in_or
             .unwrap();
         assert!(again.is_empty());
     }
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = BigInt)]
-        n: i64,
-    }
     for table in ["outbox", "inbox"] {
         let prepared: Count = sql_query(format!(
             "SELECT count(*) AS n FROM pg_prepared_statements \
@@ -396,13 +391,6 @@ async fn outbox_and_inbox_batches_of_any_size_reuse_one_prepared_statement_in_or
         .load(&mut conn)
         .await
         .unwrap();
-    let order: Vec<u64> = rows
-        .iter()
-        .map(|r| {
-            serde_json::from_str::<serde_json::Value>(&r.payload).unwrap()["data"]["n"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let order: Vec<u64> = rows.iter().map(|r| n_of(r.payload.as_bytes())).collect();
     assert_eq!(order, [0, 0, 1, 2, 0, 1, 2, 3, 4, 5, 6]);
 }

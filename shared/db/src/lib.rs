@@ -20,7 +20,7 @@ pub use diesel_async;
 mod prepared;
 mod text_enum;
 
-pub use prepared::Prepared;
+pub use prepared::{Prepared, column};
 
 /// A pool of async PostgreSQL connections.
 pub type PgPool = Pool<AsyncPgConnection>;

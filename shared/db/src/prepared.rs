@@ -12,9 +12,9 @@
 //! number of shapes: a multi-row `VALUES` insert has a text per row count, so hot batch inserts
 //! bind arrays (`unnest`) instead, one text for every size.
 
+use diesel::QueryResult;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::QueryResult;
 
 /// `query`, prepared once per connection and reused. See the module's documentation.
 #[derive(Debug, Clone, Copy)]
@@ -40,4 +40,15 @@ impl<Q> QueryId for Prepared<Q> {
 
 impl<Q: Query> Query for Prepared<Q> {
     type SqlType = Q::SqlType;
+}
+
+/// One column of `rows` as a vector, to bind as an array in an `unnest` insert (one text for
+/// every batch size, so it stays [`Prepared`]).
+///
+/// ```
+/// let rows = [("a", 1), ("b", 2)];
+/// assert_eq!(doithoai_db::column(&rows, |r| r.0), ["a", "b"]);
+/// ```
+pub fn column<'a, R, V>(rows: &'a [R], f: impl FnMut(&'a R) -> V) -> Vec<V> {
+    rows.iter().map(f).collect()
 }

@@ -152,6 +152,9 @@ async fn main() -> anyhow::Result<()> {
     let db = intake.env.database_url.clone();
 
     let rounds = setting("BENCH_ROUNDS", 3).max(1);
+    let fixed_rate = std::env::var("BENCH_RATE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok());
     println!(
         "intake benchmark: concurrency {concurrency}, {rounds} rounds of {seconds} s per phase, synchronous_commit on (PostgreSQL default)"
     );
@@ -163,11 +166,7 @@ async fn main() -> anyhow::Result<()> {
     let mut ratios = Vec::new();
     for round in 1..=rounds {
         let bare = bare_insert_rate(&db, round, concurrency, seconds).await?;
-        let rate = std::env::var("BENCH_RATE")
-            .ok()
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(bare * 1.5)
-            .max(1.0);
+        let rate = fixed_rate.unwrap_or(bare * 1.5).max(1.0);
         let r = open_loop(&intake.base(), rate, concurrency, seconds).await;
         let accepted_rate = r.accepted as f64 / r.elapsed.as_secs_f64();
         println!("round {round}:");

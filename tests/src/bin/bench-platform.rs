@@ -382,7 +382,7 @@ async fn run_rate(
     let accept_lat = Arc::new(Mutex::new(Vec::new()));
     let failed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     // The first few failures, as the client saw them.
-    let failures = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let failures = Arc::new(Mutex::new(Vec::<String>::new()));
     let mut tasks = Vec::with_capacity(total as usize);
     let start = Instant::now();
     for n in 0..total {

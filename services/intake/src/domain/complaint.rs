@@ -471,7 +471,7 @@ impl List {
 
 /// One phrase of a list: which, and the words it needs after its first.
 struct Phrase {
-    list: usize,
+    list: List,
     index: usize,
     rest: Vec<&'static str>,
 }
@@ -485,7 +485,7 @@ static PHRASES: LazyLock<HashMap<&'static str, Vec<Phrase>>> = LazyLock::new(|| 
             let mut words = phrase.split(' ');
             if let Some(first) = words.next() {
                 by_first.entry(first).or_default().push(Phrase {
-                    list: list as usize,
+                    list,
                     index,
                     rest: words.collect(),
                 });
@@ -521,7 +521,7 @@ impl Words {
             for p in phrases {
                 let after = &words[i + 1..];
                 if after.len() >= p.rest.len() && p.rest.iter().zip(after).all(|(a, b)| a == b) {
-                    found[p.list] |= 1u128 << p.index;
+                    found[p.list as usize] |= 1u128 << p.index;
                 }
             }
         }

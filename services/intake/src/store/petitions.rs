@@ -5,11 +5,11 @@ use crate::domain::status::PetitionStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use doithoai_db::{Prepared, column};
 use uuid::Uuid;
 
-/// A petition row to insert.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = petitions)]
+/// A petition row to insert (by the writer, as arrays: `writer::insert_petitions`).
+#[derive(Debug, Clone)]
 pub struct NewPetition {
     pub id: Uuid,
     pub tracking_code: String,
@@ -154,7 +154,7 @@ pub async fn record_steps(
     let changed: Vec<(&Uuid, &State)> = states.iter().filter(|(_, s)| s.changed).collect();
     if !changed.is_empty() {
         use diesel::sql_types::{Array, Nullable, Text, Timestamptz};
-        doithoai_db::Prepared(
+        Prepared(
             diesel::sql_query(
                 "UPDATE petitions p SET status = u.status, \
                  holder_code = COALESCE(u.holder_code, p.holder_code), \
@@ -164,30 +164,15 @@ pub async fn record_steps(
                  AS u(id, status, holder_code, holder_name, due_at) \
              WHERE p.id = u.id",
             )
-            .bind::<Array<diesel::sql_types::Uuid>, _>(
-                changed.iter().map(|(id, _)| **id).collect::<Vec<_>>(),
-            )
-            .bind::<Array<Text>, _>(
-                changed
-                    .iter()
-                    .map(|(_, s)| s.status.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind::<Array<Nullable<Text>>, _>(
-                changed
-                    .iter()
-                    .map(|(_, s)| s.holder.as_ref().map(|h| h.0.clone()))
-                    .collect::<Vec<_>>(),
-            )
-            .bind::<Array<Nullable<Text>>, _>(
-                changed
-                    .iter()
-                    .map(|(_, s)| s.holder.as_ref().map(|h| h.1.clone()))
-                    .collect::<Vec<_>>(),
-            )
-            .bind::<Array<Nullable<Timestamptz>>, _>(
-                changed.iter().map(|(_, s)| s.due_at).collect::<Vec<_>>(),
-            ),
+            .bind::<Array<diesel::sql_types::Uuid>, _>(column(&changed, |(id, _)| **id))
+            .bind::<Array<Text>, _>(column(&changed, |(_, s)| s.status.as_str()))
+            .bind::<Array<Nullable<Text>>, _>(column(&changed, |(_, s)| {
+                s.holder.as_ref().map(|h| h.0.as_str())
+            }))
+            .bind::<Array<Nullable<Text>>, _>(column(&changed, |(_, s)| {
+                s.holder.as_ref().map(|h| h.1.as_str())
+            }))
+            .bind::<Array<Nullable<Timestamptz>>, _>(column(&changed, |(_, s)| s.due_at)),
         )
         .execute(conn)
         .await?;

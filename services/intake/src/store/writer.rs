@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use doithoai_bus::outbox::{self, NewMessage, RelayHandle};
-use doithoai_db::PgPool;
+use doithoai_db::{PgPool, Prepared, column};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -305,10 +305,7 @@ async fn insert_petitions(
 ) -> Result<usize, DieselError> {
     use diesel::sql_types::{Array, Bool, Int2, Nullable, Text, Timestamptz, Uuid};
     let p: Vec<&NewPetition> = writes.iter().map(|w| &w.petition).collect();
-    let text = |f: fn(&NewPetition) -> &str| p.iter().map(|r| f(r)).collect::<Vec<&str>>();
-    let opt =
-        |f: fn(&NewPetition) -> Option<&str>| p.iter().map(|r| f(r)).collect::<Vec<Option<&str>>>();
-    doithoai_db::Prepared(
+    Prepared(
         diesel::sql_query(
             "INSERT INTO petitions (id, tracking_code, unit_code, kind, field_code, \
              procedure_code, content_type, title, content, submitter_kind, submitter_name, \
@@ -322,38 +319,34 @@ async fn insert_petitions(
              $18::text[], $19::timestamptz[], $20::text[], $21::text[], $22::text[], \
              $23::text[], $24::text[], $25::timestamptz[], $26::text[], $27::text[], $28::bool[])",
         )
-        .bind::<Array<Uuid>, _>(p.iter().map(|r| r.id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(text(|r| &r.tracking_code))
-        .bind::<Array<Text>, _>(text(|r| &r.unit_code))
-        .bind::<Array<Text>, _>(text(|r| &r.kind))
-        .bind::<Array<Text>, _>(text(|r| &r.field_code))
-        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.procedure_code.as_deref()))
-        .bind::<Array<Nullable<Int2>>, _>(p.iter().map(|r| r.content_type).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.title.as_deref()))
-        .bind::<Array<Text>, _>(text(|r| &r.content))
-        .bind::<Array<Text>, _>(text(|r| &r.submitter_kind))
-        .bind::<Array<Text>, _>(text(|r| &r.submitter_name))
-        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.submitter_organization.as_deref()))
-        .bind::<Array<Text>, _>(text(|r| &r.submitter_address))
-        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.submitter_phone.as_deref()))
-        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.submitter_email.as_deref()))
-        .bind::<Array<Bool>, _>(
-            p.iter()
-                .map(|r| r.consent_to_publish_identity)
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Nullable<Uuid>>, _>(p.iter().map(|r| r.conference_id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(text(|r| &r.channel))
-        .bind::<Array<Timestamptz>, _>(p.iter().map(|r| r.received_at).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.recorded_by.as_deref()))
-        .bind::<Array<Text>, _>(text(|r| r.status.as_str()))
-        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.not_accepted_reason.as_deref()))
-        .bind::<Array<Text>, _>(text(|r| &r.holder_code))
-        .bind::<Array<Text>, _>(text(|r| &r.holder_name))
-        .bind::<Array<Nullable<Timestamptz>>, _>(p.iter().map(|r| r.due_at).collect::<Vec<_>>())
-        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.trace_id.as_deref()))
-        .bind::<Array<Nullable<Text>>, _>(opt(|r| r.triage_suspect.as_deref()))
-        .bind::<Array<Bool>, _>(p.iter().map(|r| r.official_conduct).collect::<Vec<_>>()),
+        .bind::<Array<Uuid>, _>(column(&p, |r| r.id))
+        .bind::<Array<Text>, _>(column(&p, |r| r.tracking_code.as_str()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.unit_code.as_str()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.kind.as_str()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.field_code.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(&p, |r| r.procedure_code.as_deref()))
+        .bind::<Array<Nullable<Int2>>, _>(column(&p, |r| r.content_type))
+        .bind::<Array<Nullable<Text>>, _>(column(&p, |r| r.title.as_deref()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.content.as_str()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.submitter_kind.as_str()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.submitter_name.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(&p, |r| r.submitter_organization.as_deref()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.submitter_address.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(&p, |r| r.submitter_phone.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(&p, |r| r.submitter_email.as_deref()))
+        .bind::<Array<Bool>, _>(column(&p, |r| r.consent_to_publish_identity))
+        .bind::<Array<Nullable<Uuid>>, _>(column(&p, |r| r.conference_id))
+        .bind::<Array<Text>, _>(column(&p, |r| r.channel.as_str()))
+        .bind::<Array<Timestamptz>, _>(column(&p, |r| r.received_at))
+        .bind::<Array<Nullable<Text>>, _>(column(&p, |r| r.recorded_by.as_deref()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.status.as_str()))
+        .bind::<Array<Nullable<Text>>, _>(column(&p, |r| r.not_accepted_reason.as_deref()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.holder_code.as_str()))
+        .bind::<Array<Text>, _>(column(&p, |r| r.holder_name.as_str()))
+        .bind::<Array<Nullable<Timestamptz>>, _>(column(&p, |r| r.due_at))
+        .bind::<Array<Nullable<Text>>, _>(column(&p, |r| r.trace_id.as_deref()))
+        .bind::<Array<Nullable<Text>>, _>(column(&p, |r| r.triage_suspect.as_deref()))
+        .bind::<Array<Bool>, _>(column(&p, |r| r.official_conduct)),
     )
     .execute(conn)
     .await

@@ -11,7 +11,7 @@ use crate::domain::rules::{self, Rule};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
-use doithoai_db::Prepared;
+use doithoai_db::{Prepared, column};
 use uuid::Uuid;
 
 /// The working-day calendar as city IT keeps it: holidays, make-up working days, office hours
@@ -359,19 +359,9 @@ pub async fn record_initial_many(
              SELECT id, 'system', 'initial', unit, department \
              FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(id, unit, department)",
         )
-        .bind::<Array<SqlUuid>, _>(unique.iter().map(|a| a.petition_id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(
-            unique
-                .iter()
-                .map(|a| a.unit_code.as_str())
-                .collect::<Vec<_>>(),
-        )
-        .bind::<Array<Text>, _>(
-            unique
-                .iter()
-                .map(|a| a.department_code.as_str())
-                .collect::<Vec<_>>(),
-        ),
+        .bind::<Array<SqlUuid>, _>(column(&unique, |a| a.petition_id))
+        .bind::<Array<Text>, _>(column(&unique, |a| a.unit_code.as_str()))
+        .bind::<Array<Text>, _>(column(&unique, |a| a.department_code.as_str())),
     )
     .execute(conn)
     .await?;
@@ -382,7 +372,6 @@ pub async fn record_initial_many(
 /// values given: one statement for all of them.
 async fn upsert(conn: &mut AsyncPgConnection, batch: &[&Assignment]) -> QueryResult<()> {
     use diesel::sql_types::{Array, Text, Timestamptz, Uuid as SqlUuid};
-    let text = |f: fn(&Assignment) -> &str| batch.iter().map(|a| f(a)).collect::<Vec<&str>>();
     // Arrays, not a multi-row VALUES: one statement text for every batch size, kept prepared.
     Prepared(
         diesel::sql_query(
@@ -394,15 +383,15 @@ async fn upsert(conn: &mut AsyncPgConnection, batch: &[&Assignment]) -> QueryRes
                  department_code = excluded.department_code, due_at = excluded.due_at, \
                  status = excluded.status, updated_at = now()",
         )
-        .bind::<Array<SqlUuid>, _>(batch.iter().map(|a| a.petition_id).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(text(|a| &a.tracking_code))
-        .bind::<Array<Text>, _>(text(|a| &a.origin_unit))
-        .bind::<Array<Text>, _>(text(|a| &a.unit_code))
-        .bind::<Array<Text>, _>(text(|a| &a.department_code))
-        .bind::<Array<Timestamptz>, _>(batch.iter().map(|a| a.received_at).collect::<Vec<_>>())
-        .bind::<Array<Timestamptz>, _>(batch.iter().map(|a| a.due_at).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(text(|a| a.status.as_str()))
-        .bind::<Array<Text>, _>(text(|a| &a.petition)),
+        .bind::<Array<SqlUuid>, _>(column(batch, |a| a.petition_id))
+        .bind::<Array<Text>, _>(column(batch, |a| a.tracking_code.as_str()))
+        .bind::<Array<Text>, _>(column(batch, |a| a.origin_unit.as_str()))
+        .bind::<Array<Text>, _>(column(batch, |a| a.unit_code.as_str()))
+        .bind::<Array<Text>, _>(column(batch, |a| a.department_code.as_str()))
+        .bind::<Array<Timestamptz>, _>(column(batch, |a| a.received_at))
+        .bind::<Array<Timestamptz>, _>(column(batch, |a| a.due_at))
+        .bind::<Array<Text>, _>(column(batch, |a| a.status.as_str()))
+        .bind::<Array<Text>, _>(column(batch, |a| a.petition.as_str())),
     )
     .execute(conn)
     .await?;
@@ -424,10 +413,10 @@ pub async fn open_triage(
              SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[]) \
              ON CONFLICT DO NOTHING",
         )
-        .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.0).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.1.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Text>, _>(rows.iter().map(|r| r.2.as_str()).collect::<Vec<_>>())
-        .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.3).collect::<Vec<_>>()),
+        .bind::<Array<SqlUuid>, _>(column(rows, |r| r.0))
+        .bind::<Array<Text>, _>(column(rows, |r| r.1.as_str()))
+        .bind::<Array<Text>, _>(column(rows, |r| r.2.as_str()))
+        .bind::<Array<Timestamptz>, _>(column(rows, |r| r.3)),
     )
     .execute(conn)
     .await?;
